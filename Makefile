@@ -1,0 +1,51 @@
+# havip — developer entry points. `make demo` and `make test` are the two set-up commands of the README.
+GO        ?= go
+PKG       := ./...
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+FUZZTIME  ?= 10s
+
+.PHONY: all build demo test test-unit lint fuzz fuzz-short bench clean
+
+all: lint test
+
+## build: a static havip binary in ./bin
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/havip ./cmd/havip
+
+## demo: render the embedded default template (keepalived) to stdout
+demo:
+	$(GO) run ./cmd/havip render keepalived
+
+## test: every test, including the privileged namespace, keepalived-interop and tshark tests (they skip when not root)
+test: fuzz-short
+	$(GO) test -count=1 -timeout 15m $(PKG)
+
+## test-unit: only the tests that need no privileges (-short skips the namespace labs)
+test-unit:
+	$(GO) test -short -count=1 $(PKG)
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKG)
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKG)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## bench: Go micro-benchmarks, then the failover/footprint comparison with keepalived (root)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKG)
+
+clean:
+	rm -rf bin
+
+## fuzz-short: every fuzz target for 3s (part of `make test`)
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
