@@ -1,0 +1,356 @@
+package netif
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
+)
+
+// trafficClassVRRP is the TOS / Traffic Class keepalived and FRR send VRRP with (CS6, internetwork control).
+const trafficClassVRRP = 0xc0
+
+// DefaultTTL is the TTL / hop limit VRRP is sent with; receivers drop multicast adverts with any other value.
+const DefaultTTL = 255
+
+// Packet is one received VRRP message with what the kernel reported about its IP header.
+type Packet struct {
+	Payload []byte     // the VRRP message (the IP header is not included); aliases the buffer given to Read
+	Src     netip.Addr // IP source; IPv6 link-local sources carry no zone (the receiver is bound to one interface)
+	Dst     netip.Addr // IP destination: the multicast group or one of our unicast addresses
+	TTL     int        // IPv4 TTL or IPv6 hop limit; 0 if the kernel attached no control message
+	IfIndex int        // interface the packet arrived on
+}
+
+// Receiver reads every VRRP message arriving on one interface for one address family. One Receiver
+// serves all instances on that interface; the caller demultiplexes by VRID.
+type Receiver struct {
+	ifname string
+	groups []netip.Addr // multicast groups this receiver joined
+	v4     *ipv4.PacketConn
+	v6     *ipv6.PacketConn
+}
+
+// ListenVRRP opens a raw protocol-112 socket bound to ifname that receives unicast VRRP sent to any
+// local address on that interface, and multicast VRRP sent to groups (e.g. 224.0.0.18 or ff02::12;
+// none for unicast-only). Multicast sent to groups joined only by other sockets is not delivered:
+// the kernel filters IPv4 (IP_MULTICAST_ALL=0), Read filters IPv6, whose raw sockets bound to
+// the unspecified address get every group the interface is in.
+func ListenVRRP(ifname string, family int, groups []netip.Addr) (*Receiver, error) {
+	if err := checkFamily(family); err != nil {
+		return nil, fmt.Errorf("listen VRRP on %s: %w", ifname, err)
+	}
+	joined := make([]netip.Addr, 0, len(groups))
+	for _, g := range groups {
+		if !g.IsValid() || !g.IsMulticast() || addrFamily(g) != family {
+			return nil, fmt.Errorf("listen VRRP on %s: group %v is not an IPv%d multicast address (e.g. 224.0.0.18 or ff02::12)", ifname, g, family)
+		}
+		joined = append(joined, g.Unmap().WithZone(""))
+	}
+	ifi, err := interfaceByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("listen VRRP: %w", err)
+	}
+	conn, err := listenRaw(ifname, family, false)
+	if err != nil {
+		return nil, fmt.Errorf("listen VRRP on %s: %w", ifname, err)
+	}
+	r := &Receiver{ifname: ifname, groups: joined}
+	if family == 4 {
+		r.v4 = ipv4.NewPacketConn(conn)
+		err = r.setup4(ifi, joined)
+	} else {
+		r.v6 = ipv6.NewPacketConn(conn)
+		err = r.setup6(ifi, joined)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("listen VRRP on %s: %w", ifname, err)
+	}
+	return r, nil
+}
+
+func (r *Receiver) setup4(ifi *net.Interface, groups []netip.Addr) error {
+	for _, g := range groups {
+		if err := r.v4.JoinGroup(ifi, &net.IPAddr{IP: g.AsSlice()}); err != nil {
+			return fmt.Errorf("join group %v: %w", g, err)
+		}
+	}
+	if err := r.v4.SetControlMessage(ipv4.FlagTTL|ipv4.FlagDst|ipv4.FlagInterface, true); err != nil {
+		return fmt.Errorf("enable TTL/destination control messages: %w", err)
+	}
+	return nil
+}
+
+func (r *Receiver) setup6(ifi *net.Interface, groups []netip.Addr) error {
+	for _, g := range groups {
+		if err := r.v6.JoinGroup(ifi, &net.IPAddr{IP: g.AsSlice()}); err != nil {
+			return fmt.Errorf("join group %v: %w", g, err)
+		}
+	}
+	if err := r.v6.SetControlMessage(ipv6.FlagHopLimit|ipv6.FlagDst|ipv6.FlagInterface, true); err != nil {
+		return fmt.Errorf("enable hop limit/destination control messages: %w", err)
+	}
+	return nil
+}
+
+// Read blocks until a VRRP message arrives and returns it; Payload aliases buf. A buffer of at
+// least the interface MTU avoids silent truncation. After Close it returns an error that
+// matches net.ErrClosed.
+func (r *Receiver) Read(buf []byte) (Packet, error) {
+	for {
+		p, err := r.read(buf)
+		if err != nil {
+			return Packet{}, fmt.Errorf("read VRRP on %s: %w", r.ifname, err)
+		}
+		if !p.Dst.IsMulticast() || slices.Contains(r.groups, p.Dst) {
+			return p, nil
+		}
+	}
+}
+
+func (r *Receiver) read(buf []byte) (Packet, error) {
+	if r.v4 != nil {
+		n, cm, src, err := r.v4.ReadFrom(buf)
+		if err != nil {
+			return Packet{}, err
+		}
+		p := Packet{Payload: buf[:n], Src: netAddrIP(src)}
+		if cm != nil {
+			p.TTL, p.Dst, p.IfIndex = cm.TTL, addrFromIP(cm.Dst), cm.IfIndex
+		}
+		return p, nil
+	}
+	n, cm, src, err := r.v6.ReadFrom(buf)
+	if err != nil {
+		return Packet{}, err
+	}
+	p := Packet{Payload: buf[:n], Src: netAddrIP(src)}
+	if cm != nil {
+		p.TTL, p.Dst, p.IfIndex = cm.HopLimit, addrFromIP(cm.Dst), cm.IfIndex
+	}
+	return p, nil
+}
+
+// SetReadDeadline makes Read return an error matching os.ErrDeadlineExceeded once t has passed;
+// the zero time means no deadline.
+func (r *Receiver) SetReadDeadline(t time.Time) error {
+	if r.v4 != nil {
+		return r.v4.SetReadDeadline(t)
+	}
+	return r.v6.SetReadDeadline(t)
+}
+
+// Close closes the socket and unblocks a pending Read.
+func (r *Receiver) Close() error {
+	if r.v4 != nil {
+		return r.v4.Close()
+	}
+	return r.v6.Close()
+}
+
+// Sender transmits VRRP messages out of one interface for one address family, to the multicast
+// group or to unicast peers, with TOS / Traffic Class 0xc0 and multicast loopback off.
+type Sender struct {
+	ifname  string
+	ifindex int
+	family  int
+	v4      *ipv4.PacketConn
+	v6      *ipv6.PacketConn
+
+	mu           sync.Mutex // serialises the IPv4 TTL socket options with the write using them
+	multicastTTL int        // IP_MULTICAST_TTL currently set on the IPv4 socket
+	unicastTTL   int        // IP_TTL currently set on the IPv4 socket
+}
+
+// DialVRRP opens the raw protocol-112 socket used to send VRRP out of ifname. The socket never
+// queues received packets (a drop-all filter is attached); use ListenVRRP to receive.
+func DialVRRP(ifname string, family int) (*Sender, error) {
+	if err := checkFamily(family); err != nil {
+		return nil, fmt.Errorf("dial VRRP on %s: %w", ifname, err)
+	}
+	ifi, err := interfaceByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("dial VRRP: %w", err)
+	}
+	conn, err := listenRaw(ifname, family, true)
+	if err != nil {
+		return nil, fmt.Errorf("dial VRRP on %s: %w", ifname, err)
+	}
+	s := &Sender{ifname: ifname, ifindex: ifi.Index, family: family}
+	if family == 4 {
+		s.v4 = ipv4.NewPacketConn(conn)
+		err = s.setup4(ifi)
+	} else {
+		s.v6 = ipv6.NewPacketConn(conn)
+		err = s.setup6(ifi)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("dial VRRP on %s: %w", ifname, err)
+	}
+	return s, nil
+}
+
+func (s *Sender) setup4(ifi *net.Interface) error {
+	steps := []struct {
+		what string
+		set  func() error
+	}{
+		{"multicast interface", func() error { return s.v4.SetMulticastInterface(ifi) }},
+		{"multicast TTL 255", func() error { return s.v4.SetMulticastTTL(DefaultTTL) }},
+		{"unicast TTL 255", func() error { return s.v4.SetTTL(DefaultTTL) }},
+		{"multicast loopback off", func() error { return s.v4.SetMulticastLoopback(false) }},
+		{"TOS 0xc0", func() error { return s.v4.SetTOS(trafficClassVRRP) }},
+	}
+	for _, st := range steps {
+		if err := st.set(); err != nil {
+			return fmt.Errorf("set %s: %w", st.what, err)
+		}
+	}
+	s.multicastTTL, s.unicastTTL = DefaultTTL, DefaultTTL
+	return nil
+}
+
+func (s *Sender) setup6(ifi *net.Interface) error {
+	steps := []struct {
+		what string
+		set  func() error
+	}{
+		{"multicast interface", func() error { return s.v6.SetMulticastInterface(ifi) }},
+		{"multicast hop limit 255", func() error { return s.v6.SetMulticastHopLimit(DefaultTTL) }},
+		{"unicast hop limit 255", func() error { return s.v6.SetHopLimit(DefaultTTL) }},
+		{"multicast loopback off", func() error { return s.v6.SetMulticastLoopback(false) }},
+		{"traffic class 0xc0", func() error { return s.v6.SetTrafficClass(trafficClassVRRP) }},
+	}
+	for _, st := range steps {
+		if err := st.set(); err != nil {
+			return fmt.Errorf("set %s: %w", st.what, err)
+		}
+	}
+	return nil
+}
+
+// Send transmits one VRRP message from src to dst (the multicast group or a unicast peer) with the
+// given TTL / hop limit (1–255; DefaultTTL except for keepalived's unicast_ttl). src is put on the
+// wire as given, so it must be the address the checksum was computed with: the interface's primary
+// IPv4 address (or the configured mcast_src_ip/unicast_src_ip) or its IPv6 link-local address.
+func (s *Sender) Send(payload []byte, src, dst netip.Addr, ttl int) error {
+	if err := s.checkSend(src, dst, ttl); err != nil {
+		return err
+	}
+	if s.v4 != nil {
+		return s.send4(payload, src, dst, ttl)
+	}
+	cm := &ipv6.ControlMessage{Src: src.AsSlice(), IfIndex: s.ifindex, HopLimit: ttl}
+	if _, err := s.v6.WriteTo(payload, cm, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
+		if errors.Is(err, unix.EINVAL) && src.IsLinkLocalUnicast() {
+			if tentative, _ := isTentative(s.ifname, src); tentative {
+				return fmt.Errorf("send VRRP %v -> %v on %s: source: %w; retry once PrimaryAddr returns it", src, dst, s.ifname, ErrTentative)
+			}
+		}
+		return fmt.Errorf("send VRRP %v -> %v on %s (the source must be an address of %s): %w", src, dst, s.ifname, s.ifname, err)
+	}
+	return nil
+}
+
+func (s *Sender) checkSend(src, dst netip.Addr, ttl int) error {
+	if !src.IsValid() || addrFamily(src) != s.family {
+		return fmt.Errorf("send VRRP on %s: source %v is not an IPv%d address", s.ifname, src, s.family)
+	}
+	if !dst.IsValid() || addrFamily(dst) != s.family {
+		return fmt.Errorf("send VRRP on %s: destination %v is not an IPv%d address", s.ifname, dst, s.family)
+	}
+	if ttl < 1 || ttl > 255 {
+		return fmt.Errorf("send VRRP on %s: TTL %d out of range 1-255", s.ifname, ttl)
+	}
+	return nil
+}
+
+func (s *Sender) send4(payload []byte, src, dst netip.Addr, ttl int) error {
+	src, dst = src.Unmap(), dst.Unmap()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if dst.IsMulticast() && ttl != s.multicastTTL {
+		if err := s.v4.SetMulticastTTL(ttl); err != nil {
+			return fmt.Errorf("send VRRP on %s: set multicast TTL %d: %w", s.ifname, ttl, err)
+		}
+		s.multicastTTL = ttl
+	}
+	if !dst.IsMulticast() && ttl != s.unicastTTL {
+		if err := s.v4.SetTTL(ttl); err != nil {
+			return fmt.Errorf("send VRRP on %s: set TTL %d: %w", s.ifname, ttl, err)
+		}
+		s.unicastTTL = ttl
+	}
+	cm := &ipv4.ControlMessage{Src: src.AsSlice(), IfIndex: s.ifindex}
+	if _, err := s.v4.WriteTo(payload, cm, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
+		return fmt.Errorf("send VRRP %v -> %v on %s (the source must be an address of this host): %w", src, dst, s.ifname, err)
+	}
+	return nil
+}
+
+// Close closes the socket.
+func (s *Sender) Close() error {
+	if s.v4 != nil {
+		return s.v4.Close()
+	}
+	return s.v6.Close()
+}
+
+// dropAll is a classic BPF socket filter ("ret #0") that accepts no packet, for send-only raw sockets.
+var dropAll = []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
+
+// listenRaw opens a raw VRRP socket bound to ifname with IP(V6)_MULTICAST_ALL off; sendOnly
+// attaches a drop-all filter so the socket never queues received packets.
+func listenRaw(ifname string, family int, sendOnly bool) (net.PacketConn, error) {
+	network, address, level, multicastAll := "ip4:112", "0.0.0.0", unix.IPPROTO_IP, unix.IP_MULTICAST_ALL
+	if family == 6 {
+		network, address, level, multicastAll = "ip6:112", "::", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_ALL
+	}
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			if serr = unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifname); serr != nil {
+				serr = fmt.Errorf("bind to device: %w", serr)
+				return
+			}
+			if serr = unix.SetsockoptInt(int(fd), level, multicastAll, 0); serr != nil {
+				serr = fmt.Errorf("disable multicast-all: %w", serr)
+				return
+			}
+			if sendOnly {
+				prog := unix.SockFprog{Len: uint16(len(dropAll)), Filter: &dropAll[0]}
+				if serr = unix.SetsockoptSockFprog(int(fd), unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &prog); serr != nil {
+					serr = fmt.Errorf("attach drop-all filter: %w", serr)
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	conn, err := lc.ListenPacket(context.Background(), network, address)
+	if err != nil {
+		return nil, fmt.Errorf("open raw %s socket (needs CAP_NET_RAW): %w", network, err)
+	}
+	return conn, nil
+}
+
+// netAddrIP extracts the address of a *net.IPAddr as returned by raw-socket reads.
+func netAddrIP(a net.Addr) netip.Addr {
+	if ipa, ok := a.(*net.IPAddr); ok {
+		return addrFromIP(ipa.IP)
+	}
+	return netip.Addr{}
+}

@@ -1,0 +1,322 @@
+package notify
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/havip/havip/runtime/script"
+	"golang.org/x/sys/unix"
+)
+
+const deadline = 20 * time.Second
+
+func TestEventFormatting(t *testing.T) {
+	tests := []struct {
+		ev   Event
+		line string
+		args []string
+	}{
+		{Event{Instance, "VI_1", Master, 100}, "INSTANCE \"VI_1\" MASTER 100\n", []string{"INSTANCE", "VI_1", "MASTER", "100"}},
+		{Event{Instance, "VI_1", Backup, 90}, "INSTANCE \"VI_1\" BACKUP 90\n", []string{"INSTANCE", "VI_1", "BACKUP", "90"}},
+		{Event{Instance, "web", Fault, 0}, "INSTANCE \"web\" FAULT 0\n", []string{"INSTANCE", "web", "FAULT", "0"}},
+		{Event{Instance, "web", Stop, 254}, "INSTANCE \"web\" STOP 254\n", []string{"INSTANCE", "web", "STOP", "254"}},
+		{Event{Group, "G", Backup, 77}, "GROUP \"G\" BACKUP 0\n", []string{"GROUP", "G", "BACKUP", "0"}},
+	}
+	for _, tt := range tests {
+		if got := tt.ev.FIFOLine(); got != tt.line {
+			t.Errorf("FIFOLine(%+v) = %q, want %q", tt.ev, got, tt.line)
+		}
+		if got := tt.ev.Args(); !reflect.DeepEqual(got, tt.args) {
+			t.Errorf("Args(%+v) = %q, want %q", tt.ev, got, tt.args)
+		}
+	}
+}
+
+// appendScript returns a command that appends its label and arguments as one line to out.
+func appendScript(t *testing.T, out, label string) script.Command {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify.sh")
+	body := fmt.Sprintf("#!/bin/sh\necho %s \"$@\" >> %s\n", label, out)
+	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return script.Command{Args: []string{path}}
+}
+
+// waitLines polls out until it has n lines.
+func waitLines(t *testing.T, out string, n int) []string {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		data, _ := os.ReadFile(out)
+		lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+		if len(data) == 0 {
+			lines = nil
+		}
+		if len(lines) >= n {
+			return lines
+		}
+		if time.Now().After(end) {
+			t.Fatalf("only %d of %d lines after %s:\n%s", len(lines), n, deadline, data)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func newNotifier(t *testing.T, opts Options, targets ...Target) *Notifier {
+	t.Helper()
+	n, err := New(opts, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		_ = n.Close(ctx)
+	})
+	return n
+}
+
+func TestScriptsRunInTransitionOrder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	scripts := Scripts{
+		Master: Action{Command: appendScript(t, out, "master")},
+		Backup: Action{Command: appendScript(t, out, "backup")},
+		Notify: Action{Command: appendScript(t, out, "notify")},
+	}
+	n := newNotifier(t, Options{QueueLen: 128}, Target{Kind: Instance, Name: "VI_1", Scripts: scripts})
+	var want []string
+	states := []State{Master, Backup, Fault}
+	for i := range 100 {
+		st := states[i%3]
+		n.Notify(Event{Instance, "VI_1", st, i})
+		switch st {
+		case Master:
+			want = append(want, "master")
+		case Backup:
+			want = append(want, "backup")
+		}
+		want = append(want, fmt.Sprintf("notify INSTANCE VI_1 %s %d", st, i))
+	}
+	got := waitLines(t, out, len(want))
+	if !reflect.DeepEqual(got, want) {
+		for i := range want {
+			if i >= len(got) || got[i] != want[i] {
+				t.Fatalf("line %d: got %q, want %q", i, got[min(i, len(got)-1)], want[i])
+			}
+		}
+		t.Fatalf("got %d lines, want %d", len(got), len(want))
+	}
+	if n.Dropped() != 0 {
+		t.Fatalf("dropped %d events with a queue large enough", n.Dropped())
+	}
+}
+
+// blockingScript returns a command that records that it started (appending its arguments to
+// started), then waits until release exists.
+func blockingScript(t *testing.T, started, release string) script.Command {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "block.sh")
+	body := fmt.Sprintf("#!/bin/sh\necho \"$@\" >> %s\nwhile [ ! -e %s ]; do sleep 0.01; done\n", started, release)
+	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return script.Command{Args: []string{path}}
+}
+
+func TestHungScriptNeitherBlocksCallerNorOtherTargets(t *testing.T) {
+	dir := t.TempDir()
+	started, release, other := filepath.Join(dir, "started"), filepath.Join(dir, "release"), filepath.Join(dir, "other")
+	n := newNotifier(t, Options{QueueLen: 3, Runner: script.Runner{Timeout: time.Minute}},
+		Target{Kind: Instance, Name: "slow", Scripts: Scripts{Notify: Action{Command: blockingScript(t, started, release)}}},
+		Target{Kind: Group, Name: "G", Scripts: Scripts{Notify: Action{Command: appendScript(t, other, "g")}}},
+	)
+	n.Notify(Event{Instance, "slow", Master, 0})
+	waitLines(t, started, 1) // the first script is now running and blocked
+	for i := 1; i <= 9; i++ {
+		n.Notify(Event{Instance, "slow", Backup, i})
+	}
+	// All ten calls returned while the first script is still blocked.
+	if n.Dropped() != 6 {
+		t.Fatalf("dropped %d, want 6 (9 queued behind a running script, queue of 3)", n.Dropped())
+	}
+	n.Notify(Event{Group, "G", Fault, 0})
+	if got := waitLines(t, other, 1); got[0] != "g GROUP G FAULT 0" {
+		t.Fatalf("other target got %q", got)
+	}
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := waitLines(t, started, 4)
+	want := []string{"INSTANCE slow MASTER 0", "INSTANCE slow BACKUP 7", "INSTANCE slow BACKUP 8", "INSTANCE slow BACKUP 9"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ran %q, want the first and the newest three %q", got, want)
+	}
+}
+
+func TestScriptTimeoutLetsQueueMoveOn(t *testing.T) {
+	dir := t.TempDir()
+	started, out := filepath.Join(dir, "started"), filepath.Join(dir, "out")
+	never := filepath.Join(dir, "never")
+	scripts := Scripts{Master: Action{Command: blockingScript(t, started, never)}, Notify: Action{Command: appendScript(t, out, "n")}}
+	n := newNotifier(t, Options{Runner: script.Runner{Timeout: 200 * time.Millisecond, KillGrace: 100 * time.Millisecond}},
+		Target{Kind: Instance, Name: "VI_1", Scripts: scripts})
+	n.Notify(Event{Instance, "VI_1", Master, 100})
+	n.Notify(Event{Instance, "VI_1", Backup, 50})
+	got := waitLines(t, out, 2)
+	want := []string{"n INSTANCE VI_1 MASTER 100", "n INSTANCE VI_1 BACKUP 50"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestCloseDrainsQueue(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	n, err := New(Options{}, []Target{{Kind: Instance, Name: "VI_1", Scripts: Scripts{Stop: Action{Command: appendScript(t, out, "stop")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Notify(Event{Instance, "VI_1", Stop, 100})
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	if err := n.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(out); string(data) != "stop\n" {
+		t.Fatalf("stop script output %q, want it run before Close returned", data)
+	}
+	n.Notify(Event{Instance, "VI_1", Master, 100}) // ignored, must not panic or run
+}
+
+func TestCloseKillsHungScriptsAtDeadline(t *testing.T) {
+	dir := t.TempDir()
+	started := filepath.Join(dir, "started")
+	n, err := New(Options{Runner: script.Runner{Timeout: time.Minute, KillGrace: 100 * time.Millisecond}},
+		[]Target{{Kind: Instance, Name: "VI_1", Scripts: Scripts{Stop: Action{Command: blockingScript(t, started, filepath.Join(dir, "never"))}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Notify(Event{Instance, "VI_1", Stop, 100})
+	waitLines(t, started, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- n.Close(ctx) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Close reported success although a script had to be killed")
+		}
+	case <-time.After(deadline):
+		t.Fatal("Close did not return after its context expired")
+	}
+}
+
+func TestFIFOLinesInOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notify.fifo")
+	n := newNotifier(t, Options{FIFOPath: path})
+	info, err := os.Stat(path)
+	if err != nil || info.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("FIFO not created: %v %v", info, err)
+	}
+	reader, err := os.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	var want []string
+	for i := range 200 {
+		ev := Event{Instance, "VI_1", []State{Master, Backup}[i%2], i}
+		if i%10 == 0 {
+			ev = Event{Group, "G", Fault, i}
+		}
+		n.Notify(ev)
+		want = append(want, strings.TrimSuffix(ev.FIFOLine(), "\n"))
+	}
+	if err := reader.SetReadDeadline(time.Now().Add(deadline)); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(reader)
+	for i, w := range want {
+		if !sc.Scan() {
+			t.Fatalf("line %d: %v", i, sc.Err())
+		}
+		if sc.Text() != w {
+			t.Fatalf("line %d = %q, want %q", i, sc.Text(), w)
+		}
+	}
+}
+
+func TestFIFOWithoutReaderNeverBlocks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notify.fifo")
+	n := newNotifier(t, Options{FIFOPath: path})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 10000 { // ~270 kB: far beyond the pipe buffer
+			n.Notify(Event{Instance, "VI_1", Master, i % 255})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(deadline):
+		t.Fatal("Notify blocked on a FIFO without a reader")
+	}
+	if n.FIFODropped() == 0 {
+		t.Fatal("expected dropped FIFO lines once the pipe buffer was full")
+	}
+}
+
+func TestFIFOPathMustBeAFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "regular")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{FIFOPath: path}, nil); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("want error naming %s, got %v", path, err)
+	}
+	existing := filepath.Join(t.TempDir(), "existing.fifo")
+	if err := unix.Mkfifo(existing, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := newNotifier(t, Options{FIFOPath: existing})
+	n.Notify(Event{Instance, "VI_1", Master, 1})
+}
+
+func TestNotifyScriptAsUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("running notify scripts as another user needs root; run the tests as root")
+	}
+	nobody, err := script.LookupIdentity("nobody", "")
+	if err != nil {
+		t.Skipf("no nobody user: %v", err)
+	}
+	// t.TempDir's parent is private to root; nobody needs a directory it can reach and write.
+	dir, err := os.MkdirTemp("", "havip-notify-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	cmd := script.Command{Text: "id -u > " + out}
+	n := newNotifier(t, Options{}, Target{Kind: Instance, Name: "VI_1", Scripts: Scripts{Master: Action{Command: cmd, As: &nobody}}})
+	n.Notify(Event{Instance, "VI_1", Master, 100})
+	if got := waitLines(t, out, 1); got[0] != fmt.Sprint(nobody.UID) {
+		t.Fatalf("script ran as uid %s, want %d", got[0], nobody.UID)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(out, &st); err != nil || st.Uid != nobody.UID {
+		t.Fatalf("output owned by %d, want %d (%v)", st.Uid, nobody.UID, err)
+	}
+}

@@ -1,0 +1,133 @@
+package vrrp
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// State is an instance state. The names are keepalived's, as used by notify
+// scripts and the notify FIFO.
+type State int
+
+// Instance states. Initialize is the state before Start; Stopped the state
+// after Stop (keepalived notify "STOP").
+const (
+	StateInit State = iota
+	StateBackup
+	StateMaster
+	StateFault
+	StateStopped
+)
+
+func (s State) String() string {
+	switch s {
+	case StateInit:
+		return "INIT"
+	case StateBackup:
+		return "BACKUP"
+	case StateMaster:
+		return "MASTER"
+	case StateFault:
+		return "FAULT"
+	case StateStopped:
+		return "STOP"
+	}
+	return fmt.Sprintf("state-%d", int(s))
+}
+
+// Action is something the driver must do, in the order returned. The set is
+// closed: SendAdvert, AddVIPs, RemoveVIPs, Announce, Transition,
+// RequestMaster, PriorityChange, LowerPriorityAdvert, Discard and
+// AddrListMismatch.
+type Action interface {
+	fmt.Stringer
+	action()
+}
+
+// SendAdvert asks for one advertisement with the given priority to every
+// destination (Machine.Destinations); build it with Machine.AppendAdvert.
+type SendAdvert struct{ Priority uint8 }
+
+// AddVIPs asks for the instance's virtual addresses to be added.
+type AddVIPs struct{}
+
+// RemoveVIPs asks for the instance's virtual addresses to be removed.
+type RemoveVIPs struct{}
+
+// Announce asks for Repeat gratuitous ARPs (IPv4) or unsolicited NAs (IPv6)
+// per virtual address, back to back.
+type Announce struct{ Repeat int }
+
+// Transition reports a state change, emitted after the actions that
+// establish the new state (so a notify script run on it sees the VIPs in
+// place). Reason is for humans: "higher priority 150 from 192.0.2.1".
+type Transition struct {
+	From, To State
+	Reason   string
+}
+
+// RequestMaster is emitted instead of taking mastership by a SyncGroup
+// member; the group coordinator answers with ForceMaster once every member
+// WantsMaster.
+type RequestMaster struct{ Reason string }
+
+// PriorityChange reports a change of effective priority (notify FIFO
+// MASTER_PRIORITY / BACKUP_PRIORITY).
+type PriorityChange struct {
+	From, To uint8
+	Reason   string
+}
+
+// LowerPriorityAdvert reports that the master received a lower-priority
+// advert (keepalived notify_master_rx_lower_pri).
+type LowerPriorityAdvert struct {
+	Source   netip.Addr
+	Priority uint8
+}
+
+// Discard reports an advert dropped by the instance-level checks; the
+// Machine has counted it. Log it rate-limited.
+type Discard struct {
+	Reason DropReason
+	Source netip.Addr
+	Detail string
+}
+
+// AddrListMismatch reports an accepted advert whose address list differs
+// from ours (keepalived "ip address associated with VRID not present").
+type AddrListMismatch struct {
+	Source netip.Addr
+	Detail string
+}
+
+func (SendAdvert) action()          {}
+func (AddVIPs) action()             {}
+func (RemoveVIPs) action()          {}
+func (Announce) action()            {}
+func (Transition) action()          {}
+func (RequestMaster) action()       {}
+func (PriorityChange) action()      {}
+func (LowerPriorityAdvert) action() {}
+func (Discard) action()             {}
+func (AddrListMismatch) action()    {}
+
+func (a SendAdvert) String() string { return fmt.Sprintf("send advert priority %d", a.Priority) }
+func (AddVIPs) String() string      { return "add VIPs" }
+func (RemoveVIPs) String() string   { return "remove VIPs" }
+func (a Announce) String() string   { return fmt.Sprintf("announce VIPs x%d", a.Repeat) }
+func (a Transition) String() string {
+	return fmt.Sprintf("%v -> %v (%s)", a.From, a.To, a.Reason)
+}
+func (a RequestMaster) String() string { return "request master (" + a.Reason + ")" }
+func (a PriorityChange) String() string {
+	return fmt.Sprintf("priority %d -> %d (%s)", a.From, a.To, a.Reason)
+}
+func (a LowerPriorityAdvert) String() string {
+	return fmt.Sprintf("lower priority %d advert from %v", a.Priority, a.Source)
+}
+func (a Discard) String() string {
+	return fmt.Sprintf("discard advert from %v: %v: %s", a.Source, a.Reason, a.Detail)
+}
+func (a AddrListMismatch) String() string {
+	return fmt.Sprintf("address list mismatch from %v: %s", a.Source, a.Detail)
+}

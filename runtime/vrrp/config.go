@@ -1,0 +1,163 @@
+package vrrp
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// DefaultDownTimerAdverts is the RFC's 3 in Master_Down_Interval =
+// 3 × Master_Adver_Interval + Skew_Time (keepalived vrrp_down_timer_adverts).
+const DefaultDownTimerAdverts = 3
+
+// GarpConfig is the gratuitous ARP / unsolicited NA cadence. Its zero value
+// announces nothing; DefaultGarpConfig returns keepalived's defaults.
+type GarpConfig struct {
+	MasterRepeat    int           // burst size on becoming master (vrrp_garp_master_repeat, default 5)
+	MasterDelay     time.Duration // second burst this long after becoming master; 0 = none (default 5 s)
+	MasterRefresh   time.Duration // periodic burst while master; 0 = off (default)
+	RefreshRepeat   int           // burst size of a periodic refresh (default 1)
+	LowerPrioRepeat int           // burst when the master sees a lower-priority advert (default = MasterRepeat)
+	LowerPrioDelay  time.Duration // second lower-priority burst after this; 0 = none (default = MasterDelay)
+}
+
+// DefaultGarpConfig returns keepalived's global defaults.
+func DefaultGarpConfig() GarpConfig {
+	return GarpConfig{
+		MasterRepeat:    5,
+		MasterDelay:     5 * time.Second,
+		RefreshRepeat:   1,
+		LowerPrioRepeat: 5,
+		LowerPrioDelay:  5 * time.Second,
+	}
+}
+
+// Peer is a unicast peer (keepalived unicast_peer). MinTTL/MaxTTL of zero
+// mean "not checked"; setting either implies the source check.
+type Peer struct {
+	Addr           netip.Addr
+	MinTTL, MaxTTL uint8
+}
+
+// Config is one VRRP instance. Field defaults follow keepalived where the
+// zero value allows it (NoPreempt rather than Preempt, for instance).
+type Config struct {
+	Name     string
+	VRID     uint8 // 1..255
+	Version  uint8 // 2 (IPv4 only) or 3
+	Priority uint8 // 1..255; 255 = address owner, never adjusted
+	// AdvertInterval is Advertisement_Interval: whole seconds 1..255 s for
+	// v2, a multiple of 10 ms in 10 ms..40.95 s for v3.
+	AdvertInterval time.Duration
+	NoPreempt      bool          // keepalived nopreempt
+	PreemptDelay   time.Duration // keepalived preempt_delay; 0 = none
+	// WantMaster is keepalived "state MASTER". It does not shorten the wait
+	// of a non-owner (which still waits Master_Down_Interval); as in
+	// keepalived it cancels NoPreempt and PreemptDelay.
+	WantMaster bool
+	Addrs      []netip.Addr // advertised VIPs, all of the instance's family
+	AuthType   AuthType     // v2 only: AuthNone or AuthPass
+	AuthPass   string       // v2 PASS password; truncated to 8 bytes, zero-padded
+	// Checksum is the v3/IPv4 transmit checksum form: ChecksumRFC5798
+	// (default, keepalived default), ChecksumRFC9568 (v3_checksum_as_v2) or,
+	// with unicast peers only, ChecksumLegacyUnicast (old_unicast_checksum).
+	// Every form is accepted on receive.
+	Checksum             ChecksumForm
+	LowerPrioNoAdvert    bool // vrrp_lower_prio_no_advert: RFC 5798 behaviour
+	HigherPrioSendAdvert bool // vrrp_higher_prio_send_advert
+	DownTimerAdverts     int  // 1..100; 0 means DefaultDownTimerAdverts
+	Garp                 GarpConfig
+	Peers                []Peer // unicast peers; empty = multicast
+	CheckUnicastSrc      bool   // drop unicast adverts from non-peers
+	// Strict is keepalived's vrrp_strict / strict_mode receive rule of RFC
+	// 9568 erratum 8300: an IPv6 advert's first address must be link-local.
+	// Off by default because keepalived 2.2.7 sends its configured VIPs only.
+	Strict bool
+	// SyncGroup makes the instance a sync-group member: instead of taking
+	// mastership by itself it emits RequestMaster and waits for the group
+	// coordinator's ForceMaster.
+	SyncGroup bool
+}
+
+// ErrConfig is wrapped by every configuration error returned by New.
+var ErrConfig = errors.New("vrrp: invalid instance configuration")
+
+func configErr(name, format string, args ...any) error {
+	return fmt.Errorf("%w %q: %s", ErrConfig, name, fmt.Sprintf(format, args...))
+}
+
+// advertIntervalField validates the interval and returns its wire value.
+func (c *Config) advertIntervalField() (uint16, error) {
+	iv := c.AdvertInterval
+	if c.Version == 2 {
+		if iv%time.Second != 0 || iv < time.Second || iv > v2MaxAdverInt*time.Second {
+			return 0, configErr(c.Name, "v2 advert interval %v must be whole seconds in 1s..255s", iv)
+		}
+		return uint16(iv / time.Second), nil
+	}
+	if iv%(10*time.Millisecond) != 0 || iv < 10*time.Millisecond || iv > v3MaxAdverInt*10*time.Millisecond {
+		return 0, configErr(c.Name, "v3 advert interval %v must be a multiple of 10ms in 10ms..40.95s", iv)
+	}
+	return uint16(iv / (10 * time.Millisecond)), nil
+}
+
+func (c *Config) validate(primary netip.Addr) error {
+	if !primary.IsValid() || primary.Is4In6() {
+		return configErr(c.Name, "invalid primary address %v", primary)
+	}
+	ipv6 := primary.Is6()
+	if c.VRID == 0 {
+		return configErr(c.Name, "VRID must be 1..255")
+	}
+	if c.Version != 2 && c.Version != 3 {
+		return configErr(c.Name, "version %d is not 2 or 3", c.Version)
+	}
+	if c.Version == 2 && ipv6 {
+		return configErr(c.Name, "VRRPv2 is IPv4 only")
+	}
+	if c.Priority == 0 {
+		return configErr(c.Name, "priority must be 1..255")
+	}
+	if c.DownTimerAdverts < 0 || c.DownTimerAdverts > 100 {
+		return configErr(c.Name, "down_timer_adverts %d outside 1..100", c.DownTimerAdverts)
+	}
+	if len(c.Addrs) > MaxAddrs {
+		return configErr(c.Name, "%d addresses, at most %d", len(c.Addrs), MaxAddrs)
+	}
+	for _, a := range c.Addrs {
+		if !a.IsValid() || a.Is6() != ipv6 || a.Is4In6() {
+			return configErr(c.Name, "address %v is not of the primary address family (%v)", a, primary)
+		}
+	}
+	for _, p := range c.Peers {
+		if !p.Addr.IsValid() || p.Addr.Is6() != ipv6 || p.Addr.Is4In6() {
+			return configErr(c.Name, "unicast peer %v is not of the primary address family (%v)", p.Addr, primary)
+		}
+		if p.MaxTTL != 0 && p.MinTTL > p.MaxTTL {
+			return configErr(c.Name, "unicast peer %v min_ttl %d > max_ttl %d", p.Addr, p.MinTTL, p.MaxTTL)
+		}
+	}
+	switch c.AuthType {
+	case AuthNone:
+	case AuthPass:
+		if c.Version != 2 {
+			return configErr(c.Name, "PASS authentication is VRRPv2 only")
+		}
+	default:
+		return configErr(c.Name, "authentication type %v not supported", c.AuthType)
+	}
+	switch {
+	case c.Checksum == ChecksumRFC5798 || c.Checksum == ChecksumRFC9568:
+	case c.Checksum == ChecksumLegacyUnicast && len(c.Peers) > 0:
+	default:
+		return configErr(c.Name, "transmit checksum form %v not allowed (legacy form needs unicast peers)", c.Checksum)
+	}
+	g := c.Garp
+	if g.MasterRepeat < 0 || g.RefreshRepeat < 0 || g.LowerPrioRepeat < 0 ||
+		g.MasterDelay < 0 || g.MasterRefresh < 0 || g.LowerPrioDelay < 0 || c.PreemptDelay < 0 {
+		return configErr(c.Name, "negative GARP or preempt_delay setting")
+	}
+	_, err := c.advertIntervalField()
+	return err
+}

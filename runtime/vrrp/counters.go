@@ -1,0 +1,110 @@
+package vrrp
+
+import "fmt"
+
+// DropReason says why a received packet was discarded. DropNone means it
+// was accepted.
+type DropReason int
+
+// Drop reasons, packet-level (reported by Parse/Decode) first, then
+// instance-level (reported by Machine.Receive as a Discard action).
+const (
+	DropNone DropReason = iota
+	// Packet-level.
+	DropTooShort     // shorter than the 8-byte header
+	DropBadVersion   // version not 2 or 3, or v2 over IPv6
+	DropType         // type is not 1 (ADVERTISEMENT)
+	DropLength       // length disagrees with the address count
+	DropChecksum     // no acceptable checksum form matched
+	DropZeroInterval // v3 Max Adver Int is 0 (RFC 9568 erratum 8301)
+	DropNoAddrs      // v3 count is 0 (RFC 9568 erratum 8299)
+	// Instance-level.
+	DropTTL              // TTL/hop limit not 255 (multicast) or outside the peer's min/max (unicast)
+	DropFamily           // address family differs from the instance's
+	DropVersionMismatch  // version differs from the configured one
+	DropVRID             // VRID differs from the instance's
+	DropAuthType         // v2 auth type differs from the configured one
+	DropAuthPass         // v2 PASS authentication data differs
+	DropIntervalMismatch // v2 advert interval differs from ours
+	DropDestination      // multicast destination in unicast mode or vice versa
+	DropUnknownPeer      // unicast source is not a configured peer (check_unicast_src)
+	DropOwnAddress       // equal priority advert carrying our own address
+	DropNotLinkLocal     // strict mode: IPv6 first address not link-local (erratum 8300)
+	dropReasonCount
+)
+
+var dropReasonNames = [dropReasonCount]string{
+	DropNone:             "accepted",
+	DropTooShort:         "too short",
+	DropBadVersion:       "bad version",
+	DropType:             "not an advertisement",
+	DropLength:           "bad length",
+	DropChecksum:         "bad checksum",
+	DropZeroInterval:     "zero advert interval",
+	DropNoAddrs:          "no addresses",
+	DropNotLinkLocal:     "first IPv6 address not link-local",
+	DropTTL:              "bad TTL",
+	DropFamily:           "address family mismatch",
+	DropVersionMismatch:  "version mismatch",
+	DropVRID:             "VRID mismatch",
+	DropAuthType:         "auth type mismatch",
+	DropAuthPass:         "authentication failure",
+	DropIntervalMismatch: "advert interval mismatch",
+	DropDestination:      "destination mode mismatch",
+	DropUnknownPeer:      "source is not a unicast peer",
+	DropOwnAddress:       "equal priority advert from our own address",
+}
+
+func (r DropReason) String() string {
+	if r >= 0 && r < dropReasonCount {
+		return dropReasonNames[r]
+	}
+	return fmt.Sprintf("drop-reason-%d", int(r))
+}
+
+// DropReasons lists every drop reason (DropNone excluded), for exporting
+// counters.
+func DropReasons() []DropReason {
+	rs := make([]DropReason, 0, dropReasonCount-1)
+	for r := DropNone + 1; r < dropReasonCount; r++ {
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// Counters counts received packets. The socket reader keeps one for the
+// packet-level checks; each Machine keeps one for its instance-level checks.
+// The zero value is ready to use; it is not safe for concurrent use.
+type Counters struct {
+	Accepted    uint64                    // packets that passed this stage
+	Drops       [dropReasonCount]uint64   // indexed by DropReason
+	AddrListErr uint64                    // accepted adverts whose address list differs from ours
+	Checksums   [checksumFormCount]uint64 // accepted packets per checksum form that matched
+}
+
+// Count records the outcome of one Parse call.
+func (c *Counters) Count(reason DropReason, form ChecksumForm) {
+	if reason == DropNone {
+		c.Accepted++
+		if form < checksumFormCount {
+			c.Checksums[form]++
+		}
+		return
+	}
+	c.Drop(reason)
+}
+
+// Drop counts one discarded packet.
+func (c *Counters) Drop(reason DropReason) {
+	if reason > DropNone && reason < dropReasonCount {
+		c.Drops[reason]++
+	}
+}
+
+// Dropped returns the count for one reason.
+func (c *Counters) Dropped(reason DropReason) uint64 {
+	if reason > DropNone && reason < dropReasonCount {
+		return c.Drops[reason]
+	}
+	return 0
+}
