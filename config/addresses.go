@@ -1,0 +1,390 @@
+package config
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// addresses parses a virtual_ipaddress-style block: one address per line
+// with options.
+func (p *parser) addresses(n *node, where string) []VirtualAddress {
+	var out []VirtualAddress
+	for _, c := range n.children {
+		if c.hasBlock {
+			p.rep.errorf(c.pos, "%s entry %s does not take a '{' block", where, c.keyword())
+			continue
+		}
+		if a, ok := p.address(c, where); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// addressFlags are the address options without a value.
+var addressFlags = []string{"home", "-nodad", "nodad", "mngtmpaddr", "noprefixroute", "autojoin", "no_track", "use_vmac"}
+
+func (p *parser) address(c *node, where string) (VirtualAddress, bool) {
+	toks := c.toks
+	a := VirtualAddress{Pos: c.pos}
+	pfx, err := parsePrefix(toks[0])
+	if err != nil {
+		p.rep.errorf(c.pos, "%s: %v", where, err)
+		return a, false
+	}
+	a.Prefix = pfx
+	for i := 1; i < len(toks); i++ {
+		opt := toks[i]
+		val := func() (string, bool) {
+			if i+1 >= len(toks) {
+				p.rep.errorf(c.pos, "%s %s: option %s needs a value", where, toks[0], opt)
+				return "", false
+			}
+			i++
+			return toks[i], true
+		}
+		switch opt {
+		case "brd", "broadcast":
+			v, ok := val()
+			if !ok {
+				return a, false
+			}
+			if v != "+" && v != "-" {
+				b, err := parseAddr(v)
+				if err != nil || !b.Is4() {
+					p.rep.errorf(c.pos, "%s %s: brd %q must be +, - or an IPv4 address", where, toks[0], v)
+					return a, false
+				}
+			}
+			a.Broadcast = v
+		case "dev":
+			v, ok := val()
+			if !ok {
+				return a, false
+			}
+			a.Dev = v
+		case "scope":
+			v, ok := val()
+			if !ok {
+				return a, false
+			}
+			if !validScope(v) {
+				p.rep.errorf(c.pos, "%s %s: scope %q must be global, site, link, host, nowhere or a number", where, toks[0], v)
+				return a, false
+			}
+			a.Scope = v
+		case "label":
+			v, ok := val()
+			if !ok {
+				return a, false
+			}
+			a.Label = v
+		case "peer":
+			v, ok := val()
+			if !ok {
+				return a, false
+			}
+			pp, err := parsePrefix(v)
+			if err != nil {
+				p.rep.errorf(c.pos, "%s %s: peer: %v", where, toks[0], err)
+				return a, false
+			}
+			a.Peer = pp
+		case "preferred_lft":
+			v, ok := val()
+			if !ok {
+				return a, false
+			}
+			if _, err := strconv.ParseUint(v, 10, 32); err != nil && v != "forever" {
+				p.rep.errorf(c.pos, "%s %s: preferred_lft %q must be forever or a number of seconds", where, toks[0], v)
+				return a, false
+			}
+			a.PreferredLft = v
+		case "home":
+			a.Home = true
+		case "-nodad", "nodad":
+			a.NoDAD = true
+		case "mngtmpaddr":
+			a.MngTmpAddr = true
+		case "noprefixroute":
+			a.NoPrefixRoute = true
+		case "autojoin":
+			a.AutoJoin = true
+		case "no_track":
+			a.NoTrack = true
+		case "use_vmac":
+			a.UseVMAC = true
+		default:
+			opts := append([]string{"brd", "dev", "scope", "label", "peer", "preferred_lft"}, addressFlags...)
+			if s := nearest(opt, opts); s != "" {
+				p.rep.errorf(c.pos, "%s %s: unknown option %q; did you mean %q?", where, toks[0], opt, s)
+			} else {
+				p.rep.errorf(c.pos, "%s %s: unknown option %q", where, toks[0], opt)
+			}
+			return a, false
+		}
+	}
+	return a, true
+}
+
+func validScope(s string) bool {
+	switch s {
+	case "global", "site", "link", "host", "nowhere":
+		return true
+	}
+	_, err := strconv.ParseUint(s, 10, 8)
+	return err == nil
+}
+
+// routeTypes are ip-route types that may precede the destination.
+var routeTypes = []string{"unicast", "blackhole", "unreachable", "prohibit", "throw", "local", "broadcast", "anycast", "multicast", "nat"}
+
+// routeValueOptions are ip-route options followed by one value, kept in
+// Options.
+var routeValueOptions = []string{"tos", "dsfield", "realms", "mtu", "advmss", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh", "initcwnd", "initrwnd", "features", "quickack", "congctl", "rto_min", "pref", "encap", "expires", "fastopen_no_cookie", "ttl-propagate", "nexthop", "hoplimit"}
+
+// routes parses a virtual_routes / static_routes block.
+func (p *parser) routes(n *node) []Route {
+	var out []Route
+	for _, c := range n.children {
+		if c.hasBlock {
+			p.rep.errorf(c.pos, "%s entry %s does not take a '{' block", n.keyword(), c.keyword())
+			continue
+		}
+		if r, ok := p.route(c, n.keyword()); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (p *parser) route(c *node, where string) (Route, bool) {
+	r := Route{Pos: c.pos}
+	toks := c.toks
+	fail := func(format string, args ...any) (Route, bool) {
+		p.rep.errorf(c.pos, where+": "+format, args...)
+		return r, false
+	}
+	haveDst := false
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		val := func() (string, bool) {
+			if i+1 >= len(toks) {
+				return "", false
+			}
+			i++
+			return toks[i], true
+		}
+		addr := func() (netip.Addr, bool) {
+			v, ok := val()
+			if !ok {
+				p.rep.errorf(c.pos, "%s: %s needs an address", where, t)
+				return netip.Addr{}, false
+			}
+			a, err := parseAddr(v)
+			if err != nil {
+				p.rep.errorf(c.pos, "%s: %s: %v", where, t, err)
+				return netip.Addr{}, false
+			}
+			return a, true
+		}
+		var ok bool
+		switch {
+		case t == "add" || t == "append" || t == "inet" || t == "inet6":
+			continue
+		case t == "src":
+			if r.Src, ok = addr(); !ok {
+				return r, false
+			}
+		case t == "via" || t == "gw":
+			if r.Via, ok = addr(); !ok {
+				return r, false
+			}
+		case t == "or":
+			if r.Or, ok = addr(); !ok {
+				return r, false
+			}
+		case t == "dev" || t == "oif":
+			if r.Dev, ok = val(); !ok {
+				return fail("dev needs an interface name")
+			}
+		case t == "table":
+			if r.Table, ok = val(); !ok {
+				return fail("table needs a number or name")
+			}
+		case t == "metric" || t == "preference" || t == "priority":
+			v, ok := val()
+			m, err := strconv.ParseUint(v, 10, 32)
+			if !ok || err != nil {
+				return fail("%s needs a number, have %q", t, v)
+			}
+			r.Metric = int(m)
+		case t == "scope":
+			if r.Scope, ok = val(); !ok || !validScope(r.Scope) {
+				return fail("scope must be global, site, link, host, nowhere or a number")
+			}
+		case t == "protocol" || t == "proto":
+			if r.Protocol, ok = val(); !ok {
+				return fail("protocol needs a value")
+			}
+		case t == "no_track":
+			r.NoTrack = true
+		case t == "onlink" || t == "pervasive":
+			r.Options = append(r.Options, t)
+		case slices.Contains(routeValueOptions, t):
+			v, ok := val()
+			if !ok {
+				return fail("%s needs a value", t)
+			}
+			r.Options = append(r.Options, t, v)
+		case !haveDst && slices.Contains(routeTypes, t) && i+1 < len(toks):
+			if t != "unicast" {
+				r.Type = t
+			}
+		case !haveDst && t == "to":
+			continue
+		case !haveDst:
+			if t == "default" {
+				t = "0.0.0.0/0"
+			}
+			pfx, err := parsePrefix(t)
+			if err != nil {
+				if s := nearest(t, append([]string{"src", "via", "gw", "dev", "table", "metric", "scope", "protocol", "no_track"}, routeTypes...)); s != "" && !strings.ContainsAny(t, ".:/") {
+					return fail("unknown route option %q; did you mean %q?", t, s)
+				}
+				return fail("destination %v", err)
+			}
+			r.Dst, haveDst = pfx.Masked(), true
+			if r.Dst != pfx {
+				return fail("destination %s has host bits set; did you mean %s?", t, pfx.Masked())
+			}
+		default:
+			return fail("unknown route option %q", t)
+		}
+	}
+	if !haveDst {
+		return fail("route needs a destination prefix")
+	}
+	for _, a := range []netip.Addr{r.Src, r.Via, r.Or} {
+		if a.IsValid() && familyOf(a) != familyOf(r.Dst.Addr()) {
+			return fail("route %s mixes IPv4 and IPv6 addresses", r.Dst)
+		}
+	}
+	return r, true
+}
+
+// rules parses a virtual_rules / static_rules block.
+func (p *parser) rules(n *node) []Rule {
+	var out []Rule
+	for _, c := range n.children {
+		if c.hasBlock {
+			p.rep.errorf(c.pos, "%s entry %s does not take a '{' block", n.keyword(), c.keyword())
+			continue
+		}
+		if r, ok := p.rule(c, n.keyword()); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (p *parser) rule(c *node, where string) (Rule, bool) {
+	r := Rule{Pos: c.pos}
+	toks := c.toks
+	fail := func(format string, args ...any) (Rule, bool) {
+		p.rep.errorf(c.pos, where+": "+format, args...)
+		return r, false
+	}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t == "add" || t == "inet" || t == "inet6" {
+			if t == "inet6" {
+				r.Family = IPv6
+			}
+			continue
+		}
+		if t == "not" {
+			r.Not = true
+			continue
+		}
+		if t == "no_track" {
+			r.NoTrack = true
+			continue
+		}
+		if i+1 >= len(toks) {
+			return fail("%s needs a value", t)
+		}
+		i++
+		v := toks[i]
+		switch t {
+		case "from", "to":
+			if v == "all" {
+				v = "0.0.0.0/0"
+			}
+			pfx, err := parsePrefix(v)
+			if err != nil {
+				return fail("invalid rule %s address: %v", t, err)
+			}
+			if t == "from" {
+				r.From = pfx
+			} else {
+				r.To = pfx
+			}
+		case "table", "lookup":
+			r.Table = v
+		case "preference", "pref", "priority":
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return fail("%s %q must be a number", t, v)
+			}
+			r.Preference = int(n)
+		case "fwmark":
+			r.Fwmark = v
+		case "iif":
+			r.Iif = v
+		case "oif":
+			r.Oif = v
+		case "tos", "dsfield", "realms", "goto", "suppress_prefixlength", "suppress_ifgroup", "uidrange", "sport", "dport", "ipproto", "l3mdev", "protocol", "tun_id", "type":
+			r.Options = append(r.Options, t, v)
+		default:
+			opts := []string{"from", "to", "table", "preference", "fwmark", "iif", "oif", "not", "no_track"}
+			if s := nearest(t, opts); s != "" {
+				return fail("unknown rule option %q; did you mean %q?", t, s)
+			}
+			return fail("unknown rule option %q", t)
+		}
+	}
+	var fam Family
+	for _, pfx := range []netip.Prefix{r.From, r.To} {
+		if !pfx.IsValid() {
+			continue
+		}
+		if f := familyOf(pfx.Addr()); fam != 0 && f != fam {
+			return fail("rule mixes IPv4 and IPv6 addresses")
+		} else {
+			fam = f
+		}
+	}
+	if r.Family == 0 {
+		r.Family = fam
+	}
+	if r.Family == 0 {
+		r.Family = IPv4
+	}
+	if r.Table == "" && !slices.Contains(r.Options, "goto") && r.Type() == "" {
+		return fail("rule needs a table (or goto/type)")
+	}
+	return r, true
+}
+
+// Type returns the rule's "type" option, or "".
+func (r Rule) Type() string {
+	for i := 0; i+1 < len(r.Options); i += 2 {
+		if r.Options[i] == "type" {
+			return r.Options[i+1]
+		}
+	}
+	return ""
+}

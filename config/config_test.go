@@ -1,0 +1,272 @@
+package config
+
+import (
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+var testOpts = Options{ConfigID: "node1", LookupEnv: func(k string) (string, bool) {
+	if k == "HAVIP_IF" {
+		return "eth7", true
+	}
+	return "", false
+}}
+
+func parse(t *testing.T, src string) (*Config, Diagnostics) {
+	t.Helper()
+	return ParseBytes("/cfg/test.conf", []byte(src), testOpts)
+}
+
+// inst wraps instance keywords in a minimal valid instance.
+func inst(body string) string {
+	return "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n 192.0.2.10/24\n }\n" + body + "\n}\n"
+}
+
+func TestDiagnostics(t *testing.T) {
+	tests := []struct {
+		name     string
+		src      string
+		severity Severity
+		want     string // substring of one diagnostic; "" = no diagnostics at all
+	}{
+		{"clean", inst(""), 0, ""},
+		{"misspelled keyword", inst("priorty 100"), Error, "unknown keyword 'priorty' in vrrp_instance VI_1; did you mean 'priority'?"},
+		{"misspelled top-level", "vrrp_instanse X {\n}\n", Error, "did you mean 'vrrp_instance'?"},
+		{"state case", inst("state Master"), Error, `state "Master" must be MASTER or BACKUP`},
+		{"v2 advert rounding", inst("advert_int 1.4"), Warning, "1.4 rounded to 1"},
+		{"v3 advert rounding", inst("version 3\nadvert_int 0.123"), Warning, "0.123 rounded to 0.12"},
+		{"mixed family", inst("virtual_ipaddress {\n2001:db8::1\n}"), Error, "is IPv6 but the instance is IPv4"},
+		{"excluded may mix", inst("virtual_ipaddress_excluded {\n2001:db8::1\n}"), 0, ""},
+		{"duplicate vrid", inst("") + strings.Replace(inst(""), "VI_1", "VI_2", 1), Error, "VRID 51 is duplicated on interface eth0"},
+		{"auth truncated", inst("authentication {\nauth_type PASS\nauth_pass 0123456789\n}"), Warning, `truncated to "01234567"`},
+		{"auth dropped for v3", inst("version 3\nauthentication {\nauth_type PASS\nauth_pass x\n}"), Warning, "authentication is only used with VRRPv2"},
+		{"undefined script", inst("track_script {\nchk\n}"), Error, "vrrp_script chk is not defined"},
+		{"undefined file", inst("track_file {\ntf\n}"), Error, "track_file tf is not defined"},
+		{"undefined process", inst("track_process {\ntp\n}"), Error, "vrrp_track_process tp is not defined"},
+		{"interface weight range", inst("track_interface {\neth1 weight 254\n}"), Error, `"254" is not an integer in -253..253`},
+		{"file weight range ok", "track_file tf {\nfile /tmp/x\n}\n" + inst("track_file {\ntf weight -254\n}"), 0, ""},
+		{"file weight range", "track_file tf {\nfile /tmp/x\n}\n" + inst("track_file {\ntf weight 255\n}"), Error, "-254..254"},
+		{"script weight range", "vrrp_script s {\nscript /bin/true\nweight -254\n}\n", Error, "-253..253"},
+		{"script without script", "vrrp_script s {\ninterval 2\n}\n", Error, "has no script"},
+		{"missing brace", "vrrp_instance VI_1\n", Error, "missing '{' after vrrp_instance VI_1"},
+		{"extra brace", inst("") + "}\n", Error, "extra '}' found"},
+		{"unclosed block", "vrrp_instance VI_1 {\n", Error, "missing '}'"},
+		{"vrid missing", "vrrp_instance VI_1 {\ninterface eth0\nvirtual_ipaddress {\n192.0.2.1\n}\n}\n", Error, "virtual_router_id is missing"},
+		{"vrid range", strings.Replace(inst(""), "51", "0", 1), Error, "1..255"},
+		{"bad vip", inst("virtual_ipaddress {\n192.0.2.300\n}"), Error, `"192.0.2.300" is not an IPv4 or IPv6 address`},
+		{"bad vip option", inst("virtual_ipaddress {\n192.0.2.3 deev eth0\n}"), Error, `did you mean "dev"?`},
+		{"no vip", "vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 1\n}\n", Warning, "no virtual_ipaddress"},
+		{"sync group member", inst("") + "vrrp_sync_group G {\ngroup {\nVI_1\nVI_X\n}\n}\n", Error, "vrrp_instance VI_X is not defined"},
+		{"lvs not supported", "virtual_server 192.0.2.1 80 {\nreal_server 192.0.2.2 80 {\nweight 1\n}\n}\n", Warning, "virtual_server is not supported by havip: LVS"},
+		{"smtp not supported", "global_defs {\nsmtp_server 192.0.2.1\n}\n", Warning, "smtp_server is not supported by havip"},
+		{"random refused", "$X=${_RANDOM}\n" + inst("priority $X"), Error, "${_RANDOM} is not supported"},
+		{"nopreempt master", inst("state MASTER\nnopreempt"), Warning, "nopreempt needs state BACKUP"},
+		{"bool value", "global_defs {\nvrrp_min_garp maybe\n}\n", Error, `"maybe" is not a boolean`},
+		{"timer value", inst("advert_int fast"), Error, `"fast" is not a number of seconds`},
+		{"unmatched quote", inst(`notify_master "/bin/x`), Error, "unmatched"},
+		{"strict unicast", "global_defs {\nvrrp_strict\n}\n" + inst("unicast_peer {\n192.0.2.2\n}"), Error, "strict mode does not allow unicast_peer"},
+		{"unicast ttl", inst("unicast_peer {\n192.0.2.2 min_ttl 200 max_ttl 100\n}"), Error, "min_ttl 200 is above max_ttl 100"},
+		{"route host bits", inst("virtual_routes {\n198.51.100.1/24 dev eth0\n}"), Error, "has host bits set"},
+		{"rule without table", inst("virtual_rules {\nfrom 192.0.2.0/24\n}"), Error, "rule needs a table"},
+		{"recursive definition", "$A=$A x\n" + inst("priority $A"), Error, "levels deep"},
+		{"include loop-free missing include", "include /nonexistent/*.conf\n" + inst(""), 0, ""},
+		{"interface missing", "vrrp_instance VI_1 {\nvirtual_router_id 1\nvirtual_ipaddress {\n192.0.2.1\n}\n}\n", Error, "interface is missing"},
+		{"script defined after use", inst("track_script {\nchk\n}") + "vrrp_script chk {\nscript /bin/true\n}\n", Error, "vrrp_script chk is defined after it is used"},
+		{"sync group script after use", inst("") + "vrrp_sync_group G {\ngroup {\nVI_1\n}\ntrack_script {\nchk\n}\n}\nvrrp_script chk {\nscript /bin/true\n}\n", Error, "defined after it is used"},
+		{"includer missing", "includer /nonexistent/x.conf\n" + inst(""), Error, "no file matches"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, diags := parse(t, tc.src)
+			if tc.want == "" {
+				if len(diags) != 0 {
+					t.Fatalf("want no diagnostics, got:\n%v", diags)
+				}
+				return
+			}
+			for _, d := range diags {
+				if strings.Contains(d.Msg, tc.want) {
+					if d.Severity != tc.severity {
+						t.Fatalf("%q: severity %v, want %v", d.Msg, d.Severity, tc.severity)
+					}
+					if d.Pos.File == "" || d.Pos.Line == 0 {
+						t.Fatalf("%q has no position: %+v", d.Msg, d.Pos)
+					}
+					return
+				}
+			}
+			t.Fatalf("no diagnostic contains %q; got:\n%v", tc.want, diags)
+		})
+	}
+}
+
+func TestDefaultsResolved(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		check func(t *testing.T, in *Instance)
+	}{
+		{"backup defaults", inst(""), func(t *testing.T, in *Instance) {
+			if in.State != StateBackup || in.Priority != 100 || in.Version != 2 || in.AdvertInt != time.Second || !in.Accept {
+				t.Fatalf("got state %s prio %d v%d adv %v accept %v", in.State, in.Priority, in.Version, in.AdvertInt, in.Accept)
+			}
+			if in.MulticastGroup != netip.MustParseAddr("224.0.0.18") || in.UnicastTTL != 255 || in.DownTimerAdverts != 3 {
+				t.Fatalf("got group %s ttl %d down %d", in.MulticastGroup, in.UnicastTTL, in.DownTimerAdverts)
+			}
+			if in.GARP.MasterDelay != 5*time.Second || in.GARP.MasterRepeat != 5 || in.GARP.LowerPrioRepeat != 5 {
+				t.Fatalf("garp %+v", in.GARP)
+			}
+		}},
+		{"master without priority is owner", inst("state MASTER"), func(t *testing.T, in *Instance) {
+			if in.Priority != 255 {
+				t.Fatalf("priority %d, want 255", in.Priority)
+			}
+		}},
+		{"priority 255 without state is master", inst("priority 255"), func(t *testing.T, in *Instance) {
+			if in.State != StateMaster {
+				t.Fatalf("state %s, want MASTER", in.State)
+			}
+		}},
+		{"ipv6 family and group", strings.Replace(inst(""), "192.0.2.10/24", "2001:db8::10/64", 1), func(t *testing.T, in *Instance) {
+			if in.Family != IPv6 || in.Version != 3 || in.MulticastGroup != netip.MustParseAddr("ff02::12") {
+				t.Fatalf("family %d version %d group %s", in.Family, in.Version, in.MulticastGroup)
+			}
+		}},
+		{"v3 centiseconds", inst("version 3\nadvert_int 0.05"), func(t *testing.T, in *Instance) {
+			if in.AdvertInt != 50*time.Millisecond {
+				t.Fatalf("advert_int %v", in.AdvertInt)
+			}
+		}},
+		{"garp inherited and overridden", "global_defs {\nvrrp_garp_master_repeat 2\nvrrp_garp_master_delay 1\n}\n" + inst("garp_master_delay 3"), func(t *testing.T, in *Instance) {
+			if in.GARP.MasterRepeat != 2 || in.GARP.MasterDelay != 3*time.Second || in.GARP.LowerPrioDelay != 3*time.Second || in.GARP.LowerPrioRepeat != 2 {
+				t.Fatalf("garp %+v", in.GARP)
+			}
+		}},
+		{"strict accept default", "global_defs {\nvrrp_strict\n}\n" + inst(""), func(t *testing.T, in *Instance) {
+			if in.Accept || !in.Strict || !in.LowerPrioNoAdvert || in.GARP.LowerPrioRepeat != 0 {
+				t.Fatalf("accept %v strict %v lpna %v", in.Accept, in.Strict, in.LowerPrioNoAdvert)
+			}
+		}},
+		{"no_accept", inst("no_accept"), func(t *testing.T, in *Instance) {
+			if in.Accept {
+				t.Fatal("accept still on")
+			}
+		}},
+		{"checksum mode", "global_defs {\nv3_checksum_as_v2\n}\n" + inst(""), func(t *testing.T, in *Instance) {
+			if in.Checksum != ChecksumAsV2 {
+				t.Fatalf("checksum %s", in.Checksum)
+			}
+		}},
+		{"script weight inherited and overridden", "vrrp_script a {\nscript \"/bin/check 'x y'\"\nweight -20 reverse\n}\nvrrp_script b {\nscript /bin/true\nweight 5\n}\n" +
+			inst("track_script {\na\nb weight 7\n}"), func(t *testing.T, in *Instance) {
+			want := []TrackRef{{Name: "a", Weight: -20, Reverse: true}, {Name: "b", Weight: 7}}
+			for i, r := range in.Track.Scripts {
+				r.Pos = Pos{}
+				if r != want[i] {
+					t.Fatalf("ref %d = %+v, want %+v", i, r, want[i])
+				}
+			}
+		}},
+		{"notify command argv", inst(`notify_master "/bin/notify master\tnow" root`), func(t *testing.T, in *Instance) {
+			c := in.Notify.Master
+			if c == nil || c.Text != "/bin/notify master\tnow" || strings.Join(c.Args, "|") != "/bin/notify|master|now" || c.User != "root" {
+				t.Fatalf("command %+v", c)
+			}
+		}},
+		{"quotes inside a quoted script group words, as keepalived 2.2.7 runs them", inst(`notify "/bin/sh -c 'exit 1'"`), func(t *testing.T, in *Instance) {
+			if c := in.Notify.All; c == nil || strings.Join(c.Args, "|") != "/bin/sh|-c|exit 1" {
+				t.Fatalf("command %+v, want argv /bin/sh, -c, exit 1", c)
+			}
+		}},
+		{"env and instance built-ins", inst("interface ${_ENV HAVIP_IF}\nnotify \"/bin/n ${_INSTANCE}\""), func(t *testing.T, in *Instance) {
+			if in.Interface != "eth7" || in.Notify.All.Text != "/bin/n node1" {
+				t.Fatalf("interface %q notify %+v", in.Interface, in.Notify.All)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, diags := parse(t, tc.src)
+			if diags.HasErrors() {
+				t.Fatalf("unexpected errors:\n%v", diags.Err())
+			}
+			if len(cfg.Instances) != 1 {
+				t.Fatalf("%d instances, want 1", len(cfg.Instances))
+			}
+			tc.check(t, cfg.Instances[0])
+		})
+	}
+}
+
+func TestCommandRoundTrip(t *testing.T) {
+	for _, text := range []string{"/bin/a b", `/bin/say "hi" # not a comment ! {x}`, "/bin/x 'quoted' \\ back", "tab\there\nnewline\x01\xff"} {
+		src := inst("notify_master " + quoteEscaped(text) + " root wheel")
+		cfg, diags := parse(t, src)
+		if diags.HasErrors() {
+			t.Fatalf("%q: %v\n%s", text, diags.Err(), src)
+		}
+		c := cfg.Instances[0].Notify.Master
+		if c.Text != text || c.User != "root" || c.Group != "wheel" {
+			t.Fatalf("got %+v, want text %q", c, text)
+		}
+	}
+}
+
+func TestDiagnosticFormatting(t *testing.T) {
+	ds := Diagnostics{
+		{Pos: Pos{File: "a.conf", Line: 3}, Severity: Warning, Msg: "w"},
+		{Pos: Pos{File: "a.conf", Line: 4}, Severity: Error, Msg: "e1"},
+		{Pos: Pos{File: "b.conf", Line: 1}, Severity: Error, Msg: "e2"},
+	}
+	if got := ds[0].String(); got != "a.conf:3: warning: w" {
+		t.Fatalf("String() = %q", got)
+	}
+	if !ds.HasErrors() || ds[:1].HasErrors() {
+		t.Fatal("HasErrors wrong")
+	}
+	if ds[:1].Err() != nil {
+		t.Fatal("Err() not nil for warnings only")
+	}
+	if got := ds.Err().Error(); got != "a.conf:4: error: e1\nb.conf:1: error: e2" {
+		t.Fatalf("Err() = %q", got)
+	}
+}
+
+func TestInterfaceWarnings(t *testing.T) {
+	opts := testOpts
+	opts.InterfaceExists = func(name string) bool { return name == "eth0" }
+	src := inst("track_interface {\neth0\neth9 weight 5\n}\nvirtual_ipaddress_excluded {\n198.51.100.1 dev eth8\n}")
+	_, diags := ParseBytes("/cfg/test.conf", []byte(src), opts)
+	if diags.HasErrors() {
+		t.Fatalf("errors: %v", diags.Err())
+	}
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.Msg)
+	}
+	want := []string{
+		"interface eth9 for track_interface of vrrp_instance VI_1 does not exist on this host",
+		"interface eth8 for address 198.51.100.1 does not exist on this host",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestDefaultConfigIDIsShortHostname(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skipf("no host name: %v", err)
+	}
+	short, _, _ := strings.Cut(host, ".")
+	cfg, diags := ParseBytes("x.conf", []byte("@"+short+" $IF=eth3\n"+inst("interface $IF\nnotify \"/bin/n ${_INSTANCE}\"")), Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Err())
+	}
+	if in := cfg.Instances[0]; in.Interface != "eth3" || in.Notify.All.Text != "/bin/n "+short {
+		t.Fatalf("interface %q notify %q, want eth3 and /bin/n %s", in.Interface, in.Notify.All.Text, short)
+	}
+}

@@ -1,0 +1,165 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const samplesDir = "/usr/share/doc/keepalived/samples"
+
+// vrrpOnlySamples are the Debian keepalived samples with only VRRP
+// sections; the value is the config id they need (conditional_conf selects
+// its lines with @high/@low) and the diagnostics keepalived itself also
+// reports for them.
+var vrrpOnlySamples = map[string][]string{
+	"keepalived.conf.conditional_conf":      {"not supported by havip: the config will run in the current network namespace", "enable_script_security is not set"},
+	"keepalived.conf.track_interface":       nil,
+	"keepalived.conf.vrrp.localcheck":       {"enable_script_security is not set"},
+	"keepalived.conf.vrrp.routes":           nil,
+	"keepalived.conf.vrrp.scripts":          {"enable_script_security is not set", "smtp_alert is not supported"},
+	"keepalived.conf.vrrp.static_ipaddress": nil,
+	"keepalived.conf.vrrp.sync":             {"enable_script_security is not set"},
+	// keepalived 2.2.7 itself reports these samples' errors too:
+	// "192.168.100./24" is not an address, and vrrp.lvs_syncd lists sync
+	// group members without group { }.
+	"keepalived.conf.vrrp.rules":     {`"192.168.100./24" is not an address`, `"192.168.200./24" is not an address`},
+	"keepalived.conf.vrrp.lvs_syncd": {"unknown keyword 'VI_2'", "unknown keyword 'VI_3'", "vrrp_sync_group VG1 has no members", "lvs_sync_daemon_interface is not supported", "virtual_server is not supported"},
+}
+
+// lvsSamples have LVS (and SMTP) sections; they must produce only "not
+// supported" warnings (plus the VRRP ones listed).
+var lvsSamples = map[string][]string{
+	"keepalived.conf.HTTP_GET.port":        nil,
+	"keepalived.conf.IPv6":                 nil,
+	"keepalived.conf.PING_CHECK":           nil,
+	"keepalived.conf.SMTP_CHECK":           nil,
+	"keepalived.conf.SSL_GET":              {"initial state MASTER is incompatible with AH authentication"},
+	"keepalived.conf.UDP_CHECK":            nil,
+	"keepalived.conf.fwmark":               nil,
+	"keepalived.conf.inhibit":              nil,
+	"keepalived.conf.misc_check":           nil,
+	"keepalived.conf.misc_check_arg":       nil,
+	"keepalived.conf.quorum":               nil,
+	"keepalived.conf.sample":               nil,
+	"keepalived.conf.status_code":          nil,
+	"keepalived.conf.virtual_server_group": nil,
+	"keepalived.conf.virtualhost":          nil,
+	"keepalived.conf.vrrp":                 {"smtp_alert is not supported"},
+}
+
+func TestDebianSamples(t *testing.T) {
+	if _, err := os.Stat(samplesDir); err != nil {
+		t.Skipf("keepalived samples not installed at %s (apt-get install keepalived): %v", samplesDir, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(samplesDir, "keepalived.conf.*"))
+	if len(files) != len(vrrpOnlySamples)+len(lvsSamples) {
+		t.Errorf("%d samples on disk, %d in the tables; update the tables", len(files), len(vrrpOnlySamples)+len(lvsSamples))
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			allowed, vrrpOnly := vrrpOnlySamples[name]
+			if !vrrpOnly {
+				var ok bool
+				if allowed, ok = lvsSamples[name]; !ok {
+					t.Fatalf("sample %s is in neither table", name)
+				}
+			}
+			opts := Options{ConfigID: "high"}
+			cfg, diags := Load(f, opts)
+			if cfg == nil {
+				t.Fatal("nil config")
+			}
+			for _, d := range diags {
+				if !vrrpOnly && d.Severity == Warning && strings.Contains(d.Msg, "is not supported by havip") {
+					continue
+				}
+				if !matchesAny(d.Msg, allowed) {
+					t.Errorf("unexpected diagnostic: %v", d)
+				}
+			}
+			for _, want := range allowed {
+				if !hasDiag(diags, want) {
+					t.Errorf("expected diagnostic containing %q, got %v", want, diags)
+				}
+			}
+			if !vrrpOnly && !hasDiag(diags, "not supported by havip") {
+				t.Errorf("LVS sample without a 'not supported' warning")
+			}
+		})
+	}
+}
+
+func matchesAny(msg string, subs []string) bool {
+	for _, s := range subs {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasDiag(diags Diagnostics, sub string) bool {
+	for _, d := range diags {
+		if strings.Contains(d.Msg, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// corpus returns every config file the round-trip test runs over.
+func corpus(t *testing.T) []string {
+	files, _ := filepath.Glob("testdata/diff/*.conf")
+	inc, _ := filepath.Glob("testdata/include/*.conf")
+	samples, _ := filepath.Glob(filepath.Join(samplesDir, "keepalived.conf.*"))
+	files = append(append(files, inc...), samples...)
+	if len(files) < 30 {
+		t.Fatalf("corpus has only %d files", len(files))
+	}
+	return files
+}
+
+func TestFormatRoundTrip(t *testing.T) {
+	for _, f := range corpus(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			opts := Options{ConfigID: "high"}
+			first, firstDiags := Load(f, opts)
+			text := Format(first)
+			second, diags := ParseBytes("formatted.conf", text, opts)
+			if diags.HasErrors() && !firstDiags.HasErrors() {
+				t.Fatalf("formatted config has errors:\n%v\n%s", diags.Err(), text)
+			}
+			if !first.Equal(second) {
+				t.Fatalf("model changed through Format:\n%s", text)
+			}
+			if again := Format(second); string(again) != string(text) {
+				t.Fatalf("Format is not stable:\n%s\n---\n%s", text, again)
+			}
+		})
+	}
+}
+
+func TestEqualIgnoresPositions(t *testing.T) {
+	a, _ := parse(t, inst(""))
+	b, _ := parse(t, "\n\n"+inst(""))
+	if !a.Instances[0].Equal(b.Instances[0]) || !a.Equal(b) {
+		t.Fatal("same instance at other lines is not Equal")
+	}
+	if a.Instances[0].Pos == b.Instances[0].Pos {
+		t.Fatal("positions should differ")
+	}
+	c, _ := parse(t, inst("priority 101"))
+	if a.Instances[0].Equal(c.Instances[0]) {
+		t.Fatal("different priority is Equal")
+	}
+	if a.Instances[0].Key() != c.Instances[0].Key() {
+		t.Fatal("priority change altered the reload key")
+	}
+	d, _ := parse(t, strings.Replace(inst(""), "51", "52", 1))
+	if a.Instances[0].Key() == d.Instances[0].Key() {
+		t.Fatal("VRID change kept the reload key")
+	}
+}

@@ -1,0 +1,195 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// defaultGlobal returns global_defs with keepalived's defaults.
+func defaultGlobal() GlobalDefs {
+	return GlobalDefs{
+		VRRPVersion:     2,
+		MulticastGroup4: netip.MustParseAddr("224.0.0.18"),
+		MulticastGroup6: netip.MustParseAddr("ff02::12"),
+		GARP: GARP{
+			MasterDelay:         5 * time.Second,
+			MasterRepeat:        5,
+			LowerPrioDelay:      5 * time.Second,
+			LowerPrioRepeat:     5,
+			MasterRefreshRepeat: 1,
+		},
+		DownTimerAdverts: 3,
+	}
+}
+
+// globalSettings are global_defs keywords havip accepts without acting on
+// them (process tuning, reload control, output files).
+var globalSettings = []string{
+	"vrrp_priority", "vrrp_rt_priority", "vrrp_no_swap", "vrrp_cpu_affinity", "vrrp_rlimit_rttime",
+	"checker_priority", "checker_rt_priority", "checker_no_swap", "checker_cpu_affinity", "checker_rlimit_rttime",
+	"bfd_priority", "bfd_rt_priority", "bfd_no_swap", "bfd_cpu_affinity", "bfd_rlimit_rttime",
+	"vrrp_process_name", "checker_process_name", "bfd_process_name", "process_names", "process_name",
+	"max_auto_priority", "min_auto_priority_delay", "vrrp_delay_after_boot",
+	"vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier",
+	"vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",
+	"vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",
+	"process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force",
+	"log_unknown_vrids", "vmac_prefix", "vmac_addr_prefix", "disable_local_igmp",
+	"vrrp_garp_extra_if", "vrrp_iptables", "vrrp_ipsets", "nftables", "nftables_priority",
+	"nftables_counters", "nftables_ifindex", "reload_check_config", "reload_time_file", "reload_repeat",
+	"reload_file", "config_save_dir", "tmp_config_directory", "state_file_location", "stats_file_location",
+	"json_file_location", "state_dump_file", "stats_dump_file", "json_dump_file", "data_use_instance",
+	"json_version", "fifo_write_vrrp_states_on_reload", "set_supplementary_groups", "random_seed",
+	"include_check", "umask", "rs_init_notifies", "checker_log_all_failures", "no_checker_emails",
+	"startup_script", "startup_script_timeout", "shutdown_script", "shutdown_script_timeout",
+	"linkbeat_use_polling", "vrrp_garp_interval_all", "local_address_notify",
+}
+
+// globalUnsupported are global_defs keywords for features havip does not
+// have, with what will not happen.
+var globalUnsupported = map[string]string{
+	"notification_email":                 "no email alerts are sent",
+	"notification_email_from":            "no email alerts are sent",
+	"smtp_server":                        "no email alerts are sent",
+	"smtp_helo_name":                     "no email alerts are sent",
+	"smtp_connect_timeout":               "no email alerts are sent",
+	"smtp_alert":                         "no email alerts are sent",
+	"smtp_alert_vrrp":                    "no email alerts are sent",
+	"smtp_alert_checker":                 "no email alerts are sent",
+	"no_email_faults":                    "no email alerts are sent",
+	"enable_snmp_vrrp":                   "there is no SNMP agent",
+	"enable_snmp_checker":                "there is no SNMP agent",
+	"enable_snmp_rfc":                    "there is no SNMP agent",
+	"enable_snmp_rfcv2":                  "there is no SNMP agent",
+	"enable_snmp_rfcv3":                  "there is no SNMP agent",
+	"enable_snmp_keepalived":             "there is no SNMP agent",
+	"enable_traps":                       "there is no SNMP agent",
+	"snmp_socket":                        "there is no SNMP agent",
+	"enable_dbus":                        "there is no DBus service",
+	"dbus_service_name":                  "there is no DBus service",
+	"lvs_id":                             "LVS is not configured",
+	"lvs_sync_daemon":                    "the LVS sync daemon is not started",
+	"lvs_timeouts":                       "LVS is not configured",
+	"lvs_flush":                          "LVS is not configured",
+	"lvs_flush_on_stop":                  "LVS is not configured",
+	"lvs_notify_fifo":                    "LVS is not configured",
+	"lvs_notify_fifo_script":             "LVS is not configured",
+	"lvs_netlink_cmd_rcv_bufs":           "LVS is not configured",
+	"lvs_netlink_cmd_rcv_bufs_force":     "LVS is not configured",
+	"lvs_netlink_monitor_rcv_bufs":       "LVS is not configured",
+	"lvs_netlink_monitor_rcv_bufs_force": "LVS is not configured",
+	"nftables_ipvs":                      "LVS is not configured",
+	"nftables_ipvs_priority":             "LVS is not configured",
+	"nftables_ipvs_start_fwmark":         "LVS is not configured",
+}
+
+func (p *parser) parseGlobal(n *node) {
+	if !p.needBlock(n) || !p.nargs0Header(n) {
+		return
+	}
+	g := &p.cfg.Global
+	g.Pos = n.pos
+	table := map[string]handler{
+		"router_id":    p.stringKw(&g.RouterID),
+		"vrrp_version": p.intKw(&g.VRRPVersion, 2, 3),
+		"vrrp_mcast_group4": func(n *node) {
+			if a, ok := p.addrKw(n); ok {
+				if !a.Is4() || !a.IsMulticast() {
+					p.rep.errorf(n.pos, "vrrp_mcast_group4: %s is not an IPv4 multicast address", a)
+					return
+				}
+				g.MulticastGroup4 = a
+			}
+		},
+		"vrrp_mcast_group6": func(n *node) {
+			if a, ok := p.addrKw(n); ok {
+				if !a.Is6() || !a.IsMulticast() {
+					p.rep.errorf(n.pos, "vrrp_mcast_group6: %s is not an IPv6 multicast address", a)
+					return
+				}
+				g.MulticastGroup6 = a
+			}
+		},
+		"vrrp_garp_master_delay":          p.timerKw(&g.GARP.MasterDelay, 0, 1000*time.Second),
+		"vrrp_garp_master_repeat":         p.intKw(&g.GARP.MasterRepeat, 0, 10000),
+		"vrrp_garp_lower_prio_delay":      p.timerKw(&g.GARP.LowerPrioDelay, 0, 1000*time.Second),
+		"vrrp_garp_lower_prio_repeat":     p.intKw(&g.GARP.LowerPrioRepeat, 0, 10000),
+		"vrrp_garp_master_refresh":        p.timerKw(&g.GARP.MasterRefresh, 0, 1000*time.Second),
+		"vrrp_garp_master_refresh_repeat": p.intKw(&g.GARP.MasterRefreshRepeat, 0, 10000),
+		"vrrp_garp_interval":              p.timerKw(&g.GARP.Interval, 0, time.Second),
+		"vrrp_gna_interval":               p.timerKw(&g.GARP.NAInterval, 0, time.Second),
+		"vrrp_min_garp":                   p.boolKw(&g.MinGARP),
+		"vrrp_down_timer_adverts":         p.intKw(&g.DownTimerAdverts, 1, 100),
+		"vrrp_lower_prio_no_advert":       p.boolKw(&g.LowerPrioNoAdvert),
+		"vrrp_higher_prio_send_advert":    p.boolKw(&g.HigherPrioSendAdvert),
+		"vrrp_owner_ignore_adverts":       p.boolKw(&g.OwnerIgnoreAdverts),
+		"v3_checksum_as_v2":               p.boolKw(&g.V3ChecksumAsV2),
+		"vrrp_strict":                     p.flagKw(&g.Strict, true),
+		"vrrp_skip_check_adv_addr":        p.boolKw(&g.SkipCheckAdvAddr),
+		"vrrp_check_unicast_src":          p.flagKw(&g.CheckUnicastSrc, true),
+		"enable_script_security":          p.flagKw(&g.EnableScriptSecurity, true),
+		"script_user": func(n *node) {
+			if p.nargs(n, 1, 2) {
+				g.ScriptUser = n.args()[0]
+				if len(n.args()) == 2 {
+					g.ScriptGroup = n.args()[1]
+				}
+			}
+		},
+		"notify_fifo":                  p.commandKw(&g.NotifyFIFO),
+		"notify_fifo_script":           p.commandKw(&g.NotifyFIFOScript),
+		"vrrp_notify_fifo":             p.commandKw(&g.VRRPNotifyFIFO),
+		"vrrp_notify_fifo_script":      p.commandKw(&g.VRRPNotifyFIFOScript),
+		"vrrp_notify_priority_changes": p.boolKw(&g.NotifyPriorityChanges),
+		"dynamic_interfaces": func(n *node) {
+			if p.nargs(n, 0, 1) {
+				g.DynamicInterfaces = true
+			}
+		},
+		"vrrp_startup_delay": p.timerKw(&g.StartupDelay, 0, 3600*time.Second),
+		"default_interface":  p.stringKw(&g.DefaultInterface),
+	}
+	for _, kw := range globalSettings {
+		table[kw] = p.settingKw(&g.Settings)
+	}
+	for kw, what := range globalUnsupported {
+		table[kw] = p.unsupportedKw(&g.Settings, what)
+	}
+	g.GARP.LowerPrioDelay, g.GARP.LowerPrioRepeat = -1, -1
+	p.dispatch("global_defs", n.children, table)
+	if g.GARP.LowerPrioDelay < 0 {
+		g.GARP.LowerPrioDelay = g.GARP.MasterDelay
+	}
+	if g.GARP.LowerPrioRepeat < 0 {
+		g.GARP.LowerPrioRepeat = g.GARP.MasterRepeat
+	}
+	if g.Strict {
+		g.GARP.LowerPrioRepeat = 0
+		g.GARP.LowerPrioDelay = 0
+		g.LowerPrioNoAdvert = true
+		g.HigherPrioSendAdvert = false
+		g.OwnerIgnoreAdverts = true
+	}
+}
+
+// nargs0Header checks a section header takes no arguments.
+func (p *parser) nargs0Header(n *node) bool {
+	if len(n.args()) != 0 {
+		p.rep.errorf(n.pos, "%s takes no arguments before '{', have %q", n.keyword(), n.args())
+		return false
+	}
+	return true
+}
+
+// addrKw parses "KEYWORD ADDRESS".
+func (p *parser) addrKw(n *node) (netip.Addr, bool) {
+	if !p.nargs(n, 1, 1) {
+		return netip.Addr{}, false
+	}
+	a, err := parseAddr(n.args()[0])
+	if err != nil {
+		p.rep.errorf(n.pos, "%s: %v", n.keyword(), err)
+		return netip.Addr{}, false
+	}
+	return a, true
+}

@@ -1,0 +1,467 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Options controls how a config is read.
+type Options struct {
+	// ConfigID selects @ID / @^ID lines and is the value of ${_INSTANCE};
+	// "" means the short host name (up to the first '.').
+	ConfigID string
+	// LookupEnv resolves ${_ENV VAR}; nil means os.LookupEnv.
+	LookupEnv func(key string) (string, bool)
+	// InterfaceExists reports whether a network interface exists; nil means
+	// interfaces are not checked, otherwise unknown interfaces are warnings.
+	InterfaceExists func(name string) bool
+}
+
+// Config is the typed model of a keepalived.conf. Every default is resolved.
+type Config struct {
+	Global          GlobalDefs       `json:"global"`
+	StaticAddresses []VirtualAddress `json:"static_ipaddress,omitempty"`
+	StaticRoutes    []Route          `json:"static_routes,omitempty"`
+	StaticRules     []Rule           `json:"static_rules,omitempty"`
+	Scripts         []*Script        `json:"vrrp_scripts,omitempty"`
+	TrackProcesses  []*TrackProcess  `json:"vrrp_track_processes,omitempty"`
+	TrackFiles      []*TrackFile     `json:"track_files,omitempty"`
+	SyncGroups      []*SyncGroup     `json:"vrrp_sync_groups,omitempty"`
+	Instances       []*Instance      `json:"vrrp_instances,omitempty"`
+	Unsupported     []*Block         `json:"unsupported,omitempty"`
+}
+
+// Block is a statement kept verbatim: a keyword line with its arguments and
+// optional sub-block. It holds sections havip does not model (LVS, BFD,
+// linkbeat_interfaces, ...) so that Format can print them back.
+type Block struct {
+	Pos      Pos      `json:"pos"`
+	Keyword  string   `json:"keyword"`
+	Args     []string `json:"args,omitempty"`
+	Children []*Block `json:"children,omitempty"`
+	// HasBlock is true when the statement was followed by '{' ... '}'.
+	HasBlock bool `json:"has_block,omitempty"`
+}
+
+// Setting is a recognised keyword the model keeps as text only: havip
+// accepts it for compatibility but does not act on it.
+type Setting struct {
+	Pos     Pos      `json:"pos"`
+	Keyword string   `json:"keyword"`
+	Args    []string `json:"args,omitempty"`
+}
+
+// Command is a script keyword's value: the raw text as written (after
+// definition expansion) and the argv keepalived's quoted/escaped tokeniser
+// produces from it. User and Group are the optional run-as identity.
+type Command struct {
+	Text  string   `json:"text"`
+	Args  []string `json:"args"`
+	User  string   `json:"user,omitempty"`
+	Group string   `json:"group,omitempty"`
+}
+
+// Family is an address family.
+type Family uint8
+
+const (
+	// IPv4 is AF_INET.
+	IPv4 Family = 4
+	// IPv6 is AF_INET6.
+	IPv6 Family = 6
+)
+
+// State is an instance's configured initial state.
+type State string
+
+const (
+	// StateMaster is "state MASTER".
+	StateMaster State = "MASTER"
+	// StateBackup is "state BACKUP" (and the default).
+	StateBackup State = "BACKUP"
+)
+
+// AuthType is the VRRPv2 authentication type.
+type AuthType string
+
+const (
+	// AuthNone means no authentication.
+	AuthNone AuthType = ""
+	// AuthPass is simple password authentication.
+	AuthPass AuthType = "PASS"
+	// AuthAH is IPsec-AH authentication.
+	AuthAH AuthType = "AH"
+)
+
+// ChecksumMode is how the VRRPv3 IPv4 checksum is computed.
+type ChecksumMode string
+
+const (
+	// ChecksumPseudoHeader includes the IPv4 pseudo-header (RFC 5798).
+	ChecksumPseudoHeader ChecksumMode = "pseudo-header"
+	// ChecksumAsV2 omits the pseudo-header (v3_checksum_as_v2).
+	ChecksumAsV2 ChecksumMode = "as-v2"
+)
+
+// GARP holds the gratuitous ARP / unsolicited NA settings. Instances inherit
+// them from global_defs and may override each field.
+type GARP struct {
+	MasterDelay         time.Duration `json:"master_delay"`
+	MasterRepeat        int           `json:"master_repeat"`
+	LowerPrioDelay      time.Duration `json:"lower_prio_delay"`
+	LowerPrioRepeat     int           `json:"lower_prio_repeat"`
+	MasterRefresh       time.Duration `json:"master_refresh"`
+	MasterRefreshRepeat int           `json:"master_refresh_repeat"`
+	// Interval and NAInterval pace successive GARPs / NAs on one interface.
+	Interval   time.Duration `json:"interval"`
+	NAInterval time.Duration `json:"na_interval"`
+}
+
+// GlobalDefs is the global_defs section (VRRP-relevant keywords modelled,
+// others kept in Settings).
+type GlobalDefs struct {
+	Pos                   Pos           `json:"pos"`
+	RouterID              string        `json:"router_id,omitempty"`
+	VRRPVersion           int           `json:"vrrp_version"`
+	MulticastGroup4       netip.Addr    `json:"vrrp_mcast_group4"`
+	MulticastGroup6       netip.Addr    `json:"vrrp_mcast_group6"`
+	GARP                  GARP          `json:"garp"`
+	MinGARP               bool          `json:"vrrp_min_garp,omitempty"`
+	DownTimerAdverts      int           `json:"vrrp_down_timer_adverts"`
+	LowerPrioNoAdvert     bool          `json:"vrrp_lower_prio_no_advert,omitempty"`
+	HigherPrioSendAdvert  bool          `json:"vrrp_higher_prio_send_advert,omitempty"`
+	OwnerIgnoreAdverts    bool          `json:"vrrp_owner_ignore_adverts,omitempty"`
+	V3ChecksumAsV2        bool          `json:"v3_checksum_as_v2,omitempty"`
+	Strict                bool          `json:"vrrp_strict,omitempty"`
+	SkipCheckAdvAddr      bool          `json:"vrrp_skip_check_adv_addr,omitempty"`
+	CheckUnicastSrc       bool          `json:"vrrp_check_unicast_src,omitempty"`
+	EnableScriptSecurity  bool          `json:"enable_script_security,omitempty"`
+	ScriptUser            string        `json:"script_user,omitempty"`
+	ScriptGroup           string        `json:"script_group,omitempty"`
+	NotifyFIFO            *Command      `json:"notify_fifo,omitempty"`
+	NotifyFIFOScript      *Command      `json:"notify_fifo_script,omitempty"`
+	VRRPNotifyFIFO        *Command      `json:"vrrp_notify_fifo,omitempty"`
+	VRRPNotifyFIFOScript  *Command      `json:"vrrp_notify_fifo_script,omitempty"`
+	NotifyPriorityChanges bool          `json:"vrrp_notify_priority_changes,omitempty"`
+	DynamicInterfaces     bool          `json:"dynamic_interfaces,omitempty"`
+	StartupDelay          time.Duration `json:"vrrp_startup_delay,omitempty"`
+	DefaultInterface      string        `json:"default_interface,omitempty"`
+	// Settings are accepted global_defs keywords havip does not act on.
+	Settings []Setting `json:"settings,omitempty"`
+}
+
+// Script is a vrrp_script block.
+type Script struct {
+	Pos      Pos           `json:"pos"`
+	Name     string        `json:"name"`
+	Command  Command       `json:"script"`
+	Interval time.Duration `json:"interval"`
+	Timeout  time.Duration `json:"timeout"`
+	Weight   int           `json:"weight"`
+	Reverse  bool          `json:"reverse,omitempty"`
+	Rise     int           `json:"rise"`
+	Fall     int           `json:"fall"`
+	User     string        `json:"user,omitempty"`
+	Group    string        `json:"group,omitempty"`
+	InitFail bool          `json:"init_fail,omitempty"`
+}
+
+// TrackProcess is a vrrp_track_process block.
+type TrackProcess struct {
+	Pos            Pos           `json:"pos"`
+	Name           string        `json:"name"`
+	Process        string        `json:"process"`
+	Params         []string      `json:"params,omitempty"`
+	ParamMatch     string        `json:"param_match,omitempty"`
+	FullCommand    bool          `json:"full_command,omitempty"`
+	Weight         int           `json:"weight"`
+	Reverse        bool          `json:"reverse,omitempty"`
+	Quorum         int           `json:"quorum"`
+	QuorumMax      int           `json:"quorum_max,omitempty"` // 0 = unlimited
+	ForkDelay      time.Duration `json:"fork_delay,omitempty"`
+	TerminateDelay time.Duration `json:"terminate_delay,omitempty"`
+}
+
+// TrackFile is a track_file (vrrp_track_file) block.
+type TrackFile struct {
+	Pos       Pos    `json:"pos"`
+	Name      string `json:"name"`
+	File      string `json:"file"`
+	Weight    int    `json:"weight"`
+	Reverse   bool   `json:"reverse,omitempty"`
+	InitFile  bool   `json:"init_file,omitempty"`
+	InitValue int    `json:"init_value,omitempty"`
+	Overwrite bool   `json:"overwrite,omitempty"`
+}
+
+// TrackInterface is one track_interface entry.
+type TrackInterface struct {
+	Pos     Pos    `json:"pos"`
+	Name    string `json:"name"`
+	Weight  int    `json:"weight"`
+	Reverse bool   `json:"reverse,omitempty"`
+}
+
+// TrackRef is a reference to a vrrp_script, track_file or
+// vrrp_track_process by name, with the weight and reverse flag in force:
+// the reference's override, else the tracker's own.
+type TrackRef struct {
+	Pos     Pos    `json:"pos"`
+	Name    string `json:"name"`
+	Weight  int    `json:"weight"`
+	Reverse bool   `json:"reverse,omitempty"`
+}
+
+// Notify holds the notify scripts of an instance or sync group.
+type Notify struct {
+	Master            *Command `json:"notify_master,omitempty"`
+	Backup            *Command `json:"notify_backup,omitempty"`
+	Fault             *Command `json:"notify_fault,omitempty"`
+	Stop              *Command `json:"notify_stop,omitempty"`
+	Deleted           *Command `json:"notify_deleted,omitempty"`
+	MasterRxLowerPrio *Command `json:"notify_master_rx_lower_pri,omitempty"`
+	All               *Command `json:"notify,omitempty"`
+	PriorityChanges   bool     `json:"notify_priority_changes,omitempty"`
+}
+
+// Tracking holds the trackers of an instance or sync group.
+type Tracking struct {
+	Interfaces []TrackInterface `json:"track_interface,omitempty"`
+	Scripts    []TrackRef       `json:"track_script,omitempty"`
+	Files      []TrackRef       `json:"track_file,omitempty"`
+	Processes  []TrackRef       `json:"track_process,omitempty"`
+}
+
+// SyncGroup is a vrrp_sync_group block.
+type SyncGroup struct {
+	Pos                     Pos       `json:"pos"`
+	Name                    string    `json:"name"`
+	Members                 []string  `json:"group"`
+	Track                   Tracking  `json:"track"`
+	Notify                  Notify    `json:"notify"`
+	SyncGroupTrackingWeight bool      `json:"sync_group_tracking_weight,omitempty"`
+	Settings                []Setting `json:"settings,omitempty"`
+}
+
+// UnicastPeer is one unicast_peer entry.
+type UnicastPeer struct {
+	Pos    Pos        `json:"pos"`
+	Addr   netip.Addr `json:"addr"`
+	MinTTL int        `json:"min_ttl,omitempty"` // 0 = unset
+	MaxTTL int        `json:"max_ttl,omitempty"` // 0 = unset
+}
+
+// VirtualAddress is one virtual_ipaddress / virtual_ipaddress_excluded /
+// static_ipaddress entry.
+type VirtualAddress struct {
+	Pos    Pos          `json:"pos"`
+	Prefix netip.Prefix `json:"prefix"`
+	// Broadcast is "" (none), "+", "-" or an address.
+	Broadcast     string       `json:"brd,omitempty"`
+	Dev           string       `json:"dev,omitempty"` // "" = the instance interface
+	Scope         string       `json:"scope,omitempty"`
+	Label         string       `json:"label,omitempty"`
+	Peer          netip.Prefix `json:"peer,omitzero"`
+	Home          bool         `json:"home,omitempty"`
+	NoDAD         bool         `json:"nodad,omitempty"`
+	MngTmpAddr    bool         `json:"mngtmpaddr,omitempty"`
+	NoPrefixRoute bool         `json:"noprefixroute,omitempty"`
+	AutoJoin      bool         `json:"autojoin,omitempty"`
+	NoTrack       bool         `json:"no_track,omitempty"`
+	UseVMAC       bool         `json:"use_vmac,omitempty"`
+	// PreferredLft is "" (kernel default), "forever" or seconds.
+	PreferredLft string `json:"preferred_lft,omitempty"`
+}
+
+// Route is one virtual_routes / static_routes entry (ip route syntax).
+type Route struct {
+	Pos Pos `json:"pos"`
+	// Type is "" (unicast) or blackhole, unreachable, prohibit, throw, ...
+	Type     string       `json:"type,omitempty"`
+	Dst      netip.Prefix `json:"dst"`
+	Src      netip.Addr   `json:"src,omitzero"`
+	Via      netip.Addr   `json:"via,omitzero"`
+	Or       netip.Addr   `json:"or,omitzero"`
+	Dev      string       `json:"dev,omitempty"`
+	Table    string       `json:"table,omitempty"`
+	Metric   int          `json:"metric,omitempty"`
+	Scope    string       `json:"scope,omitempty"`
+	Protocol string       `json:"protocol,omitempty"`
+	NoTrack  bool         `json:"no_track,omitempty"`
+	// Options are further ip-route options, as written, in order.
+	Options []string `json:"options,omitempty"`
+}
+
+// Rule is one virtual_rules / static_rules entry (ip rule syntax).
+type Rule struct {
+	Pos        Pos          `json:"pos"`
+	Family     Family       `json:"family"`
+	Not        bool         `json:"not,omitempty"`
+	From       netip.Prefix `json:"from,omitzero"`
+	To         netip.Prefix `json:"to,omitzero"`
+	Table      string       `json:"table,omitempty"`
+	Preference int          `json:"preference,omitempty"` // 0 = unset
+	Fwmark     string       `json:"fwmark,omitempty"`
+	Iif        string       `json:"iif,omitempty"`
+	Oif        string       `json:"oif,omitempty"`
+	NoTrack    bool         `json:"no_track,omitempty"`
+	// Options are further ip-rule options, as written, in order.
+	Options []string `json:"options,omitempty"`
+}
+
+// Authentication is the VRRPv2 authentication block.
+type Authentication struct {
+	Type AuthType `json:"auth_type"`
+	// Password is truncated to 8 bytes.
+	Password string `json:"auth_pass,omitempty"`
+}
+
+// VMAC is the use_vmac setting.
+type VMAC struct {
+	Name string `json:"name,omitempty"` // "" = vmac_prefix + VRID
+	MAC  string `json:"mac,omitempty"`
+}
+
+// Instance is a vrrp_instance block with every default resolved.
+type Instance struct {
+	Pos   Pos    `json:"pos"`
+	Name  string `json:"name"`
+	State State  `json:"state"`
+	// Interface is the instance interface ("" only for unicast without one).
+	Interface string `json:"interface,omitempty"`
+	VRID      uint8  `json:"virtual_router_id"`
+	// Priority is final: 255 for state MASTER without priority, else 100.
+	Priority uint8 `json:"priority"`
+	// AdvertInt is rounded: whole seconds for v2, 10 ms for v3.
+	AdvertInt time.Duration `json:"advert_int"`
+	// Version is 2 or 3 (IPv6 forces 3).
+	Version int    `json:"version"`
+	Family  Family `json:"family"`
+
+	Nopreempt          bool          `json:"nopreempt,omitempty"`
+	PreemptDelay       time.Duration `json:"preempt_delay,omitempty"`
+	TimerExpiredBackup bool          `json:"timer_expired_backup,omitempty"`
+
+	MulticastSource netip.Addr `json:"mcast_src_ip,omitzero"`
+	UnicastSource   netip.Addr `json:"unicast_src_ip,omitzero"`
+	// MulticastGroup is the advert destination in multicast mode (resolved
+	// from mcast_dst_ip, else global vrrp_mcast_group4/6).
+	MulticastGroup     netip.Addr    `json:"mcast_dst_ip"`
+	UnicastPeers       []UnicastPeer `json:"unicast_peer,omitempty"`
+	UnicastTTL         int           `json:"unicast_ttl"`
+	UnicastFaultNoPeer bool          `json:"unicast_fault_no_peer,omitempty"`
+	CheckUnicastSrc    bool          `json:"check_unicast_src,omitempty"`
+	TrackSrcIP         bool          `json:"track_src_ip,omitempty"`
+
+	Auth *Authentication `json:"authentication,omitempty"`
+
+	VirtualAddresses   []VirtualAddress `json:"virtual_ipaddress,omitempty"`
+	ExcludedAddresses  []VirtualAddress `json:"virtual_ipaddress_excluded,omitempty"`
+	NoVirtualAddresses bool             `json:"no_virtual_ipaddress,omitempty"`
+	VirtualRoutes      []Route          `json:"virtual_routes,omitempty"`
+	VirtualRules       []Rule           `json:"virtual_rules,omitempty"`
+
+	Track            Tracking `json:"track"`
+	DontTrackPrimary bool     `json:"dont_track_primary,omitempty"`
+	Notify           Notify   `json:"notify"`
+	SMTPAlert        bool     `json:"smtp_alert,omitempty"`
+
+	// GARP is the global_defs GARP settings with this instance's overrides.
+	GARP GARP `json:"garp"`
+
+	// Accept is the final accept mode (accept/no_accept, strict default).
+	Accept               bool         `json:"accept"`
+	Strict               bool         `json:"strict_mode,omitempty"`
+	SkipCheckAdvAddr     bool         `json:"skip_check_adv_addr,omitempty"`
+	LowerPrioNoAdvert    bool         `json:"lower_prio_no_advert,omitempty"`
+	HigherPrioSendAdvert bool         `json:"higher_prio_send_advert,omitempty"`
+	OwnerIgnoreAdverts   bool         `json:"owner_ignore_adverts,omitempty"`
+	DownTimerAdverts     int          `json:"down_timer_adverts"`
+	Checksum             ChecksumMode `json:"checksum"`
+	VMAC                 *VMAC        `json:"use_vmac,omitempty"`
+	VMACXmitBase         bool         `json:"vmac_xmit_base,omitempty"`
+	PromoteSecondaries   bool         `json:"promote_secondaries,omitempty"`
+
+	// SyncGroup is the name of the vrrp_sync_group holding this instance.
+	SyncGroup string `json:"sync_group,omitempty"`
+	// Settings are accepted keywords havip does not act on.
+	Settings []Setting `json:"settings,omitempty"`
+
+	// set records which keywords were given, for defaults and printing.
+	set map[string]bool
+}
+
+// Unicast reports whether the instance sends unicast adverts.
+func (in *Instance) Unicast() bool { return len(in.UnicastPeers) > 0 }
+
+// InstanceKey is the identity keepalived uses to match an instance across
+// reloads: not its name but VRID, family, interface and transport.
+type InstanceKey struct {
+	VRID      uint8      `json:"vrid"`
+	Family    Family     `json:"family"`
+	Interface string     `json:"interface"`
+	Unicast   bool       `json:"unicast"`
+	Address   netip.Addr `json:"address"` // unicast source or multicast group
+	VMAC      bool       `json:"vmac"`
+}
+
+// Key returns the reload identity of the instance.
+func (in *Instance) Key() InstanceKey {
+	k := InstanceKey{VRID: in.VRID, Family: in.Family, Interface: in.Interface, Unicast: in.Unicast(), VMAC: in.VMAC != nil}
+	if k.Unicast {
+		k.Address = in.UnicastSource
+	} else {
+		k.Address = in.MulticastGroup
+	}
+	return k
+}
+
+// Script returns the vrrp_script called name, or nil.
+func (c *Config) Script(name string) *Script {
+	for _, s := range c.Scripts {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// TrackFile returns the track_file called name, or nil.
+func (c *Config) TrackFile(name string) *TrackFile {
+	for _, f := range c.TrackFiles {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// TrackProcess returns the vrrp_track_process called name, or nil.
+func (c *Config) TrackProcess(name string) *TrackProcess {
+	for _, p := range c.TrackProcesses {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Instance returns the vrrp_instance called name, or nil.
+func (c *Config) Instance(name string) *Instance {
+	for _, in := range c.Instances {
+		if in.Name == name {
+			return in
+		}
+	}
+	return nil
+}
+
+// SyncGroup returns the vrrp_sync_group called name, or nil.
+func (c *Config) SyncGroup(name string) *SyncGroup {
+	for _, g := range c.SyncGroups {
+		if g.Name == name {
+			return g
+		}
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// resolve checks and resolves references between sections.
+func (p *parser) resolve(opts Options) {
+	c := p.cfg
+	scriptNames := make([]string, 0, len(c.Scripts))
+	for _, s := range c.Scripts {
+		scriptNames = append(scriptNames, s.Name)
+	}
+	fileNames := make([]string, 0, len(c.TrackFiles))
+	for _, f := range c.TrackFiles {
+		fileNames = append(fileNames, f.Name)
+	}
+	procNames := make([]string, 0, len(c.TrackProcesses))
+	for _, t := range c.TrackProcesses {
+		procNames = append(procNames, t.Name)
+	}
+	resolveRefs := func(where string, t *Tracking, priority int) {
+		t.Scripts = p.resolveRefs(where, "vrrp_script", t.Scripts, scriptNames, func(name string) (int, bool) {
+			s := c.Script(name)
+			return s.Weight, s.Reverse
+		}, priority)
+		t.Files = p.resolveRefs(where, "track_file", t.Files, fileNames, func(name string) (int, bool) {
+			f := c.TrackFile(name)
+			return f.Weight, f.Reverse
+		}, priority)
+		t.Processes = p.resolveRefs(where, "vrrp_track_process", t.Processes, procNames, func(name string) (int, bool) {
+			tp := c.TrackProcess(name)
+			return tp.Weight, tp.Reverse
+		}, priority)
+	}
+	for _, in := range c.Instances {
+		resolveRefs("vrrp_instance "+in.Name, &in.Track, int(in.Priority))
+	}
+	groups := c.SyncGroups[:0]
+	for _, g := range c.SyncGroups {
+		resolveRefs("vrrp_sync_group "+g.Name, &g.Track, 0)
+		var members []string
+		for _, m := range g.Members {
+			in := c.Instance(m)
+			switch {
+			case in == nil:
+				names := make([]string, 0, len(c.Instances))
+				for _, i := range c.Instances {
+					names = append(names, i.Name)
+				}
+				p.rep.errorf(g.Pos, "vrrp_sync_group %s: vrrp_instance %s is not defined%s", g.Name, m, suggest(m, names))
+			case in.SyncGroup != "":
+				p.rep.errorf(g.Pos, "vrrp_sync_group %s: vrrp_instance %s is already in vrrp_sync_group %s", g.Name, m, in.SyncGroup)
+			default:
+				in.SyncGroup = g.Name
+				members = append(members, m)
+			}
+		}
+		g.Members = members
+		if len(members) == 1 {
+			p.rep.warnf(g.Pos, "vrrp_sync_group %s has only one member", g.Name)
+		}
+		if len(members) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	c.SyncGroups = groups
+	p.checkDuplicateVRIDs()
+	if opts.InterfaceExists != nil {
+		p.checkInterfaces(opts.InterfaceExists)
+	}
+	if pos, ok := p.firstScript(); ok && !c.Global.EnableScriptSecurity {
+		p.rep.warnf(pos, "scripts are configured but enable_script_security is not set in global_defs; scripts will run as the configured user without path checks")
+	}
+}
+
+func suggest(word string, names []string) string {
+	if s := nearest(word, names); s != "" {
+		return fmt.Sprintf("; did you mean '%s'?", s)
+	}
+	return ""
+}
+
+// resolveRefs replaces unset weights by the tracker's and drops undefined
+// references with an error.
+func (p *parser) resolveRefs(where, kind string, refs []TrackRef, names []string, lookup func(string) (int, bool), priority int) []TrackRef {
+	var out []TrackRef
+	for _, r := range refs {
+		found := false
+		for _, n := range names {
+			if n == r.Name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			p.rep.errorf(r.Pos, "%s: %s %s is not defined%s", where, kind, r.Name, suggest(r.Name, names))
+			continue
+		}
+		if p.defined[kind+" "+r.Name] > p.users[where] {
+			p.rep.errorf(r.Pos, "%s: %s %s is defined after it is used; keepalived ignores the reference, move the definition before %s", where, kind, r.Name, where)
+			continue
+		}
+		if r.Weight == weightUnset {
+			r.Weight, r.Reverse = lookup(r.Name)
+		}
+		if priority == 255 && r.Weight != 0 {
+			p.rep.warnf(r.Pos, "%s: priority 255 (address owner) is never changed by trackers; weight of %s %s ignored", where, kind, r.Name)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// checkDuplicateVRIDs reports two instances with one VRID on the same
+// interface and family: multicast instances that share a group, or
+// unicast instances whose peers overlap.
+func (p *parser) checkDuplicateVRIDs() {
+	type key struct {
+		iface  string
+		family Family
+		vrid   uint8
+	}
+	seen := map[key][]*Instance{}
+	for _, in := range p.cfg.Instances {
+		if in.VRID == 0 {
+			continue
+		}
+		k := key{in.Interface, in.Family, in.VRID}
+		for _, other := range seen[k] {
+			if conflicts(in, other) {
+				p.rep.errorf(in.Pos, "vrrp_instance %s: VRID %d is duplicated on interface %s (vrrp_instance %s at %s uses it); choose another virtual_router_id", in.Name, in.VRID, in.Interface, other.Name, other.Pos)
+				break
+			}
+		}
+		seen[k] = append(seen[k], in)
+	}
+}
+
+func conflicts(a, b *Instance) bool {
+	if a.Unicast() != b.Unicast() {
+		return false
+	}
+	if !a.Unicast() {
+		return a.MulticastGroup == b.MulticastGroup
+	}
+	peers := map[netip.Addr]bool{}
+	for _, p := range a.UnicastPeers {
+		peers[p.Addr] = true
+	}
+	for _, p := range b.UnicastPeers {
+		if peers[p.Addr] {
+			return true
+		}
+	}
+	return false
+}
+
+// checkInterfaces warns about interfaces that do not exist on this host.
+func (p *parser) checkInterfaces(exists func(string) bool) {
+	warn := func(pos Pos, name, what string) {
+		if name != "" && !exists(name) {
+			p.rep.warnf(pos, "interface %s for %s does not exist on this host", name, what)
+		}
+	}
+	for _, in := range p.cfg.Instances {
+		warn(in.Pos, in.Interface, "vrrp_instance "+in.Name)
+		for _, t := range in.Track.Interfaces {
+			warn(t.Pos, t.Name, "track_interface of vrrp_instance "+in.Name)
+		}
+		for _, a := range append(append([]VirtualAddress(nil), in.VirtualAddresses...), in.ExcludedAddresses...) {
+			warn(a.Pos, a.Dev, "address "+formatPrefix(a.Prefix))
+		}
+		for _, r := range in.VirtualRoutes {
+			warn(r.Pos, r.Dev, "route "+r.Dst.String())
+		}
+	}
+	for _, g := range p.cfg.SyncGroups {
+		for _, t := range g.Track.Interfaces {
+			warn(t.Pos, t.Name, "track_interface of vrrp_sync_group "+g.Name)
+		}
+	}
+	for _, a := range p.cfg.StaticAddresses {
+		warn(a.Pos, a.Dev, "static address "+formatPrefix(a.Prefix))
+	}
+	for _, r := range p.cfg.StaticRoutes {
+		warn(r.Pos, r.Dev, "static route "+r.Dst.String())
+	}
+}
+
+// firstScript returns where the first script (vrrp_script or notify) is
+// configured.
+func (p *parser) firstScript() (Pos, bool) {
+	if len(p.cfg.Scripts) > 0 {
+		return p.cfg.Scripts[0].Pos, true
+	}
+	hasNotify := func(n Notify) bool {
+		return n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.All != nil || n.MasterRxLowerPrio != nil || n.Deleted != nil && n.Deleted.Text != ""
+	}
+	for _, in := range p.cfg.Instances {
+		if hasNotify(in.Notify) {
+			return in.Pos, true
+		}
+	}
+	for _, g := range p.cfg.SyncGroups {
+		if hasNotify(g.Notify) {
+			return g.Pos, true
+		}
+	}
+	return Pos{}, false
+}
