@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestProbeTCP(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := ln.Addr().String()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := closed.Addr().String()
+	closed.Close()
+	t.Cleanup(func() { ln.Close() })
+
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		inOutput string
+	}{
+		{[]string{"tcp", open}, 0, "up"},
+		{[]string{"tcp", "--timeout", "1s", open}, 0, "up"},
+		{[]string{"tcp", open, "--timeout", "1s"}, 0, "up"},
+		{[]string{"tcp", refused}, 1, "down"},
+		{[]string{"tcp", "localhost:80"}, 2, "is not an IP:PORT"},
+		{[]string{"tcp"}, 2, "exactly one HOST:PORT"},
+		{[]string{"udp", open}, 2, "the only probe"},
+		{[]string{"tcp", open, "--timeout", "soon"}, 2, "invalid value"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := dispatch(append([]string{"probe"}, tc.args...), &stdout, &stderr)
+		out := stdout.String() + stderr.String()
+		if code != tc.code || !strings.Contains(out, tc.inOutput) {
+			t.Errorf("havip probe %v = %d %q, want %d and output containing %q", tc.args, code, out, tc.code, tc.inOutput)
+		}
+	}
+}

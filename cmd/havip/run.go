@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/engine"
+)
+
+// cmdRun runs every vrrp_instance of a keepalived.conf in the foreground
+// until SIGTERM or SIGINT, then releases them (priority-0 adverts, VIPs removed).
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run", "-f FILE [--config-id ID] [--pid-file FILE] [--log-format text|json] [--log-level LEVEL]", stderr)
+	file := fs.String("f", "/etc/keepalived/keepalived.conf", "keepalived.conf to run")
+	configID := fs.String("config-id", "", "config id for @ID lines (default: the short host name)")
+	pidFile := fs.String("pid-file", "", "write the process id to this file while running")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "havip run: %v\n", err)
+		return 2
+	}
+
+	cfg, diags := config.Load(*file, config.Options{ConfigID: *configID})
+	for _, d := range diags {
+		if d.Severity == config.Error {
+			fmt.Fprintln(stderr, d.String())
+		} else {
+			log.Warn(d.Msg, "pos", d.Pos.String())
+		}
+	}
+	if diags.HasErrors() {
+		fmt.Fprintf(stderr, "havip run: %s has errors; nothing was started\n", *file)
+		return 1
+	}
+	eng, err := engine.New(cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "havip run: %s: %v\n", *file, err)
+		return 1
+	}
+	if *pidFile != "" {
+		if err := os.WriteFile(*pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			fmt.Fprintf(stderr, "havip run: writing the pid file: %v\n", err)
+			return 1
+		}
+		defer os.Remove(*pidFile)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	log.Info("havip running", "version", version, "config", *file, "instances", len(cfg.Instances))
+	if err := eng.Run(ctx); err != nil {
+		log.Error("engine stopped", "err", err)
+		return 1
+	}
+	log.Info("havip stopped: instances released")
+	return 0
+}
+
+// newLogger builds the structured logger of `havip run`.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", format)
+	}
+}

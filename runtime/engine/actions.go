@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/havip/havip/runtime/netif"
+	"github.com/havip/havip/runtime/vrrp"
+)
+
+// logEvery is the shortest interval between two log lines about the same
+// recurring problem (a dropped packet, a failing send).
+const logEvery = 10 * time.Second
+
+// apply carries out a machine's actions in the order it returned them.
+func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
+	for _, act := range acts {
+		switch a := act.(type) {
+		case vrrp.SendAdvert:
+			e.sendAdvert(inst, a.Priority)
+		case vrrp.AddVIPs:
+			e.addVIPs(inst)
+		case vrrp.RemoveVIPs:
+			e.removeVIPs(inst)
+		case vrrp.Announce:
+			e.announceVIPs(inst, a.Repeat)
+		case vrrp.Transition:
+			e.log.Info("transition", "instance", inst.name, "from", a.From.String(), "to", a.To.String(),
+				"priority", inst.m.Priority(), "reason", a.Reason)
+			if inst.group != nil {
+				e.groupTransition(inst, a)
+			}
+			e.notifyTransition(inst, a)
+		case vrrp.RequestMaster:
+			if inst.group != nil {
+				e.groupRequest(inst.group)
+			}
+		case vrrp.PriorityChange:
+			e.log.Info("priority change", "instance", inst.name, "from", a.From, "to", a.To, "reason", a.Reason)
+		case vrrp.LowerPriorityAdvert:
+			e.limiter.log(e.log, slog.LevelInfo, "lower:"+inst.name, "master received a lower-priority advert, re-asserting",
+				"instance", inst.name, "source", a.Source.String(), "priority", a.Priority)
+		case vrrp.Discard:
+			e.limiter.log(e.log, slog.LevelWarn, "discard:"+inst.name+":"+a.Reason.String(), "discarded an advert",
+				"instance", inst.name, "source", a.Source.String(), "reason", a.Reason.String(), "detail", a.Detail)
+		case vrrp.AddrListMismatch:
+			e.limiter.log(e.log, slog.LevelWarn, "addrlist:"+inst.name, "advert address list differs from ours (keep VIP lists identical on all peers)",
+				"instance", inst.name, "source", a.Source.String(), "detail", a.Detail)
+		default:
+			e.log.Error("unknown action from the state machine", "instance", inst.name, "action", act.String())
+		}
+	}
+}
+
+// sendAdvert sends one advert with the given priority to every destination.
+func (e *Engine) sendAdvert(inst *instance, priority uint8) {
+	src := inst.m.Primary()
+	for _, dst := range inst.destinations() {
+		b, err := inst.m.AppendAdvert(e.sendBuf[:0], priority, dst)
+		if err != nil {
+			e.limiter.log(e.log, slog.LevelError, "encode:"+inst.name, "building an advert failed", "instance", inst.name, "err", err)
+			continue
+		}
+		e.sendBuf = b
+		if err := inst.port.send(b, src, dst, inst.ttl); err != nil {
+			e.limiter.log(e.log, slog.LevelWarn, "send:"+inst.name+":"+dst.String(), "sending an advert failed",
+				"instance", inst.name, "destination", dst.String(), "err", err)
+		}
+	}
+}
+
+// addVIPs installs the instance's VIPs and excluded VIPs.
+func (e *Engine) addVIPs(inst *instance) {
+	for _, v := range inst.vips {
+		if err := netif.AddVIP(v); err != nil {
+			e.log.Error("adding a VIP failed", "instance", inst.name, "vip", v.String(), "err", err)
+		}
+	}
+}
+
+// removeVIPs removes the instance's VIPs and excluded VIPs.
+func (e *Engine) removeVIPs(inst *instance) {
+	for _, v := range inst.vips {
+		if err := netif.DelVIP(v); err != nil {
+			e.log.Error("removing a VIP failed", "instance", inst.name, "vip", v.String(), "err", err)
+		}
+	}
+}
+
+// announceVIPs sends repeat gratuitous ARPs (IPv4) or unsolicited NAs (IPv6)
+// for every VIP, back to back, on the VIP's interface.
+func (e *Engine) announceVIPs(inst *instance, repeat int) {
+	for range repeat {
+		for _, v := range inst.vips {
+			a := e.announce[v.Dev]
+			addr := v.Prefix.Addr()
+			var err error
+			if addr.Is4() {
+				err = a.GratuitousARP(addr)
+			} else {
+				err = a.UnsolicitedNA(addr)
+			}
+			if err != nil {
+				e.limiter.log(e.log, slog.LevelWarn, "announce:"+v.Dev, "announcing a VIP failed",
+					"instance", inst.name, "vip", addr.String(), "err", err)
+			}
+		}
+	}
+}
+
+// logLimiter drops repeats of the same log line within every.
+type logLimiter struct {
+	every time.Duration
+	last  map[string]time.Time
+}
+
+func (l *logLimiter) log(log *slog.Logger, level slog.Level, key, msg string, args ...any) {
+	now := time.Now()
+	if t, ok := l.last[key]; ok && now.Sub(t) < l.every {
+		return
+	}
+	l.last[key] = now
+	log.Log(context.Background(), level, msg, args...)
+}

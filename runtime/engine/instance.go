@@ -1,0 +1,236 @@
+package engine
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/netif"
+	"github.com/havip/havip/runtime/track"
+	"github.com/havip/havip/runtime/vrrp"
+)
+
+// instance is one vrrp_instance with what the engine keeps beside its
+// machine: where it sends and receives, the VIPs it installs, why it is in
+// FAULT.
+type instance struct {
+	cfg    *config.Instance
+	name   string
+	vrid   uint8
+	ifname string
+	family int
+	vcfg   vrrp.Config
+	vips   []netif.VIP // virtual_ipaddress then virtual_ipaddress_excluded
+	ttl    int         // unicast_ttl, or 255 for multicast
+	port   *port
+	group  *syncGroup
+	refs   []track.Ref // track_* of the instance and of its sync group
+
+	m       *vrrp.Machine     // nil until a source address is known
+	retryAt time.Time         // when to retry building the machine
+	faults  map[string]string // why it is in FAULT: key → human reason
+}
+
+// newInstance maps a validated config instance onto the engine's view of it.
+func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
+	if ci.Interface == "" {
+		return nil, fmt.Errorf("vrrp_instance %s (%s): havip needs an interface for every instance", ci.Name, ci.Pos)
+	}
+	inst := &instance{
+		cfg:    ci,
+		name:   ci.Name,
+		vrid:   ci.VRID,
+		ifname: ci.Interface,
+		family: int(ci.Family),
+		ttl:    vrrp.TTL,
+		faults: map[string]string{},
+	}
+	if ci.Unicast() && ci.UnicastTTL > 0 {
+		inst.ttl = ci.UnicastTTL
+	}
+	vc := vrrp.Config{
+		Name:                 ci.Name,
+		VRID:                 ci.VRID,
+		Version:              uint8(ci.Version),
+		Priority:             ci.Priority,
+		AdvertInterval:       ci.AdvertInt,
+		NoPreempt:            ci.Nopreempt,
+		PreemptDelay:         ci.PreemptDelay,
+		WantMaster:           ci.State == config.StateMaster,
+		LowerPrioNoAdvert:    ci.LowerPrioNoAdvert,
+		HigherPrioSendAdvert: ci.HigherPrioSendAdvert,
+		DownTimerAdverts:     ci.DownTimerAdverts,
+		CheckUnicastSrc:      ci.CheckUnicastSrc || g.CheckUnicastSrc,
+		SyncGroup:            ci.SyncGroup != "",
+		Strict:               ci.Strict || g.Strict,
+		Garp: vrrp.GarpConfig{
+			MasterRepeat:    ci.GARP.MasterRepeat,
+			MasterDelay:     ci.GARP.MasterDelay,
+			MasterRefresh:   ci.GARP.MasterRefresh,
+			RefreshRepeat:   ci.GARP.MasterRefreshRepeat,
+			LowerPrioRepeat: ci.GARP.LowerPrioRepeat,
+			LowerPrioDelay:  ci.GARP.LowerPrioDelay,
+		},
+	}
+	if ci.Checksum == config.ChecksumAsV2 {
+		vc.Checksum = vrrp.ChecksumRFC9568
+	}
+	if a := ci.Auth; a != nil {
+		switch a.Type {
+		case config.AuthNone:
+		case config.AuthPass:
+			vc.AuthType, vc.AuthPass = vrrp.AuthPass, a.Password
+		default:
+			return nil, fmt.Errorf("vrrp_instance %s (%s): auth_type %s is not supported by havip; use PASS or none",
+				ci.Name, ci.Pos, a.Type)
+		}
+	}
+	for _, p := range ci.UnicastPeers {
+		vc.Peers = append(vc.Peers, vrrp.Peer{Addr: p.Addr, MinTTL: uint8(p.MinTTL), MaxTTL: uint8(p.MaxTTL)})
+	}
+	for _, va := range ci.VirtualAddresses {
+		vc.Addrs = append(vc.Addrs, va.Prefix.Addr())
+	}
+	inst.vcfg = vc
+	for _, list := range [][]config.VirtualAddress{ci.VirtualAddresses, ci.ExcludedAddresses} {
+		for _, va := range list {
+			v, err := vipOf(va, ci.Interface)
+			if err != nil {
+				return nil, fmt.Errorf("vrrp_instance %s: %w", ci.Name, err)
+			}
+			inst.vips = append(inst.vips, v)
+		}
+	}
+	return inst, nil
+}
+
+// vipOf maps a virtual_ipaddress entry onto the address netif installs.
+func vipOf(va config.VirtualAddress, defaultDev string) (netif.VIP, error) {
+	// IPv6 VIPs never run DAD (netif's zero DAD), keepalived's behaviour with
+	// or without "-nodad".
+	v := netif.VIP{
+		Prefix:         va.Prefix,
+		Dev:            va.Dev,
+		Label:          va.Label,
+		Peer:           va.Peer,
+		NoPrefixRoute:  va.NoPrefixRoute,
+		HomeAddress:    va.Home,
+		ManageTempAddr: va.MngTmpAddr,
+		AutoJoin:       va.AutoJoin,
+	}
+	if v.Dev == "" {
+		v.Dev = defaultDev
+	}
+	switch va.Broadcast {
+	case "", "-":
+	case "+":
+		if va.Prefix.Addr().Is4() && va.Prefix.Bits() < 31 {
+			v.Broadcast = lastAddr(va.Prefix)
+		}
+	default:
+		b, err := netip.ParseAddr(va.Broadcast)
+		if err != nil {
+			return v, fmt.Errorf("%s: brd %q is not an address", va.Pos, va.Broadcast)
+		}
+		v.Broadcast = b
+	}
+	if scope, ok := scopes[va.Scope]; ok {
+		v.Scope = scope
+	} else if va.Scope != "" {
+		return v, fmt.Errorf("%s: scope %q is not one of global, site, link, host, nowhere", va.Pos, va.Scope)
+	}
+	return v, nil
+}
+
+var scopes = map[string]uint8{
+	"global":  netif.ScopeGlobal,
+	"site":    netif.ScopeSite,
+	"link":    netif.ScopeLink,
+	"host":    netif.ScopeHost,
+	"nowhere": netif.ScopeNowhere,
+}
+
+// lastAddr returns the broadcast address of an IPv4 prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().As4()
+	bits := p.Bits()
+	for i := range 4 {
+		hostBits := min(max(32-bits-8*(3-i), 0), 8)
+		a[i] |= byte(1<<hostBits - 1)
+	}
+	return netip.AddrFrom4(a)
+}
+
+// build creates the machine once the source address is known.
+func (inst *instance) build() error {
+	primary, err := inst.source()
+	if err != nil {
+		return err
+	}
+	m, err := vrrp.New(inst.vcfg, primary)
+	if err != nil {
+		return fmt.Errorf("vrrp_instance %s (%s): %w", inst.name, inst.cfg.Pos, err)
+	}
+	inst.m = m
+	return nil
+}
+
+// source returns the address adverts are sent from: unicast_src_ip or
+// mcast_src_ip when configured, else the interface's primary address.
+func (inst *instance) source() (netip.Addr, error) {
+	ci := inst.cfg
+	if ci.Unicast() && ci.UnicastSource.IsValid() {
+		return ci.UnicastSource, nil
+	}
+	if !ci.Unicast() && ci.MulticastSource.IsValid() {
+		return ci.MulticastSource, nil
+	}
+	return netif.PrimaryAddr(inst.ifname, inst.family)
+}
+
+// destinations returns where adverts go: every unicast peer, or the group.
+func (inst *instance) destinations() []netip.Addr {
+	if inst.cfg.Unicast() {
+		dsts := make([]netip.Addr, len(inst.cfg.UnicastPeers))
+		for i, p := range inst.cfg.UnicastPeers {
+			dsts[i] = p.Addr
+		}
+		return dsts
+	}
+	return []netip.Addr{inst.cfg.MulticastGroup}
+}
+
+// groups returns the multicast groups the instance listens to.
+func (inst *instance) groups() []netip.Addr {
+	if inst.cfg.Unicast() {
+		return nil
+	}
+	return []netip.Addr{inst.cfg.MulticastGroup}
+}
+
+// devices returns the interfaces the instance's VIPs live on.
+func (inst *instance) devices() []string {
+	devs := []string{inst.ifname}
+	for _, v := range inst.vips {
+		if !slices.Contains(devs, v.Dev) {
+			devs = append(devs, v.Dev)
+		}
+	}
+	return devs
+}
+
+// setFault records (or clears) one reason for FAULT under key; it reports
+// whether the overall faulted answer changed.
+func (inst *instance) setFault(key, reason string, fault bool) bool {
+	before := inst.faulted()
+	if fault {
+		inst.faults[key] = reason
+	} else {
+		delete(inst.faults, key)
+	}
+	return before != inst.faulted()
+}
+
+func (inst *instance) faulted() bool { return len(inst.faults) > 0 }
