@@ -49,3 +49,14 @@ clean:
 ## fuzz-short: every fuzz target for 3s (part of `make test`)
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+## image: the container image $(IMAGE):$(VERSION) (FROM scratch + bin/havip) built with buildah
+IMAGE     ?= havip/havip
+.PHONY: image
+image:
+	@command -v buildah >/dev/null 2>&1 || { \
+	  echo "make image: buildah is not installed (Debian/Ubuntu: apt-get install buildah crun)."; \
+	  echo "With Docker instead: make build && docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) ."; \
+	  exit 1; }
+	$(MAKE) --no-print-directory build VERSION=$(VERSION)
+	buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .

@@ -123,8 +123,10 @@ func strictSubstitute(s string, mapping template.Mapping) (string, error) {
 
 // Check verifies that every service can run VRRP: `network_mode: host`, and cap_add holding
 // NET_ADMIN, NET_RAW and NET_BROADCAST (a CAP_ prefix and any case are accepted; ALL or
-// `privileged: true` satisfy it) without cap_drop removing them. All problems are joined,
-// each naming the service and what to change.
+// `privileged: true` satisfy it) without cap_drop removing them. cap_drop is read as Docker
+// applies it: a privileged service keeps every capability, and a capability named in cap_add
+// survives any cap_drop (even ALL); only `cap_add: [ALL]` loses what cap_drop names. All
+// problems are joined, each naming the service and what to change.
 func Check(p *types.Project) error {
 	var errs []error
 	for _, name := range sortedServiceNames(p) {
@@ -140,7 +142,7 @@ func Check(p *types.Project) error {
 		dropped := capabilitySet(s.CapDrop)
 		var missing, removed []string
 		for _, c := range RequiredCapabilities {
-			if dropped[c] || dropped["ALL"] {
+			if !s.Privileged && added["ALL"] && !added[c] && (dropped[c] || dropped["ALL"]) {
 				removed = append(removed, c)
 			}
 			if !s.Privileged && !added[c] && !added["ALL"] {

@@ -184,8 +184,11 @@ func TestCheck(t *testing.T) {
 			`service vrrp: network_mode is "bridge": set network_mode: host (VRRP and the VIPs live on the host's interfaces)`},
 		{"missing NET_RAW", "vrrp:\n  image: x\n  net: host\n  cap_add: [NET_ADMIN, NET_BROADCAST]\n",
 			"service vrrp: cap_add lacks NET_RAW: add it to cap_add (VRRP needs NET_ADMIN, NET_RAW, NET_BROADCAST)"},
-		{"cap_drop", "vrrp:\n  image: x\n  net: host\n  privileged: true\n  cap_drop: [NET_RAW]\n",
+		{"cap_drop after cap_add ALL", "vrrp:\n  image: x\n  net: host\n  cap_add: [ALL]\n  cap_drop: [NET_RAW]\n",
 			"service vrrp: cap_drop removes NET_RAW: take it out of cap_drop"},
+		{"cap_drop ALL keeps what cap_add names", "vrrp:\n  image: x\n  net: host\n  cap_drop: [ALL]\n  cap_add: [NET_ADMIN, NET_RAW, NET_BROADCAST]\n", ""},
+		{"cap_drop of an added capability (Docker adds after dropping)", "vrrp:\n  image: x\n  net: host\n  cap_add: [NET_ADMIN, NET_RAW, NET_BROADCAST]\n  cap_drop: [NET_RAW]\n", ""},
+		{"privileged keeps everything", "vrrp:\n  image: x\n  net: host\n  privileged: true\n  cap_drop: [NET_RAW]\n", ""},
 		{"every problem in every service", "b:\n  image: x\na:\n  image: x\n  net: host\n",
 			"service a: cap_add lacks NET_ADMIN, NET_RAW, NET_BROADCAST: add it to cap_add (VRRP needs NET_ADMIN, NET_RAW, NET_BROADCAST)\n" +
 				"service b: network_mode is not set (a bridge network): set network_mode: host (VRRP and the VIPs live on the host's interfaces)\n" +
