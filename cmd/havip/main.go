@@ -23,12 +23,13 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"check":   {"check a keepalived.conf like keepalived -t", cmdCheck},
-	"render":  {"render a catalog template into keepalived.conf (and docker-compose.yml)", cmdRender},
-	"catalog": {"list catalog templates or show a template's questions", cmdCatalog},
-	"run":     {"run the VRRP instances of a keepalived.conf", cmdRun},
-	"probe":   {"probe a TCP port (the catalogs' native health check)", cmdProbe},
-	"version": {"print the havip version", cmdVersion},
+	"check":     {"check a keepalived.conf like keepalived -t", cmdCheck},
+	"render":    {"render a catalog template into keepalived.conf (and docker-compose.yml)", cmdRender},
+	"catalog":   {"list catalog templates or show a template's questions", cmdCatalog},
+	"run":       {"run the VRRP instances of a keepalived.conf", cmdRun},
+	"supervise": {"run a keepalived.conf or catalog template and apply every change of it live", cmdSupervise},
+	"probe":     {"probe a TCP port (the catalogs' native health check)", cmdProbe},
+	"version":   {"print the havip version", cmdVersion},
 }
 
 func main() {
@@ -62,7 +63,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", name, commands[name].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'havip COMMAND -h' for the options of a command.")

@@ -15,6 +15,7 @@ const logEvery = 10 * time.Second
 
 // apply carries out a machine's actions in the order it returned them.
 func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
+	defer e.reschedule(inst)
 	for _, act := range acts {
 		switch a := act.(type) {
 		case vrrp.SendAdvert:
@@ -24,7 +25,7 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 		case vrrp.RemoveVIPs:
 			e.removeVIPs(inst)
 		case vrrp.Announce:
-			e.announceVIPs(inst, a.Repeat)
+			e.announceVIPs(inst, inst.vips, a.Repeat)
 		case vrrp.Transition:
 			e.log.Info("transition", "instance", inst.name, "from", a.From.String(), "to", a.To.String(),
 				"priority", inst.m.Priority(), "reason", a.Reason)
@@ -89,10 +90,10 @@ func (e *Engine) removeVIPs(inst *instance) {
 }
 
 // announceVIPs sends repeat gratuitous ARPs (IPv4) or unsolicited NAs (IPv6)
-// for every VIP, back to back, on the VIP's interface.
-func (e *Engine) announceVIPs(inst *instance, repeat int) {
+// for every one of vips (inst's), back to back, on the VIP's interface.
+func (e *Engine) announceVIPs(inst *instance, vips []netif.VIP, repeat int) {
 	for range repeat {
-		for _, v := range inst.vips {
+		for _, v := range vips {
 			a := e.announce[v.Dev]
 			addr := v.Prefix.Addr()
 			var err error

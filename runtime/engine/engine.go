@@ -6,15 +6,13 @@
 // carries out the actions the machines return, in order. One goroutine, the
 // event loop, owns every machine, so instances never race each other and sync
 // groups see a consistent picture; socket readers and the link watcher only
-// hand events to it.
+// hand events to it. Apply hands it a new version of the config, which it
+// applies touching only the instances that changed.
 package engine
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -23,30 +21,43 @@ import (
 	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/track"
+	"github.com/havip/havip/runtime/vrrp"
 )
 
 // retryInterval is how often an instance that could not start (no usable
 // source address yet, e.g. an IPv6 link-local still in DAD) is retried.
 const retryInterval = time.Second
 
-// Engine runs a set of VRRP instances. Create it with New, run it with Run.
+// Engine runs a set of VRRP instances. Create it with New, run it with Run,
+// and hand it later versions of the config with Apply while it runs.
 type Engine struct {
 	log       *slog.Logger
 	instances []*instance
+	sched     schedule // instances by next deadline
 	ports     map[portKey]*port
 	announce  map[string]*netif.Announcer
-	ifnames   []string // interfaces whose link state the instances follow
+	ifnames   []string        // interfaces whose link state the instances follow
+	linkUp    map[string]bool // last reported link state per interface
 
-	trackers     map[track.Key]track.Tracker
+	trackers     map[track.Key]*trackerRun
 	results      map[track.Key]track.Result
 	notifier     *notify.Notifier
-	trackResults chan track.Result
+	notifyOpts   notifyOptions
+	trackResults chan trackResult
 
 	packets chan inbound
 	links   chan netif.LinkEvent
+	applies chan applyRequest
+	done    chan struct{} // closed when Run returns
 	timer   *time.Timer
 	limiter logLimiter
 	sendBuf []byte
+
+	// Set while Run runs: the context of its helper goroutines (socket
+	// readers, link watcher, trackers), which it waits for before returning.
+	bg        context.Context
+	wg        sync.WaitGroup
+	stopLinks context.CancelFunc
 }
 
 // New prepares the instances of cfg: it resolves their interfaces and opens
@@ -60,87 +71,28 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		log:          log,
 		ports:        map[portKey]*port{},
 		announce:     map[string]*netif.Announcer{},
+		linkUp:       map[string]bool{},
+		trackers:     map[track.Key]*trackerRun{},
+		results:      map[track.Key]track.Result{},
 		packets:      make(chan inbound, 1024),
-		trackResults: make(chan track.Result, 64),
+		trackResults: make(chan trackResult, 64),
 		links:        make(chan netif.LinkEvent, 64),
+		applies:      make(chan applyRequest),
+		done:         make(chan struct{}),
 		limiter:      logLimiter{every: logEvery, last: map[string]time.Time{}},
 	}
-	if len(cfg.Instances) == 0 {
-		return nil, errors.New("the config has no vrrp_instance to run")
-	}
-	for _, ci := range cfg.Instances {
-		inst, err := newInstance(ci, &cfg.Global)
-		if err != nil {
-			return nil, err
-		}
-		e.instances = append(e.instances, inst)
-	}
-	if err := e.openPorts(); err != nil {
-		e.close()
+	p, err := e.plan(cfg)
+	if err != nil {
 		return nil, err
 	}
-	linkSyncGroups(cfg.SyncGroups, e.instances)
-	if err := e.setupTracking(cfg); err != nil {
-		e.close()
-		return nil, err
-	}
-	e.warnUnsupported(cfg)
+	e.commit(p)
 	return e, nil
 }
 
-// openPorts opens the sockets of every interface and family the instances
-// use, joined to all their multicast groups, and one announcer per VIP
-// interface; it registers each instance with its port by VRID.
-func (e *Engine) openPorts() error {
-	groups := map[portKey][]netip.Addr{}
-	var keys []portKey
-	for _, inst := range e.instances {
-		key := portKey{ifname: inst.ifname, family: inst.family}
-		if _, ok := groups[key]; !ok {
-			keys = append(keys, key)
-			groups[key] = nil
-		}
-		for _, g := range inst.groups() {
-			if !slices.Contains(groups[key], g) {
-				groups[key] = append(groups[key], g)
-			}
-		}
-	}
-	for _, key := range keys {
-		p, err := openPort(key, groups[key])
-		if err != nil {
-			return err
-		}
-		e.ports[key] = p
-		if !slices.Contains(e.ifnames, key.ifname) {
-			e.ifnames = append(e.ifnames, key.ifname)
-		}
-	}
-	for _, inst := range e.instances {
-		p := e.ports[portKey{ifname: inst.ifname, family: inst.family}]
-		if other := p.instances[inst.vrid]; other != nil {
-			return fmt.Errorf("vrrp_instance %s (%s): VRID %d is already used on %s by vrrp_instance %s",
-				inst.name, inst.cfg.Pos, inst.vrid, p.key, other.name)
-		}
-		p.instances[inst.vrid] = inst
-		inst.port = p
-		for _, dev := range inst.devices() {
-			if _, ok := e.announce[dev]; ok {
-				continue
-			}
-			a, err := netif.NewAnnouncer(dev, nil)
-			if err != nil {
-				return fmt.Errorf("vrrp_instance %s (%s): gratuitous ARP/NA on %s: %w", inst.name, inst.cfg.Pos, dev, err)
-			}
-			e.announce[dev] = a
-		}
-	}
-	return nil
-}
-
-// warnUnsupported logs, once each, the parts of cfg the engine does not carry out.
-func (e *Engine) warnUnsupported(cfg *config.Config) {
-	for _, inst := range e.instances {
+// warnUnsupported logs, once per config, the parts of cfg the engine does
+// not carry out, for insts (the instances that are new to the engine).
+func (e *Engine) warnUnsupported(cfg *config.Config, insts []*instance) {
+	for _, inst := range insts {
 		if len(inst.cfg.VirtualRoutes) > 0 || len(inst.cfg.VirtualRules) > 0 {
 			e.log.Warn("virtual_routes and virtual_rules are not installed by havip", "instance", inst.name, "pos", inst.cfg.Pos.String())
 		}
@@ -155,50 +107,34 @@ func (e *Engine) warnUnsupported(cfg *config.Config) {
 
 // Run runs the instances until ctx is done, then releases them: masters send
 // a priority-0 advert and every VIP is removed. It returns after the release.
+// Run may be called once.
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.close()
-	e.removeStale()
+	defer close(e.done)
+	e.removeStale(e.instances)
 
-	readCtx, stopReaders := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
+	bg, stopHelpers := context.WithCancel(context.Background())
+	e.bg = bg
 	for _, p := range e.ports {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.read(readCtx, e.packets, e.log)
-		}()
+		e.readPort(p)
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := netif.WatchLinks(readCtx, e.ifnames, func(ev netif.LinkEvent) {
-			select {
-			case e.links <- ev:
-			case <-readCtx.Done():
-			}
-		}); err != nil {
-			e.log.Error("watching interface links failed; link loss will not cause FAULT", "err", err)
-		}
-	}()
-	e.runTrackers(readCtx, func(run func()) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run()
-		}()
-	})
+	e.watchLinks()
+	for _, run := range e.trackers {
+		e.startTracker(run)
+	}
 	defer func() {
-		stopReaders()
+		stopHelpers()
 		for _, p := range e.ports {
 			p.closeReceiver()
 		}
-		wg.Wait()
+		e.wg.Wait()
 	}()
 
 	now := time.Now()
 	for _, inst := range e.instances {
 		e.start(inst, now)
 	}
+	e.resetSchedule()
 	e.timer = time.NewTimer(time.Hour)
 	defer e.timer.Stop()
 	for {
@@ -213,18 +149,64 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.link(ev)
 		case r := <-e.trackResults:
 			e.trackerResult(r)
+		case req := <-e.applies:
+			req.result <- e.reconfigure(req.cfg)
+			e.resetSchedule()
 		case <-e.timer.C:
 			e.expire(time.Now())
 		}
 	}
 }
 
-// removeStale deletes VIPs left installed by an earlier run that crashed,
-// as keepalived does at start; the address owner re-adds its own at once.
-func (e *Engine) removeStale() {
+// running reports whether Run has started the helper goroutines.
+func (e *Engine) running() bool { return e.bg != nil }
+
+// spawn runs f on a helper goroutine that Run waits for before returning.
+func (e *Engine) spawn(f func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+}
+
+// readPort starts p's socket reader.
+func (e *Engine) readPort(p *port) {
+	e.spawn(func() { p.read(e.bg, e.packets, e.log) })
+}
+
+// watchLinks (re)starts the link watcher on the interfaces in e.ifnames.
+func (e *Engine) watchLinks() {
+	if e.stopLinks != nil {
+		e.stopLinks()
+	}
+	ctx, cancel := context.WithCancel(e.bg)
+	e.stopLinks = cancel
+	ifnames := slices.Clone(e.ifnames)
+	e.spawn(func() {
+		if err := netif.WatchLinks(ctx, ifnames, func(ev netif.LinkEvent) {
+			select {
+			case e.links <- ev:
+			case <-ctx.Done():
+			}
+		}); err != nil {
+			e.log.Error("watching interface links failed; link loss will not cause FAULT", "err", err)
+		}
+	})
+}
+
+// removeStale deletes the VIPs of insts that are installed although no
+// master of this engine holds them: left by an earlier run that crashed, as
+// keepalived removes them at start (the address owner re-adds its own at
+// once), or by anything else before a reload added the instance.
+func (e *Engine) removeStale(insts []*instance) {
 	var vips []netif.VIP
-	for _, inst := range e.instances {
-		vips = append(vips, inst.vips...)
+	for _, inst := range insts {
+		for _, v := range inst.vips {
+			if !e.heldByMaster(v) {
+				vips = append(vips, v)
+			}
+		}
 	}
 	removed, err := netif.RemoveStale(vips)
 	for _, v := range removed {
@@ -233,6 +215,16 @@ func (e *Engine) removeStale() {
 	if err != nil {
 		e.log.Error("removing stale VIPs", "err", err)
 	}
+}
+
+// heldByMaster reports whether a running MASTER instance holds v.
+func (e *Engine) heldByMaster(v netif.VIP) bool {
+	for _, inst := range e.instances {
+		if inst.m != nil && inst.m.State() == vrrp.StateMaster && containsVIP(inst.vips, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // start creates inst's state machine once its source address is known and
@@ -247,6 +239,7 @@ func (e *Engine) start(inst *instance, now time.Time) {
 			e.log.Warn("instance waits for a usable source address", "instance", inst.name, "interface", inst.ifname, "err", err)
 		}
 		inst.retryAt = now.Add(retryInterval)
+		e.reschedule(inst)
 		return
 	}
 	inst.retryAt = time.Time{}
@@ -269,41 +262,7 @@ func (e *Engine) stop() {
 			e.apply(inst, inst.m.Stop(now))
 		}
 	}
-	e.closeNotifier()
-}
-
-// arm sets the loop timer to the earliest deadline of any instance.
-func (e *Engine) arm() {
-	var next time.Time
-	for _, inst := range e.instances {
-		d := inst.retryAt
-		if inst.m != nil {
-			d = inst.m.NextDeadline()
-		}
-		if !d.IsZero() && (next.IsZero() || d.Before(next)) {
-			next = d
-		}
-	}
-	wait := time.Hour
-	if !next.IsZero() {
-		wait = max(time.Until(next), 0)
-	}
-	e.timer.Reset(wait)
-}
-
-// expire fires every timer due at now.
-func (e *Engine) expire(now time.Time) {
-	for _, inst := range e.instances {
-		if inst.m == nil {
-			if !inst.retryAt.IsZero() && !now.Before(inst.retryAt) {
-				e.start(inst, now)
-			}
-			continue
-		}
-		if d := inst.m.NextDeadline(); !d.IsZero() && !now.Before(d) {
-			e.apply(inst, inst.m.Expire(now))
-		}
-	}
+	closeNotifier(e.notifier, e.log)
 }
 
 // receive hands an advert that passed the packet-level checks to its instance.
@@ -322,10 +281,15 @@ func (e *Engine) receive(in inbound) {
 }
 
 // link reacts to an interface going down or up: instances on it enter or
-// leave FAULT.
+// leave FAULT. A state already known (a restarted watcher reports every
+// interface again) changes nothing.
 func (e *Engine) link(ev netif.LinkEvent) {
+	if up, ok := e.linkUp[ev.Name]; ok && up == ev.Up {
+		return
+	}
+	e.linkUp[ev.Name] = ev.Up
 	now := time.Now()
-	key, reason := "link "+ev.Name, "interface "+ev.Name+" down"
+	key, reason := linkFault(ev.Name)
 	for _, inst := range e.instances {
 		if inst.ifname != ev.Name {
 			continue
@@ -340,6 +304,11 @@ func (e *Engine) link(ev netif.LinkEvent) {
 			e.start(inst, now)
 		}
 	}
+}
+
+// linkFault returns the FAULT key and reason of interface ifname being down.
+func linkFault(ifname string) (key, reason string) {
+	return "link " + ifname, "interface " + ifname + " down"
 }
 
 // setFault records (under key) or clears one reason for inst to be in FAULT,

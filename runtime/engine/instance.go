@@ -8,6 +8,7 @@ import (
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/netif"
+	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/track"
 	"github.com/havip/havip/runtime/vrrp"
 )
@@ -16,20 +17,23 @@ import (
 // machine: where it sends and receives, the VIPs it installs, why it is in
 // FAULT.
 type instance struct {
-	cfg    *config.Instance
-	name   string
-	vrid   uint8
-	ifname string
-	family int
-	vcfg   vrrp.Config
-	vips   []netif.VIP // virtual_ipaddress then virtual_ipaddress_excluded
-	ttl    int         // unicast_ttl, or 255 for multicast
-	port   *port
-	group  *syncGroup
-	refs   []track.Ref // track_* of the instance and of its sync group
+	cfg     *config.Instance
+	name    string
+	vrid    uint8
+	ifname  string
+	family  int
+	vcfg    vrrp.Config
+	vips    []netif.VIP // virtual_ipaddress then virtual_ipaddress_excluded
+	ttl     int         // unicast_ttl, or 255 for multicast
+	port    *port
+	group   *syncGroup
+	refs    []track.Ref    // track_* of the instance and of its sync group
+	scripts notify.Scripts // its notify scripts
 
 	m       *vrrp.Machine     // nil until a source address is known
 	retryAt time.Time         // when to retry building the machine
+	when    time.Time         // nextDeadline as of the last reschedule
+	slot    int               // index in the engine's schedule; -1 when not in it
 	faults  map[string]string // why it is in FAULT: key → human reason
 }
 
@@ -39,6 +43,7 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 		return nil, fmt.Errorf("vrrp_instance %s (%s): havip needs an interface for every instance", ci.Name, ci.Pos)
 	}
 	inst := &instance{
+		slot:   -1,
 		cfg:    ci,
 		name:   ci.Name,
 		vrid:   ci.VRID,

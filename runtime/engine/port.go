@@ -26,6 +26,7 @@ func (k portKey) String() string { return fmt.Sprintf("%s/IPv%d", k.ifname, k.fa
 // shares, and the demultiplexer from VRID to instance.
 type port struct {
 	key       portKey
+	groups    []netip.Addr // multicast groups the receiver joined
 	rx        *netif.Receiver
 	tx        *netif.Sender
 	instances [256]*instance // by VRID
@@ -53,7 +54,7 @@ func openPort(key portKey, groups []netip.Addr) (*port, error) {
 		rx.Close()
 		return nil, fmt.Errorf("sending VRRP on %s: %w", key, err)
 	}
-	return &port{key: key, rx: rx, tx: tx}, nil
+	return &port{key: key, groups: groups, rx: rx, tx: tx}, nil
 }
 
 // read receives adverts until ctx is done or the socket is closed, runs the

@@ -43,21 +43,26 @@ func (g *syncGroup) state() notify.State {
 	return notify.Backup
 }
 
-// linkSyncGroups links every instance named in a sync group to its group.
-func linkSyncGroups(cfgs []*config.SyncGroup, insts []*instance) {
+// linkSyncGroups links every instance named in a sync group to its group
+// and returns the groups; a group named in notified (a reload) keeps the
+// state it last reported.
+func linkSyncGroups(cfgs []*config.SyncGroup, insts []*instance, notified map[string]notify.State) []*syncGroup {
 	byName := map[string]*instance{}
 	for _, inst := range insts {
 		byName[inst.name] = inst
 	}
+	groups := make([]*syncGroup, 0, len(cfgs))
 	for _, gc := range cfgs {
-		g := &syncGroup{name: gc.Name}
+		g := &syncGroup{name: gc.Name, notified: notified[gc.Name]}
 		for _, name := range gc.Members {
 			if inst := byName[name]; inst != nil {
 				inst.group = g
 				g.members = append(g.members, inst)
 			}
 		}
+		groups = append(groups, g)
 	}
+	return groups
 }
 
 // groupFaultReason is the FAULT reason a member gets from another member.

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"reflect"
 	"strings"
 	"time"
 
@@ -19,14 +21,55 @@ const notifyStopTimeout = 10 * time.Second
 // trackersFaultKey is the FAULT reason key of a weight-0 tracker failure.
 const trackersFaultKey = "trackers"
 
-// setupTracking builds the trackers every instance and sync group references
-// (each tracker once, however many reference it), the references themselves,
-// and the notifier for notify scripts and the notify FIFO.
-func (e *Engine) setupTracking(cfg *config.Config) error {
+// trackerSpec is what one tracker is built from. Two trackers with equal
+// specs behave the same, so a reload keeps the running one.
+type trackerSpec struct {
+	spec   any           // track.InterfaceSpec, ScriptSpec, ProcessSpec or FileSpec
+	runner script.Runner // the global script policy, for scripts only
+	build  func() track.Tracker
+}
+
+func (s trackerSpec) equal(o trackerSpec) bool {
+	return reflect.DeepEqual(s.spec, o.spec) && reflect.DeepEqual(s.runner, o.runner)
+}
+
+// trackerRun is one tracker of the engine and, while Run runs, its goroutine.
+type trackerRun struct {
+	spec    trackerSpec
+	tracker track.Tracker
+	stop    context.CancelFunc // nil until started
+}
+
+// trackResult is a tracker's report, tagged with the run that made it so
+// that a report of a tracker replaced by a reload is ignored.
+type trackResult struct {
+	run *trackerRun
+	r   track.Result
+}
+
+// notifyOptions are the settings a Notifier is created with.
+type notifyOptions struct {
+	runner script.Runner
+	fifo   string
+}
+
+// tracking is what a config says about trackers and notify: the tracker
+// specs (each tracker once, however many reference it), the notify targets
+// and the notifier's options. Each instance's references are set on it.
+type tracking struct {
+	specs   map[track.Key]trackerSpec
+	targets []notify.Target
+	notify  notifyOptions
+}
+
+// planTracking derives the tracking of cfg for insts, the instances of cfg.
+// It starts nothing; only a track_file's init_file is written, and only for
+// a tracker that is new or changed.
+func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking, error) {
 	g := &cfg.Global
 	runner := script.Runner{Security: g.EnableScriptSecurity, Log: e.log}
 	needsScripts := false
-	for _, inst := range e.instances {
+	for _, inst := range insts {
 		needsScripts = needsScripts || len(inst.cfg.Track.Scripts) > 0 || hasNotify(inst.cfg.Notify)
 	}
 	for _, sg := range cfg.SyncGroups {
@@ -35,49 +78,48 @@ func (e *Engine) setupTracking(cfg *config.Config) error {
 	if needsScripts {
 		ident, err := script.DefaultIdentity(g.ScriptUser, g.ScriptGroup, g.EnableScriptSecurity)
 		if err != nil {
-			return fmt.Errorf("global_defs (%s): %w", g.Pos, err)
+			return nil, fmt.Errorf("global_defs (%s): %w", g.Pos, err)
 		}
 		runner.As = &ident
 	}
 
-	e.trackers = map[track.Key]track.Tracker{}
-	e.results = map[track.Key]track.Result{}
+	t := &tracking{specs: map[track.Key]trackerSpec{}}
 	groupCfg := map[string]*config.SyncGroup{}
 	for _, sg := range cfg.SyncGroups {
 		groupCfg[sg.Name] = sg
 	}
-	for _, inst := range e.instances {
-		refs, err := e.refs(cfg, inst.cfg.Track, runner)
+	for _, inst := range insts {
+		refs, err := e.refs(t, cfg, inst.cfg.Track, runner)
 		if err != nil {
-			return fmt.Errorf("vrrp_instance %s: %w", inst.name, err)
+			return nil, fmt.Errorf("vrrp_instance %s: %w", inst.name, err)
 		}
 		if sg := groupCfg[inst.cfg.SyncGroup]; sg != nil {
 			if !sg.SyncGroupTrackingWeight {
 				refs = e.faultOnly(inst, refs)
 			}
-			groupRefs, err := e.refs(cfg, sg.Track, runner)
+			groupRefs, err := e.refs(t, cfg, sg.Track, runner)
 			if err != nil {
-				return fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err)
+				return nil, fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err)
 			}
 			refs = append(refs, groupRefs...)
 		}
 		inst.refs = refs
 	}
 
-	var targets []notify.Target
-	for _, inst := range e.instances {
+	for _, inst := range insts {
 		s, err := notifyScripts(inst.cfg.Notify)
 		if err != nil {
-			return fmt.Errorf("vrrp_instance %s: %w", inst.name, err)
+			return nil, fmt.Errorf("vrrp_instance %s: %w", inst.name, err)
 		}
-		targets = append(targets, notify.Target{Kind: notify.Instance, Name: inst.name, Scripts: s})
+		inst.scripts = s
+		t.targets = append(t.targets, notify.Target{Kind: notify.Instance, Name: inst.name, Scripts: s})
 	}
 	for _, sg := range cfg.SyncGroups {
 		s, err := notifyScripts(sg.Notify)
 		if err != nil {
-			return fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err)
+			return nil, fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err)
 		}
-		targets = append(targets, notify.Target{Kind: notify.Group, Name: sg.Name, Scripts: s})
+		t.targets = append(t.targets, notify.Target{Kind: notify.Group, Name: sg.Name, Scripts: s})
 	}
 	fifo := ""
 	for _, c := range []*config.Command{g.VRRPNotifyFIFO, g.NotifyFIFO} {
@@ -88,28 +130,25 @@ func (e *Engine) setupTracking(cfg *config.Config) error {
 	if g.VRRPNotifyFIFOScript != nil || g.NotifyFIFOScript != nil {
 		e.log.Warn("notify_fifo_script is not supported: havip writes the FIFO but starts no reader for it", "pos", g.Pos.String())
 	}
-	n, err := notify.New(notify.Options{Runner: runner, FIFOPath: fifo, Log: e.log}, targets)
-	if err != nil {
-		return fmt.Errorf("notify: %w", err)
-	}
-	e.notifier = n
-	return nil
+	t.notify = notifyOptions{runner: runner, fifo: fifo}
+	return t, nil
 }
 
-// refs maps a track_* block onto tracker references, creating each tracker
-// the first time it is referenced.
-func (e *Engine) refs(cfg *config.Config, t config.Tracking, runner script.Runner) ([]track.Ref, error) {
+// refs maps a track_* block onto tracker references, adding each tracker's
+// spec to t the first time it is referenced.
+func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runner script.Runner) ([]track.Ref, error) {
 	var refs []track.Ref
-	for _, ti := range t.Interfaces {
+	for _, ti := range tr.Interfaces {
 		key := track.Key{Kind: track.KindInterface, Name: ti.Name}
-		if e.trackers[key] == nil {
-			e.trackers[key] = track.NewInterface(track.InterfaceSpec{Name: ti.Name}, e.log)
+		if _, ok := t.specs[key]; !ok {
+			spec := track.InterfaceSpec{Name: ti.Name}
+			t.specs[key] = trackerSpec{spec: spec, build: func() track.Tracker { return track.NewInterface(spec, e.log) }}
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: ti.Weight, Reverse: ti.Reverse})
 	}
-	for _, r := range t.Scripts {
+	for _, r := range tr.Scripts {
 		key := track.Key{Kind: track.KindScript, Name: r.Name}
-		if e.trackers[key] == nil {
+		if _, ok := t.specs[key]; !ok {
 			s := cfg.Script(r.Name)
 			if s == nil {
 				return nil, fmt.Errorf("%s: track_script %q is not a defined vrrp_script", r.Pos, r.Name)
@@ -123,13 +162,13 @@ func (e *Engine) refs(cfg *config.Config, t config.Tracking, runner script.Runne
 				}
 				spec.As = &id
 			}
-			e.trackers[key] = track.NewScript(spec, runner)
+			t.specs[key] = trackerSpec{spec: spec, runner: runner, build: func() track.Tracker { return track.NewScript(spec, runner) }}
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: r.Weight, Reverse: r.Reverse})
 	}
-	for _, r := range t.Processes {
+	for _, r := range tr.Processes {
 		key := track.Key{Kind: track.KindProcess, Name: r.Name}
-		if e.trackers[key] == nil {
+		if _, ok := t.specs[key]; !ok {
 			p := cfg.TrackProcess(r.Name)
 			if p == nil {
 				return nil, fmt.Errorf("%s: track_process %q is not a defined vrrp_track_process", r.Pos, r.Name)
@@ -145,13 +184,13 @@ func (e *Engine) refs(cfg *config.Config, t config.Tracking, runner script.Runne
 			if p.QuorumMax > 0 {
 				spec.QuorumMax = &p.QuorumMax
 			}
-			e.trackers[key] = track.NewProcess(spec, e.log)
+			t.specs[key] = trackerSpec{spec: spec, build: func() track.Tracker { return track.NewProcess(spec, e.log) }}
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: r.Weight, Reverse: r.Reverse})
 	}
-	for _, r := range t.Files {
+	for _, r := range tr.Files {
 		key := track.Key{Kind: track.KindFile, Name: r.Name}
-		if e.trackers[key] == nil {
+		if _, ok := t.specs[key]; !ok {
 			f := cfg.TrackFile(r.Name)
 			if f == nil {
 				return nil, fmt.Errorf("%s: track_file %q is not a defined track_file", r.Pos, r.Name)
@@ -161,10 +200,13 @@ func (e *Engine) refs(cfg *config.Config, t config.Tracking, runner script.Runne
 				v := int64(f.InitValue)
 				spec.InitValue = &v
 			}
-			if err := spec.InitFile(); err != nil {
-				return nil, fmt.Errorf("track_file %s (%s): init_file: %w", f.Name, f.Pos, err)
+			ts := trackerSpec{spec: spec, build: func() track.Tracker { return track.NewFile(spec, e.log) }}
+			if cur := e.trackers[key]; cur == nil || !cur.spec.equal(ts) {
+				if err := spec.InitFile(); err != nil {
+					return nil, fmt.Errorf("track_file %s (%s): init_file: %w", f.Name, f.Pos, err)
+				}
 			}
-			e.trackers[key] = track.NewFile(spec, e.log)
+			t.specs[key] = ts
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: r.Weight, Reverse: r.Reverse})
 	}
@@ -213,23 +255,28 @@ func notifyScripts(n config.Notify) (notify.Scripts, error) {
 	return s, nil
 }
 
-// runTrackers starts every tracker; results reach the event loop.
-func (e *Engine) runTrackers(ctx context.Context, start func(func())) {
-	for _, tr := range e.trackers {
-		start(func() {
-			tr.Run(ctx, func(r track.Result) {
-				select {
-				case e.trackResults <- r:
-				case <-ctx.Done():
-				}
-			})
+// startTracker runs run's tracker on a helper goroutine until the engine
+// stops or a reload removes or replaces it; results reach the event loop.
+func (e *Engine) startTracker(run *trackerRun) {
+	ctx, cancel := context.WithCancel(e.bg)
+	run.stop = cancel
+	e.spawn(func() {
+		run.tracker.Run(ctx, func(r track.Result) {
+			select {
+			case e.trackResults <- trackResult{run: run, r: r}:
+			case <-ctx.Done():
+			}
 		})
-	}
+	})
 }
 
 // trackerResult records a tracker's new result and re-evaluates every
 // instance that references it.
-func (e *Engine) trackerResult(r track.Result) {
+func (e *Engine) trackerResult(tr trackResult) {
+	r := tr.r
+	if e.trackers[r.Key] != tr.run {
+		return // from a tracker a reload has stopped
+	}
 	prev, seen := e.results[r.Key]
 	e.results[r.Key] = r
 	if !seen || prev.Up != r.Up || prev.Value != r.Value {
@@ -246,21 +293,35 @@ func (e *Engine) trackerResult(r track.Result) {
 	}
 }
 
+// verdict is the trackers' verdict on an instance.
+type verdict struct {
+	priority uint8
+	fault    bool
+	reason   string
+}
+
+// verdict computes inst's effective priority and whether a weight-0 tracker
+// holds it in FAULT, from the latest results.
+func (e *Engine) verdict(inst *instance) verdict {
+	out := track.Effective(inst.cfg.Priority, inst.refs, e.results)
+	reason := strings.Join(out.Reasons, ", ")
+	if reason == "" {
+		reason = "every tracker healthy"
+	}
+	return verdict{priority: out.Priority, fault: out.Fault, reason: reason}
+}
+
 // retrack applies the trackers' verdict to inst: its effective priority and
 // whether a weight-0 tracker holds it in FAULT.
 func (e *Engine) retrack(inst *instance, now time.Time) {
 	if len(inst.refs) == 0 {
 		return
 	}
-	out := track.Effective(inst.cfg.Priority, inst.refs, e.results)
-	reason := strings.Join(out.Reasons, ", ")
-	if reason == "" {
-		reason = "every tracker healthy"
+	v := e.verdict(inst)
+	if inst.m != nil && v.priority != inst.m.Priority() {
+		e.apply(inst, inst.m.SetPriority(now, v.priority, v.reason))
 	}
-	if inst.m != nil && out.Priority != inst.m.Priority() {
-		e.apply(inst, inst.m.SetPriority(now, out.Priority, reason))
-	}
-	e.setFault(inst, now, trackersFaultKey, "tracker: "+reason, out.Fault)
+	e.setFault(inst, now, trackersFaultKey, "tracker: "+v.reason, v.fault)
 }
 
 // notifyTransition hands an instance's transition, and its group's if the
@@ -297,18 +358,23 @@ func notifyState(s vrrp.State) (notify.State, bool) {
 	return 0, false
 }
 
-// closeNotifier lets queued notify scripts (notify_stop among them) finish,
-// bounded by notifyStopTimeout.
-func (e *Engine) closeNotifier() {
+// closeNotifier lets the notify scripts queued on n (notify_stop among
+// them) finish, bounded by notifyStopTimeout, and logs what was lost unless
+// log is nil.
+func closeNotifier(n *notify.Notifier, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), notifyStopTimeout)
 	defer cancel()
-	if err := e.notifier.Close(ctx); err != nil {
-		e.log.Warn("notify scripts still running at exit were killed", "err", err)
+	err := n.Close(ctx)
+	if log == nil {
+		return
 	}
-	if d := e.notifier.Dropped(); d > 0 {
-		e.log.Warn("notify events were dropped because their queue was full", "dropped", d)
+	if err != nil {
+		log.Warn("notify scripts still running at exit were killed", "err", err)
 	}
-	if d := e.notifier.FIFODropped(); d > 0 {
-		e.log.Warn("notify FIFO lines were dropped because no reader kept up", "dropped", d)
+	if d := n.Dropped(); d > 0 {
+		log.Warn("notify events were dropped because their queue was full", "dropped", d)
+	}
+	if d := n.FIFODropped(); d > 0 {
+		log.Warn("notify FIFO lines were dropped because no reader kept up", "dropped", d)
 	}
 }

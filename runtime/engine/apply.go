@@ -1,0 +1,600 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/netif"
+	"github.com/havip/havip/runtime/notify"
+	"github.com/havip/havip/runtime/track"
+	"github.com/havip/havip/runtime/vrrp"
+)
+
+// applyRequest carries a config to the event loop and its outcome back.
+type applyRequest struct {
+	cfg    *config.Config
+	result chan error
+}
+
+// Apply hands cfg, a new version of the running config that passed config
+// validation, to the event loop and waits until it is applied. It returns an
+// error, and changes nothing, when cfg cannot be applied. Apply is safe to
+// call from any goroutine while Run runs; before Run it waits for Run, and
+// after Run it fails.
+//
+// Apply matches the running instances with those of the new config by
+// config.Instance.Key (VRID, family, interface, transport; not the name), as
+// keepalived's reload does, and sorts them into four sets:
+//
+//   - unchanged (the config instance is Equal and the engine's view of it —
+//     machine config, VIPs, tracker references — is the same): not touched at
+//     all; the same machine keeps running, nothing is sent or announced.
+//   - removed: released like at shutdown (a master sends a priority-0 advert
+//     and removes its VIPs; notify STOP).
+//   - added: started like at startup (BACKUP, then the election).
+//   - changed: a new machine is built from the new config and given the old
+//     one's state, because vrrp.Machine has no way to change its config. A
+//     state machine is pure, so the engine replays the public events that lead
+//     to that state and discards the actions they return, which describe a
+//     path the host has already taken. A MASTER is replayed into MASTER as of
+//     a moment far enough in the past that its post-transition timers (advert,
+//     second GARP burst, refresh) are due, and Expire(now) re-arms them from
+//     now; the engine then carries out only the difference: one advert with
+//     the new priority and address list, the removal of the VIPs no longer
+//     configured, the addition of the new ones and a GARP/NA burst for the
+//     added addresses only. BACKUP and FAULT are replayed with Start (FAULT
+//     reasons set first); a transition the replay reaches beyond the old state
+//     (the new config makes the instance the address owner, or a new weight-0
+//     tracker is down) is carried out like any other.
+//
+// Sockets (one pair per interface and family, reopened when its multicast
+// groups change), announcers and trackers are opened and closed as the
+// instances need them; a tracker whose spec is unchanged keeps running with
+// its last result, and a changed one's last result stands until the new one
+// reports. The notify targets are replaced; a new notify_fifo or script
+// policy gets a new notifier while the old one finishes its queue.
+//
+// Everything that can fail — building the instances, the VRID check, the
+// tracker and notify settings, opening sockets for new interfaces, the new
+// machines — happens in plan, before anything running is changed; a failed
+// plan closes what it opened and leaves the engine as it was. commit cannot
+// fail. Removed VIPs are taken away before new ones are added, so that a VIP
+// moving between instances ends up installed.
+func (e *Engine) Apply(cfg *config.Config) error {
+	req := applyRequest{cfg: cfg, result: make(chan error, 1)}
+	select {
+	case e.applies <- req:
+		return <-req.result
+	case <-e.done:
+		return errors.New("applying a config: the engine has stopped")
+	}
+}
+
+// reconfigure is Apply on the event loop.
+func (e *Engine) reconfigure(cfg *config.Config) error {
+	p, err := e.plan(cfg)
+	if err != nil {
+		return err
+	}
+	e.commit(p)
+	return nil
+}
+
+// instancePair is a running instance and its counterpart in a new config.
+type instancePair struct{ old, new *instance }
+
+// instanceDiff sorts the instances of a new config against the running ones.
+type instanceDiff struct {
+	unchanged []instancePair
+	changed   []instancePair
+	added     []*instance
+	removed   []*instance
+}
+
+// diffInstances matches running and fresh instances by config key; fresh
+// instances must have their tracker references set.
+func diffInstances(running, fresh []*instance) instanceDiff {
+	var d instanceDiff
+	byKey := map[config.InstanceKey]*instance{}
+	for _, inst := range running {
+		byKey[inst.cfg.Key()] = inst
+	}
+	matched := map[*instance]bool{}
+	for _, nu := range fresh {
+		old := byKey[nu.cfg.Key()]
+		switch {
+		case old == nil:
+			d.added = append(d.added, nu)
+		case old.same(nu):
+			d.unchanged = append(d.unchanged, instancePair{old, nu})
+		default:
+			d.changed = append(d.changed, instancePair{old, nu})
+		}
+		if old != nil {
+			matched[old] = true
+		}
+	}
+	for _, inst := range running {
+		if !matched[inst] {
+			d.removed = append(d.removed, inst)
+		}
+	}
+	return d
+}
+
+// same reports whether o runs exactly like inst: the same config instance
+// (positions aside), machine config (which global_defs feed), VIPs and
+// tracker references.
+func (inst *instance) same(o *instance) bool {
+	return inst.cfg.Equal(o.cfg) && reflect.DeepEqual(inst.vcfg, o.vcfg) &&
+		reflect.DeepEqual(inst.vips, o.vips) && slices.Equal(inst.refs, o.refs)
+}
+
+// plan is a config ready to commit: everything it needs is built and open.
+type plan struct {
+	cfg       *config.Config
+	diff      instanceDiff
+	instances []*instance // the new running set, in config order
+
+	ports     map[portKey]*port
+	announce  map[string]*netif.Announcer
+	trackers  map[track.Key]*trackerRun
+	tracking  *tracking
+	notifier  *notify.Notifier // a new notifier, or nil to keep the running one
+	opened    []*port          // opened for this plan
+	openedAnn []*netif.Announcer
+}
+
+// abort closes what the plan opened.
+func (p *plan) abort() {
+	for _, pt := range p.opened {
+		pt.close()
+	}
+	for _, a := range p.openedAnn {
+		a.Close()
+	}
+	if p.notifier != nil {
+		closeNotifier(p.notifier, nil)
+	}
+}
+
+// plan validates cfg against the running engine and prepares what it needs.
+func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
+	if len(cfg.Instances) == 0 {
+		return nil, errors.New("the config has no vrrp_instance to run")
+	}
+	p := &plan{cfg: cfg}
+	defer func() {
+		if err != nil {
+			p.abort()
+		}
+	}()
+	var fresh []*instance
+	for _, ci := range cfg.Instances {
+		inst, err := newInstance(ci, &cfg.Global)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := vrrp.New(inst.vcfg, placeholder(inst.family)); err != nil {
+			return nil, fmt.Errorf("vrrp_instance %s (%s): %w", inst.name, ci.Pos, err)
+		}
+		fresh = append(fresh, inst)
+	}
+	if err := checkVRIDs(fresh); err != nil {
+		return nil, err
+	}
+	if p.tracking, err = e.planTracking(cfg, fresh); err != nil {
+		return nil, err
+	}
+
+	p.diff = diffInstances(e.instances, fresh)
+	kept := map[*instance]*instance{}
+	for _, pair := range p.diff.unchanged {
+		kept[pair.new] = pair.old
+	}
+	for _, nu := range fresh {
+		if old := kept[nu]; old != nil {
+			p.instances = append(p.instances, old)
+		} else {
+			p.instances = append(p.instances, nu)
+		}
+	}
+	// A changed instance that runs gets its machine now, so that commit
+	// cannot fail; it keeps the source address when it has none of its own.
+	for _, pair := range p.diff.changed {
+		if pair.old.m == nil {
+			continue
+		}
+		primary, err := pair.new.source()
+		if err != nil {
+			primary = pair.old.m.Primary()
+		}
+		if pair.new.m, err = vrrp.New(pair.new.vcfg, primary); err != nil {
+			return nil, fmt.Errorf("vrrp_instance %s (%s): %w", pair.new.name, pair.new.cfg.Pos, err)
+		}
+	}
+
+	if err := e.planPorts(p); err != nil {
+		return nil, err
+	}
+	p.trackers = map[track.Key]*trackerRun{}
+	for key, spec := range p.tracking.specs {
+		if cur := e.trackers[key]; cur != nil && cur.spec.equal(spec) {
+			p.trackers[key] = cur
+		} else {
+			p.trackers[key] = &trackerRun{spec: spec, tracker: spec.build()}
+		}
+	}
+	if e.notifier == nil || !reflect.DeepEqual(e.notifyOpts, p.tracking.notify) {
+		opts := p.tracking.notify
+		if p.notifier, err = notify.New(notify.Options{Runner: opts.runner, FIFOPath: opts.fifo, Log: e.log}, p.tracking.targets); err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// placeholder is an address of family to validate a machine config before
+// the real source address is known.
+func placeholder(family int) netip.Addr {
+	if family == 6 {
+		return netip.IPv6Unspecified()
+	}
+	return netip.IPv4Unspecified()
+}
+
+// checkVRIDs refuses two instances with one VRID on one interface and family.
+func checkVRIDs(insts []*instance) error {
+	type slot struct {
+		key  portKey
+		vrid uint8
+	}
+	seen := map[slot]*instance{}
+	for _, inst := range insts {
+		s := slot{portKey{ifname: inst.ifname, family: inst.family}, inst.vrid}
+		if other := seen[s]; other != nil {
+			return fmt.Errorf("vrrp_instance %s (%s): VRID %d is already used on %s by vrrp_instance %s",
+				inst.name, inst.cfg.Pos, inst.vrid, s.key, other.name)
+		}
+		seen[s] = inst
+	}
+	return nil
+}
+
+// planPorts finds or opens the sockets of every interface and family the
+// new instances use, joined to all their multicast groups (a port whose
+// groups change is reopened), and one announcer per VIP interface.
+func (e *Engine) planPorts(p *plan) error {
+	groups := map[portKey][]netip.Addr{}
+	var keys []portKey
+	for _, inst := range p.instances {
+		key := portKey{ifname: inst.ifname, family: inst.family}
+		if _, ok := groups[key]; !ok {
+			keys = append(keys, key)
+			groups[key] = nil
+		}
+		for _, g := range inst.groups() {
+			if !slices.Contains(groups[key], g) {
+				groups[key] = append(groups[key], g)
+			}
+		}
+	}
+	p.ports = map[portKey]*port{}
+	for _, key := range keys {
+		slices.SortFunc(groups[key], netip.Addr.Compare) // instance order does not matter
+		if cur := e.ports[key]; cur != nil && slices.Equal(cur.groups, groups[key]) {
+			p.ports[key] = cur
+			continue
+		}
+		pt, err := openPort(key, groups[key])
+		if err != nil {
+			return err
+		}
+		p.ports[key] = pt
+		p.opened = append(p.opened, pt)
+	}
+	p.announce = map[string]*netif.Announcer{}
+	for _, inst := range p.instances {
+		for _, dev := range inst.devices() {
+			if _, ok := p.announce[dev]; ok {
+				continue
+			}
+			if a := e.announce[dev]; a != nil {
+				p.announce[dev] = a
+				continue
+			}
+			a, err := netif.NewAnnouncer(dev, nil)
+			if err != nil {
+				return fmt.Errorf("vrrp_instance %s (%s): gratuitous ARP/NA on %s: %w", inst.name, inst.cfg.Pos, dev, err)
+			}
+			p.announce[dev] = a
+			p.openedAnn = append(p.openedAnn, a)
+		}
+	}
+	return nil
+}
+
+// commit makes p the running config. While Run runs it releases, adopts and
+// starts instances as the type comment above describes; before Run it only
+// installs p, and Run starts the instances.
+func (e *Engine) commit(p *plan) {
+	now := time.Now()
+	for _, inst := range p.diff.removed {
+		if inst.m != nil {
+			e.apply(inst, inst.m.Stop(now))
+		}
+		e.log.Info("instance removed by the new config", "instance", inst.name, "interface", inst.ifname, "vrid", inst.vrid)
+	}
+
+	// Notifier: a removed instance keeps its scripts until its STOP ran.
+	targets := p.tracking.targets
+	for _, inst := range p.diff.removed {
+		if !slices.ContainsFunc(targets, func(t notify.Target) bool { return t.Kind == notify.Instance && t.Name == inst.name }) {
+			targets = append(targets, notify.Target{Kind: notify.Instance, Name: inst.name, Scripts: inst.scripts})
+		}
+	}
+	if p.notifier != nil {
+		if old := e.notifier; old != nil {
+			e.spawn(func() { closeNotifier(old, e.log) })
+		}
+		e.notifier, e.notifyOpts = p.notifier, p.tracking.notify
+	}
+	e.notifier.SetTargets(targets)
+
+	// Sockets: the new set, each instance registered by VRID.
+	for key, pt := range e.ports {
+		if p.ports[key] != pt {
+			pt.close()
+			pt.instances = [256]*instance{}
+		}
+	}
+	for _, pt := range p.ports {
+		pt.instances = [256]*instance{}
+	}
+	for _, inst := range p.instances {
+		pt := p.ports[portKey{ifname: inst.ifname, family: inst.family}]
+		pt.instances[inst.vrid] = inst
+		inst.port = pt
+	}
+	e.ports = p.ports
+	if e.running() {
+		for _, pt := range p.opened {
+			e.readPort(pt)
+		}
+	}
+	for dev, a := range e.announce {
+		if p.announce[dev] != a {
+			a.Close()
+		}
+	}
+	e.announce = p.announce
+
+	// Trackers: unchanged ones keep running and their last result; a changed
+	// one's last result stands until the new one reports.
+	for key, run := range e.trackers {
+		if p.trackers[key] == run {
+			continue
+		}
+		if run.stop != nil {
+			run.stop()
+		}
+		if _, ok := p.trackers[key]; !ok {
+			delete(e.results, key)
+		}
+	}
+	for _, run := range p.trackers {
+		if run.stop == nil && e.running() {
+			e.startTracker(run)
+		}
+	}
+	e.trackers = p.trackers
+
+	for _, pair := range p.diff.unchanged {
+		pair.old.cfg = pair.new.cfg // the same settings, the current positions
+	}
+	notified := map[string]notify.State{}
+	for _, inst := range e.instances {
+		if g := inst.group; g != nil {
+			notified[g.name] = g.notified
+		}
+	}
+	for _, inst := range p.instances {
+		inst.group = nil
+	}
+	e.instances = p.instances
+	groups := linkSyncGroups(p.cfg.SyncGroups, e.instances, notified)
+
+	var ifnames []string
+	for _, inst := range e.instances {
+		if !slices.Contains(ifnames, inst.ifname) {
+			ifnames = append(ifnames, inst.ifname)
+		}
+	}
+	slices.Sort(ifnames)
+	relink := !slices.Equal(ifnames, e.ifnames)
+	e.ifnames = ifnames
+
+	added := make([]*instance, 0, len(p.diff.added)+len(p.diff.changed))
+	added = append(added, p.diff.added...)
+	for _, pair := range p.diff.changed {
+		added = append(added, pair.new)
+	}
+	e.warnUnsupported(p.cfg, added)
+	if !e.running() {
+		return
+	}
+
+	for _, pair := range p.diff.changed {
+		e.adopt(pair.old, pair.new, now)
+	}
+	for _, pair := range p.diff.changed {
+		e.completeAdoption(pair.old, pair.new, now)
+	}
+	for _, inst := range p.diff.added {
+		if up, ok := e.linkUp[inst.ifname]; ok && !up {
+			key, reason := linkFault(inst.ifname)
+			inst.setFault(key, reason, true)
+		}
+	}
+	e.removeStale(p.diff.added)
+	for _, inst := range p.diff.added {
+		e.start(inst, now)
+	}
+	for _, g := range groups {
+		e.groupFault(g, now)
+	}
+	if relink {
+		e.watchLinks()
+	}
+	e.log.Info("config applied", "unchanged", len(p.diff.unchanged), "changed", len(p.diff.changed),
+		"added", len(p.diff.added), "removed", len(p.diff.removed))
+}
+
+// adopt gives nu, the changed replacement of old, old's state without an
+// election (first pass: nothing is added to the host yet). A MASTER sends
+// one advert with its new settings and removes the VIPs no longer
+// configured.
+func (e *Engine) adopt(old, nu *instance, now time.Time) {
+	// Link faults carry over; the trackers' and the group's are recomputed
+	// (the group's stands while nu stays in the group, until groupFault).
+	for key, reason := range old.faults {
+		switch {
+		case key == trackersFaultKey:
+		case old.group != nil && key == old.group.faultReason() && nu.cfg.SyncGroup != old.group.name:
+		default:
+			nu.faults[key] = reason
+		}
+	}
+	v := e.verdict(nu)
+	if len(nu.refs) > 0 && v.fault {
+		nu.faults[trackersFaultKey] = "tracker: " + v.reason
+	}
+	if nu.m == nil { // old had not started: neither does nu, yet
+		e.start(nu, now)
+		return
+	}
+	m, state := nu.m, old.m.State()
+	priority := old.m.Priority()
+	if state != vrrp.StateMaster {
+		if nu.faulted() {
+			m.SetFault(now, true, nu.faultReasons())
+		}
+		m.SetPriority(now, v.priority, v.reason)
+		e.apply(nu, replayed(m.Start(now), state))
+		e.logAdopted(nu, state, priority, nil, nil)
+		return
+	}
+
+	replayMaster(m, now, v.priority, v.reason)
+	if !nu.faulted() {
+		e.sendAdvert(nu, m.Priority())
+	}
+	gone := subtractVIPs(old.vips, nu.vips)
+	for _, vip := range gone {
+		if err := netif.DelVIP(vip); err != nil {
+			e.log.Error("removing a VIP failed", "instance", nu.name, "vip", vip.String(), "err", err)
+		}
+	}
+	e.logAdopted(nu, state, priority, subtractVIPs(nu.vips, old.vips), gone)
+}
+
+// replayMaster brings m, a fresh machine, into MASTER at priority as if it
+// had become master long enough before now for its post-transition timers
+// (advert, second GARP burst, refresh) to be due, then fires them at now,
+// which re-arms the periodic ones from now. The replay's actions are
+// discarded: the host is MASTER already.
+func replayMaster(m *vrrp.Machine, now time.Time, priority uint8, reason string) {
+	garp, adv := m.Config().Garp, m.Config().AdvertInterval
+	since := now.Add(-max(garp.MasterDelay, garp.MasterRefresh, adv))
+	m.SetPriority(since, priority, reason)
+	m.Start(since)
+	m.ForceMaster(since, "reload")
+	m.Expire(now)
+}
+
+// completeAdoption finishes adopt for a MASTER (second pass): the new VIPs
+// are added and announced, or FAULT is entered if the new config demands it.
+func (e *Engine) completeAdoption(old, nu *instance, now time.Time) {
+	if nu.m == nil || old.m == nil || old.m.State() != vrrp.StateMaster {
+		return
+	}
+	if nu.faulted() {
+		e.apply(nu, nu.m.SetFault(now, true, nu.faultReasons()))
+		return
+	}
+	added := subtractVIPs(nu.vips, old.vips)
+	for _, v := range added {
+		if err := netif.AddVIP(v); err != nil {
+			e.log.Error("adding a VIP failed", "instance", nu.name, "vip", v.String(), "err", err)
+		}
+	}
+	e.announceVIPs(nu, added, nu.m.Config().Garp.MasterRepeat)
+}
+
+// logAdopted logs how a changed instance was taken over.
+func (e *Engine) logAdopted(nu *instance, state vrrp.State, priority uint8, added, removed []netif.VIP) {
+	e.log.Info("instance reconfigured, state kept", "instance", nu.name, "state", state.String(),
+		"priority_from", priority, "priority", nu.m.Priority(), "vips_added", vipList(added), "vips_removed", vipList(removed))
+}
+
+// replayed filters the actions of a machine replayed towards state: the
+// transition into state is dropped (the host is there already), and a later
+// transition is reported as leaving state rather than the replay's INIT.
+func replayed(acts []vrrp.Action, state vrrp.State) []vrrp.Action {
+	var out []vrrp.Action
+	for _, act := range acts {
+		if tr, ok := act.(vrrp.Transition); ok {
+			if tr.To == state {
+				continue
+			}
+			if tr.From == vrrp.StateInit {
+				tr.From = state
+			}
+			act = tr
+		}
+		out = append(out, act)
+	}
+	return out
+}
+
+// faultReasons joins inst's FAULT reasons in a stable order.
+func (inst *instance) faultReasons() string {
+	reasons := make([]string, 0, len(inst.faults))
+	for _, r := range inst.faults {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	return strings.Join(reasons, ", ")
+}
+
+// subtractVIPs returns the VIPs of a that are not in b.
+func subtractVIPs(a, b []netif.VIP) []netif.VIP {
+	var out []netif.VIP
+	for _, v := range a {
+		if !containsVIP(b, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// containsVIP reports whether list has v with every attribute equal.
+func containsVIP(list []netif.VIP, v netif.VIP) bool {
+	return slices.ContainsFunc(list, func(w netif.VIP) bool { return reflect.DeepEqual(v, w) })
+}
+
+// vipList formats VIPs for a log line.
+func vipList(vips []netif.VIP) string {
+	s := make([]string, len(vips))
+	for i, v := range vips {
+		s[i] = v.String()
+	}
+	return strings.Join(s, ",")
+}

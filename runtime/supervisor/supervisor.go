@@ -1,0 +1,289 @@
+// Package supervisor keeps a havip engine running on the config its inputs
+// describe, and applies every new version of it without disturbing what did
+// not change.
+//
+// The inputs are a Source: a keepalived.conf (File) or a catalog template
+// with answers (Template). Run renders and validates them, starts the engine,
+// writes the rendered keepalived.conf to the output directory for operators,
+// then watches the inputs. It watches each input's directory, not the file,
+// so that atomic renames and the kubelet's ConfigMap update (a new
+// ..TIMESTAMP directory, then the ..data symlink swapped by a rename) are
+// seen: an event on the file's name, on ..data, or a change of what the
+// file's path resolves to, triggers a reload after the events have been
+// quiet for the debounce interval. A reload renders, parses and validates
+// anew and hands the config to the engine's Apply; a render or validation
+// error is logged with its file:line or variable and the running config
+// keeps running; a render identical to the running one (same content hash)
+// changes nothing. Reload forces a reload at once (SIGHUP).
+package supervisor
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/render"
+)
+
+// DefaultDebounce is how long the inputs must be quiet before a reload: a
+// ConfigMap update or an editor's save is a burst of events.
+const DefaultDebounce = 300 * time.Millisecond
+
+// rewatchInterval is how often a watched directory that disappeared is
+// looked for again.
+const rewatchInterval = time.Second
+
+// dataLink is the symlink the kubelet swaps to update a mounted ConfigMap.
+const dataLink = "..data"
+
+// Engine runs configs: *engine.Engine, or a test double.
+type Engine interface {
+	Run(ctx context.Context) error
+	Apply(cfg *config.Config) error
+}
+
+// Options configure a Supervisor.
+type Options struct {
+	Source Source
+	// NewEngine prepares the engine for the first config (engine.New).
+	NewEngine func(cfg *config.Config, log *slog.Logger) (Engine, error)
+	// OutputDir receives the running keepalived.conf, written atomically;
+	// empty writes nothing.
+	OutputDir string
+	// Debounce is the quiet time before a reload; 0 means DefaultDebounce.
+	Debounce time.Duration
+	Log      *slog.Logger
+}
+
+// Supervisor runs an engine on a Source's config and reloads it.
+type Supervisor struct {
+	opts   Options
+	log    *slog.Logger
+	reload chan struct{}
+
+	// Owned by Run.
+	engine  Engine
+	running [sha256.Size]byte // content hash of the running config
+	watched map[string]bool   // watched directories: true once the watch is in place
+	targets map[string]string // input file -> what it resolved to at the last check
+}
+
+// New returns a supervisor; Run starts it.
+func New(opts Options) *Supervisor {
+	if opts.Debounce == 0 {
+		opts.Debounce = DefaultDebounce
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Supervisor{opts: opts, log: log, reload: make(chan struct{}, 1)}
+}
+
+// Reload asks Run for a reload now, even of an identical config. It never
+// blocks; requests made while one is pending are merged.
+func (s *Supervisor) Reload() {
+	select {
+	case s.reload <- struct{}{}:
+	default:
+	}
+}
+
+// Run renders the config, starts the engine on it and reloads on every
+// change of the inputs until ctx is done; then it stops the engine, which
+// releases the instances, and returns. A first config that cannot be
+// rendered or run is an error and nothing is started.
+func (s *Supervisor) Run(ctx context.Context) error {
+	src := s.opts.Source
+	first, err := src.Render()
+	if err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	s.logWarnings(first)
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watching %s: %w", src, err)
+	}
+	defer w.Close()
+	s.watched, s.targets = map[string]bool{}, map[string]string{}
+	for _, f := range src.Files() {
+		s.watched[filepath.Dir(filepath.Clean(f))] = false
+		s.targets[filepath.Clean(f)] = resolve(f)
+	}
+	s.rewatch(w)
+
+	if s.engine, err = s.opts.NewEngine(first.Config, s.log); err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	s.running = sha256.Sum256(first.Text)
+	s.write(first)
+	engineCtx, stopEngine := context.WithCancel(context.Background())
+	defer stopEngine()
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- s.engine.Run(engineCtx) }()
+	s.log.Info("supervising", "source", src.String(), "sha256", short(s.running), "output", s.opts.OutputDir)
+
+	debounce := time.NewTimer(time.Hour)
+	debounce.Stop()
+	rewatch := time.NewTicker(rewatchInterval)
+	defer rewatch.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			stopEngine()
+			return <-engineDone
+		case err := <-engineDone:
+			if err == nil {
+				err = errors.New("the engine stopped")
+			}
+			return err
+		case ev := <-w.Events:
+			if s.relevant(ev) {
+				debounce.Reset(s.opts.Debounce)
+			}
+		case err := <-w.Errors:
+			s.log.Warn("watching the config inputs", "err", err)
+		case <-rewatch.C:
+			if s.rewatch(w) {
+				debounce.Reset(s.opts.Debounce)
+			}
+		case <-debounce.C:
+			s.apply(false)
+		case <-s.reload:
+			debounce.Stop()
+			s.log.Info("reload requested")
+			s.apply(true)
+		}
+	}
+}
+
+// relevant reports whether ev may have changed an input, and notes a
+// watched directory that went away.
+func (s *Supervisor) relevant(ev fsnotify.Event) bool {
+	name := filepath.Clean(ev.Name)
+	if _, ok := s.watched[name]; ok && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+		s.watched[name] = false
+		return true
+	}
+	if filepath.Base(name) == dataLink {
+		return true // any op: some kernels report the swap as a write
+	}
+	changed := false
+	for f, target := range s.targets {
+		if name == f && ev.Op != fsnotify.Chmod {
+			changed = true
+		}
+		if t := resolve(f); t != target {
+			s.targets[f] = t
+			changed = true
+		}
+	}
+	return changed
+}
+
+// rewatch adds the watches that are not in place (a directory missing at
+// start, or removed and recreated since); it reports whether it added one.
+func (s *Supervisor) rewatch(w *fsnotify.Watcher) bool {
+	added := false
+	for dir, ok := range s.watched {
+		if ok {
+			continue
+		}
+		if err := w.Add(dir); err != nil {
+			continue
+		}
+		s.watched[dir] = true
+		added = true
+	}
+	return added
+}
+
+// apply renders the inputs and applies the result unless it is the running
+// config (forced: even then). Failures leave the running config running.
+func (s *Supervisor) apply(forced bool) {
+	src := s.opts.Source
+	r, err := src.Render()
+	if err != nil {
+		s.log.Error("new config rejected; the running config keeps running", "source", src.String(), "err", err)
+		return
+	}
+	sum := sha256.Sum256(r.Text)
+	if sum == s.running && !forced {
+		s.log.Debug("config unchanged", "source", src.String(), "sha256", short(sum))
+		return
+	}
+	s.logWarnings(r)
+	if err := s.engine.Apply(r.Config); err != nil {
+		s.log.Error("new config not applied; the running config keeps running", "source", src.String(), "err", err)
+		return
+	}
+	s.running = sum
+	s.write(r)
+	s.log.Info("config reloaded", "source", src.String(), "sha256", short(sum))
+}
+
+// write puts the running keepalived.conf into the output directory.
+func (s *Supervisor) write(r *Rendered) {
+	if dir := s.opts.OutputDir; dir != "" {
+		if err := writeAtomic(dir, render.ConfigFile, r.Text); err != nil {
+			s.log.Error("writing the running config for operators failed", "err", err)
+		}
+	}
+}
+
+// writeAtomic replaces dir/name with data through a temporary file renamed
+// over it, so that a reader sees the old or the new file, never a partial
+// one. It does not fsync: the copy is for operators (under /run), and a
+// slow disk must not hold up the supervisor's loop, and with it SIGTERM.
+func writeAtomic(dir, name string, data []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func (s *Supervisor) logWarnings(r *Rendered) {
+	for _, w := range r.Warnings {
+		s.log.Warn(w, "source", s.opts.Source.String())
+	}
+}
+
+// resolve returns what path resolves to through symlinks, "" if it does not.
+func resolve(path string) string {
+	t, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return ""
+	}
+	return t
+}
+
+// short abbreviates a content hash for logs.
+func short(sum [sha256.Size]byte) string { return hex.EncodeToString(sum[:6]) }
