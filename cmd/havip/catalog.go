@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -153,24 +152,6 @@ func pickVersion(c *catalog.Catalog, name, version string) (*catalog.Version, *c
 		return nil, nil, fmt.Errorf("--version: %w", err)
 	}
 	return v, t, nil
-}
-
-// parseInterleaved parses flags that may come before and after positional
-// arguments ("render keepalived --version 0"); it returns the positional
-// arguments and -1, or the exit code to return.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, int) {
-	var positional []string
-	for {
-		if code := parseFlags(fs, args); code >= 0 {
-			return nil, code
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, -1
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
 }
 
 func dash(s string) string {

@@ -103,3 +103,21 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "havip %s\n", version)
 	return 0
 }
+
+// parseInterleaved parses flags that may come before and after positional
+// arguments ("render keepalived --version 0"); it returns the positional
+// arguments and -1, or the exit code to return.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, int) {
+	var positional []string
+	for {
+		if code := parseFlags(fs, args); code >= 0 {
+			return nil, code
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, -1
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}

@@ -24,23 +24,15 @@ func cmdProbe(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// The timeout may come before or after the address, as ParseProbe accepts.
-	if code := parseFlags(fs, args[1:]); code >= 0 {
+	positional, code := parseInterleaved(fs, args[1:])
+	if code >= 0 {
 		return code
 	}
-	if fs.NArg() > 1 {
-		rest := fs.Args()
-		if code := parseFlags(fs, rest[1:]); code >= 0 {
-			return code
-		}
-		if fs.NArg() == 0 {
-			return probeTCP(rest[0], *timeout, stdout, stderr)
-		}
-	}
-	if fs.NArg() != 1 {
+	if len(positional) != 1 {
 		fmt.Fprintln(stderr, "havip probe tcp: want exactly one HOST:PORT, e.g. 127.0.0.1:80 or [::1]:80")
 		return 2
 	}
-	return probeTCP(fs.Arg(0), *timeout, stdout, stderr)
+	return probeTCP(positional[0], *timeout, stdout, stderr)
 }
 
 // probeTCP connects to target once.
