@@ -9,9 +9,11 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/engine"
+	"github.com/havip/havip/runtime/footprint"
 )
 
 // cmdRun runs every vrrp_instance of a keepalived.conf in the foreground
@@ -60,12 +62,30 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	log.Info("havip running", "version", version, "config", *file, "instances", len(cfg.Instances))
+	defer trimAfterStartup(log).Stop()
 	if err := eng.Run(ctx); err != nil {
 		log.Error("engine stopped", "err", err)
 		return 1
 	}
 	log.Info("havip stopped: instances released")
 	return 0
+}
+
+// startupTrimDelay is how long after start the executable's pages that only
+// start-up used are dropped from the resident set.
+const startupTrimDelay = 5 * time.Second
+
+// trimAfterStartup schedules footprint.TrimExecutable once start-up (config
+// parsing, rendering, the first election) is over.
+func trimAfterStartup(log *slog.Logger) *time.Timer {
+	return time.AfterFunc(startupTrimDelay, func() {
+		n, err := footprint.TrimExecutable()
+		if err != nil {
+			log.Warn("could not trim the resident set", "err", err)
+			return
+		}
+		log.Debug("dropped start-up pages of the executable from the resident set", "mapped_bytes", n)
+	})
 }
 
 // newLogger builds the structured logger of `havip run`.

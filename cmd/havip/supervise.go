@@ -134,6 +134,7 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 	}()
 
 	log.Info("havip running", "version", version)
+	defer trimAfterStartup(log).Stop()
 	if err := sup.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "havip supervise: %v\n", err)
 		return 1
