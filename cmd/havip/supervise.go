@@ -98,6 +98,7 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 	if code >= 0 {
 		return code
 	}
+	oneProcessor()
 	log, err := newLogger(stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip supervise: %v\n", err)
