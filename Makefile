@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 FUZZTIME  ?= 10s
 
-.PHONY: all build demo test test-unit lint fuzz fuzz-short bench clean
+.PHONY: all build demo test lint fuzz fuzz-short bench clean
 
 all: lint test
 
@@ -21,10 +21,6 @@ demo:
 test: fuzz-short
 	$(GO) test -count=1 -timeout 15m $(PKG)
 
-## test-unit: only the tests that need no privileges (-short skips the namespace labs)
-test-unit:
-	$(GO) test -short -count=1 $(PKG)
-
 ## lint: gofmt and go vet
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -39,9 +35,10 @@ fuzz:
 	  done; \
 	done
 
-## bench: Go micro-benchmarks, then the failover/footprint comparison with keepalived (root)
+## bench: the Go micro-benchmarks, then (as root) the failover/footprint comparison with keepalived
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKG)
+	$(GO) test -run '^$$' -bench . -benchmem $$($(GO) list $(PKG) | grep -v /test/bench)
+	test/bench/run.sh
 
 clean:
 	rm -rf bin
