@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mdlayher/arp"
+	"github.com/mdlayher/ethernet"
 	"github.com/mdlayher/packet"
 )
 
@@ -49,7 +51,11 @@ func (a *Announcer) GratuitousARP(vip netip.Addr) error {
 	if !vip.Is4() {
 		return fmt.Errorf("gratuitous ARP on %s: %v is not an IPv4 address", a.ifname, vip)
 	}
-	if _, err := a.conn.WriteTo(gratuitousARPFrame(a.mac, vip), &packet.Addr{HardwareAddr: broadcastMAC}); err != nil {
+	frame, err := gratuitousARPFrame(a.mac, vip)
+	if err != nil {
+		return fmt.Errorf("gratuitous ARP for %v on %s: %w", vip, a.ifname, err)
+	}
+	if _, err := a.conn.WriteTo(frame, &packet.Addr{HardwareAddr: ethernet.Broadcast}); err != nil {
 		return fmt.Errorf("gratuitous ARP for %v on %s: %w", vip, a.ifname, err)
 	}
 	return nil
@@ -88,13 +94,11 @@ func ipv6Forwarding(ifname string) (bool, error) {
 }
 
 var (
-	broadcastMAC = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	allNodesMAC  = net.HardwareAddr{0x33, 0x33, 0x00, 0x00, 0x00, 0x01}
 	allNodesIPv6 = netip.MustParseAddr("ff02::1")
 )
 
 const (
-	etherTypeARP   = 0x0806
 	etherTypeIPv6  = 0x86dd
 	ethHeaderLen   = 14
 	ipv6HeaderLen  = 40
@@ -113,22 +117,20 @@ func putEthernet(b []byte, dst, src net.HardwareAddr, etherType uint16) {
 	binary.BigEndian.PutUint16(b[12:14], etherType)
 }
 
-// gratuitousARPFrame builds the 42-byte broadcast ARP request keepalived sends: sha = mac,
-// spa = tpa = vip, tha = ff:ff:ff:ff:ff:ff.
-func gratuitousARPFrame(mac net.HardwareAddr, vip netip.Addr) []byte {
-	b := make([]byte, ethHeaderLen+28)
-	putEthernet(b, broadcastMAC, mac, etherTypeARP)
-	arp := b[ethHeaderLen:]
-	binary.BigEndian.PutUint16(arp[0:2], 1)      // hardware type Ethernet
-	binary.BigEndian.PutUint16(arp[2:4], 0x0800) // protocol type IPv4
-	arp[4], arp[5] = 6, 4                        // address lengths
-	binary.BigEndian.PutUint16(arp[6:8], 1)      // operation: request
-	ip := vip.As4()
-	copy(arp[8:14], mac)
-	copy(arp[14:18], ip[:])
-	copy(arp[18:24], broadcastMAC)
-	copy(arp[24:28], ip[:])
-	return b
+// gratuitousARPFrame builds the broadcast ARP request keepalived sends for a VIP: sender
+// hardware address mac, sender and target protocol address vip, target hardware address
+// broadcast (vrrp-brief §1.7), in an Ethernet frame padded to the 60-byte minimum.
+func gratuitousARPFrame(mac net.HardwareAddr, vip netip.Addr) ([]byte, error) {
+	p, err := arp.NewPacket(arp.OperationRequest, mac, vip, ethernet.Broadcast, vip)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := p.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	f := ethernet.Frame{Destination: ethernet.Broadcast, Source: mac, EtherType: ethernet.EtherTypeARP, Payload: payload}
+	return f.MarshalBinary()
 }
 
 // unsolicitedNAFrame builds the 86-byte Ethernet/IPv6/ICMPv6 neighbour advertisement: from vip to

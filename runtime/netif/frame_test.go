@@ -12,15 +12,20 @@ import (
 // layouts in vrrp-brief §1.7 and keepalived's vrrp_arp.c / vrrp_ndisc.c.
 func TestAnnouncementFrames(t *testing.T) {
 	mac := net.HardwareAddr{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}
+	garp, err := gratuitousARPFrame(mac, netip.MustParseAddr("192.0.2.100"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		frame  []byte
 		golden string
 	}{
 		{
-			name:   "gratuitous ARP 192.0.2.100",
-			frame:  gratuitousARPFrame(mac, netip.MustParseAddr("192.0.2.100")),
-			golden: "ffffffffffff52540012345608060001080006040001525400123456c0000264ffffffffffffc0000264",
+			name:  "gratuitous ARP 192.0.2.100, padded to 60 bytes",
+			frame: garp,
+			golden: "ffffffffffff52540012345608060001080006040001525400123456c0000264ffffffffffffc0000264" +
+				"000000000000000000000000000000000000",
 		},
 		{
 			name:  "unsolicited NA 2001:db8::100, host",
