@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"run":       {"run the VRRP instances of a keepalived.conf", cmdRun},
 	"supervise": {"run a keepalived.conf or catalog template and apply every change of it live", cmdSupervise},
 	"probe":     {"probe a TCP port (the catalogs' native health check)", cmdProbe},
+	"status":    {"show the instances of a running havip: state, priority, master, why", cmdStatus},
 	"version":   {"print the havip version", cmdVersion},
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/control"
 	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/runtime/footprint"
 )
@@ -20,12 +21,13 @@ import (
 // cmdRun runs every vrrp_instance of a keepalived.conf in the foreground
 // until SIGTERM or SIGINT, then releases them (priority-0 adverts, VIPs removed).
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "-f FILE [--config-id ID] [--pid-file FILE] [--log-format text|json] [--log-level LEVEL]", stderr)
+	fs := newFlagSet("run", "-f FILE [--config-id ID] [--pid-file FILE] [--status-socket PATH] [--log-format text|json] [--log-level LEVEL]", stderr)
 	file := fs.String("f", "/etc/keepalived/keepalived.conf", "keepalived.conf to run")
 	configID := fs.String("config-id", "", "config id for @ID lines (default: the short host name)")
 	pidFile := fs.String("pid-file", "", "write the process id to this file while running")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	statusSocket := fs.String("status-socket", control.DefaultSocket, "serve `havip status` on this unix socket; \"\" for none")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -63,6 +65,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	serveStatus(ctx, *statusSocket, func() (any, error) { return eng.Status() }, log)
 	log.Info("havip running", "version", version, "config", *file, "instances", len(cfg.Instances))
 	defer trimAfterStartup(log).Stop()
 	if err := eng.Run(ctx); err != nil {

@@ -2,18 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/caarlos0/env/v11"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/render"
+	"github.com/havip/havip/runtime/control"
 	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/runtime/supervisor"
 )
@@ -30,7 +33,7 @@ func cmdSupervise(args []string, _, stderr io.Writer) int {
 // superviseFlags are the options of supervise; each has an environment
 // variable, which the flag overrides.
 type superviseFlags struct {
-	file, template, version, answers, output, configID, logFormat, logLevel string
+	file, template, version, answers, output, configID, logFormat, logLevel, statusSocket string
 }
 
 // parseSupervise parses the flags of supervise with defaults from environ;
@@ -56,6 +59,7 @@ func parseSupervise(args []string, environ map[string]string, stderr io.Writer) 
 	str(&f.answers, "answers", "HAVIP_ANSWERS", "", "answers `FILE` of the template (answers.txt or YAML), watched")
 	str(&f.output, "output", "HAVIP_OUTPUT_DIR", defaultOutputDir, "write the running keepalived.conf into `DIR`")
 	str(&f.configID, "config-id", "HAVIP_CONFIG_ID", "", "config id for @ID lines of -f (default: the short host name)")
+	str(&f.statusSocket, "status-socket", "HAVIP_STATUS_SOCKET", control.DefaultSocket, "serve `havip status` on this unix socket; \"\" for none")
 	str(&f.logFormat, "log-format", "HAVIP_LOG_FORMAT", "text", "log format: text or json")
 	str(&f.logLevel, "log-level", "HAVIP_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	if code := parseFlags(fs, args); code >= 0 {
@@ -109,10 +113,15 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 		fmt.Fprintf(stderr, "havip supervise: %v\n", err)
 		return 1
 	}
+	var running atomic.Pointer[engine.Engine]
 	sup := supervisor.New(supervisor.Options{
 		Source: src,
 		NewEngine: func(cfg *config.Config, log *slog.Logger) (supervisor.Engine, error) {
-			return engine.New(cfg, log)
+			e, err := engine.New(cfg, log)
+			if err == nil {
+				running.Store(e)
+			}
+			return e, err
 		},
 		OutputDir: f.output,
 		Log:       log,
@@ -134,6 +143,13 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 		}
 	}()
 
+	serveStatus(ctx, f.statusSocket, func() (any, error) {
+		e := running.Load()
+		if e == nil {
+			return nil, errors.New("starting: the first config is not running yet")
+		}
+		return e.Status()
+	}, log)
 	log.Info("havip running", "version", version)
 	defer trimAfterStartup(log).Stop()
 	if err := sup.Run(ctx); err != nil {

@@ -27,6 +27,7 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 		case vrrp.Announce:
 			e.announceVIPs(inst, inst.vips, a.Repeat)
 		case vrrp.Transition:
+			inst.since, inst.reason = time.Now(), a.Reason
 			e.log.Info("transition", "instance", inst.name, "from", a.From.String(), "to", a.To.String(),
 				"priority", inst.m.Priority(), "reason", a.Reason)
 			if inst.group != nil {

@@ -462,6 +462,7 @@ func (e *Engine) commit(p *plan) {
 // one advert with its new settings and removes the VIPs no longer
 // configured.
 func (e *Engine) adopt(old, nu *instance, now time.Time) {
+	nu.since, nu.reason = old.since, old.reason // its last transition still stands
 	// Link faults carry over; the trackers' and the group's are recomputed
 	// (the group's stands while nu stays in the group, until groupFault).
 	for key, reason := range old.faults {

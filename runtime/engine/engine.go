@@ -48,10 +48,12 @@ type Engine struct {
 	packets chan inbound
 	links   chan netif.LinkEvent
 	applies chan applyRequest
-	done    chan struct{} // closed when Run returns
-	timer   *time.Timer
-	limiter logLimiter
-	sendBuf []byte
+	// statusReqs carries Status requests to the event loop.
+	statusReqs chan chan []InstanceStatus
+	done       chan struct{} // closed when Run returns
+	timer      *time.Timer
+	limiter    logLimiter
+	sendBuf    []byte
 
 	// Set while Run runs: the context of its helper goroutines (socket
 	// readers, link watcher, trackers), which it waits for before returning.
@@ -78,6 +80,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		trackResults: make(chan trackResult, 64),
 		links:        make(chan netif.LinkEvent, 64),
 		applies:      make(chan applyRequest),
+		statusReqs:   make(chan chan []InstanceStatus),
 		done:         make(chan struct{}),
 		limiter:      logLimiter{every: logEvery, last: map[string]time.Time{}},
 	}
@@ -152,6 +155,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		case req := <-e.applies:
 			req.result <- e.reconfigure(req.cfg)
 			e.resetSchedule()
+		case req := <-e.statusReqs:
+			req <- e.snapshot()
 		case <-e.timer.C:
 			e.expire(time.Now())
 		}

@@ -33,6 +33,8 @@ type instance struct {
 	m       *vrrp.Machine     // nil until a source address is known
 	retryAt time.Time         // when to retry building the machine
 	when    time.Time         // nextDeadline as of the last reschedule
+	since   time.Time         // when the last transition happened
+	reason  string            // why
 	slot    int               // index in the engine's schedule; -1 when not in it
 	faults  map[string]string // why it is in FAULT: key → human reason
 }

@@ -45,8 +45,9 @@ func TestMain(m *testing.M) {
 
 // speaker is a running `havip run` in a lab node.
 type speaker struct {
-	node *lab.Node
-	proc *lab.Process
+	node   *lab.Node
+	proc   *lab.Process
+	status string // its --status-socket
 }
 
 // startHavip writes conf and runs havip on it in node.
@@ -56,8 +57,15 @@ func startHavip(t *testing.T, node *lab.Node, conf string) *speaker {
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := node.Start(t, "havip-"+node.NS, havipBin, "run", "-f", path, "--log-level", "debug")
-	return &speaker{node: node, proc: p}
+	// A unix socket path has at most 107 bytes: t.TempDir() can be longer.
+	sockDir, err := os.MkdirTemp("", "hv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sock := filepath.Join(sockDir, "status.sock")
+	p := node.Start(t, "havip-"+node.NS, havipBin, "run", "-f", path, "--log-level", "debug", "--status-socket", sock)
+	return &speaker{node: node, proc: p, status: sock}
 }
 
 var transitionLine = regexp.MustCompile(`msg=transition instance=(\S+) from=(\S+) to=(\S+)`)

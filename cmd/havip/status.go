@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/havip/havip/runtime/control"
+	"github.com/havip/havip/runtime/engine"
+)
+
+// cmdStatus prints the instances of a running havip: state, priority,
+// master, VIPs, and since when and why.
+func cmdStatus(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("status", "[--socket PATH] [--json]", stderr)
+	socket := fs.String("socket", control.DefaultSocket, "the --status-socket of the havip to ask")
+	asJSON := fs.Bool("json", false, "print the snapshot as JSON")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "havip status: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	b, err := control.Query(*socket, 5*time.Second)
+	if err != nil {
+		fmt.Fprintf(stderr, "havip status: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		stdout.Write(b)
+		return 0
+	}
+	var insts []engine.InstanceStatus
+	if err := json.Unmarshal(b, &insts); err != nil {
+		fmt.Fprintf(stderr, "havip status: the answer on %s is not a status snapshot: %v\n", *socket, err)
+		return 1
+	}
+	printStatus(stdout, insts, time.Now())
+	return 0
+}
+
+// printStatus writes the instances as a table.
+func printStatus(w io.Writer, insts []engine.InstanceStatus, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tSTATE\tPRIORITY\tMASTER\tVIPS\tSINCE\tWHY")
+	for _, s := range insts {
+		prio := fmt.Sprint(s.Priority)
+		if s.Priority != s.BasePriority {
+			prio = fmt.Sprintf("%d (base %d)", s.Priority, s.BasePriority)
+		}
+		since := "-"
+		if !s.Since.IsZero() {
+			since = now.Sub(s.Since).Round(time.Second).String() + " ago"
+		}
+		why := s.Reason
+		if len(s.Faults) > 0 {
+			why = strings.Join(s.Faults, "; ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, prio, dash(s.Master),
+			dash(strings.Join(s.VIPs, ",")), since, dash(why))
+	}
+	tw.Flush()
+}
+
+// serveStatus answers `havip status` on path while ctx runs. A socket that
+// cannot be served is only logged: status must never stop the VRRP engine.
+func serveStatus(ctx context.Context, path string, report func() (any, error), log *slog.Logger) {
+	if path == "" {
+		return
+	}
+	ln, err := control.Listen(path)
+	if err != nil {
+		log.Warn("havip status will not reach this process", "err", err)
+		return
+	}
+	go control.Serve(ctx, ln, report, log)
+}

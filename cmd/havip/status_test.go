@@ -1,0 +1,36 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/havip/havip/runtime/engine"
+)
+
+func TestPrintStatus(t *testing.T) {
+	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	printStatus(&b, []engine.InstanceStatus{
+		{Name: "VI_1", State: "MASTER", Priority: 120, BasePriority: 110, Master: "192.0.2.1",
+			VIPs: []string{"192.0.2.100/24", "192.0.2.101/32"}, Since: now.Add(-90 * time.Second), Reason: "master down timer expired"},
+		{Name: "VI_2", State: "FAULT", Priority: 100, BasePriority: 100, Faults: []string{"interface eth1 down", "tracker: script \"chk\" down"}},
+	}, now)
+	want := []string{
+		"INSTANCE  STATE   PRIORITY        MASTER     VIPS                           SINCE      WHY",
+		"VI_1      MASTER  120 (base 110)  192.0.2.1  192.0.2.100/24,192.0.2.101/32  1m30s ago  master down timer expired",
+		`VI_2      FAULT   100             -          -                              -          interface eth1 down; tracker: script "chk" down`,
+	}
+	if got := strings.Split(strings.TrimRight(b.String(), "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("table:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestStatusWithoutAServer(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := dispatch([]string{"status", "--socket", t.TempDir() + "/none.sock"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "is it running, and is this its --status-socket?") {
+		t.Fatalf("havip status without a server = %d, %q", code, stderr.String())
+	}
+}
