@@ -75,8 +75,8 @@ func FuzzValidate(f *testing.F) {
 		}
 		for _, q := range v.allQuestions() {
 			text, answered := answers[q.Variable]
-			if !answered || text == "" || q.Type == TypeMultiline {
-				continue
+			if _, shown := values[q.Variable]; !answered || !shown || text == "" || q.Type == TypeMultiline {
+				continue // a question hidden by show_if ignores its answer: nothing reaches a template
 			}
 			if strings.ContainsAny(text, ForbiddenChars+"\n\r") || strings.ContainsFunc(text, unicode.IsControl) {
 				t.Fatalf("accepted %s=%q holding a forbidden character", q.Variable, text)

@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"path"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,7 +137,11 @@ func FuzzParseAnswersFile(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// KEY=VALUE files are split at \n; YAML also breaks lines at a lone \r.
 		lines := strings.Count(data, "\n") + 1
+		if ext := strings.ToLower(path.Ext(name)); ext == ".yml" || ext == ".yaml" {
+			lines = strings.Count(strings.ReplaceAll(strings.ReplaceAll(data, "\r\n", "\n"), "\r", "\n"), "\n") + 1
+		}
 		for _, s := range settings {
 			var line int
 			if _, scanErr := fmt.Sscanf(s.Origin[strings.LastIndex(s.Origin, ":")+1:], "%d", &line); scanErr != nil ||
