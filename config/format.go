@@ -15,27 +15,9 @@ import (
 func Format(c *Config) []byte {
 	w := &printer{}
 	w.global(&c.Global)
-	if len(c.StaticAddresses) > 0 {
-		w.open("static_ipaddress")
-		for _, a := range c.StaticAddresses {
-			w.line(formatAddress(a))
-		}
-		w.close()
-	}
-	if len(c.StaticRoutes) > 0 {
-		w.open("static_routes")
-		for _, r := range c.StaticRoutes {
-			w.line(formatRoute(r))
-		}
-		w.close()
-	}
-	if len(c.StaticRules) > 0 {
-		w.open("static_rules")
-		for _, r := range c.StaticRules {
-			w.line(formatRule(r))
-		}
-		w.close()
-	}
+	valueBlock(w, "static_ipaddress", c.StaticAddresses, formatAddress)
+	valueBlock(w, "static_routes", c.StaticRoutes, formatRoute)
+	valueBlock(w, "static_rules", c.StaticRules, formatRule)
 	for _, s := range c.Scripts {
 		w.open("vrrp_script " + s.Name)
 		w.line("script " + quoteCommand(s.Command))
@@ -129,6 +111,19 @@ func (w *printer) close() {
 	if w.indent == 0 {
 		w.buf.WriteByte('\n')
 	}
+}
+
+// valueBlock prints a block of one value per line (virtual_ipaddress,
+// static_routes, ...); an empty list prints nothing.
+func valueBlock[T any](w *printer, keyword string, items []T, format func(T) string) {
+	if len(items) == 0 {
+		return
+	}
+	w.open(keyword)
+	for _, item := range items {
+		w.line(format(item))
+	}
+	w.close()
 }
 
 func (w *printer) flag(kw string, on bool) {
@@ -261,35 +256,11 @@ func (w *printer) instance(in *Instance) {
 		}
 		w.close()
 	}
-	if len(in.VirtualAddresses) > 0 {
-		w.open("virtual_ipaddress")
-		for _, a := range in.VirtualAddresses {
-			w.line(formatAddress(a))
-		}
-		w.close()
-	}
-	if len(in.ExcludedAddresses) > 0 {
-		w.open("virtual_ipaddress_excluded")
-		for _, a := range in.ExcludedAddresses {
-			w.line(formatAddress(a))
-		}
-		w.close()
-	}
+	valueBlock(w, "virtual_ipaddress", in.VirtualAddresses, formatAddress)
+	valueBlock(w, "virtual_ipaddress_excluded", in.ExcludedAddresses, formatAddress)
 	w.flag("no_virtual_ipaddress", in.NoVirtualAddresses)
-	if len(in.VirtualRoutes) > 0 {
-		w.open("virtual_routes")
-		for _, r := range in.VirtualRoutes {
-			w.line(formatRoute(r))
-		}
-		w.close()
-	}
-	if len(in.VirtualRules) > 0 {
-		w.open("virtual_rules")
-		for _, r := range in.VirtualRules {
-			w.line(formatRule(r))
-		}
-		w.close()
-	}
+	valueBlock(w, "virtual_routes", in.VirtualRoutes, formatRoute)
+	valueBlock(w, "virtual_rules", in.VirtualRules, formatRule)
 	w.tracking(&in.Track)
 	w.flag("dont_track_primary", in.DontTrackPrimary)
 	w.notify(&in.Notify)
@@ -323,26 +294,13 @@ func (w *printer) instance(in *Instance) {
 }
 
 func (w *printer) tracking(t *Tracking) {
-	if len(t.Interfaces) > 0 {
-		w.open("track_interface")
-		for _, i := range t.Interfaces {
-			w.line(i.Name + " weight " + weightText(i.Weight, i.Reverse))
-		}
-		w.close()
-	}
-	for _, group := range []struct {
-		kw   string
-		refs []TrackRef
-	}{{"track_script", t.Scripts}, {"track_file", t.Files}, {"track_process", t.Processes}} {
-		if len(group.refs) == 0 {
-			continue
-		}
-		w.open(group.kw)
-		for _, r := range group.refs {
-			w.line(r.Name + " weight " + weightText(r.Weight, r.Reverse))
-		}
-		w.close()
-	}
+	valueBlock(w, "track_interface", t.Interfaces, func(i TrackInterface) string {
+		return i.Name + " weight " + weightText(i.Weight, i.Reverse)
+	})
+	ref := func(r TrackRef) string { return r.Name + " weight " + weightText(r.Weight, r.Reverse) }
+	valueBlock(w, "track_script", t.Scripts, ref)
+	valueBlock(w, "track_file", t.Files, ref)
+	valueBlock(w, "track_process", t.Processes, ref)
 }
 
 func (w *printer) notify(n *Notify) {
