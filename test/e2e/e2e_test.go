@@ -68,17 +68,32 @@ func startHavip(t *testing.T, node *lab.Node, conf string) *speaker {
 	return &speaker{node: node, proc: p, status: sock}
 }
 
-var transitionLine = regexp.MustCompile(`msg=transition instance=(\S+) from=(\S+) to=(\S+)`)
+var transitionLine = regexp.MustCompile(`time=(\S+) level=\S+ msg=transition instance=(\S+) from=\S+ to=(\S+)`)
+
+// transition is one state change havip logged.
+type transition struct {
+	at string // the log's time= field
+	to string
+}
+
+// logged returns the transitions havip logged for instance, in order.
+func (s *speaker) logged(instance string) []transition {
+	var out []transition
+	for _, m := range transitionLine.FindAllStringSubmatch(s.proc.Output(), -1) {
+		if m[2] == instance {
+			out = append(out, transition{at: m[1], to: m[3]})
+		}
+	}
+	return out
+}
 
 // State returns the last state havip logged for instance, "" if none.
 func (s *speaker) State(instance string) string {
-	state := ""
-	for _, m := range transitionLine.FindAllStringSubmatch(s.proc.Output(), -1) {
-		if m[1] == instance {
-			state = m[3]
-		}
+	trs := s.logged(instance)
+	if len(trs) == 0 {
+		return ""
 	}
-	return state
+	return trs[len(trs)-1].to
 }
 
 // WaitState waits until instance is in state, and fails with havip's log

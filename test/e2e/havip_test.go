@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"net/netip"
-	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -176,16 +175,14 @@ func holdsFor(t *testing.T, window time.Duration, what string, cond func() bool)
 	}
 }
 
-var transitionTimeLine = regexp.MustCompile(`time=(\S+) level=\S+ msg=transition instance=(\S+) from=\S+ to=(\S+)`)
-
 // transitionTime returns when havip logged instance's first move to state.
 func (s *speaker) transitionTime(t *testing.T, instance, state string) time.Time {
 	t.Helper()
-	for _, m := range transitionTimeLine.FindAllStringSubmatch(s.proc.Output(), -1) {
-		if m[2] == instance && m[3] == state {
-			ts, err := time.Parse(time.RFC3339Nano, m[1])
+	for _, tr := range s.logged(instance) {
+		if tr.to == state {
+			ts, err := time.Parse(time.RFC3339Nano, tr.at)
 			if err != nil {
-				t.Fatalf("bad log time %q: %v", m[1], err)
+				t.Fatalf("bad log time %q: %v", tr.at, err)
 			}
 			return ts
 		}

@@ -58,15 +58,7 @@ func (s *supervised) edit(t *testing.T, conf string) {
 }
 
 // transitions counts the transitions havip logged for instance.
-func (s *speaker) transitions(instance string) int {
-	n := 0
-	for _, m := range transitionLine.FindAllStringSubmatch(s.proc.Output(), -1) {
-		if m[1] == instance {
-			n++
-		}
-	}
-	return n
-}
+func (s *speaker) transitions(instance string) int { return len(s.logged(instance)) }
 
 // twoMasters is node 0 supervising VI_1 and VI_2 at priority 150 (VI_2 at
 // vi2Priority), with node 1 a `havip run` backup of both at 100.
