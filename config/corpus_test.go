@@ -1,10 +1,11 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/havip/havip/internal/testenv"
 )
 
 const samplesDir = "/usr/share/doc/keepalived/samples"
@@ -50,9 +51,7 @@ var lvsSamples = map[string][]string{
 }
 
 func TestDebianSamples(t *testing.T) {
-	if _, err := os.Stat(samplesDir); err != nil {
-		t.Skipf("keepalived samples not installed at %s (apt-get install keepalived): %v", samplesDir, err)
-	}
+	testenv.RequireFile(t, samplesDir, "apt-get install keepalived, with /usr/share/doc not excluded by dpkg")
 	files, _ := filepath.Glob(filepath.Join(samplesDir, "keepalived.conf.*"))
 	if len(files) != len(vrrpOnlySamples)+len(lvsSamples) {
 		t.Errorf("%d samples on disk, %d in the tables; update the tables", len(files), len(vrrpOnlySamples)+len(lvsSamples))

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/internal/testenv"
+
 	"github.com/havip/havip/test/lab"
 )
 
@@ -64,9 +66,7 @@ func keepalivedTest(t *testing.T, host *lab.Node, path string) (int, []byte) {
 // File names say the expected outcome: pass-*.conf or fail-*.conf.
 func TestDifferentialKeepalived(t *testing.T) {
 	lab.RequireRoot(t)
-	if _, err := exec.LookPath("keepalived"); err != nil {
-		t.Skip("keepalived is not installed (apt-get install keepalived)")
-	}
+	testenv.RequireCommand(t, "keepalived", "keepalived")
 	files, err := filepath.Glob("testdata/diff/*.conf")
 	if err != nil || len(files) < 30 {
 		t.Fatalf("want at least 30 corpus files in testdata/diff, have %d (%v)", len(files), err)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/havip/havip/internal/testenv"
 )
 
 func TestUnifiedDiff(t *testing.T) {
@@ -36,9 +38,7 @@ func TestUnifiedDiff(t *testing.T) {
 // TestUnifiedDiffAppliesWithPatch checks the hunks against GNU patch: for
 // many pseudo-random edits, patching the old text gives the new one.
 func TestUnifiedDiffAppliesWithPatch(t *testing.T) {
-	if _, err := exec.LookPath("patch"); err != nil {
-		t.Skip("patch is not installed")
-	}
+	testenv.RequireCommand(t, "patch", "patch")
 	rng := rand.New(rand.NewPCG(1, 2))
 	words := []string{"a", "b", "c", "d", "e"}
 	text := func(n int) string {

@@ -3,9 +3,10 @@ package render
 import (
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/havip/havip/internal/testenv"
 
 	"github.com/havip/havip/catalog"
 	"github.com/havip/havip/test/lab"
@@ -15,9 +16,7 @@ import (
 // default and golden render, in a namespace that has eth0. The probe points
 // at /bin/true: keepalived disables (and -t fails on) scripts that do not exist.
 func TestKeepalivedAcceptsRenders(t *testing.T) {
-	if _, err := exec.LookPath("keepalived"); err != nil {
-		t.Skip("keepalived is not installed")
-	}
+	testenv.RequireCommand(t, "keepalived", "keepalived")
 	host := lab.NewHost(t, "eth0")
 	check := func(t *testing.T, req Request) {
 		t.Helper()

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/havip/havip/internal/testenv"
 )
 
 // keepalivedConf: VI_4 (VRRPv2, VRID 51) starts as backup, so it reacts to our priority-0 advert;
@@ -45,9 +47,7 @@ vrrp_instance VI_6 {
 // startKeepalived runs keepalived 2.2.7 in the node's namespace and returns a func reading its log.
 func startKeepalived(t *testing.T, n *testNode) func() string {
 	t.Helper()
-	if _, err := exec.LookPath("keepalived"); err != nil {
-		t.Skip("keepalived not installed (apt-get install keepalived)")
-	}
+	testenv.RequireCommand(t, "keepalived", "keepalived")
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "keepalived.conf")
 	if err := os.WriteFile(conf, []byte(keepalivedConf), 0o644); err != nil {

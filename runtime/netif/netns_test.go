@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/internal/testenv"
+
 	"github.com/vishvananda/netns"
 )
 
@@ -29,9 +31,7 @@ var nsCounter atomic.Int32
 // requireRoot skips privileged tests when not root.
 func requireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (CAP_NET_ADMIN and CAP_NET_RAW) to create network namespaces and raw sockets")
-	}
+	testenv.RequireRoot(t, "creating network namespaces and raw sockets (CAP_NET_ADMIN, CAP_NET_RAW)")
 }
 
 // run executes a command with a deadline and fails the test on error.
@@ -152,9 +152,7 @@ func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 // pcap path.
 func (n *testNode) capture(t testing.TB, filter string, count int) func() string {
 	t.Helper()
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("tshark not installed (apt-get install tshark)")
-	}
+	testenv.RequireCommand(t, "tshark", "tshark")
 	path := filepath.Join(t.TempDir(), "cap.pcapng")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/internal/testenv"
+
 	"github.com/havip/havip/runtime/script"
 	"golang.org/x/sys/unix"
 )
@@ -292,12 +294,10 @@ func TestFIFOPathMustBeAFIFO(t *testing.T) {
 }
 
 func TestNotifyScriptAsUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("running notify scripts as another user needs root; run the tests as root")
-	}
+	testenv.RequireRoot(t, "running notify scripts as another user")
 	nobody, err := script.LookupIdentity("nobody", "")
 	if err != nil {
-		t.Skipf("no nobody user: %v", err)
+		testenv.Missing(t, "no nobody user: %v", err)
 	}
 	// t.TempDir's parent is private to root; nobody needs a directory it can reach and write.
 	dir, err := os.MkdirTemp("", "havip-notify-")

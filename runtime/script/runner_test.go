@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/havip/havip/internal/testenv"
 )
 
 // writeScript creates an executable shell script in a fresh temporary directory.
@@ -206,12 +208,10 @@ echo started`, pidFile))
 }
 
 func TestRunAsUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("switching user needs root; run the tests as root")
-	}
+	testenv.RequireRoot(t, "switching user")
 	nobody, err := LookupIdentity("nobody", "")
 	if err != nil {
-		t.Skipf("no nobody user on this system: %v", err)
+		testenv.Missing(t, "no nobody user on this system: %v", err)
 	}
 	r := &Runner{As: &nobody}
 	res := r.Run(context.Background(), Command{Text: "echo $(id -u):$(id -g):$(id -G)"})
@@ -225,9 +225,7 @@ func TestRunAsUser(t *testing.T) {
 }
 
 func TestRunSecurityRefusesUnsafeScript(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("script security applies to scripts run as root; run the tests as root")
-	}
+	testenv.RequireRoot(t, "script security (it applies to scripts run as root)")
 	marker := filepath.Join(t.TempDir(), "ran")
 	path := writeScript(t, "touch "+marker)
 	if err := os.Chmod(path, 0o757); err != nil {

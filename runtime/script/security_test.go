@@ -5,12 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/havip/havip/internal/testenv"
 )
 
 func TestCheckSecurity(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("building root- and user-owned fixtures needs root; run the tests as root")
-	}
+	testenv.RequireRoot(t, "building root- and user-owned fixtures")
 	type entry struct {
 		uid, gid int
 		mode     os.FileMode

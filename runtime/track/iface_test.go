@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/havip/havip/internal/testenv"
 )
 
 var netnsCounter atomic.Int64
@@ -14,12 +16,8 @@ var netnsCounter atomic.Int64
 // newNetNS creates a named network namespace (ip netns add) removed when the test ends.
 func newNetNS(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("network namespaces need root; run the tests as root")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skipf("iproute2 not installed: %v", err)
-	}
+	testenv.RequireRoot(t, "creating a network namespace")
+	testenv.RequireCommand(t, "ip", "iproute2")
 	name := fmt.Sprintf("hvtr%d_%d", os.Getpid(), netnsCounter.Add(1))
 	if len(name) > 15 {
 		name = name[:15]

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/havip/havip/internal/testenv"
 )
 
 func TestProcessSpecMatches(t *testing.T) {
@@ -72,10 +74,7 @@ var childCounter atomic.Int64
 // unique sleep argument (so cmdline is unique).
 func uniqueSleep(t *testing.T) (path, arg string) {
 	t.Helper()
-	sleepPath, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skipf("no sleep binary: %v", err)
-	}
+	sleepPath := testenv.RequireCommand(t, "sleep", "coreutils")
 	n := childCounter.Add(1)
 	name := fmt.Sprintf("hv%d_%d", os.Getpid(), n)
 	if len(name) > commLen {
@@ -184,13 +183,8 @@ func TestProcessTrackerInNetworkNamespace(t *testing.T) {
 		}
 		return
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("creating a network namespace needs root; run the tests as root")
-	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skipf("unshare (util-linux) not installed: %v", err)
-	}
+	testenv.RequireRoot(t, "creating a network namespace")
+	unshare := testenv.RequireCommand(t, "unshare", "util-linux")
 	cmd := exec.Command(unshare, "-n", os.Args[0], "-test.run", "^(TestProcessTrackerInNetworkNamespace|TestProcessTrackerQuorum)$", "-test.count=1", "-test.v", "-test.timeout=60s")
 	cmd.Env = append(os.Environ(), "HAVIP_TRACK_IN_NETNS=1")
 	out, err := cmd.CombinedOutput()

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/havip/havip/internal/testenv"
 )
 
 // nsPrefix starts every namespace name the lab creates: "hv<pid>-<counter>-<role>".
@@ -39,7 +41,7 @@ var rootCheck = sync.OnceValue(func() error {
 func RequireRoot(t testing.TB) {
 	t.Helper()
 	if err := rootCheck(); err != nil {
-		t.Skipf("lab: needs root and iproute2 (network namespaces, veth, bridge): %v", err)
+		testenv.Missing(t, "lab: needs root and iproute2 (network namespaces, veth, bridge): %v", err)
 	}
 }
 
