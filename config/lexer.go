@@ -45,6 +45,7 @@ type lexer struct {
 	depth     int
 	files     map[string]bool // files on the current include stack
 	fileOrder map[string]int  // files in the order they were first read
+	inputs    Inputs          // what the config was read from, for watchers
 	generated int
 	size      int  // bytes emitted so far
 	tooBig    bool // maxExpandedBytes was reached and reported
@@ -69,6 +70,7 @@ func (lx *lexer) lexFile(name string, src []byte) {
 	defer delete(lx.files, name)
 	if _, seen := lx.fileOrder[name]; !seen {
 		lx.fileOrder[name] = len(lx.fileOrder)
+		lx.inputs.Files = append(lx.inputs.Files, absPath(name))
 	}
 	dir := filepath.Dir(name)
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -143,6 +145,7 @@ func (lx *lexer) include(pos Pos, dir, kw, pattern string) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}
+		lx.inputs.Patterns = append(lx.inputs.Patterns, p)
 		m, err := filepath.Glob(p)
 		if err != nil {
 			lx.rep.errorf(pos, "%s %q: bad pattern: %v", kw, pattern, err)
@@ -165,6 +168,14 @@ func (lx *lexer) include(pos Pos, dir, kw, pattern string) {
 		}
 		lx.lexFile(f, data)
 	}
+}
+
+// absPath is name made absolute, or name itself when the working directory is unknown.
+func absPath(name string) string {
+	if abs, err := filepath.Abs(name); err == nil {
+		return abs
+	}
+	return name
 }
 
 // braceExpand performs csh-style {a,b} expansion.

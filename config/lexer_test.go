@@ -1,7 +1,9 @@
 package config
 
 import (
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -136,5 +138,30 @@ func TestInclude(t *testing.T) {
 		if !strings.HasSuffix(names[i], want[i][strings.Index(want[i], "@")+1:]) || !strings.HasPrefix(names[i], want[i][:strings.Index(want[i], "@")]) {
 			t.Fatalf("instances %q, want %q", names, want)
 		}
+	}
+}
+
+func TestIncludeInputs(t *testing.T) {
+	cfg, _ := Load("testdata/include/main.conf", testOpts)
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	got := cfg.Inputs()
+	wantFiles := []string{abs("testdata/include/main.conf"), abs("testdata/include/conf.d/a.conf"), abs("testdata/include/conf.d/b.conf")}
+	if !slices.Equal(got.Files, wantFiles) {
+		t.Errorf("Files = %q, want %q", got.Files, wantFiles)
+	}
+	// include conf.d/{a,b}.conf and conf.d/missing-*.conf, which matches nothing yet.
+	wantPatterns := []string{abs("testdata/include/conf.d/a.conf"), abs("testdata/include/conf.d/b.conf"), abs("testdata/include/conf.d/missing-*.conf")}
+	if !slices.Equal(got.Patterns, wantPatterns) {
+		t.Errorf("Patterns = %q, want %q", got.Patterns, wantPatterns)
+	}
+	again, _ := ParseBytes("other.conf", Format(cfg), testOpts)
+	if !cfg.Equal(again) {
+		t.Error("configs read from different files are not Equal: Inputs must not be part of the model")
 	}
 }

@@ -36,6 +36,7 @@ func ParseBytes(name string, src []byte, opts Options) (*Config, Diagnostics) {
 	}
 	p.parseTop(rest)
 	p.resolve(opts)
+	p.cfg.inputs = lx.inputs
 	sortDiagnostics(rep.diags, lx.fileOrder)
 	return p.cfg, rep.diags
 }

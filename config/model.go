@@ -29,7 +29,23 @@ type Config struct {
 	SyncGroups      []*SyncGroup     `json:"vrrp_sync_groups,omitempty"`
 	Instances       []*Instance      `json:"vrrp_instances,omitempty"`
 	Unsupported     []*Block         `json:"unsupported,omitempty"`
+
+	inputs Inputs // not part of the model: Equal ignores it
 }
+
+// Inputs are what a config was read from: a watcher reloads the config when
+// one of the Files changes or a file appears that matches one of the Patterns.
+type Inputs struct {
+	// Files are the absolute paths of the config file and of every file it
+	// includes, in the order they were first read.
+	Files []string
+	// Patterns are the absolute include patterns after brace expansion, as
+	// filepath.Match understands them, including those that matched nothing.
+	Patterns []string
+}
+
+// Inputs returns what the config was read from.
+func (c *Config) Inputs() Inputs { return c.inputs }
 
 // Block is a statement kept verbatim: a keyword line with its arguments and
 // optional sub-block. It holds sections havip does not model (LVS, BFD,

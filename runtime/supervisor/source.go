@@ -19,33 +19,44 @@ type Rendered struct {
 	// Warnings are config and render warnings, as "FILE:LINE: warning: MSG"
 	// where they have a position.
 	Warnings []string
+	// Inputs are the files and include patterns this version was read
+	// from, beyond the Source's Files; a change to any of them calls for a
+	// new Render.
+	Inputs config.Inputs
 }
 
 // Source produces the config from the supervisor's inputs.
 type Source interface {
 	// Render reads the inputs anew and returns the validated config, or an
-	// error naming the input at fault (file:line, variable).
+	// error naming the input at fault (file:line, variable). With an error
+	// it may still return a Rendered whose Inputs say what was read, so
+	// that fixing an included file is noticed.
 	Render() (*Rendered, error)
-	// Files are the files whose change calls for a new Render.
+	// Files are the files whose change always calls for a new Render.
 	Files() []string
 	// String names the source in logs.
 	String() string
 }
 
-// File is a keepalived.conf on disk (its includes are resolved relative to
-// it, but only the file itself is watched).
+// File is a keepalived.conf on disk with the files it includes (resolved
+// relative to the including file). The file, every included file and every
+// include pattern are watched: editing conf.d/b.conf, or adding a file that
+// an `include conf.d/*.conf` matches, reloads.
 type File struct {
 	Path    string
 	Options config.Options
 }
 
-// Render reads and validates the file.
+// Render reads and validates the file and its includes. Text is the file
+// itself when it includes nothing, else the canonical, fully expanded
+// config: the one file that shows what runs.
 func (f File) Render() (*Rendered, error) {
 	text, err := os.ReadFile(f.Path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the config: %w", err)
 	}
 	cfg, diags := config.ParseBytes(f.Path, text, f.Options)
+	r := &Rendered{Text: text, Config: cfg, Inputs: cfg.Inputs()}
 	if diags.HasErrors() {
 		var errs []string
 		for _, d := range diags {
@@ -53,9 +64,12 @@ func (f File) Render() (*Rendered, error) {
 				errs = append(errs, d.String())
 			}
 		}
-		return nil, errors.New(strings.Join(errs, "; "))
+		return &Rendered{Inputs: r.Inputs}, errors.New(strings.Join(errs, "; "))
 	}
-	r := &Rendered{Text: text, Config: cfg}
+	if len(r.Inputs.Files) > 1 {
+		header := fmt.Sprintf("# %s with its %d included files, expanded by havip\n", f.Path, len(r.Inputs.Files)-1)
+		r.Text = append([]byte(header), config.Format(cfg)...)
+	}
 	for _, d := range diags {
 		r.Warnings = append(r.Warnings, d.String())
 	}

@@ -2,10 +2,12 @@
 // describe, and applies every new version of it without disturbing what did
 // not change.
 //
-// The inputs are a Source: a keepalived.conf (File) or a catalog template
-// with answers (Template). Run renders and validates them, starts the engine,
-// writes the rendered keepalived.conf to the output directory for operators,
-// then watches the inputs. It watches each input's directory, not the file,
+// The inputs are a Source: a keepalived.conf with the files it includes
+// (File) or a catalog template with answers (Template). Run renders and
+// validates them, starts the engine, writes the rendered keepalived.conf to
+// the output directory for operators, then watches the inputs: every file
+// read and every include pattern (a new file in conf.d/ that the pattern
+// matches is a change). It watches each input's directory, not the file,
 // so that atomic renames and the kubelet's ConfigMap update (a new
 // ..TIMESTAMP directory, then the ..data symlink swapped by a rename) are
 // seen: an event on the file's name, on ..data, or a change of what the
@@ -26,6 +28,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -71,10 +75,11 @@ type Supervisor struct {
 	reload chan struct{}
 
 	// Owned by Run.
-	engine  Engine
-	running [sha256.Size]byte // content hash of the running config
-	watched map[string]bool   // watched directories: true once the watch is in place
-	targets map[string]string // input file -> what it resolved to at the last check
+	engine   Engine
+	running  [sha256.Size]byte // content hash of the running config
+	watched  map[string]bool   // watched directories: true once the watch is in place
+	targets  map[string]string // input file -> what it resolved to at the last check
+	patterns []string          // include patterns: a file that matches one is an input
 }
 
 // New returns a supervisor; Run starts it.
@@ -115,11 +120,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	defer w.Close()
 	s.watched, s.targets = map[string]bool{}, map[string]string{}
-	for _, f := range src.Files() {
-		s.watched[filepath.Dir(filepath.Clean(f))] = false
-		s.targets[filepath.Clean(f)] = resolve(f)
-	}
-	s.rewatch(w)
+	s.track(w, first.Inputs, false)
 
 	if s.engine, err = s.opts.NewEngine(first.Config, s.log); err != nil {
 		return fmt.Errorf("%s: %w", src, err)
@@ -157,11 +158,11 @@ func (s *Supervisor) Run(ctx context.Context) error {
 				debounce.Reset(s.opts.Debounce)
 			}
 		case <-debounce.C:
-			s.apply(false)
+			s.apply(w, false)
 		case <-s.reload:
 			debounce.Stop()
 			s.log.Info("reload requested")
-			s.apply(true)
+			s.apply(w, true)
 		}
 	}
 }
@@ -178,6 +179,11 @@ func (s *Supervisor) relevant(ev fsnotify.Event) bool {
 		return true // any op: some kernels report the swap as a write
 	}
 	changed := false
+	for _, p := range s.patterns {
+		if ok, _ := filepath.Match(p, name); ok {
+			changed = true
+		}
+	}
 	for f, target := range s.targets {
 		if name == f && ev.Op != fsnotify.Chmod {
 			changed = true
@@ -189,6 +195,58 @@ func (s *Supervisor) relevant(ev fsnotify.Event) bool {
 	}
 	return changed
 }
+
+// track makes the watch set the Source's files plus inputs; with keep, it
+// adds to the current set instead (after a failed render, whose inputs may
+// be incomplete). Directories no longer needed lose their watch.
+func (s *Supervisor) track(w *fsnotify.Watcher, inputs config.Inputs, keep bool) {
+	dirs := map[string]bool{}
+	targets := map[string]string{}
+	var patterns []string
+	if keep {
+		for dir := range s.watched {
+			dirs[dir] = true
+		}
+		targets = s.targets
+		patterns = s.patterns
+	}
+	for _, f := range append(s.opts.Source.Files(), inputs.Files...) {
+		f = filepath.Clean(f)
+		dirs[filepath.Dir(f)] = true
+		if _, ok := targets[f]; !ok {
+			targets[f] = resolve(f)
+		}
+	}
+	for _, p := range inputs.Patterns {
+		p = filepath.Clean(p)
+		if !slices.Contains(patterns, p) {
+			patterns = append(patterns, p)
+		}
+		// A pattern whose directory is itself a pattern (/etc/k/*/x.conf) is
+		// followed through the files it matched, which are in Files.
+		if dir := filepath.Dir(p); !hasMeta(dir) {
+			dirs[dir] = true
+		}
+	}
+	for dir, ok := range s.watched {
+		if !dirs[dir] {
+			if ok {
+				_ = w.Remove(dir) // fails only when the directory went away, which removed the watch
+			}
+			delete(s.watched, dir)
+		}
+	}
+	for dir := range dirs {
+		if _, ok := s.watched[dir]; !ok {
+			s.watched[dir] = false
+		}
+	}
+	s.targets, s.patterns = targets, patterns
+	s.rewatch(w)
+}
+
+// hasMeta reports whether path has a character filepath.Match treats specially.
+func hasMeta(path string) bool { return strings.ContainsAny(path, `*?[\`) }
 
 // rewatch adds the watches that are not in place (a directory missing at
 // start, or removed and recreated since); it reports whether it added one.
@@ -209,13 +267,17 @@ func (s *Supervisor) rewatch(w *fsnotify.Watcher) bool {
 
 // apply renders the inputs and applies the result unless it is the running
 // config (forced: even then). Failures leave the running config running.
-func (s *Supervisor) apply(forced bool) {
+func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
 	src := s.opts.Source
 	r, err := src.Render()
 	if err != nil {
+		if r != nil {
+			s.track(w, r.Inputs, true)
+		}
 		s.log.Error("new config rejected; the running config keeps running", "source", src.String(), "err", err)
 		return
 	}
+	s.track(w, r.Inputs, false)
 	sum := sha256.Sum256(r.Text)
 	if sum == s.running && !forced {
 		s.log.Debug("config unchanged", "source", src.String(), "sha256", short(sum))

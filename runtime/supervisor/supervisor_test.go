@@ -103,9 +103,15 @@ func start(t *testing.T, src Source, failing bool) *harness {
 // waitLog waits until the log has a line containing every one of want.
 func (h *harness) waitLog(t *testing.T, want ...string) {
 	t.Helper()
+	h.waitLogFrom(t, 0, want...)
+}
+
+// waitLogFrom is waitLog over the log from byte offset from on.
+func (h *harness) waitLogFrom(t *testing.T, from int, want ...string) {
+	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for {
-		for _, line := range strings.Split(h.log.String(), "\n") {
+		for _, line := range strings.Split(h.log.String()[from:], "\n") {
 			ok := true
 			for _, w := range want {
 				ok = ok && strings.Contains(line, w)
@@ -421,5 +427,83 @@ func TestWriteAtomic(t *testing.T) {
 				t.Fatalf("temporary files left: %v", left)
 			}
 		})
+	}
+}
+
+// instance is a vrrp_instance block with its own VRID.
+func instance(name string, vrid, priority int) string {
+	return fmt.Sprintf("vrrp_instance %s {\n  interface eth0\n  virtual_router_id %d\n  priority %d\n  virtual_ipaddress {\n    192.0.2.%d/24\n  }\n}\n", name, vrid, priority, vrid)
+}
+
+// nextConfig waits for the next applied config and describes its instances as "NAME:PRIORITY ...".
+func (h *harness) nextConfig(t *testing.T) string {
+	t.Helper()
+	select {
+	case cfg := <-h.engine.applied:
+		var parts []string
+		for _, in := range cfg.Instances {
+			parts = append(parts, fmt.Sprintf("%s:%d", in.Name, in.Priority))
+		}
+		return strings.Join(parts, " ")
+	case <-time.After(waitFor):
+		t.Fatalf("nothing applied within %v; log:\n%s", waitFor, h.log.String())
+		return ""
+	}
+}
+
+// TestReloadOnIncludedFiles: an included file's edit, a new file matching an
+// include pattern, a broken one (rejected, then fixed) and a removed one all
+// reload; an edit that changes no setting does not.
+func TestReloadOnIncludedFiles(t *testing.T) {
+	dir := t.TempDir()
+	confD := filepath.Join(dir, "conf.d")
+	if err := os.Mkdir(confD, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "keepalived.conf")
+	writeFile(t, path, "include conf.d/*.conf\n"+instance("VI_1", 51, 100))
+	writeFile(t, filepath.Join(confD, "a.conf"), instance("VI_2", 52, 50))
+	h := start(t, File{Path: path}, false)
+
+	steps := []struct {
+		name   string
+		change func()
+		want   string // "" = rejected or unchanged: nothing applied
+		log    string // a log line the step must produce
+	}{
+		{"edit an included file", func() { writeFile(t, filepath.Join(confD, "a.conf"), instance("VI_2", 52, 60)) }, "VI_2:60 VI_1:100", ""},
+		{"a new file matches the pattern", func() { writeFile(t, filepath.Join(confD, "b.conf"), instance("VI_3", 53, 70)) }, "VI_2:60 VI_3:70 VI_1:100", ""},
+		{"a broken new file is rejected", func() {
+			writeFile(t, filepath.Join(confD, "c.conf"), strings.Replace(instance("VI_4", 54, 80), "priority", "priorty", 1))
+		}, "", "c.conf:4: error: unknown keyword 'priorty'"},
+		{"fixing it applies", func() { writeFile(t, filepath.Join(confD, "c.conf"), instance("VI_4", 54, 80)) }, "VI_2:60 VI_3:70 VI_4:80 VI_1:100", ""},
+		{"removing a file applies", func() {
+			if err := os.Remove(filepath.Join(confD, "b.conf")); err != nil {
+				t.Fatal(err)
+			}
+		}, "VI_2:60 VI_4:80 VI_1:100", ""},
+		{"a comment changes no setting", func() {
+			writeFile(t, filepath.Join(confD, "a.conf"), "# owned by the web team\n"+instance("VI_2", 52, 60))
+		}, "", "msg=\"config unchanged\""},
+	}
+	for _, step := range steps {
+		mark := len(h.log.String())
+		step.change()
+		if step.want != "" {
+			if got := h.nextConfig(t); got != step.want {
+				t.Fatalf("%s: applied %q, want %q", step.name, got, step.want)
+			}
+		}
+		if step.log != "" {
+			h.waitLogFrom(t, mark, step.log)
+		}
+		h.quiet(t, 4*testDebounce)
+	}
+	out, err := os.ReadFile(filepath.Join(h.output, render.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(out, []byte("# "+path+" with its 2 included files, expanded by havip\n")) || !bytes.Contains(out, []byte("vrrp_instance VI_4")) {
+		t.Errorf("operators' copy is not the expanded config:\n%s", out)
 	}
 }
