@@ -163,6 +163,14 @@ func (p *parser) parseGlobal(n *node) {
 	if g.GARP.LowerPrioRepeat < 0 {
 		g.GARP.LowerPrioRepeat = g.GARP.MasterRepeat
 	}
+	for _, f := range []struct {
+		keyword      string
+		path, reader *Command
+	}{{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript}, {"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}} {
+		if f.reader != nil && f.path == nil {
+			p.rep.warnf(n.pos, "%s_script %q is not started: it reads %s, which is not set", f.keyword, f.reader.Text, f.keyword)
+		}
+	}
 	if g.Strict {
 		g.GARP.LowerPrioRepeat = 0
 		g.GARP.LowerPrioDelay = 0

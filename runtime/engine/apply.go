@@ -234,7 +234,7 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 	}
 	if e.notifier == nil || !reflect.DeepEqual(e.notifyOpts, p.tracking.notify) {
 		opts := p.tracking.notify
-		if p.notifier, err = notify.New(notify.Options{Runner: opts.runner, FIFOPath: opts.fifo, Log: e.log}, p.tracking.targets); err != nil {
+		if p.notifier, err = notify.New(notify.Options{Runner: opts.runner, FIFOs: opts.fifos, Log: e.log}, p.tracking.targets); err != nil {
 			return nil, fmt.Errorf("notify: %w", err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ type trackResult struct {
 // notifyOptions are the settings a Notifier is created with.
 type notifyOptions struct {
 	runner script.Runner
-	fifo   string
+	fifos  []notify.FIFO
 }
 
 // tracking is what a config says about trackers and notify: the tracker
@@ -75,6 +76,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 	for _, sg := range cfg.SyncGroups {
 		needsScripts = needsScripts || len(sg.Track.Scripts) > 0 || hasNotify(sg.Notify)
 	}
+	needsScripts = needsScripts || g.NotifyFIFOScript != nil || g.VRRPNotifyFIFOScript != nil
 	if needsScripts {
 		ident, err := script.DefaultIdentity(g.ScriptUser, g.ScriptGroup, g.EnableScriptSecurity)
 		if err != nil {
@@ -121,16 +123,11 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 		}
 		t.targets = append(t.targets, notify.Target{Kind: notify.Group, Name: sg.Name, Scripts: s})
 	}
-	fifo := ""
-	for _, c := range []*config.Command{g.VRRPNotifyFIFO, g.NotifyFIFO} {
-		if c != nil && fifo == "" {
-			fifo = c.Text
-		}
+	fifos, err := notifyFIFOs(g)
+	if err != nil {
+		return nil, err
 	}
-	if g.VRRPNotifyFIFOScript != nil || g.NotifyFIFOScript != nil {
-		e.log.Warn("notify_fifo_script is not supported: havip writes the FIFO but starts no reader for it", "pos", g.Pos.String())
-	}
-	t.notify = notifyOptions{runner: runner, fifo: fifo}
+	t.notify = notifyOptions{runner: runner, fifos: fifos}
 	return t, nil
 }
 
@@ -234,23 +231,61 @@ func hasNotify(n config.Notify) bool {
 }
 
 // notifyScripts maps an instance's or group's notify keywords.
+// notifyFIFOs are global_defs' notify_fifo and vrrp_notify_fifo with their
+// reader scripts; keepalived writes every VRRP line to both. One path named
+// twice is one FIFO.
+func notifyFIFOs(g *config.GlobalDefs) ([]notify.FIFO, error) {
+	var fifos []notify.FIFO
+	for _, f := range []struct {
+		keyword      string
+		path, reader *config.Command
+	}{{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript}, {"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}} {
+		if f.path == nil {
+			continue // a reader without its FIFO: config warns that it is not started
+		}
+		reader, err := commandAction(f.reader)
+		if err != nil {
+			return nil, fmt.Errorf("global_defs (%s): %s_script: %w", g.Pos, f.keyword, err)
+		}
+		if i := slices.IndexFunc(fifos, func(x notify.FIFO) bool { return x.Path == f.path.Text }); i >= 0 {
+			if fifos[i].Reader.Command.IsZero() {
+				fifos[i].Reader = reader
+			}
+			continue
+		}
+		fifos = append(fifos, notify.FIFO{Path: f.path.Text, Reader: reader})
+	}
+	return fifos, nil
+}
+
+// commandAction is a configured command with the user it runs as; nil is the zero Action.
+func commandAction(cmd *config.Command) (notify.Action, error) {
+	var a notify.Action
+	if cmd == nil {
+		return a, nil
+	}
+	a.Command = script.Command{Text: cmd.Text, Args: cmd.Args}
+	if cmd.User != "" {
+		id, err := script.LookupIdentity(cmd.User, cmd.Group)
+		if err != nil {
+			return a, fmt.Errorf("script %q: user %q: %w", cmd.Text, cmd.User, err)
+		}
+		a.As = &id
+	}
+	return a, nil
+}
+
 func notifyScripts(n config.Notify) (notify.Scripts, error) {
 	var s notify.Scripts
 	for _, m := range []struct {
 		cmd *config.Command
 		to  *notify.Action
 	}{{n.Master, &s.Master}, {n.Backup, &s.Backup}, {n.Fault, &s.Fault}, {n.Stop, &s.Stop}, {n.All, &s.Notify}} {
-		if m.cmd == nil {
-			continue
+		a, err := commandAction(m.cmd)
+		if err != nil {
+			return s, fmt.Errorf("notify %w", err)
 		}
-		m.to.Command = script.Command{Text: m.cmd.Text, Args: m.cmd.Args}
-		if m.cmd.User != "" {
-			id, err := script.LookupIdentity(m.cmd.User, m.cmd.Group)
-			if err != nil {
-				return s, fmt.Errorf("notify script %q: user %q: %w", m.cmd.Text, m.cmd.User, err)
-			}
-			m.to.As = &id
-		}
+		*m.to = a
 	}
 	return s, nil
 }

@@ -1,12 +1,16 @@
 package notify
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"sync/atomic"
+	"time"
+
+	"github.com/havip/havip/runtime/script"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,28 +22,76 @@ type fifo struct {
 	fd      int
 	dropped atomic.Uint64
 	log     *slog.Logger
+
+	// The notify_fifo_script reader, when configured: stopReader ends it, readerDone is closed
+	// once it has exited.
+	stopReader context.CancelFunc
+	readerDone chan struct{}
 }
 
-// openFIFO creates path as a FIFO (mode 0600) when it does not exist and opens it read-write and
-// non-blocking: holding the read side ourselves means opening never waits for a reader and writes
-// never fail with EPIPE, exactly as keepalived does.
-func openFIFO(path string, log *slog.Logger) (*fifo, error) {
+// drainTimeout bounds how long Close lets a reader script consume the lines still in the FIFO
+// (the final STOP lines) before it is terminated.
+const drainTimeout = time.Second
+
+// drainPoll is how often Close looks whether the reader has consumed them.
+const drainPoll = 10 * time.Millisecond
+
+// eofGrace is how long Close waits for a reader to exit on end of file before terminating it.
+const eofGrace = 500 * time.Millisecond
+
+// createFIFO makes path a FIFO (mode 0644, as keepalived: a reader script running as the
+// unprivileged script user must be able to open it) unless it already is one.
+func createFIFO(path string) error {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if err := unix.Mkfifo(path, 0o600); err != nil && !errors.Is(err, unix.EEXIST) {
-			return nil, fmt.Errorf("notify_fifo %s: create: %w", path, err)
+		if err := unix.Mkfifo(path, 0o644); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("notify_fifo %s: create: %w", path, err)
 		}
 	case err != nil:
-		return nil, fmt.Errorf("notify_fifo %s: %w", path, err)
+		return fmt.Errorf("notify_fifo %s: %w", path, err)
 	case info.Mode()&fs.ModeNamedPipe == 0:
-		return nil, fmt.Errorf("notify_fifo %s exists and is not a FIFO (%s); remove it or choose another path", path, info.Mode().Type())
+		return fmt.Errorf("notify_fifo %s exists and is not a FIFO (%s); remove it or choose another path", path, info.Mode().Type())
+	}
+	return nil
+}
+
+// openFIFO creates path as a FIFO when it does not exist, starts its reader script when one is
+// configured (with the FIFO's path as its last argument, as keepalived does), and opens the FIFO
+// read-write and non-blocking: holding the read side ourselves means opening never waits for a
+// reader and writes never fail with EPIPE, exactly as keepalived does.
+func openFIFO(path string, reader Action, runner script.Runner, log *slog.Logger) (*fifo, error) {
+	if err := createFIFO(path); err != nil {
+		return nil, err
 	}
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("notify_fifo %s: open: %w", path, err)
 	}
-	return &fifo{path: path, fd: fd, log: log}, nil
+	f := &fifo{path: path, fd: fd, log: log}
+	if !reader.Command.IsZero() {
+		f.startReader(reader, runner)
+	}
+	return f, nil
+}
+
+// startReader runs the notify_fifo_script until close. It runs without a timeout; if it exits on
+// its own that is logged, and lines then accumulate in the FIFO until it is full and are dropped.
+func (f *fifo) startReader(reader Action, runner script.Runner) {
+	if reader.As != nil {
+		runner.As = reader.As
+	}
+	runner.Timeout = -1
+	ctx, cancel := context.WithCancel(context.Background())
+	f.stopReader, f.readerDone = cancel, make(chan struct{})
+	go func() {
+		defer close(f.readerDone)
+		res := runner.Run(ctx, reader.Command, f.path)
+		if ctx.Err() == nil {
+			f.log.Error("notify_fifo_script exited; FIFO lines are kept until the FIFO is full, then dropped",
+				"fifo", f.path, "script", reader.Command.String(), "exit_code", res.ExitCode, "err", res.Err)
+		}
+	}()
 }
 
 // write writes one line atomically (lines are far shorter than PIPE_BUF) or drops it when the
@@ -64,9 +116,49 @@ func (f *fifo) write(line string) {
 	}
 }
 
-func (f *fifo) close() error {
-	if err := unix.Close(f.fd); err != nil {
-		return fmt.Errorf("notify_fifo %s: close: %w", f.path, err)
+// pending returns how many bytes are in the FIFO, not yet read by anyone.
+func (f *fifo) pending() int {
+	n, err := unix.IoctlGetInt(f.fd, unix.TIOCINQ) // FIONREAD
+	if err != nil {
+		return 0
 	}
-	return nil
+	return n
+}
+
+// close shuts the FIFO down gently when a reader script runs: it lets the reader consume what is
+// in the FIFO (at most drainTimeout), closes havip's end so that a reader that opened the FIFO
+// read-only sees end of file, waits up to eofGrace for it to exit on its own, and only then ends
+// it (SIGTERM to its process group, SIGKILL after the runner's grace). The FIFO stays in the file
+// system, as a later start or a reload reuses it.
+func (f *fifo) close() error {
+	if f.stopReader != nil {
+		deadline := time.Now().Add(drainTimeout)
+		for f.pending() > 0 && time.Now().Before(deadline) {
+			if f.readerExited(drainPoll) {
+				break
+			}
+		}
+	}
+	var err error
+	if cerr := unix.Close(f.fd); cerr != nil {
+		err = fmt.Errorf("notify_fifo %s: close: %w", f.path, cerr)
+	}
+	if f.stopReader != nil {
+		f.readerExited(eofGrace)
+		f.stopReader()
+		<-f.readerDone
+	}
+	return err
+}
+
+// readerExited waits up to d for the reader script to exit and reports whether it has.
+func (f *fifo) readerExited(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-f.readerDone:
+		return true
+	case <-t.C:
+		return false
+	}
 }

@@ -4,10 +4,12 @@
 // For every transition the engine calls Notifier.Notify, which returns at once:
 //
 //   - the FIFO line (`INSTANCE "VI_1" MASTER 100`, `GROUP "G" BACKUP 0`, exactly as keepalived
-//     writes them) is written immediately with a non-blocking write, so lines are in transition
-//     order across all instances and groups. The FIFO is created when missing and opened
-//     read-write, like keepalived, so a FIFO without a reader never blocks: once its buffer is full
-//     further lines are dropped and counted.
+//     writes them) is written immediately with a non-blocking write to every FIFO (notify_fifo
+//     and vrrp_notify_fifo), so lines are in transition order across all instances and groups.
+//     A FIFO is created when missing and opened read-write, like keepalived, so a FIFO without a
+//     reader never blocks: once its buffer is full further lines are dropped and counted. A
+//     FIFO's reader script (notify_fifo_script) is started with the FIFO's path as its last
+//     argument and runs until Close, which lets it read the last lines, then terminates it.
 //   - the scripts are queued per instance/group and run by one worker per target, so a later
 //     transition never overtakes an earlier one (keepalived runs them concurrently, which is why
 //     its users see notify scripts out of order). The state's own script (notify_master, _backup,
@@ -155,9 +157,16 @@ type Options struct {
 	Runner script.Runner
 	// QueueLen is the number of pending events per target (default DefaultQueueLen).
 	QueueLen int
-	// FIFOPath is notify_fifo; empty disables the FIFO.
-	FIFOPath string
-	Log      *slog.Logger
+	// FIFOs are notify_fifo and vrrp_notify_fifo, with their reader scripts.
+	FIFOs []FIFO
+	Log   *slog.Logger
+}
+
+// FIFO is a notify FIFO and the reader script havip runs for it.
+type FIFO struct {
+	Path string
+	// Reader is notify_fifo_script; a zero Action starts none (a reader runs on its own).
+	Reader Action
 }
 
 // Notifier runs notify scripts and writes the notify FIFO.
@@ -165,7 +174,7 @@ type Notifier struct {
 	runner   script.Runner
 	queueLen int
 	log      *slog.Logger
-	fifo     *fifo
+	fifos    []*fifo
 
 	runCtx    context.Context
 	cancelRun context.CancelFunc
@@ -201,12 +210,13 @@ func New(opts Options, targets []Target) (*Notifier, error) {
 	if n.runner.Log == nil {
 		n.runner.Log = log
 	}
-	if opts.FIFOPath != "" {
-		f, err := openFIFO(opts.FIFOPath, log)
+	for _, spec := range opts.FIFOs {
+		f, err := openFIFO(spec.Path, spec.Reader, n.runner, log)
 		if err != nil {
+			n.closeFIFOs()
 			return nil, err
 		}
-		n.fifo = f
+		n.fifos = append(n.fifos, f)
 	}
 	n.runCtx, n.cancelRun = context.WithCancel(context.Background())
 	n.SetTargets(targets)
@@ -228,12 +238,13 @@ func (n *Notifier) SetTargets(targets []Target) {
 // Dropped returns how many events were dropped from full script queues.
 func (n *Notifier) Dropped() uint64 { return n.dropped.Load() }
 
-// FIFODropped returns how many FIFO lines were dropped because the FIFO was full.
+// FIFODropped returns how many FIFO lines were dropped because a FIFO was full.
 func (n *Notifier) FIFODropped() uint64 {
-	if n.fifo == nil {
-		return 0
+	var total uint64
+	for _, f := range n.fifos {
+		total += f.dropped.Load()
 	}
-	return n.fifo.dropped.Load()
+	return total
 }
 
 // Notify records a transition. It never waits for a script or a FIFO reader.
@@ -244,8 +255,8 @@ func (n *Notifier) Notify(ev Event) {
 		n.log.Warn("notification after shutdown ignored", "event", ev.FIFOLine())
 		return
 	}
-	if n.fifo != nil {
-		n.fifo.write(ev.FIFOLine())
+	for _, f := range n.fifos {
+		f.write(ev.FIFOLine())
 	}
 	key := targetKey{ev.Kind, ev.Name}
 	if scripts, ok := n.targets[key]; !ok || scripts.empty() {
@@ -308,8 +319,8 @@ func (n *Notifier) run(a Action, args ...string) {
 }
 
 // Close stops accepting events and waits for queued scripts to finish. When ctx ends first,
-// running scripts are killed (their process groups) and pending events are discarded. The FIFO
-// is closed last.
+// running scripts are killed (their process groups) and pending events are discarded. The FIFOs
+// are closed last, after their reader scripts have had up to a second to read the last lines.
 func (n *Notifier) Close(ctx context.Context) error {
 	n.mu.Lock()
 	n.closed = true
@@ -333,10 +344,20 @@ func (n *Notifier) Close(ctx context.Context) error {
 		err = fmt.Errorf("notify scripts still running at shutdown were killed: %w", ctx.Err())
 	}
 	n.cancelRun()
-	if n.fifo != nil {
-		if cerr := n.fifo.close(); cerr != nil && err == nil {
-			err = cerr
-		}
+	if cerr := n.closeFIFOs(); err == nil {
+		err = cerr
 	}
 	return err
+}
+
+// closeFIFOs closes every FIFO, returning the first error.
+func (n *Notifier) closeFIFOs() error {
+	var first error
+	for _, f := range n.fifos {
+		if err := f.close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	n.fifos = nil
+	return first
 }

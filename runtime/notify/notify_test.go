@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -224,7 +226,7 @@ func TestCloseKillsHungScriptsAtDeadline(t *testing.T) {
 
 func TestFIFOLinesInOrder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "notify.fifo")
-	n := newNotifier(t, Options{FIFOPath: path})
+	n := newNotifier(t, Options{FIFOs: []FIFO{{Path: path}}})
 	info, err := os.Stat(path)
 	if err != nil || info.Mode()&os.ModeNamedPipe == 0 {
 		t.Fatalf("FIFO not created: %v %v", info, err)
@@ -259,7 +261,7 @@ func TestFIFOLinesInOrder(t *testing.T) {
 
 func TestFIFOWithoutReaderNeverBlocks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "notify.fifo")
-	n := newNotifier(t, Options{FIFOPath: path})
+	n := newNotifier(t, Options{FIFOs: []FIFO{{Path: path}}})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -282,14 +284,14 @@ func TestFIFOPathMustBeAFIFO(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{FIFOPath: path}, nil); err == nil || !strings.Contains(err.Error(), path) {
+	if _, err := New(Options{FIFOs: []FIFO{{Path: path}}}, nil); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("want error naming %s, got %v", path, err)
 	}
 	existing := filepath.Join(t.TempDir(), "existing.fifo")
 	if err := unix.Mkfifo(existing, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	n := newNotifier(t, Options{FIFOPath: existing})
+	n := newNotifier(t, Options{FIFOs: []FIFO{{Path: existing}}})
 	n.Notify(Event{Instance, "VI_1", Master, 1})
 }
 
@@ -319,4 +321,126 @@ func TestNotifyScriptAsUser(t *testing.T) {
 	if err := syscall.Stat(out, &st); err != nil || st.Uid != nobody.UID {
 		t.Fatalf("output owned by %d, want %d (%v)", st.Uid, nobody.UID, err)
 	}
+}
+
+// readerScript writes an executable shell script into dir and returns its path.
+func readerScript(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// waitFileLines waits until path holds want (lines, in order) and nothing else.
+func waitFileLines(t *testing.T, path string, want []string) {
+	t.Helper()
+	var got string
+	for end := time.Now().Add(deadline); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		data, _ := os.ReadFile(path)
+		if got = string(data); got == strings.Join(want, "\n")+"\n" {
+			return
+		}
+	}
+	t.Fatalf("%s = %q, want lines %q", filepath.Base(path), got, want)
+}
+
+// TestFIFOReaderScripts: notify_fifo and vrrp_notify_fifo each start their
+// notify_fifo_script with the FIFO as last argument; both get every line in
+// order; Close lets a reader that reads to end of file finish with the last
+// line, and terminates one that never sees end of file.
+func TestFIFOReaderScripts(t *testing.T) {
+	dir := t.TempDir()
+	// Reads until end of file, which it sees once havip closes its end.
+	eofReader := readerScript(t, dir, "eof-reader", `out=$1.log
+echo "args $#" >> "$out"
+while IFS= read -r line; do printf '%s\n' "$line" >> "$out"; done < "$2"
+echo EOF >> "$out"
+`)
+	// Holds the FIFO read-write, so it never sees end of file: only SIGTERM ends it.
+	termReader := readerScript(t, dir, "term-reader", `out=$1.log
+trap 'echo TERM >> "$out"; exit 0' TERM
+echo "args $#" >> "$out"
+exec 3<>"$2"
+while IFS= read -r line <&3; do printf '%s\n' "$line" >> "$out"; done
+`)
+	notifyFIFO, vrrpFIFO := filepath.Join(dir, "notify.fifo"), filepath.Join(dir, "vrrp.fifo")
+	eofLog, termLog := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
+	n, err := New(Options{FIFOs: []FIFO{
+		{Path: notifyFIFO, Reader: Action{Command: script.Command{Args: []string{eofReader, filepath.Join(dir, "a")}}}},
+		{Path: vrrpFIFO, Reader: Action{Command: script.Command{Text: termReader + " " + filepath.Join(dir, "b")}}},
+	}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := []Event{{Instance, "VI_1", Backup, 100}, {Instance, "VI_1", Master, 100}, {Group, "G", Master, 0}}
+	want := []string{"args 2"}
+	for _, ev := range events {
+		n.Notify(ev)
+		want = append(want, strings.TrimSuffix(ev.FIFOLine(), "\n"))
+	}
+	waitFileLines(t, eofLog, want)
+	waitFileLines(t, termLog, want)
+
+	last := Event{Instance, "VI_1", Stop, 0}
+	n.Notify(last)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	if err := n.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	want = append(want, strings.TrimSuffix(last.FIFOLine(), "\n"))
+	waitFileLines(t, eofLog, append(want, "EOF"))
+	data, _ := os.ReadFile(termLog)
+	if !strings.HasSuffix(string(data), "TERM\n") {
+		t.Errorf("the read-write reader was not terminated by SIGTERM: %q", data)
+	}
+	for _, p := range []string{notifyFIFO, vrrpFIFO} {
+		if info, err := os.Stat(p); err != nil || info.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("%s: want the FIFO kept for the next start: %v %v", p, info, err)
+		}
+	}
+}
+
+// TestFIFOReaderScriptExitIsLogged: a reader that exits on its own is an
+// error in the log naming the FIFO and the exit code, and notifications go on.
+func TestFIFOReaderScriptExitIsLogged(t *testing.T) {
+	dir := t.TempDir()
+	var logBuf syncBuffer
+	reader := readerScript(t, dir, "quits", "exit 7\n")
+	path := filepath.Join(dir, "notify.fifo")
+	n, err := New(Options{FIFOs: []FIFO{{Path: path, Reader: Action{Command: script.Command{Args: []string{reader}}}}},
+		Log: slog.New(slog.NewTextHandler(&logBuf, nil))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Close(context.Background()) })
+	for end := time.Now().Add(deadline); !strings.Contains(logBuf.String(), "notify_fifo_script exited"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no log of the reader's exit:\n%s", logBuf.String())
+		}
+	}
+	if line := logBuf.String(); !strings.Contains(line, "fifo="+path) || !strings.Contains(line, "exit_code=7") {
+		t.Errorf("log does not name the FIFO and exit code 7: %s", line)
+	}
+	n.Notify(Event{Instance, "VI_1", Master, 100})
+}
+
+// syncBuffer is a log sink safe for the notifier's goroutines and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -32,6 +32,7 @@ type Runner struct {
 	// requires running as root.
 	As *Identity
 	// Timeout bounds one run; on expiry the process group gets SIGTERM, then SIGKILL after KillGrace.
+	// Negative means unbounded: only the context ends the run (a notify_fifo_script reader).
 	Timeout   time.Duration
 	KillGrace time.Duration
 	// MaxOutput bounds the captured stdout+stderr in bytes; further output is drained and counted.
@@ -174,12 +175,16 @@ func (r *Runner) run(ctx context.Context, c Command, extraArgs []string) Result 
 		waitExitNoReap(pid)
 	}()
 
-	timer := time.NewTimer(durationOr(r.Timeout, DefaultTimeout))
-	defer timer.Stop()
+	var timeout <-chan time.Time
+	if r.Timeout >= 0 {
+		timer := time.NewTimer(durationOr(r.Timeout, DefaultTimeout))
+		defer timer.Stop()
+		timeout = timer.C
+	}
 	var stopErr error
 	select {
 	case <-exited:
-	case <-timer.C:
+	case <-timeout:
 		res.TimedOut = true
 		stopErr = fmt.Errorf("script %q timed out after %s; process group %d killed", c.String(), durationOr(r.Timeout, DefaultTimeout), pid)
 	case <-ctx.Done():

@@ -145,24 +145,29 @@ wait`, pidFile))
 }
 
 func TestRunContextCancelKillsGroup(t *testing.T) {
-	pidFile := filepath.Join(t.TempDir(), "pids")
-	path := writeScript(t, fmt.Sprintf(`sleep 100 & echo $! >> %[1]s
+	// Timeout -1 (a notify_fifo_script reader) is unbounded: only the context ends it.
+	for _, timeout := range []time.Duration{time.Minute, -1} {
+		t.Run(fmt.Sprint("timeout ", timeout), func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pids")
+			path := writeScript(t, fmt.Sprintf(`sleep 100 & echo $! >> %[1]s
 wait`, pidFile))
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if data, err := os.ReadFile(pidFile); err == nil && len(data) > 0 {
-				break
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+					if data, err := os.ReadFile(pidFile); err == nil && len(data) > 0 {
+						break
+					}
+				}
+				cancel()
+			}()
+			r := &Runner{Timeout: timeout}
+			res := r.Run(ctx, Command{Args: []string{path}})
+			if res.OK() || !errors.Is(res.Err, context.Canceled) || res.TimedOut {
+				t.Fatalf("want cancellation error, got timedOut=%v err=%v", res.TimedOut, res.Err)
 			}
-		}
-		cancel()
-	}()
-	r := &Runner{Timeout: time.Minute}
-	res := r.Run(ctx, Command{Args: []string{path}})
-	if res.OK() || !errors.Is(res.Err, context.Canceled) || res.TimedOut {
-		t.Fatalf("want cancellation error, got timedOut=%v err=%v", res.TimedOut, res.Err)
+			waitGone(t, readPids(t, pidFile), 5*time.Second)
+		})
 	}
-	waitGone(t, readPids(t, pidFile), 5*time.Second)
 }
 
 func TestRunOutputFloodIsBounded(t *testing.T) {

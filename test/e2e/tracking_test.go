@@ -111,6 +111,31 @@ func TestScriptRiseFallAndNotify(t *testing.T) {
 	})
 }
 
+// TestNotifyFIFOScript: havip starts the notify_fifo_script with the FIFO as
+// its argument; the reader receives keepalived's FIFO lines in transition
+// order, down to the STOP line written at a graceful stop (with the
+// effective priority, as keepalived writes it).
+func TestNotifyFIFOScript(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	dir := t.TempDir()
+	fifo, log := filepath.Join(dir, "notify.fifo"), filepath.Join(dir, "fifo.log")
+	reader := filepath.Join(dir, "reader.sh")
+	writeExecutable(t, reader, fmt.Sprintf("#!/bin/sh\nwhile IFS= read -r line; do printf '%%s\\n' \"$line\" >> %s; done < \"$1\"\n", log))
+	conf := fmt.Sprintf("global_defs {\n  notify_fifo %s\n  notify_fifo_script %s\n}\n", fifo, reader) +
+		instanceConf{Priority: 120, VIPs: []string{vip4.String()}}.conf()
+	a := startHavip(t, l.Nodes[0], conf)
+	a.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	lab.Eventually(t, 5*time.Second, "the reader to receive the MASTER line", func() bool {
+		return strings.Contains(readFile(log), `INSTANCE "VI_1" MASTER 120`)
+	})
+	a.Stop(t)
+	want := []string{`INSTANCE "VI_1" BACKUP 120`, `INSTANCE "VI_1" MASTER 120`, `INSTANCE "VI_1" STOP 120`}
+	if got := readFile(log); got != strings.Join(want, "\n")+"\n" {
+		t.Errorf("the notify_fifo_script read %q, want the lines %q", got, want)
+	}
+}
+
 // TestHangingScriptIsBounded: a check script that never returns is killed at
 // its timeout (with its children) and counts as a failure, while a second
 // instance on the same node keeps advertising.
