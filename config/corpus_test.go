@@ -15,7 +15,7 @@ const samplesDir = "/usr/share/doc/keepalived/samples"
 // its lines with @high/@low) and the diagnostics keepalived itself also
 // reports for them.
 var vrrpOnlySamples = map[string][]string{
-	"keepalived.conf.conditional_conf":      {"not supported by havip: the config will run in the current network namespace", "enable_script_security is not set"},
+	"keepalived.conf.conditional_conf":      {"not supported by havip: the config will run in the current network namespace", "enable_script_security is not set", "use_vmac is not supported by havip"},
 	"keepalived.conf.track_interface":       nil,
 	"keepalived.conf.vrrp.localcheck":       {"enable_script_security is not set"},
 	"keepalived.conf.vrrp.routes":           nil,
@@ -32,11 +32,13 @@ var vrrpOnlySamples = map[string][]string{
 // lvsSamples have LVS (and SMTP) sections; they must produce only "not
 // supported" warnings (plus the VRRP ones listed).
 var lvsSamples = map[string][]string{
-	"keepalived.conf.HTTP_GET.port":        nil,
-	"keepalived.conf.IPv6":                 nil,
-	"keepalived.conf.PING_CHECK":           nil,
-	"keepalived.conf.SMTP_CHECK":           nil,
-	"keepalived.conf.SSL_GET":              {"initial state MASTER is incompatible with AH authentication"},
+	"keepalived.conf.HTTP_GET.port": nil,
+	"keepalived.conf.IPv6":          nil,
+	"keepalived.conf.PING_CHECK":    nil,
+	"keepalived.conf.SMTP_CHECK":    nil,
+	// havip refuses IPsec-AH (an error, not a warning: peers expecting AH
+	// would not accept an instance that ran without it).
+	"keepalived.conf.SSL_GET":              {"initial state MASTER is incompatible with AH authentication", "auth_type AH is not supported by havip"},
 	"keepalived.conf.UDP_CHECK":            nil,
 	"keepalived.conf.fwmark":               nil,
 	"keepalived.conf.inhibit":              nil,

@@ -26,6 +26,7 @@ var keepalivedDiffers = map[string]string{
 	"fail-strict-unicast.conf":       "keepalived 2.2.7 accepts unicast_peer with vrrp_strict; current keepalived (reference §2.1, issue #2645) rejects it when the interface supports multicast, as havip does",
 	"pass-ipv6-version2-forced.conf": "keepalived reports 'vrrp_version 2 conflicts with configured or deduced version' and exits 5; havip warns and uses version 3",
 	"pass-nopreempt-master.conf":     "keepalived reports 'nopreempt is incompatible with priority 255. resetting nopreempt' and exits 5; havip warns",
+	"fail-auth-ah.conf":              "keepalived 2.2.7 runs IPsec-AH authentication (deprecated, removed from VRRP by RFC 3768); havip refuses it with an error rather than run without the authentication its peers expect",
 	"pass-routes-rules.conf":         "keepalived exits 5 for 'cannot track route ... with no interface specified' on a blackhole route; havip does not track routes",
 }
 

@@ -136,6 +136,7 @@ func (p *parser) parseInstance(n *node) {
 		"down_timer_adverts":         p.intKw(&in.DownTimerAdverts, 1, 100),
 		"use_vmac": func(n *node) {
 			if p.nargs(n, 0, 3) {
+				p.rep.warnf(n.pos, "use_vmac is not supported by havip: no macvlan interface is created, and the VIPs are announced with the MAC of the instance's interface")
 				in.VMAC = &VMAC{}
 				for _, a := range n.args() {
 					if len(a) == 17 && a[2] == ':' {
@@ -248,6 +249,7 @@ func (p *parser) authentication(in *Instance, n *node) {
 				auth.Type = AuthPass
 			case "AH":
 				auth.Type = AuthAH
+				p.rep.errorf(n.pos, "vrrp_instance %s: auth_type AH is not supported by havip (RFC 3768 removed IPsec-AH from VRRP and keepalived deprecates it); use auth_type PASS, or no authentication block", in.Name)
 			default:
 				p.rep.errorf(n.pos, "auth_type %q must be PASS or AH", n.args()[0])
 			}

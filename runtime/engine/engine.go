@@ -99,9 +99,6 @@ func (e *Engine) warnUnsupported(cfg *config.Config, insts []*instance) {
 		if len(inst.cfg.VirtualRoutes) > 0 || len(inst.cfg.VirtualRules) > 0 {
 			e.log.Warn("virtual_routes and virtual_rules are not installed by havip", "instance", inst.name, "pos", inst.cfg.Pos.String())
 		}
-		if inst.cfg.VMAC != nil {
-			e.log.Warn("use_vmac is not supported: the VIPs are announced with the interface MAC", "instance", inst.name, "pos", inst.cfg.Pos.String())
-		}
 	}
 	if len(cfg.StaticAddresses) > 0 || len(cfg.StaticRoutes) > 0 || len(cfg.StaticRules) > 0 {
 		e.log.Warn("static_ipaddress, static_routes and static_rules are not installed by havip")
