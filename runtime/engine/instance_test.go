@@ -115,20 +115,23 @@ func TestNewInstanceMulticastDefaults(t *testing.T) {
 	}
 }
 
+// TestNewInstanceRefusesAH: config refuses auth_type AH; an engine handed
+// such a model anyway (built in code, not parsed) refuses it too.
 func TestNewInstanceRefusesAH(t *testing.T) {
 	cfg, ci := parse(t, `vrrp_instance VI_1 {
   interface eth0
   virtual_router_id 51
   authentication {
-    auth_type AH
+    auth_type PASS
     auth_pass secret
   }
   virtual_ipaddress {
     192.0.2.100
   }
 }`)
+	ci.Auth.Type = config.AuthAH
 	_, err := newInstance(ci, &cfg.Global)
-	if err == nil || !strings.Contains(err.Error(), "auth_type AH is not supported") {
+	if err == nil || !strings.Contains(err.Error(), "auth_type AH is not supported") || !strings.Contains(err.Error(), "VI_1") {
 		t.Fatalf("err = %v, want a refusal of AH naming the instance", err)
 	}
 }
