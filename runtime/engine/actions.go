@@ -22,7 +22,9 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 			e.sendAdvert(inst, a.Priority)
 		case vrrp.AddVIPs:
 			e.addVIPs(inst)
+			e.installRouting(inst.name, inst.routing)
 		case vrrp.RemoveVIPs:
+			e.removeRouting(inst.name, inst.routing)
 			e.removeVIPs(inst)
 		case vrrp.Announce:
 			e.announceVIPs(inst, inst.vips, a.Repeat)

@@ -147,6 +147,7 @@ type plan struct {
 	announce  map[string]*netif.Announcer
 	trackers  map[track.Key]*trackerRun
 	tracking  *tracking
+	static    staticSet
 	notifier  *notify.Notifier // a new notifier, or nil to keep the running one
 	opened    []*port          // opened for this plan
 	openedAnn []*netif.Announcer
@@ -190,6 +191,14 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 	if err := checkVRIDs(fresh); err != nil {
 		return nil, err
 	}
+	if p.static, err = planStatic(cfg); err != nil {
+		return nil, err
+	}
+	sets := []*routing{&p.static.routing}
+	for _, inst := range fresh {
+		sets = append(sets, &inst.routing)
+	}
+	numberRules(sets...)
 	if p.tracking, err = e.planTracking(cfg, fresh); err != nil {
 		return nil, err
 	}
@@ -421,15 +430,13 @@ func (e *Engine) commit(p *plan) {
 	relink := !slices.Equal(ifnames, e.ifnames)
 	e.ifnames = ifnames
 
-	added := make([]*instance, 0, len(p.diff.added)+len(p.diff.changed))
-	added = append(added, p.diff.added...)
-	for _, pair := range p.diff.changed {
-		added = append(added, pair.new)
-	}
-	e.warnUnsupported(p.cfg, added)
 	if !e.running() {
+		e.static = p.static
 		return
 	}
+	e.removeStatic(e.static, p.static)
+	e.installStatic(p.static, e.static)
+	e.static = p.static
 
 	for _, pair := range p.diff.changed {
 		e.adopt(pair.old, pair.new, now)
@@ -497,6 +504,7 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	if !nu.faulted() {
 		e.sendAdvert(nu, m.Priority())
 	}
+	e.removeRouting(nu.name, old.routing.minus(nu.routing))
 	gone := subtractVIPs(old.vips, nu.vips)
 	for _, vip := range gone {
 		if err := netif.DelVIP(vip); err != nil {
@@ -536,6 +544,7 @@ func (e *Engine) completeAdoption(old, nu *instance, now time.Time) {
 			e.log.Error("adding a VIP failed", "instance", nu.name, "vip", v.String(), "err", err)
 		}
 	}
+	e.installRouting(nu.name, nu.routing.minus(old.routing))
 	e.announceVIPs(nu, added, nu.m.Config().Garp.MasterRepeat)
 }
 

@@ -38,6 +38,7 @@ type Engine struct {
 	announce  map[string]*netif.Announcer
 	ifnames   []string        // interfaces whose link state the instances follow
 	linkUp    map[string]bool // last reported link state per interface
+	static    staticSet       // static_* as installed (while Run runs) or to install
 
 	trackers     map[track.Key]*trackerRun
 	results      map[track.Key]track.Result
@@ -92,19 +93,6 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	return e, nil
 }
 
-// warnUnsupported logs, once per config, the parts of cfg the engine does
-// not carry out, for insts (the instances that are new to the engine).
-func (e *Engine) warnUnsupported(cfg *config.Config, insts []*instance) {
-	for _, inst := range insts {
-		if len(inst.cfg.VirtualRoutes) > 0 || len(inst.cfg.VirtualRules) > 0 {
-			e.log.Warn("virtual_routes and virtual_rules are not installed by havip", "instance", inst.name, "pos", inst.cfg.Pos.String())
-		}
-	}
-	if len(cfg.StaticAddresses) > 0 || len(cfg.StaticRoutes) > 0 || len(cfg.StaticRules) > 0 {
-		e.log.Warn("static_ipaddress, static_routes and static_rules are not installed by havip")
-	}
-}
-
 // Run runs the instances until ctx is done, then releases them: masters send
 // a priority-0 advert and every VIP is removed. It returns after the release.
 // Run may be called once.
@@ -112,6 +100,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer e.close()
 	defer close(e.done)
 	e.removeStale(e.instances)
+	e.installStatic(e.static, staticSet{})
 
 	bg, stopHelpers := context.WithCancel(context.Background())
 	e.bg = bg
@@ -197,7 +186,8 @@ func (e *Engine) watchLinks() {
 	})
 }
 
-// removeStale deletes the VIPs of insts that are installed although no
+// removeStale deletes the virtual routes and rules of insts that are not
+// MASTER, and the VIPs of insts that are installed although no
 // master of this engine holds them: left by an earlier run that crashed, as
 // keepalived removes them at start (the address owner re-adds its own at
 // once), or by anything else before a reload added the instance.
@@ -208,6 +198,11 @@ func (e *Engine) removeStale(insts []*instance) {
 			if !e.heldByMaster(v) {
 				vips = append(vips, v)
 			}
+		}
+	}
+	for _, inst := range insts {
+		if inst.m == nil || inst.m.State() != vrrp.StateMaster {
+			e.removeRouting(inst.name, inst.routing)
 		}
 	}
 	removed, err := netif.RemoveStale(vips)
@@ -264,6 +259,7 @@ func (e *Engine) stop() {
 			e.apply(inst, inst.m.Stop(now))
 		}
 	}
+	e.removeStatic(e.static, staticSet{})
 	closeNotifier(e.notifier, e.log)
 }
 

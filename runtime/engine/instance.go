@@ -24,6 +24,7 @@ type instance struct {
 	family  int
 	vcfg    vrrp.Config
 	vips    []netif.VIP // virtual_ipaddress then virtual_ipaddress_excluded
+	routing routing     // virtual_rules and virtual_routes, installed while MASTER
 	ttl     int         // unicast_ttl, or 255 for multicast
 	port    *port
 	group   *syncGroup
@@ -109,6 +110,10 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 			}
 			inst.vips = append(inst.vips, v)
 		}
+	}
+	var err error
+	if inst.routing, err = planRouting("vrrp_instance "+ci.Name, ci.VirtualRoutes, ci.VirtualRules); err != nil {
+		return nil, err
 	}
 	return inst, nil
 }

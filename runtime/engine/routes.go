@@ -1,0 +1,218 @@
+package engine
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/netif"
+)
+
+// protocolKeepalived is the protocol keepalived gives every route and rule it tracks, which is
+// every one without no_track: keepalived replaces a configured protocol (with a warning) because
+// it recognises its own routes and rules by this protocol.
+const protocolKeepalived = "keepalived"
+
+// routeFromConfig converts a virtual_routes / static_routes entry to the route netif installs.
+// Unlike a VIP, a route without dev gets no interface: the kernel picks it from the gateway.
+func routeFromConfig(r config.Route) netif.Route {
+	route := netif.Route{
+		Type:     r.Type,
+		Dst:      r.Dst,
+		Src:      r.Src,
+		Via:      r.Via,
+		Or:       r.Or,
+		Dev:      r.Dev,
+		Table:    r.Table,
+		Metric:   uint32(r.Metric), // the parser bounds it to 32 bits
+		Scope:    r.Scope,
+		Protocol: r.Protocol,
+		Options:  r.Options,
+	}
+	if !r.NoTrack {
+		route.Protocol = protocolKeepalived
+	}
+	return route
+}
+
+// ruleFromConfig converts a virtual_rules / static_rules entry to the rule netif installs. A rule
+// without preference keeps 0, leaving the number to the kernel; keepalived instead numbers such
+// rules 16384, 16383, ... per family in configuration order, which needs the whole configuration.
+func ruleFromConfig(r config.Rule) netif.Rule {
+	rule := netif.Rule{
+		Family:     int(r.Family),
+		Not:        r.Not,
+		From:       r.From,
+		To:         r.To,
+		Table:      r.Table,
+		Preference: uint32(r.Preference), // the parser bounds it to 32 bits
+		Fwmark:     r.Fwmark,
+		Iif:        r.Iif,
+		Oif:        r.Oif,
+		Options:    r.Options,
+	}
+	if !r.NoTrack {
+		rule.Options = withOption(r.Options, "protocol", protocolKeepalived)
+	}
+	return rule
+}
+
+// withOption returns a copy of the name/value pairs opts with name set to value alone.
+func withOption(opts []string, name, value string) []string {
+	out := make([]string, 0, len(opts)+2)
+	for i := 0; i+1 < len(opts); i += 2 {
+		if opts[i] != name {
+			out = append(out, opts[i], opts[i+1])
+		}
+	}
+	return append(out, name, value)
+}
+
+// firstRulePreference is where keepalived starts numbering the rules configured without a
+// preference: 16384, 16383, ... per address family, in configuration order.
+const firstRulePreference = 16384
+
+// routing is what a MASTER instance (virtual_routes, virtual_rules) or the engine itself
+// (static_routes, static_rules) installs besides addresses.
+type routing struct {
+	rules  []netif.Rule
+	routes []netif.Route
+}
+
+// staticSet is what static_ipaddress, static_routes and static_rules install for as long as the
+// engine runs, whatever the instances' states.
+type staticSet struct {
+	addrs []netif.VIP
+	routing
+}
+
+// defaultStaticInterface is keepalived's default for global_defs default_interface, the
+// interface of a static address without dev.
+const defaultStaticInterface = "eth0"
+
+// planStatic converts cfg's static_* blocks.
+func planStatic(cfg *config.Config) (staticSet, error) {
+	var s staticSet
+	dev := cfg.Global.DefaultInterface
+	if dev == "" {
+		dev = defaultStaticInterface
+	}
+	for _, va := range cfg.StaticAddresses {
+		v, err := vipOf(va, dev)
+		if err != nil {
+			return s, fmt.Errorf("static_ipaddress: %w", err)
+		}
+		s.addrs = append(s.addrs, v)
+	}
+	var err error
+	s.routing, err = planRouting("static", cfg.StaticRoutes, cfg.StaticRules)
+	return s, err
+}
+
+// installStatic adds what s has and installed lacks: addresses, then rules and routes.
+func (e *Engine) installStatic(s, installed staticSet) {
+	for _, v := range subtractVIPs(s.addrs, installed.addrs) {
+		if err := netif.AddVIP(v); err != nil {
+			e.log.Error("adding a static address failed", "address", v.String(), "err", err)
+		}
+	}
+	e.installRouting("static", s.routing.minus(installed.routing))
+}
+
+// removeStatic removes what s has and keep lacks: routes and rules, then addresses.
+func (e *Engine) removeStatic(s, keep staticSet) {
+	e.removeRouting("static", s.routing.minus(keep.routing))
+	for _, v := range subtractVIPs(s.addrs, keep.addrs) {
+		if err := netif.DelVIP(v); err != nil {
+			e.log.Error("removing a static address failed", "address", v.String(), "err", err)
+		}
+	}
+}
+
+// planRouting converts routes and rules, checking each can be installed; where names the block.
+func planRouting(where string, routes []config.Route, rules []config.Rule) (routing, error) {
+	var r routing
+	for _, cr := range rules {
+		rule := ruleFromConfig(cr)
+		if err := rule.Check(); err != nil {
+			return r, fmt.Errorf("%s (%s): %w", where, cr.Pos, err)
+		}
+		r.rules = append(r.rules, rule)
+	}
+	for _, cr := range routes {
+		route := routeFromConfig(cr)
+		if err := route.Check(); err != nil {
+			return r, fmt.Errorf("%s (%s): %w", where, cr.Pos, err)
+		}
+		r.routes = append(r.routes, route)
+	}
+	return r, nil
+}
+
+// numberRules gives every rule without a preference keepalived's number, in the order of sets.
+func numberRules(sets ...*routing) {
+	next := map[int]uint32{4: firstRulePreference, 6: firstRulePreference}
+	for _, set := range sets {
+		for i := range set.rules {
+			rule := &set.rules[i]
+			if rule.Preference != 0 {
+				continue
+			}
+			family := rule.Family
+			if family == 0 {
+				family = 4
+				if rule.From.Addr().Is6() || rule.To.Addr().Is6() {
+					family = 6
+				}
+			}
+			rule.Preference = next[family]
+			next[family]--
+		}
+	}
+}
+
+// minus returns the rules and routes of r that other does not have.
+func (r routing) minus(other routing) routing {
+	var out routing
+	for _, rule := range r.rules {
+		if !slices.ContainsFunc(other.rules, func(o netif.Rule) bool { return reflect.DeepEqual(o, rule) }) {
+			out.rules = append(out.rules, rule)
+		}
+	}
+	for _, route := range r.routes {
+		if !slices.ContainsFunc(other.routes, func(o netif.Route) bool { return reflect.DeepEqual(o, route) }) {
+			out.routes = append(out.routes, route)
+		}
+	}
+	return out
+}
+
+// installRouting adds r's rules, then its routes (a route may need a rule's table); failures
+// are logged with owner, the instance or "static".
+func (e *Engine) installRouting(owner string, r routing) {
+	for _, rule := range r.rules {
+		if err := netif.AddRule(rule); err != nil {
+			e.log.Error("adding a rule failed", "owner", owner, "rule", rule.String(), "err", err)
+		}
+	}
+	for _, route := range r.routes {
+		if err := netif.AddRoute(route); err != nil {
+			e.log.Error("adding a route failed", "owner", owner, "route", route.String(), "err", err)
+		}
+	}
+}
+
+// removeRouting removes r's routes, then its rules.
+func (e *Engine) removeRouting(owner string, r routing) {
+	for _, route := range r.routes {
+		if err := netif.DelRoute(route); err != nil {
+			e.log.Error("removing a route failed", "owner", owner, "route", route.String(), "err", err)
+		}
+	}
+	for _, rule := range r.rules {
+		if err := netif.DelRule(rule); err != nil {
+			e.log.Error("removing a rule failed", "owner", owner, "rule", rule.String(), "err", err)
+		}
+	}
+}
