@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/engine"
 )
 
 // cmdCheck checks a keepalived.conf like keepalived -t: diagnostics on
@@ -34,6 +35,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		ConfigID:        *configID,
 		InterfaceExists: interfaceExists,
 	})
+	diags = append(diags, engine.CheckRouting(cfg)...)
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d)
 	}

@@ -216,3 +216,27 @@ func (e *Engine) removeRouting(owner string, r routing) {
 		}
 	}
 }
+
+// CheckRouting reports, each at its position, the virtual and static routes and rules of cfg
+// that cannot be installed as written (an unknown table name, an option the kernel interface
+// does not take), so that `havip check` fails where `havip run` would.
+func CheckRouting(cfg *config.Config) config.Diagnostics {
+	var diags config.Diagnostics
+	check := func(where string, routes []config.Route, rules []config.Rule) {
+		for _, r := range routes {
+			if err := routeFromConfig(r).Check(); err != nil {
+				diags = append(diags, config.Diagnostic{Pos: r.Pos, Severity: config.Error, Msg: where + ": " + err.Error()})
+			}
+		}
+		for _, r := range rules {
+			if err := ruleFromConfig(r).Check(); err != nil {
+				diags = append(diags, config.Diagnostic{Pos: r.Pos, Severity: config.Error, Msg: where + ": " + err.Error()})
+			}
+		}
+	}
+	check("static_routes/static_rules", cfg.StaticRoutes, cfg.StaticRules)
+	for _, in := range cfg.Instances {
+		check("vrrp_instance "+in.Name, in.VirtualRoutes, in.VirtualRules)
+	}
+	return diags
+}

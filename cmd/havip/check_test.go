@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// checkInstance is a valid instance; extra lines go inside its block.
+func checkInstance(extra string) string {
+	return "vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  priority 100\n" +
+		"  virtual_ipaddress {\n    192.0.2.10/24\n  }\n" + extra + "}\n"
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name     string
+		conf     string
+		args     []string
+		wantCode int
+		wantErr  []string // each must appear on stderr
+		wantOut  string   // must appear on stdout
+	}{
+		{name: "valid", conf: checkInstance(""), wantCode: 0},
+		{name: "misspelled keyword", conf: checkInstance("  priorty 5\n"), wantCode: 1,
+			wantErr: []string{"keepalived.conf:8: error: unknown keyword 'priorty'", "did you mean 'priority'?"}},
+		{name: "warning only", conf: checkInstance("  use_vmac\n"), wantCode: 0,
+			wantErr: []string{"keepalived.conf:8: warning: use_vmac is not supported by havip"}},
+		{name: "AH refused", conf: checkInstance("  authentication {\n    auth_type AH\n    auth_pass secret\n  }\n"), wantCode: 1,
+			wantErr: []string{"keepalived.conf:9: error: vrrp_instance VI_1: auth_type AH is not supported by havip"}},
+		{name: "route havip cannot install", conf: checkInstance("  virtual_routes {\n    198.51.100.0/24 via 192.0.2.1 pervasive\n  }\n"), wantCode: 1,
+			wantErr: []string{"keepalived.conf:9: error: vrrp_instance VI_1: route 198.51.100.0/24", `option "pervasive" is not supported`}},
+		{name: "static rule with an unknown table", conf: "static_rules {\n  from 192.0.2.0/24 table nosuchtable\n}\n" + checkInstance(""), wantCode: 1,
+			wantErr: []string{"keepalived.conf:2: error: static_routes/static_rules: rule from 192.0.2.0/24", `"nosuchtable"`}},
+		{name: "print", conf: "$VIP=192.0.2.10/24\n" + strings.Replace(checkInstance(""), "192.0.2.10/24", "${VIP}", 1), args: []string{"--print"},
+			wantCode: 0, wantOut: "\t\t192.0.2.10/24\n"},
+		{name: "json", conf: checkInstance(""), args: []string{"--json"}, wantCode: 0, wantOut: `"virtual_router_id": 51`},
+		{name: "print and json", conf: checkInstance(""), args: []string{"--print", "--json"}, wantCode: 2,
+			wantErr: []string{"use either --print or --json"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "keepalived.conf")
+			if err := os.WriteFile(path, []byte(tt.conf), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			code := cmdCheck(append([]string{"-f", path}, tt.args...), &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.wantCode, stderr.String())
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			if !strings.Contains(stdout.String(), tt.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantOut, stdout.String())
+			}
+			if tt.wantCode == 0 && strings.Contains(stderr.String(), ": error: ") {
+				t.Errorf("exit 0 with an error diagnostic:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+func TestCheckJSONIsTheModel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(path, []byte(checkInstance("")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := cmdCheck([]string{"-f", path, "--json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var model struct {
+		Instances []struct {
+			Name     string `json:"name"`
+			Priority int    `json:"priority"`
+		} `json:"vrrp_instances"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &model); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, stdout.String())
+	}
+	if len(model.Instances) != 1 || model.Instances[0].Name != "VI_1" || model.Instances[0].Priority != 100 {
+		t.Errorf("model = %+v, want one VI_1 at priority 100", model)
+	}
+}
