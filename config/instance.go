@@ -4,10 +4,7 @@ import "time"
 
 // instanceSettings are vrrp_instance keywords havip accepts without acting
 // on them.
-var instanceSettings = []string{
-	"kernel_rx_buf_size", "debug", "vrf", "old_unicast_checksum", "use_ipvlan", "use_vmac_addr",
-	"garp_extra_if", "preempt",
-}
+var instanceSettings = []string{"kernel_rx_buf_size", "debug", "preempt"}
 
 // instanceDeprecated are keywords kept for compatibility with a warning.
 var instanceDeprecated = map[string]string{
@@ -15,6 +12,11 @@ var instanceDeprecated = map[string]string{
 	"linkbeat_use_polling":      "link beat polling is not used",
 	"lvs_sync_daemon_interface": "the LVS sync daemon is not started",
 	"smtp_alert":                "no email alerts are sent",
+	"vrf":                       "the instance is not bound to a VRF; its sockets and VIPs use the main routing table",
+	"use_ipvlan":                "no ipvlan interface is created; the VIPs go on the instance's interface",
+	"use_vmac_addr":             "there is no VMAC (use_vmac is not supported either)",
+	"garp_extra_if":             "no gratuitous ARPs are sent on other interfaces",
+	"old_unicast_checksum":      "unicast VRRPv3 adverts use the current checksum; keepalived before 1.3.6 peers expecting the old one will drop them",
 }
 
 func (p *parser) parseInstance(n *node) {
