@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/havip/havip/runtime/netif"
+	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/vrrp"
 )
 
@@ -42,9 +43,17 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 			}
 		case vrrp.PriorityChange:
 			e.log.Info("priority change", "instance", inst.name, "from", a.From, "to", a.To, "reason", a.Reason)
+			if inst.notifyPriorityChanges {
+				state := notify.BackupPriority
+				if inst.m.State() == vrrp.StateMaster {
+					state = notify.MasterPriority
+				}
+				e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: state, Priority: int(a.To)})
+			}
 		case vrrp.LowerPriorityAdvert:
 			e.limiter.log(e.log, slog.LevelInfo, "lower:"+inst.name, "master received a lower-priority advert, re-asserting",
 				"instance", inst.name, "source", a.Source.String(), "priority", a.Priority)
+			e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: notify.MasterRxLowerPri, Priority: int(inst.m.Priority())})
 		case vrrp.Discard:
 			e.limiter.log(e.log, slog.LevelWarn, "discard:"+inst.name+":"+a.Reason.String(), "discarded an advert",
 				"instance", inst.name, "source", a.Source.String(), "reason", a.Reason.String(), "detail", a.Detail)

@@ -336,6 +336,7 @@ func (e *Engine) planPorts(p *plan) error {
 func (e *Engine) commit(p *plan) {
 	now := time.Now()
 	for _, inst := range p.diff.removed {
+		inst.deleted = true
 		if inst.m != nil {
 			e.apply(inst, inst.m.Stop(now))
 		}

@@ -30,6 +30,9 @@ type instance struct {
 	group   *syncGroup
 	refs    []track.Ref    // track_* of the instance and of its sync group
 	scripts notify.Scripts // its notify scripts
+	// notifyPriorityChanges writes MASTER_PRIORITY / BACKUP_PRIORITY FIFO lines.
+	notifyPriorityChanges bool
+	deleted               bool // removed by a reload: its STOP is notified as DELETED with notify_deleted
 
 	m       *vrrp.Machine     // nil until a source address is known
 	retryAt time.Time         // when to retry building the machine
@@ -54,6 +57,8 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 		family: int(ci.Family),
 		ttl:    vrrp.TTL,
 		faults: map[string]string{},
+
+		notifyPriorityChanges: ci.Notify.PriorityChanges || g.NotifyPriorityChanges,
 	}
 	if ci.Unicast() && ci.UnicastTTL > 0 {
 		inst.ttl = ci.UnicastTTL

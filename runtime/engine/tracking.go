@@ -280,7 +280,8 @@ func notifyScripts(n config.Notify) (notify.Scripts, error) {
 	for _, m := range []struct {
 		cmd *config.Command
 		to  *notify.Action
-	}{{n.Master, &s.Master}, {n.Backup, &s.Backup}, {n.Fault, &s.Fault}, {n.Stop, &s.Stop}, {n.All, &s.Notify}} {
+	}{{n.Master, &s.Master}, {n.Backup, &s.Backup}, {n.Fault, &s.Fault}, {n.Stop, &s.Stop}, {n.All, &s.Notify},
+		{n.Deleted, &s.Deleted}, {n.MasterRxLowerPrio, &s.MasterRxLowerPri}} {
 		a, err := commandAction(m.cmd)
 		if err != nil {
 			return s, fmt.Errorf("notify %w", err)
@@ -365,6 +366,9 @@ func (e *Engine) notifyTransition(inst *instance, tr vrrp.Transition) {
 	state, ok := notifyState(tr.To)
 	if !ok {
 		return
+	}
+	if state == notify.Stop && inst.deleted && inst.cfg.Notify.Deleted != nil {
+		state = notify.Deleted
 	}
 	e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: state, Priority: int(inst.m.Priority())})
 	g := inst.group

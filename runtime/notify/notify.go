@@ -17,6 +17,10 @@
 //     INSTANCE|GROUP, name, MASTER|BACKUP|FAULT|STOP, priority (0 for groups). Each run is bounded
 //     by the runner's timeout. When a target's queue is full the oldest pending event is dropped
 //     and counted, rather than blocking the caller.
+//   - keepalived's other events take the same paths: DELETED (an instance removed by a reload,
+//     with notify_deleted) runs its own script and the generic one; MASTER_RX_LOWER_PRI runs
+//     notify_master_rx_lower_pri without arguments; MASTER_PRIORITY and BACKUP_PRIORITY
+//     (notify_priority_changes) are FIFO lines only.
 //
 // Targets are independent: a hung script of one instance delays only that instance's later
 // notifications, and only until its timeout.
@@ -55,15 +59,24 @@ func (k Kind) String() string {
 	return "KIND" + strconv.Itoa(int(k))
 }
 
-// State is the state entered.
+// State is the state entered, or for the last three an event of keepalived's FIFO.
 type State int
 
-// States reported to notify scripts.
+// States reported to notify scripts and the FIFO.
 const (
 	Master State = iota + 1
 	Backup
 	Fault
 	Stop
+	// Deleted replaces Stop for an instance removed by a reload when it has notify_deleted.
+	Deleted
+	// MasterRxLowerPri: the master received an advert of lower priority
+	// (notify_master_rx_lower_pri, and a FIFO line).
+	MasterRxLowerPri
+	// MasterPriority and BackupPriority: the effective priority changed in that state
+	// (notify_priority_changes: a FIFO line only).
+	MasterPriority
+	BackupPriority
 )
 
 func (s State) String() string {
@@ -76,9 +89,21 @@ func (s State) String() string {
 		return "FAULT"
 	case Stop:
 		return "STOP"
+	case Deleted:
+		return "DELETED"
+	case MasterRxLowerPri:
+		return "MASTER_RX_LOWER_PRI"
+	case MasterPriority:
+		return "MASTER_PRIORITY"
+	case BackupPriority:
+		return "BACKUP_PRIORITY"
 	}
 	return "STATE" + strconv.Itoa(int(s))
 }
+
+// isTransition reports whether s is a state change, which the generic notify script is told of;
+// the other events reach only their own script and the FIFO, as in keepalived.
+func (s State) isTransition() bool { return s <= Deleted }
 
 // Event is one transition of an instance or sync group.
 type Event struct {
@@ -114,6 +139,8 @@ type Action struct {
 // Scripts are the notify scripts of one instance or group; zero Actions are not configured.
 type Scripts struct {
 	Master, Backup, Fault, Stop Action
+	// Deleted is notify_deleted's script, MasterRxLowerPri notify_master_rx_lower_pri.
+	Deleted, MasterRxLowerPri Action
 	// Notify is the generic `notify` script, called after the state's own script with Event.Args.
 	Notify Action
 }
@@ -129,13 +156,17 @@ func (s Scripts) forState(st State) Action {
 		return s.Fault
 	case Stop:
 		return s.Stop
+	case Deleted:
+		return s.Deleted
+	case MasterRxLowerPri:
+		return s.MasterRxLowerPri
 	}
 	return Action{}
 }
 
-func (s Scripts) empty() bool {
-	return s.Master.Command.IsZero() && s.Backup.Command.IsZero() && s.Fault.Command.IsZero() &&
-		s.Stop.Command.IsZero() && s.Notify.Command.IsZero()
+// runFor reports whether st makes any of the scripts run.
+func (s Scripts) runFor(st State) bool {
+	return !s.forState(st).Command.IsZero() || st.isTransition() && !s.Notify.Command.IsZero()
 }
 
 // Target is an instance or sync group with its notify scripts.
@@ -259,7 +290,7 @@ func (n *Notifier) Notify(ev Event) {
 		f.write(ev.FIFOLine())
 	}
 	key := targetKey{ev.Kind, ev.Name}
-	if scripts, ok := n.targets[key]; !ok || scripts.empty() {
+	if scripts, ok := n.targets[key]; !ok || !scripts.runFor(ev.State) {
 		return
 	}
 	q := n.queues[key]
@@ -305,7 +336,7 @@ func (n *Notifier) deliver(ev Event, scripts Scripts) {
 	if a := scripts.forState(ev.State); !a.Command.IsZero() {
 		n.run(a)
 	}
-	if !scripts.Notify.Command.IsZero() {
+	if ev.State.isTransition() && !scripts.Notify.Command.IsZero() {
 		n.run(scripts.Notify, ev.Args()...)
 	}
 }

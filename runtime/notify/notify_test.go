@@ -33,6 +33,10 @@ func TestEventFormatting(t *testing.T) {
 		{Event{Instance, "web", Fault, 0}, "INSTANCE \"web\" FAULT 0\n", []string{"INSTANCE", "web", "FAULT", "0"}},
 		{Event{Instance, "web", Stop, 254}, "INSTANCE \"web\" STOP 254\n", []string{"INSTANCE", "web", "STOP", "254"}},
 		{Event{Group, "G", Backup, 77}, "GROUP \"G\" BACKUP 0\n", []string{"GROUP", "G", "BACKUP", "0"}},
+		{Event{Instance, "VI_1", Deleted, 100}, "INSTANCE \"VI_1\" DELETED 100\n", []string{"INSTANCE", "VI_1", "DELETED", "100"}},
+		{Event{Instance, "VI_1", MasterRxLowerPri, 120}, "INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 120\n", []string{"INSTANCE", "VI_1", "MASTER_RX_LOWER_PRI", "120"}},
+		{Event{Instance, "VI_1", MasterPriority, 130}, "INSTANCE \"VI_1\" MASTER_PRIORITY 130\n", []string{"INSTANCE", "VI_1", "MASTER_PRIORITY", "130"}},
+		{Event{Instance, "VI_1", BackupPriority, 90}, "INSTANCE \"VI_1\" BACKUP_PRIORITY 90\n", []string{"INSTANCE", "VI_1", "BACKUP_PRIORITY", "90"}},
 	}
 	for _, tt := range tests {
 		if got := tt.ev.FIFOLine(); got != tt.line {
@@ -121,6 +125,55 @@ func TestScriptsRunInTransitionOrder(t *testing.T) {
 	}
 	if n.Dropped() != 0 {
 		t.Fatalf("dropped %d events with a queue large enough", n.Dropped())
+	}
+}
+
+// TestEventsReachTheirScripts: DELETED runs notify_deleted's script and the
+// generic script; MASTER_RX_LOWER_PRI runs only its own script; priority
+// events run no script (they are FIFO lines), as in keepalived.
+func TestEventsReachTheirScripts(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	scripts := Scripts{
+		Deleted:          Action{Command: appendScript(t, out, "deleted")},
+		MasterRxLowerPri: Action{Command: appendScript(t, out, "rx_lower_pri")},
+		Notify:           Action{Command: appendScript(t, out, "notify")},
+	}
+	n := newNotifier(t, Options{}, Target{Kind: Instance, Name: "VI_1", Scripts: scripts})
+	for _, ev := range []Event{
+		{Instance, "VI_1", MasterPriority, 130},
+		{Instance, "VI_1", MasterRxLowerPri, 130},
+		{Instance, "VI_1", BackupPriority, 90},
+		{Instance, "VI_1", Deleted, 90},
+		{Instance, "VI_1", Master, 90}, // a marker: everything before it has run
+	} {
+		n.Notify(ev)
+	}
+	want := []string{"rx_lower_pri", "deleted", "notify INSTANCE VI_1 DELETED 90", "notify INSTANCE VI_1 MASTER 90"}
+	if got := waitLines(t, out, len(want)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("scripts ran %q, want %q", got, want)
+	}
+}
+
+func TestScriptsRunFor(t *testing.T) {
+	generic := Action{Command: script.Command{Args: []string{"/bin/true"}}}
+	tests := []struct {
+		scripts Scripts
+		state   State
+		want    bool
+	}{
+		{Scripts{}, Master, false},
+		{Scripts{Notify: generic}, Master, true},
+		{Scripts{Notify: generic}, Deleted, true},
+		{Scripts{Notify: generic}, MasterRxLowerPri, false},
+		{Scripts{Notify: generic}, MasterPriority, false},
+		{Scripts{MasterRxLowerPri: generic}, MasterRxLowerPri, true},
+		{Scripts{Master: generic}, Backup, false},
+		{Scripts{Deleted: generic}, Deleted, true},
+	}
+	for _, tt := range tests {
+		if got := tt.scripts.runFor(tt.state); got != tt.want {
+			t.Errorf("runFor(%s) with %+v = %v, want %v", tt.state, tt.scripts, got, tt.want)
+		}
 	}
 }
 

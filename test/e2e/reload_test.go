@@ -327,3 +327,29 @@ func (s *supervised) outputHas(t *testing.T, want string) {
 		t.Errorf("supervise --output keepalived.conf lacks %q:\n%s", want, got)
 	}
 }
+
+// TestReloadRemovedInstanceNotifiesDeleted: an instance removed by a reload
+// is notified DELETED when it has notify_deleted, STOP when it has not.
+func TestReloadRemovedInstanceNotifiesDeleted(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	log := filepath.Join(t.TempDir(), "notify.log")
+	script := filepath.Join(t.TempDir(), "notify.sh")
+	writeExecutable(t, script, fmt.Sprintf("#!/bin/sh\necho \"$1 $2 $3 $4\" >> %s\n", log))
+	notifyLine := fmt.Sprintf("  notify %s\n", script)
+	sup := startSupervise(t, l.Nodes[0],
+		instanceConf{Name: "VI_1", VRID: 51, Priority: 150, VIPs: []string{vipA.String()}, Extra: notifyLine}.conf()+
+			instanceConf{Name: "VI_2", VRID: 52, Priority: 150, VIPs: []string{vipB.String()}, Extra: notifyLine + "  notify_deleted\n"}.conf())
+	sup.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	sup.WaitState(t, "VI_2", "MASTER", electionTimeout)
+
+	sup.edit(t, instanceConf{Name: "VI_3", VRID: 53, Priority: 150, VIPs: []string{vipAdded.String()}}.conf())
+	sup.waitLog(t, "config applied", "removed=2", reloadTimeout)
+	lab.Eventually(t, 5*time.Second, "VI_1 notified STOP and VI_2 DELETED", func() bool {
+		got := readFile(log)
+		return strings.Contains(got, "INSTANCE VI_1 STOP 150\n") && strings.Contains(got, "INSTANCE VI_2 DELETED 150\n")
+	})
+	if got := readFile(log); strings.Contains(got, "INSTANCE VI_2 STOP") {
+		t.Errorf("VI_2 has notify_deleted but was notified STOP:\n%s", got)
+	}
+}

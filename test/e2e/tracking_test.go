@@ -327,3 +327,42 @@ func mustPrefix(t *testing.T, s string) netip.Prefix {
 	}
 	return p
 }
+
+// TestNotifyEventsBeyondStates: keepalived's other notify events. A master
+// that hears a lower-priority master (the peer drops every advert it is
+// sent, so it never yields) runs notify_master_rx_lower_pri and writes
+// MASTER_RX_LOWER_PRI lines; with vrrp_notify_priority_changes a priority
+// change writes MASTER_PRIORITY.
+func TestNotifyEventsBeyondStates(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 2})
+	dir := t.TempDir()
+	fifoLog, rxLog, weight := filepath.Join(dir, "fifo.log"), filepath.Join(dir, "rx.log"), filepath.Join(dir, "weight")
+	writeFile(t, weight, "0\n")
+	reader, rxScript := filepath.Join(dir, "reader.sh"), filepath.Join(dir, "rx.sh")
+	writeExecutable(t, reader, fmt.Sprintf("#!/bin/sh\nwhile IFS= read -r line; do printf '%%s\\n' \"$line\" >> %s; done < \"$1\"\n", fifoLog))
+	writeExecutable(t, rxScript, fmt.Sprintf("#!/bin/sh\necho \"rx $#\" >> %s\n", rxLog))
+	conf := fmt.Sprintf("global_defs {\n  notify_fifo %s\n  notify_fifo_script %s\n  vrrp_notify_priority_changes\n}\n", filepath.Join(dir, "fifo"), reader) +
+		fmt.Sprintf("track_file tf {\n  file %s\n  weight 10\n}\n", weight) +
+		instanceConf{Priority: 120, VIPs: []string{vip4.String()},
+			Extra: fmt.Sprintf("  track_file {\n    tf\n  }\n  notify_master_rx_lower_pri %s\n", rxScript)}.conf()
+	// The peer drops all VRRP it is sent (raw sockets read after the input
+	// hook), so it stays MASTER at 110 and keeps advertising.
+	l.Nodes[1].Exec(t, "nft", "add table inet havip_e2e ; add chain inet havip_e2e in { type filter hook input priority 0 ; } ; "+
+		"add rule inet havip_e2e in meta l4proto 112 drop")
+	b := startHavip(t, l.Nodes[1], instanceConf{Priority: 110, VIPs: []string{vip4.String()}}.conf())
+	b.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	a := startHavip(t, l.Nodes[0], conf)
+	a.WaitState(t, "VI_1", "MASTER", electionTimeout)
+
+	lab.Eventually(t, 5*time.Second, "a MASTER_RX_LOWER_PRI line and the rx_lower_pri script run without arguments", func() bool {
+		return strings.Contains(readFile(fifoLog), `INSTANCE "VI_1" MASTER_RX_LOWER_PRI 120`) && strings.Contains(readFile(rxLog), "rx 0\n")
+	})
+	writeFile(t, weight, "1\n") // 120 + 10
+	lab.Eventually(t, 5*time.Second, "a MASTER_PRIORITY 130 line", func() bool {
+		return strings.Contains(readFile(fifoLog), `INSTANCE "VI_1" MASTER_PRIORITY 130`)
+	})
+	if strings.Contains(readFile(fifoLog), "BACKUP_PRIORITY") {
+		t.Errorf("a BACKUP_PRIORITY line from a node that was MASTER:\n%s", readFile(fifoLog))
+	}
+}
