@@ -226,11 +226,12 @@ func (e *Engine) faultOnly(inst *instance, refs []track.Ref) []track.Ref {
 	return kept
 }
 
+// hasNotify reports whether n configures a script to run.
 func hasNotify(n config.Notify) bool {
-	return n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.All != nil
+	return n.Master != nil || n.Backup != nil || n.Fault != nil || n.Stop != nil || n.All != nil ||
+		n.Deleted != nil && n.Deleted.Text != "" || n.MasterRxLowerPrio != nil
 }
 
-// notifyScripts maps an instance's or group's notify keywords.
 // notifyFIFOs are global_defs' notify_fifo and vrrp_notify_fifo with their
 // reader scripts; keepalived writes every VRRP line to both. One path named
 // twice is one FIFO.
@@ -275,6 +276,7 @@ func commandAction(cmd *config.Command) (notify.Action, error) {
 	return a, nil
 }
 
+// notifyScripts maps an instance's or group's notify keywords.
 func notifyScripts(n config.Notify) (notify.Scripts, error) {
 	var s notify.Scripts
 	for _, m := range []struct {
