@@ -270,3 +270,35 @@ func TestDefaultConfigIDIsShortHostname(t *testing.T) {
 		t.Fatalf("interface %q notify %q, want eth3 and /bin/n %s", in.Interface, in.Notify.All.Text, short)
 	}
 }
+
+// TestMinGARP: vrrp_min_garp sets keepalived's minimal GARP settings where it
+// stands, so a later keyword overrides it, and the printed config keeps that.
+func TestMinGARP(t *testing.T) {
+	tests := []struct {
+		name, global string
+		wantRepeat   int
+		wantDelay    time.Duration
+	}{
+		{"alone", "vrrp_min_garp", 1, 0},
+		{"overridden after", "vrrp_min_garp\n  vrrp_garp_master_repeat 3", 3, 0},
+		{"overrides before", "vrrp_garp_master_repeat 3\n  vrrp_min_garp", 1, 0},
+		{"off", "vrrp_min_garp off", 5, 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "global_defs {\n  " + tt.global + "\n}\nvrrp_instance V {\n  interface eth0\n  virtual_router_id 9\n  virtual_ipaddress {\n    192.0.2.9\n  }\n}\n"
+			cfg, diags := ParseBytes("min.conf", []byte(src), testOpts)
+			if diags.HasErrors() {
+				t.Fatal(diags.Err())
+			}
+			in := cfg.Instances[0]
+			if in.GARP.MasterRepeat != tt.wantRepeat || in.GARP.MasterDelay != tt.wantDelay {
+				t.Errorf("instance GARP repeat %d delay %v, want %d %v", in.GARP.MasterRepeat, in.GARP.MasterDelay, tt.wantRepeat, tt.wantDelay)
+			}
+			again, diags := ParseBytes("printed.conf", Format(cfg), testOpts)
+			if diags.HasErrors() || !cfg.Equal(again) {
+				t.Errorf("printed config does not parse back equal: %v\n%s", diags.Err(), Format(cfg))
+			}
+		})
+	}
+}

@@ -171,6 +171,8 @@ func (w *printer) global(g *GlobalDefs) {
 	w.line("vrrp_version " + strconv.Itoa(g.VRRPVersion))
 	w.line("vrrp_mcast_group4 " + g.MulticastGroup4.String())
 	w.line("vrrp_mcast_group6 " + g.MulticastGroup6.String())
+	// vrrp_min_garp first: it sets the values printed after it, which may differ.
+	w.flag("vrrp_min_garp", g.MinGARP)
 	w.line("vrrp_garp_master_delay " + formatTimer(g.GARP.MasterDelay))
 	w.line("vrrp_garp_master_repeat " + strconv.Itoa(g.GARP.MasterRepeat))
 	w.line("vrrp_garp_lower_prio_delay " + formatTimer(g.GARP.LowerPrioDelay))
@@ -180,7 +182,6 @@ func (w *printer) global(g *GlobalDefs) {
 	w.timer("vrrp_garp_interval", g.GARP.Interval)
 	w.timer("vrrp_gna_interval", g.GARP.NAInterval)
 	w.line("vrrp_down_timer_adverts " + strconv.Itoa(g.DownTimerAdverts))
-	w.flag("vrrp_min_garp", g.MinGARP)
 	w.flag("vrrp_lower_prio_no_advert", g.LowerPrioNoAdvert)
 	w.flag("vrrp_higher_prio_send_advert", g.HigherPrioSendAdvert)
 	w.flag("vrrp_owner_ignore_adverts", g.OwnerIgnoreAdverts && !g.Strict)

@@ -131,16 +131,24 @@ func (p *parser) parseGlobal(n *node) {
 		"vrrp_garp_master_refresh_repeat": p.intKw(&g.GARP.MasterRefreshRepeat, 0, 10000),
 		"vrrp_garp_interval":              p.timerKw(&g.GARP.Interval, 0, time.Second),
 		"vrrp_gna_interval":               p.timerKw(&g.GARP.NAInterval, 0, time.Second),
-		"vrrp_min_garp":                   p.boolKw(&g.MinGARP),
-		"vrrp_down_timer_adverts":         p.intKw(&g.DownTimerAdverts, 1, 100),
-		"vrrp_lower_prio_no_advert":       p.boolKw(&g.LowerPrioNoAdvert),
-		"vrrp_higher_prio_send_advert":    p.boolKw(&g.HigherPrioSendAdvert),
-		"vrrp_owner_ignore_adverts":       p.boolKw(&g.OwnerIgnoreAdverts),
-		"v3_checksum_as_v2":               p.boolKw(&g.V3ChecksumAsV2),
-		"vrrp_strict":                     p.flagKw(&g.Strict, true),
-		"vrrp_skip_check_adv_addr":        p.boolKw(&g.SkipCheckAdvAddr),
-		"vrrp_check_unicast_src":          p.flagKw(&g.CheckUnicastSrc, true),
-		"enable_script_security":          p.flagKw(&g.EnableScriptSecurity, true),
+		"vrrp_min_garp": func(n *node) {
+			// keepalived applies it where it stands: later keywords override it.
+			p.boolKw(&g.MinGARP)(n)
+			if g.MinGARP {
+				g.GARP.MasterDelay, g.GARP.MasterRepeat = 0, 1
+				g.GARP.MasterRefresh, g.GARP.MasterRefreshRepeat = 0, 1
+				g.GARP.LowerPrioDelay, g.GARP.LowerPrioRepeat = 0, 1
+			}
+		},
+		"vrrp_down_timer_adverts":      p.intKw(&g.DownTimerAdverts, 1, 100),
+		"vrrp_lower_prio_no_advert":    p.boolKw(&g.LowerPrioNoAdvert),
+		"vrrp_higher_prio_send_advert": p.boolKw(&g.HigherPrioSendAdvert),
+		"vrrp_owner_ignore_adverts":    p.boolKw(&g.OwnerIgnoreAdverts),
+		"v3_checksum_as_v2":            p.boolKw(&g.V3ChecksumAsV2),
+		"vrrp_strict":                  p.flagKw(&g.Strict, true),
+		"vrrp_skip_check_adv_addr":     p.boolKw(&g.SkipCheckAdvAddr),
+		"vrrp_check_unicast_src":       p.flagKw(&g.CheckUnicastSrc, true),
+		"enable_script_security":       p.flagKw(&g.EnableScriptSecurity, true),
 		"script_user": func(n *node) {
 			if p.nargs(n, 1, 2) {
 				g.ScriptUser = n.args()[0]
@@ -157,6 +165,7 @@ func (p *parser) parseGlobal(n *node) {
 		"dynamic_interfaces": func(n *node) {
 			if p.nargs(n, 0, 1) {
 				g.DynamicInterfaces = true
+				p.rep.warnf(n.pos, "dynamic_interfaces is not supported by havip: an instance's interface must exist when havip starts")
 			}
 		},
 		"vrrp_startup_delay": p.timerKw(&g.StartupDelay, 0, 3600*time.Second),

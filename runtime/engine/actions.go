@@ -58,6 +58,9 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 			e.limiter.log(e.log, slog.LevelWarn, "discard:"+inst.name+":"+a.Reason.String(), "discarded an advert",
 				"instance", inst.name, "source", a.Source.String(), "reason", a.Reason.String(), "detail", a.Detail)
 		case vrrp.AddrListMismatch:
+			if inst.cfg.SkipCheckAdvAddr {
+				continue // skip_check_adv_addr: the operator does not want to hear of it
+			}
 			e.limiter.log(e.log, slog.LevelWarn, "addrlist:"+inst.name, "advert address list differs from ours (keep VIP lists identical on all peers)",
 				"instance", inst.name, "source", a.Source.String(), "detail", a.Detail)
 		default:

@@ -38,7 +38,11 @@ type Engine struct {
 	announce  map[string]*netif.Announcer
 	ifnames   []string        // interfaces whose link state the instances follow
 	linkUp    map[string]bool // last reported link state per interface
-	static    staticSet       // static_* as installed (while Run runs) or to install
+	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
+	// Run began.
+	startupDelay time.Duration
+	startAt      time.Time
+	static       staticSet // static_* as installed (while Run runs) or to install
 
 	trackers     map[track.Key]*trackerRun
 	results      map[track.Key]track.Result
@@ -84,6 +88,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		statusReqs:   make(chan chan []InstanceStatus),
 		done:         make(chan struct{}),
 		limiter:      logLimiter{every: logEvery, last: map[string]time.Time{}},
+		startupDelay: cfg.Global.StartupDelay,
 	}
 	p, err := e.plan(cfg)
 	if err != nil {
@@ -120,6 +125,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	}()
 
 	now := time.Now()
+	e.startAt = now.Add(e.startupDelay)
+	if e.startupDelay > 0 {
+		e.log.Info("instances start after vrrp_startup_delay", "delay", e.startupDelay.String())
+	}
 	for _, inst := range e.instances {
 		e.start(inst, now)
 	}
@@ -231,6 +240,11 @@ func (e *Engine) start(inst *instance, now time.Time) {
 	if inst.m != nil {
 		return
 	}
+	if now.Before(e.startAt) { // vrrp_startup_delay: the schedule calls start again then
+		inst.retryAt = e.startAt
+		e.reschedule(inst)
+		return
+	}
 	if err := inst.build(); err != nil {
 		if inst.retryAt.IsZero() {
 			e.log.Warn("instance waits for a usable source address", "instance", inst.name, "interface", inst.ifname, "err", err)
@@ -295,9 +309,11 @@ func (e *Engine) link(ev netif.LinkEvent) {
 		if ev.Up {
 			e.log.Info("interface up", "interface", ev.Name, "instance", inst.name)
 		} else {
-			e.log.Warn("interface down", "interface", ev.Name, "instance", inst.name)
+			e.log.Warn("interface down", "interface", ev.Name, "instance", inst.name, "dont_track_primary", inst.cfg.DontTrackPrimary)
 		}
-		e.setFault(inst, now, key, reason, !ev.Up)
+		if !inst.cfg.DontTrackPrimary {
+			e.setFault(inst, now, key, reason, !ev.Up)
+		}
 		if ev.Up && inst.m == nil {
 			e.start(inst, now)
 		}

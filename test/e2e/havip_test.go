@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/netip"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -230,4 +231,54 @@ func TestLinkDownIsFault(t *testing.T) {
 	l.Nodes[0].SetLink(t, "eth0", true)
 	hi.WaitState(t, "VI_1", "MASTER", electionTimeout)
 	lo.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+}
+
+// TestDontTrackPrimary: with dont_track_primary the instance's own link going
+// down is logged but is no FAULT; the instance stays MASTER.
+func TestDontTrackPrimary(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	a := startHavip(t, l.Nodes[0], instanceConf{Priority: 120, VIPs: []string{vip4.String()}, Extra: "  dont_track_primary\n"}.conf())
+	a.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	l.Nodes[0].SetLink(t, "eth0", false)
+	a.waitLog(t, "interface down", "dont_track_primary=true", electionTimeout)
+	// havip logs in order: once "interface up" is there, a FAULT would be too.
+	l.Nodes[0].SetLink(t, "eth0", true)
+	a.waitLog(t, "interface up", "instance=VI_1", electionTimeout)
+	for _, tr := range a.logged("VI_1") {
+		if tr.to == "FAULT" {
+			t.Errorf("VI_1 went to FAULT with dont_track_primary:\n%s", a.proc.Output())
+		}
+	}
+}
+
+// TestStartupDelay: with vrrp_startup_delay 2 no instance starts until two
+// seconds after havip began, by havip's own log clock.
+func TestStartupDelay(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	a := startHavip(t, l.Nodes[0], "global_defs {\n  vrrp_startup_delay 2\n}\n"+instanceConf{Priority: 120, VIPs: []string{vip4.String()}}.conf())
+	a.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	began, starting := logTime(t, a, `msg="havip running"`), logTime(t, a, `msg="instance starting"`)
+	if d := starting.Sub(began); d < 2*time.Second {
+		t.Errorf("the instance started %v after havip began, want at least vrrp_startup_delay 2s\n%s", d, a.proc.Output())
+	}
+}
+
+// logTime returns the time= of the first line of s's log containing msg.
+func logTime(t *testing.T, s *speaker, msg string) time.Time {
+	t.Helper()
+	for _, line := range strings.Split(s.proc.Output(), "\n") {
+		if !strings.Contains(line, msg) {
+			continue
+		}
+		stamp, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		when, err := time.Parse(time.RFC3339Nano, stamp)
+		if err != nil {
+			t.Fatalf("log line without a time: %q: %v", line, err)
+		}
+		return when
+	}
+	t.Fatalf("no log line with %s:\n%s", msg, s.proc.Output())
+	return time.Time{}
 }
