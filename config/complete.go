@@ -1,7 +1,10 @@
 package config
 
 import (
+	"fmt"
+	"net"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -190,13 +193,17 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		{in.UnicastFaultNoPeer, "unicast_fault_no_peer is not applied"},
 		{in.TrackSrcIP, "track_src_ip is not applied: losing the source address does not put the instance in FAULT"},
 		{in.PromoteSecondaries, "promote_secondaries is not applied: the interface's promote_secondaries sysctl is left as it is"},
-		{in.VMACXmitBase, "vmac_xmit_base has no effect without use_vmac"},
+		{in.VMACXmitBase && in.VMAC == nil, "vmac_xmit_base has no effect without use_vmac"},
 		{in.OwnerIgnoreAdverts && in.Priority == 255, "owner_ignore_adverts (implied by vrrp_strict) is not applied: an address owner that hears another owner with a higher address yields"},
 		{in.GARP.Interval > 0 || in.GARP.NAInterval > 0, "garp_interval/gna_interval are not applied: a burst's gratuitous ARPs / NAs are sent back to back"},
 	} {
 		if u.set {
 			p.rep.warnf(in.Pos, "%s: %s", where, u.what)
 		}
+	}
+
+	if in.VMAC != nil && !p.completeVMAC(in, where) {
+		return false
 	}
 
 	// Accept mode.
@@ -246,4 +253,39 @@ func familyName(f Family) string {
 		return "IPv6"
 	}
 	return "IPv4"
+}
+
+// completeVMAC checks use_vmac as keepalived does: a MAC of its own must be unicast, outside
+// the VRRP virtual MAC ranges, and not under strict mode; five octets get the VRID as the sixth.
+func (p *parser) completeVMAC(in *Instance, where string) bool {
+	v := in.VMAC
+	if len(v.Name) > 15 {
+		p.rep.errorf(v.Pos, "%s: use_vmac device name %q is longer than 15 characters", where, v.Name)
+		return false
+	}
+	if v.MAC == "" {
+		return true
+	}
+	if in.Strict {
+		p.rep.errorf(v.Pos, "%s: use_vmac with a MAC address of its own is not allowed under strict mode", where)
+		return false
+	}
+	text := v.MAC
+	if strings.Count(text, ":") == 4 {
+		text += fmt.Sprintf(":%02x", in.VRID)
+	}
+	mac, err := net.ParseMAC(text)
+	switch {
+	case err != nil || len(mac) != 6:
+		p.rep.errorf(v.Pos, "%s: use_vmac MAC %q is not a MAC address (want six octets like 02:00:5e:aa:bb:01, or five, the VRID being the sixth)", where, v.MAC)
+		return false
+	case mac[0]&1 != 0:
+		p.rep.errorf(v.Pos, "%s: use_vmac MAC %s is a multicast address; give a unicast one", where, mac)
+		return false
+	case mac[0] == 0 && mac[1] == 0 && mac[2] == 0x5e && mac[3] == 0 && (mac[4] == 1 || mac[4] == 2):
+		p.rep.errorf(v.Pos, "%s: use_vmac MAC %s is in a VRRP virtual MAC range; leave it out to get 00:00:5e:00:01|02:VRID", where, mac)
+		return false
+	}
+	v.MAC = mac.String()
+	return true
 }

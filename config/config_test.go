@@ -302,3 +302,45 @@ func TestMinGARP(t *testing.T) {
 		})
 	}
 }
+
+func TestUseVMAC(t *testing.T) {
+	tests := []struct {
+		name, line, extra string
+		wantName, wantMAC string
+		wantErr           string
+	}{
+		{name: "default", line: "use_vmac"},
+		{name: "name", line: "use_vmac vrrp-web", wantName: "vrrp-web"},
+		{name: "name and MAC either order", line: "use_vmac 02:00:5E:AA:BB:CC vweb", wantName: "vweb", wantMAC: "02:00:5e:aa:bb:cc"},
+		{name: "five octets take the VRID", line: "use_vmac 02:00:5e:aa:bb", wantMAC: "02:00:5e:aa:bb:33"},
+		{name: "multicast", line: "use_vmac 03:00:5e:aa:bb:cc", wantErr: "is a multicast address"},
+		{name: "VRRP range", line: "use_vmac 00:00:5e:00:02:33", wantErr: "is in a VRRP virtual MAC range"},
+		{name: "not a MAC", line: "use_vmac 02:zz:5e:aa:bb:cc", wantErr: "is not a MAC address"},
+		{name: "own MAC under strict", line: "use_vmac 02:00:5e:aa:bb:cc", extra: "  strict_mode on\n", wantErr: "not allowed under strict mode"},
+		{name: "name too long", line: "use_vmac vrrp-0123456789abc", wantErr: "longer than 15 characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "vrrp_instance V {\n  interface eth0\n  virtual_router_id 51\n  " + tt.line + "\n" + tt.extra +
+				"  virtual_ipaddress {\n    192.0.2.9\n  }\n}\n"
+			cfg, diags := ParseBytes("vmac.conf", []byte(src), testOpts)
+			if tt.wantErr != "" {
+				if !diags.HasErrors() || !strings.Contains(diags.Err().Error(), tt.wantErr) || !strings.Contains(diags.Err().Error(), "vmac.conf:4") {
+					t.Fatalf("want an error at vmac.conf:4 containing %q, got %v", tt.wantErr, diags)
+				}
+				return
+			}
+			if diags.HasErrors() {
+				t.Fatal(diags.Err())
+			}
+			v := cfg.Instances[0].VMAC
+			if v == nil || v.Name != tt.wantName || v.MAC != tt.wantMAC {
+				t.Fatalf("VMAC = %+v, want name %q MAC %q", v, tt.wantName, tt.wantMAC)
+			}
+			again, _ := ParseBytes("printed.conf", Format(cfg), testOpts)
+			if !cfg.Equal(again) {
+				t.Errorf("printed config does not parse back equal:\n%s", Format(cfg))
+			}
+		})
+	}
+}

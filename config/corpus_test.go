@@ -15,7 +15,7 @@ const samplesDir = "/usr/share/doc/keepalived/samples"
 // its lines with @high/@low) and the diagnostics keepalived itself also
 // reports for them.
 var vrrpOnlySamples = map[string][]string{
-	"keepalived.conf.conditional_conf":      {"not supported by havip: the config will run in the current network namespace", "enable_script_security is not set", "use_vmac is not supported by havip"},
+	"keepalived.conf.conditional_conf":      {"not supported by havip: the config will run in the current network namespace", "enable_script_security is not set"},
 	"keepalived.conf.track_interface":       nil,
 	"keepalived.conf.vrrp.localcheck":       {"enable_script_security is not set"},
 	"keepalived.conf.vrrp.routes":           nil,

@@ -200,6 +200,9 @@ func (w *printer) global(g *GlobalDefs) {
 	w.flag("vrrp_notify_priority_changes", g.NotifyPriorityChanges)
 	w.flag("dynamic_interfaces", g.DynamicInterfaces)
 	w.timer("vrrp_startup_delay", g.StartupDelay)
+	if g.VMACPrefix != "" {
+		w.line("vmac_prefix " + g.VMACPrefix)
+	}
 	if g.DefaultInterface != "" {
 		w.line("default_interface " + g.DefaultInterface)
 	}

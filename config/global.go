@@ -46,8 +46,7 @@ var globalSettings = []string{
 // have, with what will not happen.
 var globalUnsupported = map[string]string{
 	"notification_email":                 "no email alerts are sent",
-	"vmac_prefix":                        "there is no VMAC (use_vmac is not supported)",
-	"vmac_addr_prefix":                   "there is no VMAC (use_vmac is not supported)",
+	"vmac_addr_prefix":                   "VMAC addresses are 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6) unless use_vmac names one",
 	"disable_local_igmp":                 "IGMP reports for 224.0.0.x groups are left to the kernel's igmp_link_local_mcast_reports",
 	"vrrp_garp_extra_if":                 "no gratuitous ARPs are sent on other interfaces",
 	"vrrp_garp_interval_all":             "gratuitous ARPs are not paced across interfaces",
@@ -170,6 +169,7 @@ func (p *parser) parseGlobal(n *node) {
 		},
 		"vrrp_startup_delay": p.timerKw(&g.StartupDelay, 0, 3600*time.Second),
 		"default_interface":  p.stringKw(&g.DefaultInterface),
+		"vmac_prefix":        p.stringKw(&g.VMACPrefix),
 	}
 	for _, kw := range globalSettings {
 		table[kw] = p.settingKw(&g.Settings)

@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // instanceSettings are vrrp_instance keywords havip accepts without acting
 // on them.
@@ -14,7 +17,7 @@ var instanceDeprecated = map[string]string{
 	"smtp_alert":                "no email alerts are sent",
 	"vrf":                       "the instance is not bound to a VRF; its sockets and VIPs use the main routing table",
 	"use_ipvlan":                "no ipvlan interface is created; the VIPs go on the instance's interface",
-	"use_vmac_addr":             "there is no VMAC (use_vmac is not supported either)",
+	"use_vmac_addr":             "the VIPs are announced as use_vmac does, or with the interface's MAC without it",
 	"garp_extra_if":             "no gratuitous ARPs are sent on other interfaces",
 	"old_unicast_checksum":      "unicast VRRPv3 adverts use the current checksum; keepalived before 1.3.6 peers expecting the old one will drop them",
 }
@@ -138,10 +141,9 @@ func (p *parser) parseInstance(n *node) {
 		"down_timer_adverts":         p.intKw(&in.DownTimerAdverts, 1, 100),
 		"use_vmac": func(n *node) {
 			if p.nargs(n, 0, 3) {
-				p.rep.warnf(n.pos, "use_vmac is not supported by havip: no macvlan interface is created, and the VIPs are announced with the MAC of the instance's interface")
-				in.VMAC = &VMAC{}
+				in.VMAC = &VMAC{Pos: n.pos}
 				for _, a := range n.args() {
-					if len(a) == 17 && a[2] == ':' {
+					if strings.Contains(a, ":") {
 						in.VMAC.MAC = a
 					} else if a != "netlink_notify_msg" {
 						in.VMAC.Name = a

@@ -162,6 +162,7 @@ type GlobalDefs struct {
 	DynamicInterfaces     bool          `json:"dynamic_interfaces,omitempty"`
 	StartupDelay          time.Duration `json:"vrrp_startup_delay,omitempty"`
 	DefaultInterface      string        `json:"default_interface,omitempty"`
+	VMACPrefix            string        `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
 	// Settings are accepted global_defs keywords havip does not act on.
 	Settings []Setting `json:"settings,omitempty"`
 }
@@ -334,6 +335,7 @@ type Authentication struct {
 
 // VMAC is the use_vmac setting.
 type VMAC struct {
+	Pos  Pos    `json:"pos"`
 	Name string `json:"name,omitempty"` // "" = vmac_prefix + VRID
 	MAC  string `json:"mac,omitempty"`
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/havip/havip/runtime/netif"
@@ -17,6 +18,10 @@ const logEvery = 10 * time.Second
 // apply carries out a machine's actions in the order it returned them.
 func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 	defer e.reschedule(inst)
+	if inst.vmac != nil && !inst.vmacUp && slices.ContainsFunc(acts, isAddVIPs) {
+		// Becoming MASTER: the VMAC must be up for the first advert, which comes before AddVIPs.
+		e.setVMACUp(inst, true)
+	}
 	for _, act := range acts {
 		switch a := act.(type) {
 		case vrrp.SendAdvert:
@@ -27,6 +32,9 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 		case vrrp.RemoveVIPs:
 			e.removeRouting(inst.name, inst.routing)
 			e.removeVIPs(inst)
+			if inst.vmac != nil {
+				e.setVMACUp(inst, false)
+			}
 		case vrrp.Announce:
 			e.announceVIPs(inst, inst.vips, a.Repeat)
 		case vrrp.Transition:
@@ -79,7 +87,7 @@ func (e *Engine) sendAdvert(inst *instance, priority uint8) {
 			continue
 		}
 		e.sendBuf = b
-		if err := inst.port.send(b, src, dst, inst.ttl); err != nil {
+		if err := inst.sendPort().send(b, src, dst, inst.ttl); err != nil {
 			e.limiter.log(e.log, slog.LevelWarn, "send:"+inst.name+":"+dst.String(), "sending an advert failed",
 				"instance", inst.name, "destination", dst.String(), "err", err)
 		}
@@ -138,4 +146,26 @@ func (l *logLimiter) log(log *slog.Logger, level slog.Level, key, msg string, ar
 	}
 	l.last[key] = now
 	log.Log(context.Background(), level, msg, args...)
+}
+
+func isAddVIPs(a vrrp.Action) bool {
+	_, ok := a.(vrrp.AddVIPs)
+	return ok
+}
+
+// setVMACUp brings inst's VMAC up (becoming MASTER) or down (leaving it): a backup never sends a
+// frame from the virtual MAC, and adverts from a master's virtual MAC reach its interface.
+func (e *Engine) setVMACUp(inst *instance, up bool) {
+	if up && inst.vmac.Family == 6 {
+		// The kernel drops an IPv6 device's addresses when it goes down: the link-local the
+		// adverts are sent from is added again.
+		if _, err := netif.EnsureVMAC(*inst.vmac); err != nil {
+			e.log.Error("preparing the VMAC failed", "instance", inst.name, "vmac", inst.vmac.Name, "err", err)
+		}
+	}
+	if err := netif.SetVMACUp(inst.vmac.Name, up); err != nil {
+		e.log.Error("setting the VMAC up or down failed", "instance", inst.name, "vmac", inst.vmac.Name, "up", up, "err", err)
+		return
+	}
+	inst.vmacUp = up
 }

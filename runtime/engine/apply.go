@@ -151,6 +151,8 @@ type plan struct {
 	notifier  *notify.Notifier // a new notifier, or nil to keep the running one
 	opened    []*port          // opened for this plan
 	openedAnn []*netif.Announcer
+	vmacs     map[string]netif.VMAC // the use_vmac devices of the new set
+	madeVMACs []string              // made or adopted for this plan
 }
 
 // abort closes what the plan opened.
@@ -163,6 +165,9 @@ func (p *plan) abort() {
 	}
 	if p.notifier != nil {
 		closeNotifier(p.notifier, nil)
+	}
+	for _, name := range p.madeVMACs {
+		_ = netif.DeleteVMAC(name) // best effort: the plan failed for another reason, reported
 	}
 }
 
@@ -281,17 +286,25 @@ func checkVRIDs(insts []*instance) error {
 // new instances use, joined to all their multicast groups (a port whose
 // groups change is reopened), and one announcer per VIP interface.
 func (e *Engine) planPorts(p *plan) error {
+	if err := e.planVMACs(p); err != nil {
+		return err
+	}
 	groups := map[portKey][]netip.Addr{}
 	var keys []portKey
 	for _, inst := range p.instances {
-		key := portKey{ifname: inst.ifname, family: inst.family}
-		if _, ok := groups[key]; !ok {
-			keys = append(keys, key)
-			groups[key] = nil
+		instKeys := []portKey{{ifname: inst.ifname, family: inst.family}}
+		if inst.vmac != nil {
+			instKeys = append(instKeys, portKey{ifname: inst.vmac.Name, family: inst.family})
 		}
-		for _, g := range inst.groups() {
-			if !slices.Contains(groups[key], g) {
-				groups[key] = append(groups[key], g)
+		for _, key := range instKeys {
+			if _, ok := groups[key]; !ok {
+				keys = append(keys, key)
+				groups[key] = nil
+			}
+			for _, g := range inst.groups() {
+				if !slices.Contains(groups[key], g) {
+					groups[key] = append(groups[key], g)
+				}
 			}
 		}
 	}
@@ -372,8 +385,18 @@ func (e *Engine) commit(p *plan) {
 		pt := p.ports[portKey{ifname: inst.ifname, family: inst.family}]
 		pt.instances[inst.vrid] = inst
 		inst.port = pt
+		if inst.vmac != nil {
+			inst.vmacPort = p.ports[portKey{ifname: inst.vmac.Name, family: inst.family}]
+			inst.vmacPort.instances[inst.vrid] = inst
+		}
 	}
 	e.ports = p.ports
+	for name := range e.vmacs {
+		if _, ok := p.vmacs[name]; !ok {
+			e.deleteVMAC(name) // its instance was removed (and stopped) or no longer uses it
+		}
+	}
+	e.vmacs = p.vmacs
 	if e.running() {
 		for _, pt := range p.opened {
 			e.readPort(pt)
@@ -471,6 +494,8 @@ func (e *Engine) commit(p *plan) {
 // configured.
 func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	nu.since, nu.reason = old.since, old.reason // its last transition still stands
+	// The same VMAC device stays as it is; a new one starts down.
+	nu.vmacUp = old.vmacUp && nu.vmac != nil && old.vmac.Name == nu.vmac.Name
 	// Link faults carry over; the trackers' and the group's are recomputed
 	// (the group's stands while nu stays in the group, until groupFault).
 	for key, reason := range old.faults {
@@ -538,6 +563,9 @@ func (e *Engine) completeAdoption(old, nu *instance, now time.Time) {
 	if nu.faulted() {
 		e.apply(nu, nu.m.SetFault(now, true, nu.faultReasons()))
 		return
+	}
+	if nu.vmac != nil && !nu.vmacUp {
+		e.setVMACUp(nu, true) // a MASTER whose VMAC is new
 	}
 	added := subtractVIPs(nu.vips, old.vips)
 	for _, v := range added {
@@ -608,4 +636,32 @@ func vipList(vips []netif.VIP) string {
 		s[i] = v.String()
 	}
 	return strings.Join(s, ",")
+}
+
+// planVMACs makes (or adopts) the use_vmac device of every instance of p that the engine does not
+// already run with the same settings, down until its instance becomes MASTER.
+func (e *Engine) planVMACs(p *plan) error {
+	p.vmacs = map[string]netif.VMAC{}
+	for _, inst := range p.instances {
+		if inst.vmac == nil {
+			continue
+		}
+		v := *inst.vmac
+		if other, ok := p.vmacs[v.Name]; ok {
+			return fmt.Errorf("vrrp_instance %s (%s): use_vmac device %s is used by another instance on %s too", inst.name, inst.cfg.Pos, v.Name, other.Parent)
+		}
+		p.vmacs[v.Name] = v
+		if cur, ok := e.vmacs[v.Name]; ok && reflect.DeepEqual(cur, v) {
+			continue
+		}
+		warnings, err := netif.EnsureVMAC(v)
+		if err != nil {
+			return fmt.Errorf("vrrp_instance %s (%s): use_vmac: %w", inst.name, inst.cfg.Pos, err)
+		}
+		p.madeVMACs = append(p.madeVMACs, v.Name)
+		for _, w := range warnings {
+			e.log.Warn(w, "instance", inst.name, "vmac", v.Name)
+		}
+	}
+	return nil
 }

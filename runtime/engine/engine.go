@@ -36,8 +36,9 @@ type Engine struct {
 	sched     schedule // instances by next deadline
 	ports     map[portKey]*port
 	announce  map[string]*netif.Announcer
-	ifnames   []string        // interfaces whose link state the instances follow
-	linkUp    map[string]bool // last reported link state per interface
+	ifnames   []string              // interfaces whose link state the instances follow
+	linkUp    map[string]bool       // last reported link state per interface
+	vmacs     map[string]netif.VMAC // use_vmac devices made or adopted, by name
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
 	startupDelay time.Duration
@@ -79,6 +80,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		ports:        map[portKey]*port{},
 		announce:     map[string]*netif.Announcer{},
 		linkUp:       map[string]bool{},
+		vmacs:        map[string]netif.VMAC{},
 		trackers:     map[track.Key]*trackerRun{},
 		results:      map[track.Key]track.Result{},
 		packets:      make(chan inbound, 1024),
@@ -289,6 +291,9 @@ func (e *Engine) receive(in inbound) {
 	if inst.m == nil {
 		return
 	}
+	if inst.vmacUp && in.port != inst.vmacPort && !inst.cfg.Unicast() {
+		return // while the VMAC is up, multicast adverts arrive on it too: one copy is enough
+	}
 	e.apply(inst, inst.m.Receive(time.Now(), &in.rx))
 }
 
@@ -345,4 +350,15 @@ func (e *Engine) close() {
 	for _, a := range e.announce {
 		a.Close()
 	}
+	for name := range e.vmacs {
+		e.deleteVMAC(name)
+	}
+}
+
+// deleteVMAC removes a use_vmac device the engine made or adopted.
+func (e *Engine) deleteVMAC(name string) {
+	if err := netif.DeleteVMAC(name); err != nil {
+		e.log.Error("removing a VMAC failed", "vmac", name, "err", err)
+	}
+	delete(e.vmacs, name)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"time"
@@ -25,11 +26,18 @@ type instance struct {
 	vcfg    vrrp.Config
 	vips    []netif.VIP // virtual_ipaddress then virtual_ipaddress_excluded
 	routing routing     // virtual_rules and virtual_routes, installed while MASTER
-	ttl     int         // unicast_ttl, or 255 for multicast
-	port    *port
-	group   *syncGroup
-	refs    []track.Ref    // track_* of the instance and of its sync group
-	scripts notify.Scripts // its notify scripts
+	// use_vmac: the device the VIPs live on, up only while MASTER (nil without use_vmac);
+	// vmacPort its sockets; xmitBase sends adverts on the interface instead (vmac_xmit_base,
+	// and always for unicast, as keepalived).
+	vmac     *netif.VMAC
+	vmacPort *port
+	vmacUp   bool
+	xmitBase bool
+	ttl      int // unicast_ttl, or 255 for multicast
+	port     *port
+	group    *syncGroup
+	refs     []track.Ref    // track_* of the instance and of its sync group
+	scripts  notify.Scripts // its notify scripts
 	// notifyPriorityChanges writes MASTER_PRIORITY / BACKUP_PRIORITY FIFO lines.
 	notifyPriorityChanges bool
 	deleted               bool // removed by a reload: its STOP is notified as DELETED with notify_deleted
@@ -107,11 +115,21 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 		vc.Addrs = append(vc.Addrs, va.Prefix.Addr())
 	}
 	inst.vcfg = vc
+	if ci.VMAC != nil {
+		vm, err := vmacOf(ci, g)
+		if err != nil {
+			return nil, err
+		}
+		inst.vmac, inst.xmitBase = vm, ci.VMACXmitBase || ci.Unicast()
+	}
 	for _, list := range [][]config.VirtualAddress{ci.VirtualAddresses, ci.ExcludedAddresses} {
 		for _, va := range list {
 			v, err := vipOf(va, ci.Interface)
 			if err != nil {
 				return nil, fmt.Errorf("vrrp_instance %s: %w", ci.Name, err)
+			}
+			if inst.vmac != nil && v.Dev == ci.Interface {
+				v.Dev = inst.vmac.Name // keepalived moves the interface's VIPs to the VMAC
 			}
 			inst.vips = append(inst.vips, v)
 		}
@@ -227,7 +245,8 @@ func (inst *instance) groups() []netip.Addr {
 	return []netip.Addr{inst.cfg.MulticastGroup}
 }
 
-// devices returns the interfaces the instance's VIPs live on.
+// devices returns the interfaces the instance's VIPs live on (and sends
+// gratuitous ARP / NA from).
 func (inst *instance) devices() []string {
 	devs := []string{inst.ifname}
 	for _, v := range inst.vips {
@@ -251,3 +270,29 @@ func (inst *instance) setFault(key, reason string, fault bool) bool {
 }
 
 func (inst *instance) faulted() bool { return len(inst.faults) > 0 }
+
+// vmacOf is the use_vmac device of ci: named PREFIX.VRID unless named, with the VRRP virtual MAC
+// unless given one (config has checked it).
+func vmacOf(ci *config.Instance, g *config.GlobalDefs) (*netif.VMAC, error) {
+	v := &netif.VMAC{Name: ci.VMAC.Name, Parent: ci.Interface, MAC: netif.VMACAddr(int(ci.Family), ci.VRID), Family: int(ci.Family)}
+	if v.Name == "" {
+		v.Name = netif.VMACName(g.VMACPrefix, ci.VRID)
+	}
+	if ci.VMAC.MAC != "" {
+		mac, err := net.ParseMAC(ci.VMAC.MAC)
+		if err != nil {
+			return nil, fmt.Errorf("vrrp_instance %s (%s): use_vmac MAC: %w", ci.Name, ci.VMAC.Pos, err)
+		}
+		v.MAC = mac
+	}
+	return v, nil
+}
+
+// sendPort is where adverts leave: the VMAC, so that they carry the virtual MAC, unless
+// the instance sends on its interface.
+func (inst *instance) sendPort() *port {
+	if inst.vmacPort != nil && !inst.xmitBase {
+		return inst.vmacPort
+	}
+	return inst.port
+}
