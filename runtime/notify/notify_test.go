@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/havip/havip/internal/testenv"
+	"github.com/havip/havip/internal/testlog"
 
 	"github.com/havip/havip/runtime/script"
 	"golang.org/x/sys/unix"
@@ -460,7 +460,7 @@ while IFS= read -r line <&3; do printf '%s\n' "$line" >> "$out"; done
 // error in the log naming the FIFO and the exit code, and notifications go on.
 func TestFIFOReaderScriptExitIsLogged(t *testing.T) {
 	dir := t.TempDir()
-	var logBuf syncBuffer
+	var logBuf testlog.Buffer
 	reader := readerScript(t, dir, "quits", "exit 7\n")
 	path := filepath.Join(dir, "notify.fifo")
 	n, err := New(Options{FIFOs: []FIFO{{Path: path, Reader: Action{Command: script.Command{Args: []string{reader}}}}},
@@ -478,22 +478,4 @@ func TestFIFOReaderScriptExitIsLogged(t *testing.T) {
 		t.Errorf("log does not name the FIFO and exit code 7: %s", line)
 	}
 	n.Notify(Event{Instance, "VI_1", Master, 100})
-}
-
-// syncBuffer is a log sink safe for the notifier's goroutines and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

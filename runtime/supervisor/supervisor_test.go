@@ -10,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/internal/testlog"
 	"github.com/havip/havip/render"
 	"github.com/havip/havip/templates"
 )
@@ -49,36 +49,18 @@ func (f *fakeEngine) Apply(cfg *config.Config) error {
 	return nil
 }
 
-// syncBuffer is a log sink safe for the supervisor's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // harness is a running supervisor over a fake engine.
 type harness struct {
 	engine *fakeEngine
 	sup    *Supervisor
-	log    *syncBuffer
+	log    *testlog.Buffer
 	output string
 }
 
 // start runs a supervisor on src until the test ends.
 func start(t *testing.T, src Source, failing bool) *harness {
 	t.Helper()
-	h := &harness{engine: &fakeEngine{applied: make(chan *config.Config, 16), failing: failing}, log: &syncBuffer{},
+	h := &harness{engine: &fakeEngine{applied: make(chan *config.Config, 16), failing: failing}, log: &testlog.Buffer{},
 		output: filepath.Join(t.TempDir(), "out")}
 	h.sup = New(Options{
 		Source:    src,
