@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -32,6 +33,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	oneProcessor()
+	smallHeap()
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip run: %v\n", err)
@@ -74,6 +76,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("havip stopped: instances released")
 	return 0
+}
+
+// gcPercent is the GOGC that `run` and `supervise` use unless GOGC is set. The
+// live heap is small (1 to 2 MiB for 250 instances) while a master's timers
+// and state machines make a little garbage with every advert, so the default
+// of 100 lets the heap double between collections: measured with 250
+// instances at 100 ms, 50 keeps about 1 MiB less resident at the same CPU.
+const gcPercent = 50
+
+// smallHeap sets gcPercent unless GOGC is set.
+func smallHeap() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 }
 
 // oneProcessor runs the Go scheduler on one CPU unless GOMAXPROCS is set.

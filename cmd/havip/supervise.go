@@ -103,6 +103,7 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 		return code
 	}
 	oneProcessor()
+	smallHeap()
 	log, err := newLogger(stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip supervise: %v\n", err)

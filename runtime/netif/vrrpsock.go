@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -38,6 +39,18 @@ type Receiver struct {
 	groups []netip.Addr // multicast groups this receiver joined
 	v4     *ipv4.PacketConn
 	v6     *ipv6.PacketConn
+
+	// A Read allocates nothing: recvmsg goes through raw with read, a method value made once,
+	// into these. Read is not safe for concurrent use.
+	raw  syscall.RawConn
+	recv func(fd uintptr) bool
+	hdr  unix.Msghdr
+	iov  unix.Iovec
+	from unix.RawSockaddrAny
+	oob  [128]byte
+	n    int   // bytes of the message received
+	oobn int   // bytes of its control messages
+	rerr error // the recvmsg error
 }
 
 // ListenVRRP opens a raw protocol-112 socket bound to ifname that receives unicast VRRP sent to any
@@ -65,6 +78,11 @@ func ListenVRRP(ifname string, family int, groups []netip.Addr) (*Receiver, erro
 		return nil, fmt.Errorf("listen VRRP on %s: %w", ifname, err)
 	}
 	r := &Receiver{ifname: ifname, groups: joined}
+	r.recv = r.recvmsg
+	if r.raw, err = conn.(syscall.Conn).SyscallConn(); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("listen VRRP on %s: %w", ifname, err)
+	}
 	if family == 4 {
 		r.v4 = ipv4.NewPacketConn(conn)
 		err = r.setup4(ifi, joined)
@@ -119,26 +137,86 @@ func (r *Receiver) Read(buf []byte) (Packet, error) {
 }
 
 func (r *Receiver) read(buf []byte) (Packet, error) {
-	if r.v4 != nil {
-		n, cm, src, err := r.v4.ReadFrom(buf)
-		if err != nil {
-			return Packet{}, err
-		}
-		p := Packet{Payload: buf[:n], Src: netAddrIP(src)}
-		if cm != nil {
-			p.TTL, p.Dst, p.IfIndex = cm.TTL, addrFromIP(cm.Dst), cm.IfIndex
-		}
-		return p, nil
-	}
-	n, cm, src, err := r.v6.ReadFrom(buf)
-	if err != nil {
+	r.iov.Base = &buf[0]
+	r.iov.SetLen(len(buf))
+	if err := r.raw.Read(r.recv); err != nil {
 		return Packet{}, err
 	}
-	p := Packet{Payload: buf[:n], Src: netAddrIP(src)}
-	if cm != nil {
-		p.TTL, p.Dst, p.IfIndex = cm.HopLimit, addrFromIP(cm.Dst), cm.IfIndex
+	if r.rerr != nil {
+		return Packet{}, r.rerr
 	}
+	if r.v4 != nil {
+		return r.packet4(buf[:r.n])
+	}
+	return r.packet6(buf[:r.n])
+}
+
+// recvmsg is the RawConn.Read callback: false asks the poller to wait for a message.
+func (r *Receiver) recvmsg(fd uintptr) bool {
+	r.hdr = unix.Msghdr{Name: (*byte)(unsafe.Pointer(&r.from)), Namelen: unix.SizeofSockaddrAny, Iov: &r.iov, Control: &r.oob[0]}
+	r.hdr.SetIovlen(1)
+	r.hdr.SetControllen(len(r.oob))
+	n, _, errno := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&r.hdr)), 0)
+	switch errno {
+	case unix.EAGAIN:
+		return false
+	case 0:
+		r.n, r.oobn, r.rerr = int(n), int(r.hdr.Controllen), nil
+	default:
+		r.rerr = errno
+	}
+	return true
+}
+
+// packet4 decodes what an IPv4 raw socket receives: the IP header (source, destination, TTL),
+// then the VRRP message; the interface comes from IP_PKTINFO.
+func (r *Receiver) packet4(b []byte) (Packet, error) {
+	if len(b) < ipv4.HeaderLen {
+		return Packet{}, fmt.Errorf("%d-byte datagram is shorter than an IPv4 header", len(b))
+	}
+	ihl := int(b[0]&0x0f) * 4
+	if ihl < ipv4.HeaderLen || ihl > len(b) {
+		return Packet{}, fmt.Errorf("IPv4 header length %d in a %d-byte datagram", ihl, len(b))
+	}
+	p := Packet{Payload: b[ihl:], TTL: int(b[8]), Src: netip.AddrFrom4([4]byte(b[12:16])), Dst: netip.AddrFrom4([4]byte(b[16:20]))}
+	r.eachCmsg(func(level, typ int32, data []byte) {
+		if level == unix.IPPROTO_IP && typ == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo {
+			p.IfIndex = int((*unix.Inet4Pktinfo)(unsafe.Pointer(&data[0])).Ifindex)
+		}
+	})
 	return p, nil
+}
+
+// packet6 decodes what an IPv6 raw socket receives: the VRRP message, the source from the
+// socket address, destination and interface from IPV6_PKTINFO, the hop limit from IPV6_HOPLIMIT.
+func (r *Receiver) packet6(b []byte) (Packet, error) {
+	sa := (*unix.RawSockaddrInet6)(unsafe.Pointer(&r.from))
+	p := Packet{Payload: b, Src: netip.AddrFrom16(sa.Addr)}
+	r.eachCmsg(func(level, typ int32, data []byte) {
+		switch {
+		case level != unix.IPPROTO_IPV6:
+		case typ == unix.IPV6_PKTINFO && len(data) >= unix.SizeofInet6Pktinfo:
+			info := (*unix.Inet6Pktinfo)(unsafe.Pointer(&data[0]))
+			p.Dst, p.IfIndex = netip.AddrFrom16(info.Addr), int(info.Ifindex)
+		case typ == unix.IPV6_HOPLIMIT && len(data) >= 4:
+			p.TTL = int(*(*int32)(unsafe.Pointer(&data[0])))
+		}
+	})
+	return p, nil
+}
+
+// eachCmsg calls f with every control message of the last recvmsg.
+func (r *Receiver) eachCmsg(f func(level, typ int32, data []byte)) {
+	oob := r.oob[:r.oobn]
+	for off := 0; off+unix.CmsgLen(0) <= len(oob); {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[off]))
+		end := off + int(h.Len)
+		if int(h.Len) < unix.CmsgLen(0) || end > len(oob) {
+			return
+		}
+		f(h.Level, h.Type, oob[off+unix.CmsgLen(0):end])
+		off += unix.CmsgSpace(int(h.Len) - unix.CmsgLen(0))
+	}
 }
 
 // SetReadDeadline makes Read return an error matching os.ErrDeadlineExceeded once t has passed;
@@ -167,9 +245,22 @@ type Sender struct {
 	v4      *ipv4.PacketConn
 	v6      *ipv6.PacketConn
 
-	mu           sync.Mutex // serialises the IPv4 TTL socket options with the write using them
+	mu           sync.Mutex // serialises Sends: the TTL options and the buffers below
 	multicastTTL int        // IP_MULTICAST_TTL currently set on the IPv4 socket
 	unicastTTL   int        // IP_TTL currently set on the IPv4 socket
+
+	// A Send allocates nothing: it fills these and calls sendmsg through raw with write, a
+	// method value made once. (x/net's WriteTo allocated about 500 bytes per advert, which
+	// at 250 instances × 10 adverts/s was most of the garbage the collector had to chase.)
+	raw   syscall.RawConn
+	write func(fd uintptr) bool
+	msg   []byte // the message being sent
+	cmsg  []byte // its control message, in oob
+	oob   []byte
+	to    unix.Sockaddr
+	to4   unix.SockaddrInet4
+	to6   unix.SockaddrInet6
+	werr  error
 }
 
 // DialVRRP opens the raw protocol-112 socket used to send VRRP out of ifname. The socket never
@@ -186,7 +277,12 @@ func DialVRRP(ifname string, family int) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial VRRP on %s: %w", ifname, err)
 	}
-	s := &Sender{ifname: ifname, ifindex: ifi.Index, family: family}
+	s := &Sender{ifname: ifname, ifindex: ifi.Index, family: family, oob: make([]byte, senderOOBSize)}
+	s.write = s.sendmsg
+	if s.raw, err = conn.(syscall.Conn).SyscallConn(); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("dial VRRP on %s: %w", ifname, err)
+	}
 	if family == 4 {
 		s.v4 = ipv4.NewPacketConn(conn)
 		err = s.setup4(ifi)
@@ -251,8 +347,11 @@ func (s *Sender) Send(payload []byte, src, dst netip.Addr, ttl int) error {
 	if s.v4 != nil {
 		return s.send4(payload, src, dst, ttl)
 	}
-	cm := &ipv6.ControlMessage{Src: src.AsSlice(), IfIndex: s.ifindex, HopLimit: ttl}
-	if _, err := s.v6.WriteTo(payload, cm, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.to6.Addr = dst.As16()
+	s.to = &s.to6
+	if err := s.writeMsg(payload, pktinfo6(s.oob, src, s.ifindex, ttl)); err != nil {
 		if errors.Is(err, unix.EINVAL) && src.IsLinkLocalUnicast() {
 			if tentative, _ := isTentative(s.ifname, src); tentative {
 				return fmt.Errorf("send VRRP %v -> %v on %s: source: %w; retry once PrimaryAddr returns it", src, dst, s.ifname, ErrTentative)
@@ -292,11 +391,57 @@ func (s *Sender) send4(payload []byte, src, dst netip.Addr, ttl int) error {
 		}
 		s.unicastTTL = ttl
 	}
-	cm := &ipv4.ControlMessage{Src: src.AsSlice(), IfIndex: s.ifindex}
-	if _, err := s.v4.WriteTo(payload, cm, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
+	s.to4.Addr = dst.As4()
+	s.to = &s.to4
+	if err := s.writeMsg(payload, pktinfo4(s.oob, src, s.ifindex)); err != nil {
 		return fmt.Errorf("send VRRP %v -> %v on %s (the source must be an address of this host): %w", src, dst, s.ifname, err)
 	}
 	return nil
+}
+
+// writeMsg sends payload with the control message oob to s.to; the caller holds s.mu.
+func (s *Sender) writeMsg(payload, oob []byte) error {
+	s.msg, s.cmsg, s.werr = payload, oob, nil
+	if err := s.raw.Write(s.write); err != nil {
+		return err
+	}
+	return s.werr
+}
+
+// sendmsg is the RawConn.Write callback: false asks the poller to wait until the socket can
+// take the message.
+func (s *Sender) sendmsg(fd uintptr) bool {
+	s.werr = unix.Sendmsg(int(fd), s.msg, s.cmsg, s.to, 0)
+	return s.werr != unix.EAGAIN
+}
+
+// senderOOBSize holds the largest control message a Send writes: IPv6 packet info and hop limit.
+var senderOOBSize = unix.CmsgSpace(unix.SizeofInet6Pktinfo) + unix.CmsgSpace(4)
+
+// pktinfo4 writes into oob an IP_PKTINFO control message sending from src out of ifindex.
+func pktinfo4(oob []byte, src netip.Addr, ifindex int) []byte {
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.Level, h.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
+	h.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
+	info := (*unix.Inet4Pktinfo)(unsafe.Pointer(&oob[unix.CmsgLen(0)]))
+	*info = unix.Inet4Pktinfo{Ifindex: int32(ifindex), Spec_dst: src.As4()}
+	return oob[:unix.CmsgSpace(unix.SizeofInet4Pktinfo)]
+}
+
+// pktinfo6 writes into oob IPV6_PKTINFO (source src, interface ifindex) and IPV6_HOPLIMIT
+// control messages.
+func pktinfo6(oob []byte, src netip.Addr, ifindex, hopLimit int) []byte {
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.Level, h.Type = unix.IPPROTO_IPV6, unix.IPV6_PKTINFO
+	h.SetLen(unix.CmsgLen(unix.SizeofInet6Pktinfo))
+	info := (*unix.Inet6Pktinfo)(unsafe.Pointer(&oob[unix.CmsgLen(0)]))
+	*info = unix.Inet6Pktinfo{Addr: src.As16(), Ifindex: uint32(ifindex)}
+	off := unix.CmsgSpace(unix.SizeofInet6Pktinfo)
+	h = (*unix.Cmsghdr)(unsafe.Pointer(&oob[off]))
+	h.Level, h.Type = unix.IPPROTO_IPV6, unix.IPV6_HOPLIMIT
+	h.SetLen(unix.CmsgLen(4))
+	*(*int32)(unsafe.Pointer(&oob[off+unix.CmsgLen(0)])) = int32(hopLimit)
+	return oob[:off+unix.CmsgSpace(4)]
 }
 
 // Close closes the socket.
@@ -345,12 +490,4 @@ func listenRaw(ifname string, family int, sendOnly bool) (net.PacketConn, error)
 		return nil, fmt.Errorf("open raw %s socket (needs CAP_NET_RAW): %w", network, err)
 	}
 	return conn, nil
-}
-
-// netAddrIP extracts the address of a *net.IPAddr as returned by raw-socket reads.
-func netAddrIP(a net.Addr) netip.Addr {
-	if ipa, ok := a.(*net.IPAddr); ok {
-		return addrFromIP(ipa.IP)
-	}
-	return netip.Addr{}
 }
