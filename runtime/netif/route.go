@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"net"
@@ -443,7 +444,12 @@ func lookupName(path, name string) (id uint32, found bool, err error) {
 		return 0, false, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return scanName(f, path, name)
+}
+
+// scanName finds name in r, an iproute2 database read from path (named in errors).
+func scanName(r io.Reader, path, name string) (id uint32, found bool, err error) {
+	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		text, _, _ := strings.Cut(sc.Text(), "#")
 		fields := strings.Fields(text)
