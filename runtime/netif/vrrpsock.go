@@ -40,7 +40,7 @@ type Receiver struct {
 	v4     *ipv4.PacketConn
 	v6     *ipv6.PacketConn
 
-	// A Read allocates nothing: recvmsg goes through raw with read, a method value made once,
+	// A Read allocates nothing: recvmsg goes through raw with recv, a method value made once,
 	// into these. Read is not safe for concurrent use.
 	raw  syscall.RawConn
 	recv func(fd uintptr) bool
