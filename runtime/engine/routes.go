@@ -159,13 +159,7 @@ func numberRules(sets ...*routing) {
 			if rule.Preference != 0 {
 				continue
 			}
-			family := rule.Family
-			if family == 0 {
-				family = 4
-				if rule.From.Addr().Is6() || rule.To.Addr().Is6() {
-					family = 6
-				}
-			}
+			family, _ := rule.AddressFamily() // planRouting has checked the rule
 			rule.Preference = next[family]
 			next[family]--
 		}

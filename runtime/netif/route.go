@@ -596,7 +596,7 @@ var ruleTypes = map[string]uint8{
 
 // netlinkRule maps the rule to the netlink request that installs it.
 func (r Rule) netlinkRule() (*netlink.Rule, error) {
-	family, err := r.family()
+	family, err := r.AddressFamily()
 	if err != nil {
 		return nil, err
 	}
@@ -633,8 +633,9 @@ func (r Rule) netlinkRule() (*netlink.Rule, error) {
 	return nr, nil
 }
 
-// family returns the rule's IP version: Family, or that of its selectors, or 4.
-func (r Rule) family() (int, error) {
+// AddressFamily returns the rule's address family, 4 or 6: Family when set, else that of
+// From and To (a /0 prefix matches both families), else 4.
+func (r Rule) AddressFamily() (int, error) {
 	family := r.Family
 	if family != 0 {
 		if err := checkFamily(family); err != nil {
