@@ -18,6 +18,7 @@ const logEvery = 10 * time.Second
 // apply carries out a machine's actions in the order it returned them.
 func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 	defer e.reschedule(inst)
+	inst.stats.Tally(acts)
 	if inst.vmac != nil && !inst.vmacUp && slices.ContainsFunc(acts, isAddVIPs) {
 		// Becoming MASTER: the VMAC must be up for the first advert, which comes before AddVIPs.
 		e.setVMACUp(inst, true)

@@ -54,12 +54,12 @@ type Engine struct {
 	packets chan inbound
 	links   chan netif.LinkEvent
 	applies chan applyRequest
-	// statusReqs carries Status requests to the event loop.
-	statusReqs chan chan []InstanceStatus
-	done       chan struct{} // closed when Run returns
-	timer      *time.Timer
-	limiter    logLimiter
-	sendBuf    []byte
+	// calls carries functions to run on the event loop (snapshots, clearing statistics).
+	calls   chan func()
+	done    chan struct{} // closed when Run returns
+	timer   *time.Timer
+	limiter logLimiter
+	sendBuf []byte
 
 	// Set while Run runs: the context of its helper goroutines (socket
 	// readers, link watcher, trackers), which it waits for before returning.
@@ -87,7 +87,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		trackResults: make(chan trackResult, 64),
 		links:        make(chan netif.LinkEvent, 64),
 		applies:      make(chan applyRequest),
-		statusReqs:   make(chan chan []InstanceStatus),
+		calls:        make(chan func()),
 		done:         make(chan struct{}),
 		limiter:      logLimiter{every: logEvery, last: map[string]time.Time{}},
 		startupDelay: cfg.Global.StartupDelay,
@@ -152,8 +152,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		case req := <-e.applies:
 			req.result <- e.reconfigure(req.cfg)
 			e.resetSchedule()
-		case req := <-e.statusReqs:
-			req <- e.snapshot()
+		case f := <-e.calls:
+			f()
 		case <-e.timer.C:
 			e.expire(time.Now())
 		}
@@ -283,7 +283,7 @@ func (e *Engine) stop() {
 func (e *Engine) receive(in inbound) {
 	inst := in.port.instances[in.rx.VRID]
 	if inst == nil {
-		in.port.unknownVRID++
+		in.port.countUnknownVRID()
 		e.limiter.log(e.log, slog.LevelDebug, "unknown-vrid", "advert for a VRID not configured here",
 			"interface", in.port.key.ifname, "vrid", in.rx.VRID, "source", in.rx.Src.String())
 		return
@@ -294,6 +294,7 @@ func (e *Engine) receive(in inbound) {
 	if inst.vmacUp && in.port != inst.vmacPort && !inst.cfg.Unicast() {
 		return // while the VMAC is up, multicast adverts arrive on it too: one copy is enough
 	}
+	inst.stats.Received(&in.rx)
 	e.apply(inst, inst.m.Receive(time.Now(), &in.rx))
 }
 

@@ -43,6 +43,7 @@ type instance struct {
 	deleted               bool // removed by a reload: its STOP is notified as DELETED with notify_deleted
 
 	m       *vrrp.Machine     // nil until a source address is known
+	stats   vrrp.Stats        // adverts, transitions; the machine counts receive drops
 	retryAt time.Time         // when to retry building the machine
 	when    time.Time         // nextDeadline as of the last reschedule
 	since   time.Time         // when the last transition happened

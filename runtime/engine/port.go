@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/havip/havip/runtime/netif"
@@ -31,10 +32,29 @@ type port struct {
 	tx        *netif.Sender
 	instances [256]*instance // by VRID
 
-	// Counted by the reader goroutine (packet-level drops) and the event loop
-	// (unknown VRIDs) respectively; read only for logs.
+	// Counted by the reader goroutine (packet-level checks) and the event loop
+	// (unknown VRIDs); read by snapshots on the event loop.
+	mu          sync.Mutex
 	counters    vrrp.Counters
+	byVRID      [256]vrrp.Counters // packet-level drops of packets long enough to name their VRID
 	unknownVRID uint64
+}
+
+// count records the packet-level outcome of one received packet.
+func (p *port) count(reason vrrp.DropReason, rx *vrrp.Received, payload []byte) {
+	p.mu.Lock()
+	p.counters.Count(reason, rx.Checksum)
+	if reason != vrrp.DropNone && len(payload) >= 2 {
+		p.byVRID[payload[1]].Drop(reason)
+	}
+	p.mu.Unlock()
+}
+
+// countUnknownVRID records an advert for a VRID no instance of the port has.
+func (p *port) countUnknownVRID() {
+	p.mu.Lock()
+	p.unknownVRID++
+	p.mu.Unlock()
 }
 
 // inbound is an advert that passed the packet-level checks.
@@ -74,7 +94,7 @@ func (p *port) read(ctx context.Context, out chan<- inbound, log *slog.Logger) {
 		var in inbound
 		in.port = p
 		reason := vrrp.Parse(&in.rx, pkt.Payload, pkt.Src, pkt.Dst, uint8(min(max(pkt.TTL, 0), 255)))
-		p.counters.Count(reason, in.rx.Checksum)
+		p.count(reason, &in.rx, pkt.Payload)
 		if reason != vrrp.DropNone {
 			limiter.log(log, slog.LevelWarn, reason.String(), "dropped a VRRP packet",
 				"port", p.key.String(), "source", pkt.Src.String(), "reason", reason.String())

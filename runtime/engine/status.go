@@ -6,12 +6,21 @@ import (
 	"slices"
 	"time"
 
+	"github.com/havip/havip/runtime/track"
 	"github.com/havip/havip/runtime/vrrp"
 )
 
+// Snapshot is the engine's state at one moment, taken on the event loop: the
+// one source that `havip status`, the metrics and the state dumps read.
+type Snapshot struct {
+	Taken     time.Time        `json:"taken"`
+	Instances []InstanceStatus `json:"instances"`
+	Ports     []PortStatus     `json:"ports"`
+}
+
 // InstanceStatus is one instance as the event loop sees it: what an operator
 // asks `havip status` for — who holds the VIPs, at what priority, since when
-// and why.
+// and why — and its counters.
 type InstanceStatus struct {
 	Name      string `json:"name"`
 	Interface string `json:"interface"`
@@ -29,49 +38,208 @@ type InstanceStatus struct {
 	Since  time.Time `json:"since,omitzero"`
 	Reason string    `json:"reason,omitempty"`
 	// Faults are the reasons the instance is held in FAULT.
-	Faults []string `json:"faults,omitempty"`
+	Faults   []string        `json:"faults,omitempty"`
+	Trackers []TrackerStatus `json:"trackers,omitempty"`
+	Stats    InstanceStats   `json:"stats"`
+}
+
+// InstanceStats are an instance's counters: its activity, and the adverts
+// for its VRID that were dropped, by reason — at the packet level (before the
+// instance was known) and at the instance level.
+type InstanceStats struct {
+	vrrp.Stats
+	AddrListErrors uint64                     `json:"addr_list_err"`
+	Drops          map[vrrp.DropReason]uint64 `json:"drops,omitempty"`
+}
+
+// Dropped returns the drops counted for any of reasons.
+func (s InstanceStats) Dropped(reasons ...vrrp.DropReason) uint64 {
+	var n uint64
+	for _, r := range reasons {
+		n += s.Drops[r]
+	}
+	return n
+}
+
+// TrackerStatus is one tracker an instance follows, with its weight.
+type TrackerStatus struct {
+	Kind    string `json:"kind"` // script, process, file or interface
+	Name    string `json:"name"`
+	Weight  int    `json:"weight"`
+	Reverse bool   `json:"reverse,omitempty"`
+	// State is "up", "down", or "init" before the first result.
+	State  string `json:"state"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// PortStatus counts what one interface and address family received.
+type PortStatus struct {
+	Interface string `json:"interface"`
+	Family    int    `json:"family"`
+	// Accepted counts packets that passed the packet-level checks.
+	Accepted    uint64                     `json:"accepted"`
+	Drops       map[vrrp.DropReason]uint64 `json:"drops,omitempty"`
+	UnknownVRID uint64                     `json:"unknown_vrid"`
 }
 
 // Status returns a snapshot of every instance, taken on the event loop. It
 // fails when Run is not running.
 func (e *Engine) Status() ([]InstanceStatus, error) {
-	req := make(chan []InstanceStatus, 1)
+	s, err := e.Snapshot()
+	return s.Instances, err
+}
+
+// Snapshot returns the state of the engine, taken on the event loop. It fails
+// when Run is not running.
+func (e *Engine) Snapshot() (Snapshot, error) {
+	var s Snapshot
+	err := e.onLoop(func() { s = e.snapshot() })
+	return s, err
+}
+
+// ClearStats zeroes every counter, as keepalived's STATS_CLEAR signal does.
+func (e *Engine) ClearStats() error {
+	return e.onLoop(func() {
+		for _, inst := range e.instances {
+			inst.stats = vrrp.Stats{}
+			if inst.m != nil {
+				inst.m.ClearCounters()
+			}
+		}
+		for _, p := range e.allPorts() {
+			p.mu.Lock()
+			p.counters, p.byVRID, p.unknownVRID = vrrp.Counters{}, [256]vrrp.Counters{}, 0
+			p.mu.Unlock()
+		}
+	})
+}
+
+// onLoop runs f on the event loop and waits for it. It fails when Run is not
+// running.
+func (e *Engine) onLoop(f func()) error {
+	done := make(chan struct{})
 	select {
-	case e.statusReqs <- req:
-		return <-req, nil
+	case e.calls <- func() { f(); close(done) }:
+		<-done
+		return nil
 	case <-e.done:
-		return nil, errors.New("the engine has stopped")
+		return errors.New("the engine has stopped")
 	}
 }
 
-// snapshot builds the status of every instance; it runs on the event loop.
-func (e *Engine) snapshot() []InstanceStatus {
-	out := make([]InstanceStatus, 0, len(e.instances))
+// allPorts returns the interface ports and the use_vmac ports, each once.
+func (e *Engine) allPorts() []*port {
+	ports := slices.Collect(maps.Values(e.ports))
 	for _, inst := range e.instances {
-		s := InstanceStatus{
-			Name:         inst.name,
-			Interface:    inst.ifname,
-			VRID:         inst.vrid,
-			Version:      inst.cfg.Version,
-			State:        vrrp.StateFault.String(),
-			Priority:     inst.cfg.Priority,
-			BasePriority: inst.cfg.Priority,
-			Since:        inst.since,
-			Reason:       inst.reason,
-			Faults:       slices.Sorted(maps.Values(inst.faults)),
+		if inst.vmacPort != nil && !slices.Contains(ports, inst.vmacPort) {
+			ports = append(ports, inst.vmacPort)
 		}
-		if inst.m != nil {
-			s.State, s.Priority = inst.m.State().String(), inst.m.Priority()
-			if a := inst.m.MasterAddr(); a.IsValid() {
-				s.Master = a.String()
-			}
-		} else if len(s.Faults) == 0 {
-			s.Faults = []string{"waiting for a usable source address on " + inst.ifname}
-		}
-		for _, v := range inst.vips {
-			s.VIPs = append(s.VIPs, v.Prefix.String())
-		}
-		out = append(out, s)
 	}
-	return out
+	return ports
+}
+
+// snapshot builds the Snapshot; it runs on the event loop.
+func (e *Engine) snapshot() Snapshot {
+	snap := Snapshot{Taken: time.Now(), Instances: make([]InstanceStatus, 0, len(e.instances))}
+	for _, inst := range e.instances {
+		snap.Instances = append(snap.Instances, e.instanceStatus(inst))
+	}
+	for _, p := range e.allPorts() {
+		p.mu.Lock()
+		snap.Ports = append(snap.Ports, PortStatus{
+			Interface:   p.key.ifname,
+			Family:      p.key.family,
+			Accepted:    p.counters.Accepted,
+			Drops:       dropMap(p.counters),
+			UnknownVRID: p.unknownVRID,
+		})
+		p.mu.Unlock()
+	}
+	slices.SortFunc(snap.Ports, func(a, b PortStatus) int {
+		if a.Interface != b.Interface {
+			if a.Interface < b.Interface {
+				return -1
+			}
+			return 1
+		}
+		return a.Family - b.Family
+	})
+	return snap
+}
+
+// instanceStatus builds the status of inst; it runs on the event loop.
+func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
+	s := InstanceStatus{
+		Name:         inst.name,
+		Interface:    inst.ifname,
+		VRID:         inst.vrid,
+		Version:      inst.cfg.Version,
+		State:        vrrp.StateFault.String(),
+		Priority:     inst.cfg.Priority,
+		BasePriority: inst.cfg.Priority,
+		Since:        inst.since,
+		Reason:       inst.reason,
+		Faults:       slices.Sorted(maps.Values(inst.faults)),
+		Stats:        InstanceStats{Stats: inst.stats},
+	}
+	var received vrrp.Counters
+	if inst.m != nil {
+		s.State, s.Priority = inst.m.State().String(), inst.m.Priority()
+		if a := inst.m.MasterAddr(); a.IsValid() {
+			s.Master = a.String()
+		}
+		received = inst.m.Counters()
+	} else if len(s.Faults) == 0 {
+		s.Faults = []string{"waiting for a usable source address on " + inst.ifname}
+	}
+	s.Stats.AddrListErrors = received.AddrListErr
+	s.Stats.Drops = dropMap(received)
+	for _, p := range []*port{inst.port, inst.vmacPort} {
+		if p == nil {
+			continue
+		}
+		p.mu.Lock()
+		for _, r := range vrrp.DropReasons() {
+			if n := p.byVRID[inst.vrid].Dropped(r); n > 0 {
+				if s.Stats.Drops == nil {
+					s.Stats.Drops = map[vrrp.DropReason]uint64{}
+				}
+				s.Stats.Drops[r] += n
+			}
+		}
+		p.mu.Unlock()
+	}
+	for _, v := range inst.vips {
+		s.VIPs = append(s.VIPs, v.Prefix.String())
+	}
+	for _, ref := range inst.refs {
+		s.Trackers = append(s.Trackers, e.trackerStatus(ref))
+	}
+	return s
+}
+
+// trackerStatus reports one tracker reference of an instance.
+func (e *Engine) trackerStatus(ref track.Ref) TrackerStatus {
+	t := TrackerStatus{Kind: ref.Key.Kind.String(), Name: ref.Key.Name, Weight: ref.Weight, Reverse: ref.Reverse, State: "init"}
+	if r, ok := e.results[ref.Key]; ok {
+		t.State, t.Detail = "down", r.Detail
+		if r.Up {
+			t.State = "up"
+		}
+	}
+	return t
+}
+
+// dropMap returns the non-zero drop counts of c, or nil.
+func dropMap(c vrrp.Counters) map[vrrp.DropReason]uint64 {
+	var m map[vrrp.DropReason]uint64
+	for _, r := range vrrp.DropReasons() {
+		if n := c.Dropped(r); n > 0 {
+			if m == nil {
+				m = map[vrrp.DropReason]uint64{}
+			}
+			m[r] = n
+		}
+	}
+	return m
 }

@@ -108,3 +108,50 @@ func (c *Counters) Dropped(reason DropReason) uint64 {
 	}
 	return 0
 }
+
+// MarshalText names the reason, so that maps keyed by DropReason encode with
+// readable keys.
+func (r DropReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// Stats counts one instance's activity as keepalived's statistics dump
+// (SIGUSR2) reports it. The driver feeds it every action a Machine returns
+// (Tally) and every advert it hands to Machine.Receive (Received); the
+// machine's own Counters hold the receive-side drops. The zero value is
+// ready to use; it is not safe for concurrent use.
+type Stats struct {
+	AdvertsReceived      uint64 `json:"advert_rcvd"`
+	AdvertsSent          uint64 `json:"advert_sent"`
+	BecameMaster         uint64 `json:"become_master"`
+	ReleasedMaster       uint64 `json:"release_master"`
+	PriorityZeroReceived uint64 `json:"pri_zero_rcvd"`
+	PriorityZeroSent     uint64 `json:"pri_zero_sent"`
+}
+
+// Tally counts the adverts acts send and the transitions into and out of
+// MASTER they report.
+func (s *Stats) Tally(acts []Action) {
+	for _, act := range acts {
+		switch a := act.(type) {
+		case SendAdvert:
+			s.AdvertsSent++
+			if a.Priority == PriorityStop {
+				s.PriorityZeroSent++
+			}
+		case Transition:
+			if a.To == StateMaster && a.From != StateMaster {
+				s.BecameMaster++
+			}
+			if a.From == StateMaster && a.To != StateMaster {
+				s.ReleasedMaster++
+			}
+		}
+	}
+}
+
+// Received counts one advert handed to Machine.Receive.
+func (s *Stats) Received(rx *Received) {
+	s.AdvertsReceived++
+	if rx.Priority == PriorityStop {
+		s.PriorityZeroReceived++
+	}
+}

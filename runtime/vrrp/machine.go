@@ -125,6 +125,9 @@ func (m *Machine) MasterAdverInterval() time.Duration { return m.masterAdverInt 
 // Counters returns a copy of the instance-level receive counters.
 func (m *Machine) Counters() Counters { return m.counters }
 
+// ClearCounters zeroes the instance-level receive counters.
+func (m *Machine) ClearCounters() { m.counters = Counters{} }
+
 // WantsMaster reports whether the instance is master or, as a SyncGroup
 // member, would go master now if the group allowed it (its down timer
 // expired since the last accepted advert).
