@@ -1,7 +1,9 @@
 # havip — developer entry points. `make demo` and `make test` are the two set-up commands of the README.
 GO        ?= go
 PKG       := ./...
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The release: the VERSION file, which the image tag, the chart's appVersion and the compose and
+# catalog files' image tags repeat (deploy/version_test.go checks that they agree).
+VERSION   ?= $(shell cat VERSION)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 FUZZTIME  ?= 10s
 
@@ -51,13 +53,11 @@ FUZZSHORT ?= 30000x
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)
 
-## image: the container image $(IMAGE):$(VERSION) (FROM scratch + bin/havip) built with buildah
+## image: the container image $(IMAGE):$(VERSION) (havip + static BusyBox, FROM scratch) built with buildah
+## image-minimal: $(IMAGE):$(VERSION)-minimal, havip alone (no shell: only the native TCP check runs)
 IMAGE     ?= havip/havip
-.PHONY: image
+.PHONY: image image-minimal
 image:
-	@command -v buildah >/dev/null 2>&1 || { \
-	  echo "make image: buildah is not installed (Debian/Ubuntu: apt-get install buildah crun)."; \
-	  echo "With Docker instead: make build && docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) ."; \
-	  exit 1; }
-	$(MAKE) --no-print-directory build VERSION=$(VERSION)
-	buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
+	VERSION=$(VERSION) deploy/image/build.sh $(IMAGE):$(VERSION)
+image-minimal:
+	VERSION=$(VERSION) deploy/image/build.sh --minimal $(IMAGE):$(VERSION)-minimal
