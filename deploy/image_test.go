@@ -146,7 +146,8 @@ func TestImage(t *testing.T) {
 	if out, err := run(t, ctr, "/bin/sh", "-c", "true"); err == nil {
 		t.Errorf("the minimal image has a shell:\n%s", out)
 	}
-	// Without BusyBox every script is missing: havip check names each with its line, as errors.
+	// Without BusyBox the commands are missing (errors) and check.sh has no /bin/sh (a warning):
+	// havip check names each with its line.
 	out, err = run(t, ctr, "havip", "check", "-f", "/etc/havip/keepalived.conf")
 	if err == nil {
 		t.Errorf("havip check passes in the minimal image although no script can run:\n%s", out)

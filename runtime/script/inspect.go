@@ -3,8 +3,10 @@ package script
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -155,4 +157,40 @@ func kind(info fs.FileInfo) string {
 		return "device"
 	}
 	return "special file"
+}
+
+// Interpreter returns an error when the program c runs is a script whose #! interpreter does not
+// exist or cannot be executed, so that every run would fail with "no such file or directory"
+// (typically a shell script in an image without a shell). keepalived does not look: it runs
+// such a script and counts each run as a failure.
+func Interpreter(c Command) error {
+	argv, _ := Argv(c)
+	if len(argv) == 0 {
+		return nil
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return nil // Inspect's business
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	line, _, _ := strings.Cut(string(head[:n]), "\n")
+	rest, ok := strings.CutPrefix(line, "#!")
+	if !ok {
+		return nil
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return fmt.Errorf("%s starts with #! but names no interpreter", path)
+	}
+	info, err := os.Stat(fields[0])
+	if err != nil || !info.Mode().IsRegular() || info.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("%s is run by %s, which is not an executable file here, so every run fails", path, fields[0])
+	}
+	return nil
 }

@@ -94,3 +94,32 @@ func TestInspectSecurity(t *testing.T) {
 		t.Errorf("Inspect as nobody with security = %v, want usable (only root scripts are protected)", err)
 	}
 }
+
+func TestInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	script := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name, text, want string
+	}{
+		{"shell present", "#!/bin/sh\nexit 0\n", ""},
+		{"interpreter with argument", "#!/bin/sh -e\nexit 0\n", ""},
+		{"interpreter missing", "#!/nonexistent/sh\nexit 0\n", "is run by /nonexistent/sh, which is not an executable file here"},
+		{"empty #!", "#!\n", "names no interpreter"},
+		{"no #! line", "\x7fELF", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := script(strings.ReplaceAll(tt.name, " ", "_"), tt.text)
+			err := Interpreter(Command{Args: []string{p}})
+			if (err == nil) != (tt.want == "") || err != nil && !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Interpreter = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
