@@ -15,9 +15,17 @@ all: lint test
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/havip ./cmd/havip
 
-## demo: render the embedded default template (keepalived) to stdout
+## demo: render the keepalived template from its sample answers to stdout, then say what to try next
 demo:
-	$(GO) run ./cmd/havip render keepalived
+	@$(GO) run ./cmd/havip render keepalived --answers templates/keepalived/1/answers.txt
+	@printf '%s\n' \
+	  '' \
+	  'That was templates/keepalived/1/answers.txt rendered. Next:' \
+	  '  make build && export PATH="$$PWD/bin:$$PATH"      # havip on your PATH' \
+	  '  havip catalog show keepalived                     # every question, its env var and default' \
+	  '  havip render keepalived --set virtual_ip=192.0.2.10 --set vrid=51 -o out/   # out/keepalived.conf + docker-compose.yml' \
+	  '  havip check -f out/keepalived.conf                # the keepalived -t of havip' \
+	  '  sudo havip run -f out/keepalived.conf             # on two hosts of one segment: a running pair' >&2
 
 ## test: every test, including the privileged namespace, keepalived-interop and tshark tests (they skip when not root)
 test: fuzz-short
