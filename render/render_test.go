@@ -686,16 +686,37 @@ func TestHaproxyRules(t *testing.T) {
 					t.Fatalf("IPv6 instance = %+v, want VRRPv3 without authentication", in)
 				}
 			}},
-		{"weighted process check", []string{"check_weight=-30", "check_fall=4", "check_rise=3", "check_interval=5"}, "", "",
+		{"the haproxy process is tracked, no script", []string{"check_weight=-30"}, "", "",
 			func(t *testing.T, res *Result) {
-				s := res.Config.Scripts[0]
-				if s.Command.Text != "/usr/bin/pidof haproxy" || s.Weight != -30 || s.Fall != 4 || s.Rise != 3 || s.Interval.Seconds() != 5 {
-					t.Fatalf("script = %+v", s)
+				if len(res.Config.TrackProcesses) != 1 {
+					t.Fatalf("track processes = %+v", res.Config.TrackProcesses)
 				}
-				if tr := res.Config.Instances[0].Track; len(tr.Scripts) != 1 {
-					t.Fatalf("tracking = %+v, want the script tracked", tr)
+				p := res.Config.TrackProcesses[0]
+				if p.Process != "haproxy" || p.Weight != -30 || p.Quorum != 1 {
+					t.Fatalf("vrrp_track_process = %+v", p)
+				}
+				tr := res.Config.Instances[0].Track
+				if len(tr.Processes) != 1 || len(tr.Scripts) != 0 || len(res.Config.Scripts) != 0 {
+					t.Fatalf("tracking = %+v, scripts = %+v; want the process alone", tr, res.Config.Scripts)
+				}
+				if bytes.Contains(res.KeepalivedConf, []byte("script")) {
+					t.Fatalf("script settings without a script:\n%s", res.KeepalivedConf)
 				}
 			}},
+		{"another process and an extra check", []string{"process=nginx", "check_script=/usr/bin/wget -q -O /dev/null http://127.0.0.1:8404/", "check_fall=4", "check_rise=3", "check_interval=5"}, "", "",
+			func(t *testing.T, res *Result) {
+				if p := res.Config.TrackProcesses[0]; p.Process != "nginx" {
+					t.Fatalf("vrrp_track_process = %+v", p)
+				}
+				s := res.Config.Scripts[0]
+				if s.Command.Text != "/usr/bin/wget -q -O /dev/null http://127.0.0.1:8404/" || s.Weight != -20 || s.Fall != 4 || s.Rise != 3 || s.Interval.Seconds() != 5 {
+					t.Fatalf("script = %+v", s)
+				}
+				if tr := res.Config.Instances[0].Track; len(tr.Scripts) != 1 || len(tr.Processes) != 1 {
+					t.Fatalf("tracking = %+v, want the process and the script", tr)
+				}
+			}},
+		{"a positive weight is refused", []string{"check_weight=10"}, "check_weight", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

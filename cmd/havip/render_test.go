@@ -218,7 +218,7 @@ func TestRenderCatalogDir(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	cfg := mustParse(t, out)
-	if cfg.Instances[0].VirtualAddresses[0].Prefix.String() != "2001:db8::80/64" || len(cfg.Scripts) != 1 || cfg.Scripts[0].Weight != -20 {
-		t.Fatalf("haproxy render = %+v %+v", cfg.Instances[0], cfg.Scripts)
+	if cfg.Instances[0].VirtualAddresses[0].Prefix.String() != "2001:db8::80/64" || len(cfg.TrackProcesses) != 1 || cfg.TrackProcesses[0].Weight != -20 {
+		t.Fatalf("haproxy render = %+v %+v", cfg.Instances[0], cfg.TrackProcesses)
 	}
 }
