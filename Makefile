@@ -23,9 +23,10 @@ demo:
 	  'That was templates/keepalived/1/answers.txt rendered. Next:' \
 	  '  make build && export PATH="$$PWD/bin:$$PATH"      # havip on your PATH' \
 	  '  havip catalog show keepalived                     # every question, its env var and default' \
-	  '  havip render keepalived --set virtual_ip=192.0.2.10 --set vrid=51 -o out/   # out/keepalived.conf + docker-compose.yml' \
+	  '  havip render keepalived --set virtual_ip=192.0.2.10 --set vrid=51 --set check_port=0 -o out/   # out/keepalived.conf + docker-compose.yml' \
 	  '  havip check -f out/keepalived.conf                # the keepalived -t of havip' \
-	  '  sudo havip run -f out/keepalived.conf             # on two hosts of one segment: a running pair' >&2
+	  '  sudo "$$(command -v havip)" run -f out/keepalived.conf   # on two hosts of one segment: a running pair' \
+	  '  havip status                                      # who holds the VIP, and why' >&2
 
 ## test: every test, including the privileged namespace, keepalived-interop and tshark tests (they skip when not root)
 test: fuzz-short
