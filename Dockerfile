@@ -5,8 +5,7 @@
 #   make image-minimal   # havip/havip:VERSION-minimal  havip alone: no shell, no other program
 #
 # VERSION is the repository's VERSION file: the chart's appVersion, the compose files and the
-# catalog templates name the same tag. With Docker instead of buildah: run deploy/image/build.sh
-# up to the buildah line by hand, or `buildah bud` as shown there.
+# catalog templates name the same tag. build.sh uses docker when buildah is not installed.
 #
 # What is in the image (both variants are FROM scratch: nothing is pulled)
 #   /usr/local/bin/havip   the static binary; the rendered native TCP checks name exactly this path

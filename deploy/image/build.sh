@@ -11,7 +11,8 @@
 # --minimal: the binary alone (FROM scratch, no shell): only havip's native TCP check can run.
 #
 # Both variants are built from the Dockerfile at the top of the repository, with a build context
-# this script assembles in a temporary directory (rootfs/ is copied to / as is). The image's
+# this script assembles in a temporary directory (rootfs/ is copied to / as is), by buildah, or
+# by docker when buildah is not installed. The image's
 # version is the VERSION file's; its revision is `git describe --always --dirty`.
 set -eu
 
@@ -34,12 +35,14 @@ version=${VERSION:-$(cat "$top/VERSION")}
 revision=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
-for cmd in buildah; do
-	command -v "$cmd" >/dev/null 2>&1 || {
-		echo "$0: $cmd is not installed (Debian/Ubuntu: apt-get install buildah crun)" >&2
-		exit 1
-	}
-done
+if command -v buildah >/dev/null 2>&1; then
+	builder="buildah bud --quiet --layers=false"
+elif command -v docker >/dev/null 2>&1; then
+	builder="docker build --quiet"
+else
+	echo "$0: neither buildah nor docker is installed (Debian/Ubuntu: apt-get install buildah)" >&2
+	exit 1
+fi
 
 ctx=$(mktemp -d "${TMPDIR:-/tmp}/havip-image.XXXXXX")
 trap 'rm -rf "$ctx"' EXIT INT TERM
@@ -81,7 +84,7 @@ else
 fi
 cp "$top/Dockerfile" "$ctx/Dockerfile"
 
-buildah bud --quiet --layers=false \
+$builder \
 	--build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg CREATED="$created" \
 	--build-arg VARIANT="$variant" --build-arg BUSYBOX="${bbversion:-none}" \
 	-t "$tag" "$ctx"
