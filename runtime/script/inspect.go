@@ -179,18 +179,31 @@ func Interpreter(c Command) error {
 	defer f.Close()
 	head := make([]byte, 256)
 	n, _ := io.ReadFull(f, head)
-	line, _, _ := strings.Cut(string(head[:n]), "\n")
+	interp, isScript := shebang(head[:n])
+	switch {
+	case !isScript:
+		return nil
+	case interp == "":
+		return fmt.Errorf("%s starts with #! but names no interpreter", path)
+	}
+	info, err := os.Stat(interp)
+	if err != nil || !info.Mode().IsRegular() || info.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("%s is run by %s, which is not an executable file here, so every run fails", path, interp)
+	}
+	return nil
+}
+
+// shebang returns the interpreter a file starting with head names on its #! line ("" when the
+// line names none), and whether head starts with #! at all.
+func shebang(head []byte) (interpreter string, isScript bool) {
+	line, _, _ := strings.Cut(string(head), "\n")
 	rest, ok := strings.CutPrefix(line, "#!")
 	if !ok {
-		return nil
+		return "", false
 	}
 	fields := strings.Fields(rest)
 	if len(fields) == 0 {
-		return fmt.Errorf("%s starts with #! but names no interpreter", path)
+		return "", true
 	}
-	info, err := os.Stat(fields[0])
-	if err != nil || !info.Mode().IsRegular() || info.Mode().Perm()&0o111 == 0 {
-		return fmt.Errorf("%s is run by %s, which is not an executable file here, so every run fails", path, fields[0])
-	}
-	return nil
+	return fields[0], true
 }

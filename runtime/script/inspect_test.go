@@ -123,3 +123,21 @@ func TestInterpreter(t *testing.T) {
 		})
 	}
 }
+
+func FuzzShebang(f *testing.F) {
+	for _, seed := range []string{"#!/bin/sh\n", "#! /usr/bin/env python3 -u\nprint()\n", "#!\n", "\x7fELF\x02", "#!/bin/sh", ""} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, head []byte) {
+		interp, isScript := shebang(head)
+		if isScript != strings.HasPrefix(string(head), "#!") {
+			t.Fatalf("isScript = %v for %q", isScript, head)
+		}
+		if strings.ContainsAny(interp, " \t\n") || (!isScript && interp != "") {
+			t.Fatalf("interpreter %q (isScript %v) for %q", interp, isScript, head)
+		}
+		if interp != "" && !strings.Contains(string(head), interp) {
+			t.Fatalf("interpreter %q is not in %q", interp, head)
+		}
+	})
+}
