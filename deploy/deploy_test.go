@@ -97,11 +97,8 @@ func TestComposeTemplateMode(t *testing.T) {
 		}
 	}
 	slices.Sort(missing)
-	// Scripts are left out on purpose: the image has no shell.
 	for _, k := range missing {
-		if k != "CHECK_SCRIPT" && k != "NOTIFY_SCRIPT" {
-			t.Errorf("the compose file does not offer %s", k)
-		}
+		t.Errorf("the compose file does not offer %s", k)
 	}
 	// supervise renders from exactly this environment.
 	res, err := render.Render(render.Request{
