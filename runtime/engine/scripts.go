@@ -54,7 +54,7 @@ func CheckScripts(cfg *config.Config) config.Diagnostics {
 		if tracked && u.Reason != script.ReasonNotExecutable {
 			sev = config.Error
 		}
-		effect := "keepalived disables it at start; havip logs each run that fails"
+		effect := "keepalived disables it at start; havip leaves it out with a warning until it can run"
 		if tracked {
 			effect = "keepalived and havip disable it at start, and the instances tracking it ignore it"
 		}
