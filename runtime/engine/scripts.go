@@ -3,6 +3,8 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"os/exec"
+	"strings"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/script"
@@ -18,8 +20,9 @@ import (
 // 5, "Disabling track script ... since not found/accessible" / "due to insecure"); a tracked one that
 // is not executable, and every notify script, are warnings: keepalived -t passes them although the
 // daemon disables them too. havip's native TCP probe (`havip probe tcp`) runs in-process and is
-// never checked. A script whose #! interpreter is missing (a shell script in an image without a
-// shell) is a warning: it is not disabled, each run fails.
+// never checked. A script found by PATH search is a warning, as keepalived warns; so is one whose
+// #! interpreter is missing (a shell script in an image without a shell): it is not disabled, each
+// run fails.
 func CheckScripts(cfg *config.Config) config.Diagnostics {
 	g := &cfg.Global
 	var defaultID *script.Identity
@@ -45,6 +48,12 @@ func CheckScripts(cfg *config.Config) config.Diagnostics {
 		err := script.Inspect(cmd, as, g.EnableScriptSecurity)
 		var u *script.Unusable
 		if !errors.As(err, &u) {
+			if argv, shell := script.Argv(cmd); !shell && len(argv) > 0 && !strings.Contains(argv[0], "/") {
+				if found, err := exec.LookPath(argv[0]); err == nil {
+					diags = append(diags, config.Diagnostic{Pos: pos, Severity: config.Warning,
+						Msg: fmt.Sprintf("%s: script %q is found by PATH search at %s; give the full path (keepalived warns too)", what, cmd.String(), found)})
+				}
+			}
 			if err := script.Interpreter(cmd); err != nil {
 				diags = append(diags, config.Diagnostic{Pos: pos, Severity: config.Warning, Msg: fmt.Sprintf("%s: script %q: %v", what, cmd.String(), err)})
 			}
