@@ -29,7 +29,8 @@ func TestScriptTrackerDisabledUntilUsable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.prepare(t)
-			tr := NewScript(ScriptSpec{Name: "chk", Command: script.Command{Args: []string{path}}, Interval: 30 * time.Millisecond}, script.Runner{})
+			// A generous timeout: the check must pass on a loaded machine, however short the interval.
+			tr := NewScript(ScriptSpec{Name: "chk", Command: script.Command{Args: []string{path}}, Interval: 30 * time.Millisecond, Timeout: 10 * time.Second}, script.Runner{})
 			r := start(t, tr)
 			first := r.expect(t, false, "disabled")
 			if !first.Disabled || !strings.HasPrefix(first.Detail, "disabled: ") || !strings.Contains(first.Detail, tt.want) {
