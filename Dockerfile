@@ -1,17 +1,20 @@
-# havip container image: the static havip binary on an empty base.
+# havip container image. Build it with `make image` (the default variant) or `make image-minimal`;
+# both run deploy/image/build.sh, which assembles the build context (rootfs/) and calls buildah:
 #
-#   make image                     # = make build, then buildah bud -t havip/havip:$(VERSION) .
-#   make build && docker build --build-arg VERSION=1.2.3 -t havip/havip:1.2.3 .   # with Docker
+#   make image           # havip/havip:VERSION          havip + static BusyBox (sh, killall, pidof, nc, wget, ip...)
+#   make image-minimal   # havip/havip:VERSION-minimal  havip alone: no shell, no other program
 #
-# The binary is built OUTSIDE the image (`make build`: CGO_ENABLED=0, static, bin/havip), so this
-# file pulls nothing and needs no Go toolchain: `FROM scratch` plus two COPYs.
+# VERSION is the repository's VERSION file: the chart's appVersion, the compose files and the
+# catalog templates name the same tag. build.sh uses docker when buildah is not installed.
 #
-# What is in the image
-#   /usr/local/bin/havip   the binary; rendered native TCP checks call exactly this path
+# What is in the image (both variants are FROM scratch: nothing is pulled)
+#   /usr/local/bin/havip   the static binary; the rendered native TCP checks name exactly this path
 #                          (`havip probe tcp HOST:PORT`, run in-process by the engine)
-#   /etc/passwd, /etc/group  root and nobody only: `script_user root` (written by the catalog
-#                          templates) and keepalived's script user lookup need a user database,
-#                          and a static Go binary reads these files directly
+#   /etc/passwd, /etc/group  root and nobody: script_user lookup needs a user database
+#   /usr/bin/busybox + links  (default variant) Debian's busybox-static, every applet linked in
+#                          /usr/bin; /bin, /sbin and /usr/sbin are links to it, so /bin/sh,
+#                          /usr/bin/pidof, /usr/bin/killall, /sbin/ip all exist
+#   /tmp (1777), /run/havip  scratch space and the default HAVIP_OUTPUT_DIR
 #
 # Running it: network_mode host (hostNetwork in Kubernetes), as uid 0 with the capabilities
 # NET_ADMIN, NET_RAW and NET_BROADCAST; nothing else (no --privileged). The default command is
@@ -20,28 +23,29 @@
 # rendered config to HAVIP_OUTPUT_DIR (default /run/havip) and hot-applies changes of its input
 # files. SIGTERM releases the VIPs (priority 0 adverts) before exiting. See deploy/README.md.
 #
-# Scripts need a shell -- read this before using check_script / notify_script / vrrp_script
-#   This image has NO shell and no other program: only havip. The catalog's default health check
-#   is havip's native TCP probe, which needs nothing else. A check or notify script that is a shell
-#   script (#!/bin/sh), or calls curl, ip, nc, ... cannot run here: it fails with "no such file".
-#   Build a derived image on a base that has the tools (that base must be pulled, so it is not
-#   offered as a stage here), and copy havip in unchanged:
+# Scripts. A check or notify script runs as keepalived would run it: directly when it is a plain
+# command line, through /bin/sh -c when it uses shell syntax. In the minimal variant only havip's
+# native TCP probe can run; a script that is missing, not executable or (with
+# enable_script_security, which the templates set) writable by a non-root user is disabled with a
+# warning at start, as keepalived 2.2.7 does, and `havip check` names it. Tools BusyBox lacks
+# (curl, bash...) need a derived image:
 #
-#     FROM debian:bookworm-slim            # or alpine, busybox:musl, ubi-minimal, ...
+#     FROM debian:bookworm-slim
 #     COPY --from=havip/havip:VERSION /usr/local/bin/havip /usr/local/bin/havip
 #     COPY notify-vip.sh /usr/local/bin/notify-vip
 #     ENTRYPOINT ["/usr/local/bin/havip"]
 #     CMD ["supervise"]
 #
-#   Keep /usr/local/bin/havip at that path (the rendered TCP checks name it) and keep scripts and
-#   their directories owned by root and not writable by others: with enable_script_security
-#   (which the templates set) havip refuses scripts a non-root user could modify, as keepalived does.
+#   Keep /usr/local/bin/havip at that path and keep scripts and their directories owned by root
+#   and not writable by others.
 
 FROM scratch
 
 ARG VERSION=dev
 ARG REVISION=unknown
 ARG CREATED=unknown
+ARG VARIANT=busybox
+ARG BUSYBOX=none
 
 LABEL org.opencontainers.image.title="havip" \
       org.opencontainers.image.description="Keeps virtual IPs alive across hosts: keepalived-compatible VRRP engine, keepalived.conf checker and a catalog of keepalived-style templates, in one static binary" \
@@ -53,11 +57,13 @@ LABEL org.opencontainers.image.title="havip" \
       org.opencontainers.image.documentation="https://github.com/havip/havip/blob/main/deploy/README.md" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.vendor="havip maintainers" \
-      org.opencontainers.image.base.name="scratch"
+      org.opencontainers.image.base.name="scratch" \
+      io.havip.image.variant="${VARIANT}" \
+      io.havip.image.busybox="${BUSYBOX}"
 
-COPY deploy/image/rootfs/ /
-COPY bin/havip /usr/local/bin/havip
+COPY rootfs/ /
 
+ENV PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 # VIPs are released on SIGTERM; give the container runtime's stop timeout a few seconds.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/havip"]

@@ -1,7 +1,9 @@
 # havip — developer entry points. `make demo` and `make test` are the two set-up commands of the README.
 GO        ?= go
 PKG       := ./...
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The release: the VERSION file, which the image tag, the chart's appVersion and the compose and
+# catalog files' image tags repeat (deploy/version_test.go checks that they agree).
+VERSION   ?= $(shell cat VERSION)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 FUZZTIME  ?= 10s
 
@@ -13,9 +15,18 @@ all: lint test
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/havip ./cmd/havip
 
-## demo: render the embedded default template (keepalived) to stdout
+## demo: render the keepalived template from its sample answers to stdout, then say what to try next
 demo:
-	$(GO) run ./cmd/havip render keepalived
+	@$(GO) run ./cmd/havip render keepalived --answers templates/keepalived/1/answers.txt
+	@printf '%s\n' \
+	  '' \
+	  'That was templates/keepalived/1/answers.txt rendered. Next:' \
+	  '  make build && export PATH="$$PWD/bin:$$PATH"      # havip on your PATH' \
+	  '  havip catalog show keepalived                     # every question, its env var and default' \
+	  '  havip render keepalived --set virtual_ip=192.0.2.10 --set vrid=51 --set check_port=0 -o out/   # out/keepalived.conf + docker-compose.yml' \
+	  '  havip check -f out/keepalived.conf                # the keepalived -t of havip' \
+	  '  sudo "$$(command -v havip)" run -f out/keepalived.conf   # on two hosts of one segment: a running pair' \
+	  '  havip status                                      # who holds the VIP, and why' >&2
 
 ## test: every test, including the privileged namespace, keepalived-interop and tshark tests (they skip when not root)
 test: fuzz-short
@@ -51,13 +62,11 @@ FUZZSHORT ?= 30000x
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSHORT)
 
-## image: the container image $(IMAGE):$(VERSION) (FROM scratch + bin/havip) built with buildah
+## image: the container image $(IMAGE):$(VERSION) (havip + static BusyBox, FROM scratch) built with buildah
+## image-minimal: $(IMAGE):$(VERSION)-minimal, havip alone (no shell: only the native TCP check runs)
 IMAGE     ?= havip/havip
-.PHONY: image
+.PHONY: image image-minimal
 image:
-	@command -v buildah >/dev/null 2>&1 || { \
-	  echo "make image: buildah is not installed (Debian/Ubuntu: apt-get install buildah crun)."; \
-	  echo "With Docker instead: make build && docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) ."; \
-	  exit 1; }
-	$(MAKE) --no-print-directory build VERSION=$(VERSION)
-	buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) .
+	VERSION=$(VERSION) deploy/image/build.sh $(IMAGE):$(VERSION)
+image-minimal:
+	VERSION=$(VERSION) deploy/image/build.sh --minimal $(IMAGE):$(VERSION)-minimal

@@ -21,14 +21,15 @@ import (
 	"github.com/havip/havip/templates"
 )
 
-// load reads a compose file as `docker compose` would with no .env: only the ${X:-default}s apply.
+// load reads a compose file as `docker compose` would with a .env that sets only VIRTUAL_IP (the
+// one variable without a default): the ${X:-default}s apply.
 func load(t *testing.T, name string) types.ServiceConfig {
 	t.Helper()
 	data, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := compose.Load(name, data, map[string]string{})
+	p, err := compose.Load(name, data, map[string]string{"VIRTUAL_IP": "192.0.2.10"})
 	if err != nil {
 		t.Fatalf("compose.Load: %v", err)
 	}
@@ -96,11 +97,8 @@ func TestComposeTemplateMode(t *testing.T) {
 		}
 	}
 	slices.Sort(missing)
-	// Scripts are left out on purpose: the image has no shell.
 	for _, k := range missing {
-		if k != "CHECK_SCRIPT" && k != "NOTIFY_SCRIPT" {
-			t.Errorf("the compose file does not offer %s", k)
-		}
+		t.Errorf("the compose file does not offer %s", k)
 	}
 	// supervise renders from exactly this environment.
 	res, err := render.Render(render.Request{
@@ -111,7 +109,11 @@ func TestComposeTemplateMode(t *testing.T) {
 		t.Fatalf("the compose environment does not render: %v", err)
 	}
 	if !bytes.Contains(res.KeepalivedConf, []byte("192.0.2.10/24 dev eth0")) {
-		t.Errorf("rendered config lacks the default VIP:\n%s", res.KeepalivedConf)
+		t.Errorf("rendered config lacks the VIP:\n%s", res.KeepalivedConf)
+	}
+	// Without VIRTUAL_IP the file does not load, and says what to set.
+	if _, err := compose.Load("docker-compose.yml", mustRead(t, "compose/docker-compose.yml"), map[string]string{}); err == nil || !strings.Contains(err.Error(), "set VIRTUAL_IP") {
+		t.Errorf("without VIRTUAL_IP: err = %v, want the :? message", err)
 	}
 	// With an .env: UNICAST_PEERS and the rest flow through.
 	data, _ := os.ReadFile("compose/docker-compose.yml")
@@ -158,4 +160,13 @@ func TestComposeConfigMode(t *testing.T) {
 	if len(cfg.Instances) == 0 {
 		t.Error("keepalived.conf has no vrrp_instance")
 	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -43,7 +43,7 @@ func TestKeepalivedAcceptsRenders(t *testing.T) {
 			check(t, Request{Template: tmpl.Folder, Version: v, AnswersFile: SampleAnswersFile, Answers: sampleAnswers(t, v)})
 		})
 		t.Run("defaults", func(t *testing.T) {
-			check(t, Request{Template: tmpl.Folder, Version: v})
+			check(t, testVIP(Request{Template: tmpl.Folder, Version: v}))
 		})
 	})
 	ipfailover := version(t, "ipfailover", "0")
@@ -53,7 +53,7 @@ func TestKeepalivedAcceptsRenders(t *testing.T) {
 			if _, ok := env["OPENSHIFT_HA_CHECK_SCRIPT"]; ok {
 				env["OPENSHIFT_HA_CHECK_SCRIPT"] = "/bin/true --port 1936" // a check that exists here
 			}
-			check(t, Request{Template: "ipfailover", Version: ipfailover, Env: env})
+			check(t, testVIP(Request{Template: "ipfailover", Version: ipfailover, Env: env}))
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -112,14 +113,20 @@ func TestSampleAnswersRender(t *testing.T) {
 	})
 }
 
+// TestDefaultsRender: the defaults and a VIP render; without the VIP every template refuses to
+// render and names the missing answer and its environment variable.
 func TestDefaultsRender(t *testing.T) {
 	eachVersion(t, func(t *testing.T, tmpl *catalog.Template, v *catalog.Version) {
-		res, err := Render(Request{Template: tmpl.Folder, Version: v, Facts: StaticFacts(Facts{Hostname: "preview"})})
+		res, err := Render(testVIP(Request{Template: tmpl.Folder, Version: v, Facts: StaticFacts(Facts{Hostname: "preview"})}))
 		if err != nil {
 			t.Fatalf("render with no answers: %v", err)
 		}
 		if !bytes.Contains(res.KeepalivedConf, []byte("192.0.2.10")) {
-			t.Fatalf("the default VIP 192.0.2.10 is missing:\n%s", res.KeepalivedConf)
+			t.Fatalf("the VIP 192.0.2.10 is missing:\n%s", res.KeepalivedConf)
+		}
+		_, err = Render(Request{Template: tmpl.Folder, Version: v, Facts: StaticFacts(Facts{Hostname: "preview"})})
+		if err == nil || !strings.Contains(err.Error(), "an answer is required") || !strings.Contains(err.Error(), "VIRTUAL_IP") {
+			t.Fatalf("render without a VIP: err = %v, want the VIP question named as required", err)
 		}
 	})
 }
@@ -129,7 +136,7 @@ func TestLatestKeepalivedDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Render(Request{Template: "keepalived", Version: tmpl.Latest(), Facts: StaticFacts(testNode)})
+	res, err := Render(testVIP(Request{Template: "keepalived", Version: tmpl.Latest(), Facts: StaticFacts(testNode)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +155,7 @@ func TestClassicEnvContract(t *testing.T) {
 		"VIRTUAL_IP": "198.51.100.7", "CHECK_PORT": "8443", "INTERFACE": "ens3", "NETMASK_BIT": "26", "VRID": "77",
 		"UNRELATED": "ignored",
 	}
-	res, err := Render(Request{Template: "keepalived", Version: version(t, "keepalived", "0"), Env: env, Facts: StaticFacts(testNode)})
+	res, err := Render(testVIP(Request{Template: "keepalived", Version: version(t, "keepalived", "0"), Env: env, Facts: StaticFacts(testNode)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +184,7 @@ func TestClassicEnvContract(t *testing.T) {
 
 	// CHECK_PORT=0 disables the check, and with it script security.
 	env["CHECK_PORT"] = "0"
-	res, err = Render(Request{Template: "keepalived", Version: version(t, "keepalived", "0"), Env: env, Facts: StaticFacts(testNode)})
+	res, err = Render(testVIP(Request{Template: "keepalived", Version: version(t, "keepalived", "0"), Env: env, Facts: StaticFacts(testNode)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +218,7 @@ func TestPrecedence(t *testing.T) {
 			if tt.answers != nil {
 				req.AnswersFile, req.Answers = "answers.txt", tt.answers
 			}
-			res, err := Render(req)
+			res, err := Render(testVIP(req))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -380,7 +387,7 @@ func TestIPFailoverLimitsAndInvalidInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Render(Request{Template: "ipfailover", Version: v, Env: tt.env, Facts: StaticFacts(testNode)})
+			res, err := Render(testVIP(Request{Template: "ipfailover", Version: v, Env: tt.env, Facts: StaticFacts(testNode)}))
 			if err == nil {
 				t.Fatalf("render succeeded:\n%s", res.KeepalivedConf)
 			}
@@ -398,8 +405,8 @@ func TestIPFailoverLimitsAndInvalidInput(t *testing.T) {
 
 func TestIPFailoverWarnings(t *testing.T) {
 	v := version(t, "ipfailover", "0")
-	res, err := Render(Request{Template: "ipfailover", Version: v, Facts: StaticFacts(Facts{Hostname: "elsewhere"}),
-		Env: map[string]string{"OPENSHIFT_HA_NFTABLES_RULE": "accept", "OPENSHIFT_HA_VIP_GROUPS": "4"}})
+	res, err := Render(testVIP(Request{Template: "ipfailover", Version: v, Facts: StaticFacts(Facts{Hostname: "elsewhere"}),
+		Env: map[string]string{"OPENSHIFT_HA_NFTABLES_RULE": "accept", "OPENSHIFT_HA_VIP_GROUPS": "4"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +465,7 @@ func TestKeepalivedV1Rules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Render(Request{Template: "keepalived", Version: v, Set: tt.set, Facts: StaticFacts(testNode)})
+			res, err := Render(testVIP(Request{Template: "keepalived", Version: v, Set: tt.set, Facts: StaticFacts(testNode)}))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -623,7 +630,7 @@ func FuzzRenderHostile(f *testing.F) {
 	}
 	baselines := make([][]byte, len(fields))
 	for i, fl := range fields {
-		res, err := Render(Request{Template: "keepalived", Version: v, Set: []string{fl.variable + "=" + fl.benign}, Facts: StaticFacts(testNode)})
+		res, err := Render(testVIP(Request{Template: "keepalived", Version: v, Set: []string{fl.variable + "=" + fl.benign}, Facts: StaticFacts(testNode)}))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -640,7 +647,7 @@ func FuzzRenderHostile(f *testing.F) {
 		default:
 			req.Env = map[string]string{fl.env: value}
 		}
-		res, err := Render(req)
+		res, err := Render(testVIP(req))
 		if err != nil {
 			return
 		}
@@ -679,20 +686,41 @@ func TestHaproxyRules(t *testing.T) {
 					t.Fatalf("IPv6 instance = %+v, want VRRPv3 without authentication", in)
 				}
 			}},
-		{"weighted process check", []string{"check_weight=-30", "check_fall=4", "check_rise=3", "check_interval=5"}, "", "",
+		{"the haproxy process is tracked, no script", []string{"check_weight=-30"}, "", "",
 			func(t *testing.T, res *Result) {
-				s := res.Config.Scripts[0]
-				if s.Command.Text != "/usr/bin/pidof haproxy" || s.Weight != -30 || s.Fall != 4 || s.Rise != 3 || s.Interval.Seconds() != 5 {
-					t.Fatalf("script = %+v", s)
+				if len(res.Config.TrackProcesses) != 1 {
+					t.Fatalf("track processes = %+v", res.Config.TrackProcesses)
 				}
-				if tr := res.Config.Instances[0].Track; len(tr.Scripts) != 1 {
-					t.Fatalf("tracking = %+v, want the script tracked", tr)
+				p := res.Config.TrackProcesses[0]
+				if p.Process != "haproxy" || p.Weight != -30 || p.Quorum != 1 {
+					t.Fatalf("vrrp_track_process = %+v", p)
+				}
+				tr := res.Config.Instances[0].Track
+				if len(tr.Processes) != 1 || len(tr.Scripts) != 0 || len(res.Config.Scripts) != 0 {
+					t.Fatalf("tracking = %+v, scripts = %+v; want the process alone", tr, res.Config.Scripts)
+				}
+				if bytes.Contains(res.KeepalivedConf, []byte("script")) {
+					t.Fatalf("script settings without a script:\n%s", res.KeepalivedConf)
 				}
 			}},
+		{"another process and an extra check", []string{"process=nginx", "check_script=/usr/bin/wget -q -O /dev/null http://127.0.0.1:8404/", "check_fall=4", "check_rise=3", "check_interval=5"}, "", "",
+			func(t *testing.T, res *Result) {
+				if p := res.Config.TrackProcesses[0]; p.Process != "nginx" {
+					t.Fatalf("vrrp_track_process = %+v", p)
+				}
+				s := res.Config.Scripts[0]
+				if s.Command.Text != "/usr/bin/wget -q -O /dev/null http://127.0.0.1:8404/" || s.Weight != -20 || s.Fall != 4 || s.Rise != 3 || s.Interval.Seconds() != 5 {
+					t.Fatalf("script = %+v", s)
+				}
+				if tr := res.Config.Instances[0].Track; len(tr.Scripts) != 1 || len(tr.Processes) != 1 {
+					t.Fatalf("tracking = %+v, want the process and the script", tr)
+				}
+			}},
+		{"a positive weight is refused", []string{"check_weight=10"}, "check_weight", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Render(Request{Template: "haproxy", Version: v, Set: tt.set, Facts: StaticFacts(testNode)})
+			res, err := Render(testVIP(Request{Template: "haproxy", Version: v, Set: tt.set, Facts: StaticFacts(testNode)}))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
@@ -713,13 +741,54 @@ func TestHaproxyRules(t *testing.T) {
 func TestProbeNameWarning(t *testing.T) {
 	v := version(t, "keepalived", "0")
 	for probe, warn := range map[string]bool{"/bin/true": true, "/opt/bin/havip": false, "": false} {
-		res, err := Render(Request{Template: "keepalived", Version: v, Probe: probe, Facts: StaticFacts(testNode)})
+		res, err := Render(testVIP(Request{Template: "keepalived", Version: v, Probe: probe, Facts: StaticFacts(testNode)}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := strings.Contains(strings.Join(res.Warnings, "\n"), "is not named havip")
 		if got != warn {
 			t.Errorf("probe %q: warned = %v, want %v (%q)", probe, got, warn, res.Warnings)
+		}
+	}
+}
+
+// testVIP answers the VIP question of req's template version (it has no default: a forgotten VIP
+// must not start one), through its environment variable, unless req answers it already.
+func testVIP(req Request) Request {
+	if req.Version == nil {
+		return req
+	}
+	for _, q := range req.Version.Questions {
+		if !strings.HasPrefix(q.Variable, "virtual_ip") || q.Env == "" {
+			continue
+		}
+		answered := strings.Contains(string(req.Answers), q.Variable+"=") || strings.Contains(string(req.Answers), q.Variable+":")
+		for _, s := range req.Set {
+			answered = answered || strings.HasPrefix(s, q.Variable+"=") || strings.HasPrefix(s, q.Env+"=")
+		}
+		if _, ok := req.Env[q.Env]; ok || answered {
+			continue
+		}
+		env := maps.Clone(req.Env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env[q.Env] = "192.0.2.10"
+		req.Env = env
+	}
+	return req
+}
+
+// TestAnswerErrorsAllAtOnce: every bad or missing answer is reported in one error.
+func TestAnswerErrorsAllAtOnce(t *testing.T) {
+	v := version(t, "keepalived", "1")
+	_, err := Render(Request{Template: "keepalived", Version: v, Set: []string{"vrid=abc", "netmask_bit=99", "preemption=sometimes"}, Facts: StaticFacts(testNode)})
+	if err == nil {
+		t.Fatal("render succeeded")
+	}
+	for _, want := range []string{`virtual_ip ("Virtual IPs"): an answer is required`, `vrid ("Virtual router ID")`, "abc", `netmask_bit`, "99", "preemption", "sometimes"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
 }

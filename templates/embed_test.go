@@ -108,8 +108,18 @@ func TestCatalog(t *testing.T) {
 			if _, err := v.Validate(answers); err != nil {
 				t.Errorf("%s: sample answers are invalid: %v", name, err)
 			}
-			if _, err := v.Validate(nil); err != nil {
-				t.Errorf("%s: the defaults alone are invalid: %v", name, err)
+			// No default VIP: a forgotten answer must stop the render, not start 192.0.2.10 on
+			// every host. The VIP is the only answer the defaults lack.
+			var vip *catalog.Question
+			for i, q := range v.Questions {
+				if strings.HasPrefix(q.Variable, "virtual_ip") {
+					vip = &v.Questions[i]
+				}
+			}
+			if vip == nil || !vip.Required || vip.Default != "" {
+				t.Errorf("%s: the VIP question %+v must be required and have no default", name, vip)
+			} else if _, err := v.Validate(map[string]string{vip.Variable: "192.0.2.10"}); err != nil {
+				t.Errorf("%s: the defaults and a VIP are invalid: %v", name, err)
 			}
 		}
 	}

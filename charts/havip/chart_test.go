@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v4"
 
 	"github.com/havip/havip/catalog"
@@ -104,6 +106,31 @@ func toYAML(v any) string {
 // (daemonset.yaml, NOTES.txt, …) to its text.
 func renderChart(t *testing.T, values map[string]any) map[string]string {
 	t.Helper()
+	root, top, files := parseChart(t, values)
+	out := map[string]string{}
+	for _, f := range files {
+		base := filepath.Base(f)
+		if strings.HasPrefix(base, "_") {
+			continue
+		}
+		top["Template"] = map[string]any{"Name": "havip/" + filepath.ToSlash(f), "BasePath": "havip/templates"}
+		var buf bytes.Buffer
+		if err := root.ExecuteTemplate(&buf, "havip/"+filepath.ToSlash(f), top); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		text := buf.String()
+		if strings.Contains(text, "<no value>") {
+			t.Errorf("%s: a value path does not exist (<no value>):\n%s", f, text)
+		}
+		out[base] = text
+	}
+	return out
+}
+
+// parseChart parses every template of the chart and returns them with the top-level data
+// (.Values, .Chart, .Release) for values and the template files.
+func parseChart(t *testing.T, values map[string]any) (*template.Template, map[string]any, []string) {
+	t.Helper()
 	meta := readYAML(t, "Chart.yaml")
 	files, err := filepath.Glob("templates/*")
 	if err != nil || len(files) == 0 {
@@ -152,24 +179,7 @@ func renderChart(t *testing.T, values map[string]any) map[string]string {
 		"Release":      map[string]any{"Name": releaseName, "Namespace": namespace, "Service": "Helm", "IsInstall": true},
 		"Capabilities": map[string]any{},
 	}
-	out := map[string]string{}
-	for _, f := range files {
-		base := filepath.Base(f)
-		if strings.HasPrefix(base, "_") {
-			continue
-		}
-		top["Template"] = map[string]any{"Name": "havip/" + filepath.ToSlash(f), "BasePath": "havip/templates"}
-		var buf bytes.Buffer
-		if err := root.ExecuteTemplate(&buf, "havip/"+filepath.ToSlash(f), top); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		text := buf.String()
-		if strings.Contains(text, "<no value>") {
-			t.Errorf("%s: a value path does not exist (<no value>):\n%s", f, text)
-		}
-		out[base] = text
-	}
-	return out
+	return root, top, files
 }
 
 // manifests parses every rendered YAML manifest, by kind.
@@ -342,8 +352,59 @@ func renderAnswers(t *testing.T, tmpl, version, answers string) *render.Result {
 	return res
 }
 
+// withVIP is values with the keepalived template's VIP answered, as a user must.
+func withVIP(t *testing.T) map[string]any {
+	t.Helper()
+	return merge(readYAML(t, "values.yaml"), map[string]any{"answers": map[string]any{"keepalived": map[string]any{"virtual_ip": "192.0.2.10"}}})
+}
+
+// renderErr renders the chart with values and returns the error of the first template that fails.
+func renderErr(t *testing.T, values map[string]any) error {
+	t.Helper()
+	root, top, files := parseChart(t, values)
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "_") {
+			continue
+		}
+		top["Template"] = map[string]any{"Name": "havip/" + filepath.ToSlash(f), "BasePath": "havip/templates"}
+		if err := root.ExecuteTemplate(io.Discard, "havip/"+filepath.ToSlash(f), top); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestNoDefaultVIP: the default values start no VIP: rendering fails and names the answer to
+// give, for every template; an answer by variable, by env name or an extraEnv entry satisfies it.
+func TestNoDefaultVIP(t *testing.T) {
+	tests := []struct {
+		name   string
+		values map[string]any
+		want   string // "" renders
+	}{
+		{"keepalived defaults", nil, "answers.keepalived.virtual_ip is required"},
+		{"ipfailover without VIPs", map[string]any{"template": "ipfailover"}, "answers.ipfailover.virtual_ips is required"},
+		{"haproxy without VIP", map[string]any{"template": "haproxy"}, "answers.haproxy.virtual_ip is required"},
+		{"answer by variable", map[string]any{"answers": map[string]any{"keepalived": map[string]any{"virtual_ip": "192.0.2.10"}}}, ""},
+		{"answer by env name", map[string]any{"answers": map[string]any{"keepalived": map[string]any{"VIRTUAL_IP": "192.0.2.10"}}}, ""},
+		{"env from a Secret", map[string]any{"extraEnv": []any{map[string]any{"name": "VIRTUAL_IP", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "vip", "key": "ip"}}}}}, ""},
+		{"config mode needs no answers", map[string]any{"config": "vrrp_instance VI_1 {\n}\n"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := renderErr(t, merge(readYAML(t, "values.yaml"), tt.values))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("render failed: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("render error = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestDefaults(t *testing.T) {
-	values := readYAML(t, "values.yaml")
+	values := withVIP(t)
 	rendered := renderChart(t, values)
 	m := manifests(t, rendered)
 	ds, cm := m["DaemonSet"], m["ConfigMap"]
@@ -370,17 +431,95 @@ func TestDefaults(t *testing.T) {
 	if got := get(t, ds, "spec", "template", "spec", "priorityClassName"); got != "system-node-critical" {
 		t.Errorf("priorityClassName = %v", got)
 	}
-	if got := get(t, ds, "spec", "template", "spec", "containers", 0, "image"); got != "havip/havip:0.1.0" {
-		t.Errorf("image = %v", got)
+	if got := get(t, ds, "spec", "template", "spec", "hostPID"); got != nil {
+		t.Errorf("hostPID = %v by default, want unset", got)
+	}
+	if got, want := get(t, ds, "spec", "template", "spec", "containers", 0, "image"), "havip/havip:"+readYAML(t, "Chart.yaml")["appVersion"].(string); got != want {
+		t.Errorf("image = %v, want %s", got, want)
 	}
 	answers := get(t, cm, "data", "answers.yaml").(string)
 	res := renderAnswers(t, "keepalived", "", answers)
 	if !bytes.Contains(res.KeepalivedConf, []byte("192.0.2.10/24 dev eth0")) || !bytes.Contains(res.KeepalivedConf, []byte("virtual_router_id 150")) {
-		t.Errorf("rendered config lacks the default VIP or VRID:\n%s", res.KeepalivedConf)
+		t.Errorf("rendered config lacks the VIP or the default VRID:\n%s", res.KeepalivedConf)
 	}
-	if !strings.Contains(rendered["NOTES.txt"], "WARNING: answers.keepalived.virtual_ip is still the TEST-NET placeholder 192.0.2.10") {
-		t.Errorf("NOTES.txt does not warn about the placeholder VIP:\n%s", rendered["NOTES.txt"])
+}
+
+// TestHostPID: hostPID true shares the node's PID namespace (the haproxy template's process
+// tracking needs it); NOTES warns when the haproxy template runs without it.
+func TestHostPID(t *testing.T) {
+	haproxy := map[string]any{"template": "haproxy", "answers": map[string]any{"haproxy": map[string]any{"virtual_ip": "198.51.100.10"}}}
+	r := renderChart(t, merge(merge(readYAML(t, "values.yaml"), haproxy), map[string]any{"hostPID": true}))
+	if got := get(t, manifests(t, r)["DaemonSet"], "spec", "template", "spec", "hostPID"); got != true {
+		t.Errorf("hostPID = %v, want true", got)
 	}
+	if strings.Contains(r["NOTES.txt"], "hostPID") {
+		t.Errorf("NOTES warns although hostPID is set:\n%s", r["NOTES.txt"])
+	}
+	r = renderChart(t, merge(readYAML(t, "values.yaml"), haproxy))
+	if !strings.Contains(r["NOTES.txt"], "WARNING: the haproxy template tracks the haproxy process, which the pods cannot see without hostPID: true") {
+		t.Errorf("NOTES does not warn about hostPID:\n%s", r["NOTES.txt"])
+	}
+}
+
+// TestSchema validates values with values.schema.json as Helm does before rendering: the
+// defaults, every ci/ file and the examples pass; a mistyped value fails naming its path.
+func TestSchema(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	schema, err := c.Compile("values.schema.json")
+	if err != nil {
+		t.Fatalf("values.schema.json: %v", err)
+	}
+	valid := map[string]map[string]any{"values.yaml": readYAML(t, "values.yaml"), "with a VIP": withVIP(t)}
+	files, _ := filepath.Glob("ci/*-values.yaml")
+	for _, f := range files {
+		valid[f] = merge(readYAML(t, "values.yaml"), readYAML(t, f))
+	}
+	for name, v := range valid {
+		if err := schema.Validate(any(v)); err != nil {
+			t.Errorf("%s does not validate: %v", name, err)
+		}
+	}
+	// Every top-level value has a type in the schema.
+	props := readJSON(t, "values.schema.json")["properties"].(map[string]any)
+	for key := range readYAML(t, "values.yaml") {
+		if p, ok := props[key].(map[string]any); !ok || p["type"] == nil {
+			t.Errorf("values.schema.json does not type %s", key)
+		}
+	}
+	invalid := []struct {
+		name, path string
+		values     map[string]any
+	}{
+		{"VRID abc", "/answers/keepalived/vrid", map[string]any{"answers": map[string]any{"keepalived": map[string]any{"vrid": "abc"}}}},
+		{"VRID 256", "/answers/keepalived/vrid", map[string]any{"answers": map[string]any{"keepalived": map[string]any{"vrid": float64(256)}}}},
+		{"check port text", "/answers/keepalived/check_port", map[string]any{"answers": map[string]any{"keepalived": map[string]any{"check_port": "http"}}}},
+		{"unknown template", "/template", map[string]any{"template": "nginx"}},
+		{"hostPID yes", "/hostPID", map[string]any{"hostPID": "yes"}},
+		{"log level", "/logLevel", map[string]any{"logLevel": "verbose"}},
+		{"relative configDir", "/configDir", map[string]any{"configDir": "etc/havip"}},
+		{"image tag number", "/image/tag", map[string]any{"image": map[string]any{"tag": float64(1)}}},
+	}
+	for _, tt := range invalid {
+		t.Run(tt.name, func(t *testing.T) {
+			err := schema.Validate(any(merge(withVIP(t), tt.values)))
+			if err == nil || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("Validate = %v, want an error at %s", err, tt.path)
+			}
+		})
+	}
+}
+
+func readJSON(t *testing.T, name string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return out
 }
 
 // TestCIValues renders the chart-testing value files (ci/*-values.yaml).
@@ -418,7 +557,7 @@ func TestCIValues(t *testing.T) {
 // TestChecksumFollowsConfig: with rollOnConfigChange the annotation is the ConfigMap's digest, so
 // an answer change changes the pod template (a rolling restart), and nothing else does.
 func TestChecksumFollowsConfig(t *testing.T) {
-	base := merge(readYAML(t, "values.yaml"), map[string]any{"rollOnConfigChange": true})
+	base := merge(withVIP(t), map[string]any{"rollOnConfigChange": true})
 	sum := func(values map[string]any) (string, string) {
 		r := renderChart(t, values)
 		ann := get(t, manifests(t, r)["DaemonSet"], "spec", "template", "metadata", "annotations", "checksum/config").(string)
@@ -440,7 +579,7 @@ func TestChecksumFollowsConfig(t *testing.T) {
 
 // TestVersionZero: version 0 is a version, not "unset".
 func TestVersionZero(t *testing.T) {
-	values := merge(readYAML(t, "values.yaml"), map[string]any{"version": float64(0)})
+	values := merge(withVIP(t), map[string]any{"version": float64(0)})
 	_, env := checkDaemonSet(t, manifests(t, renderChart(t, values))["DaemonSet"], "vip-havip")
 	if env["HAVIP_VERSION"] != "0" {
 		t.Errorf("HAVIP_VERSION = %q, want 0", env["HAVIP_VERSION"])

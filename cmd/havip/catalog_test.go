@@ -35,7 +35,7 @@ func TestCatalogShow(t *testing.T) {
 		t.Fatalf("show =\n%s", text)
 	}
 	for _, row := range [][]string{
-		{"virtual_ip", "VIRTUAL_IP", "ipv4", "192.0.2.10", "yes", "Virtual", "IP"},
+		{"virtual_ip", "VIRTUAL_IP", "ipv4", "-", "yes", "Virtual", "IP"},
 		{"check_port", "CHECK_PORT", "port", "80", "yes", "Check", "port"},
 		{"network_interface", "INTERFACE", "interface", "eth0", "yes", "Network", "interface"},
 		{"netmask_bit", "NETMASK_BIT", "int", "24", "yes", "Netmask", "bits"},

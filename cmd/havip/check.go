@@ -36,6 +36,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		InterfaceExists: interfaceExists,
 	})
 	diags = append(diags, engine.CheckRouting(cfg)...)
+	diags = append(diags, engine.CheckScripts(cfg)...)
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d)
 	}

@@ -44,7 +44,11 @@ func TestRenderClassicEnv(t *testing.T) {
 }
 
 func TestRenderWithoutAnswers(t *testing.T) {
-	code, out, errOut := runRenderT(t, nil, "keepalived")
+	code, _, errOut := runRenderT(t, nil, "keepalived")
+	if code != 1 || !strings.Contains(errOut, `virtual_ip ("Virtual IPs"): an answer is required`) || !strings.Contains(errOut, "VIRTUAL_IP") {
+		t.Fatalf("without a VIP: exit %d, stderr %q; want 1 and the VIP named", code, errOut)
+	}
+	code, out, errOut := runRenderT(t, map[string]string{"VIRTUAL_IP": "192.0.2.10"}, "keepalived")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -88,7 +92,7 @@ func TestRenderOutputDir(t *testing.T) {
 
 func TestRenderClassicComposeIsConverted(t *testing.T) {
 	dir := t.TempDir()
-	code, _, errOut := runRenderT(t, map[string]string{"VRID": "33"}, "keepalived", "--version", "0", "-o", dir)
+	code, _, errOut := runRenderT(t, map[string]string{"VRID": "33", "VIRTUAL_IP": "192.0.2.10"}, "keepalived", "--version", "0", "-o", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -151,18 +155,18 @@ func TestRenderHostileWritesNothing(t *testing.T) {
 func TestRenderDiff(t *testing.T) {
 	dir := t.TempDir()
 	old := filepath.Join(dir, "old.conf")
-	code, out, errOut := runRenderT(t, nil, "keepalived", "--version", "0")
+	code, out, errOut := runRenderT(t, map[string]string{"VIRTUAL_IP": "192.0.2.10"}, "keepalived", "--version", "0")
 	if code != 0 {
 		t.Fatal(errOut)
 	}
 	if err := os.WriteFile(old, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, same, errOut := runRenderT(t, nil, "keepalived", "--version", "0", "--diff", old)
+	code, same, errOut := runRenderT(t, map[string]string{"VIRTUAL_IP": "192.0.2.10"}, "keepalived", "--version", "0", "--diff", old)
 	if code != 0 || same != "" {
 		t.Fatalf("diff against an identical file: exit %d, %q %s", code, same, errOut)
 	}
-	code, diff, errOut := runRenderT(t, nil, "keepalived", "--version", "0", "--set", "vrid=151", "--diff", old)
+	code, diff, errOut := runRenderT(t, map[string]string{"VIRTUAL_IP": "192.0.2.10"}, "keepalived", "--version", "0", "--set", "vrid=151", "--diff", old)
 	if code != 0 {
 		t.Fatal(errOut)
 	}
@@ -214,7 +218,7 @@ func TestRenderCatalogDir(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	cfg := mustParse(t, out)
-	if cfg.Instances[0].VirtualAddresses[0].Prefix.String() != "2001:db8::80/64" || len(cfg.Scripts) != 1 || cfg.Scripts[0].Weight != -20 {
-		t.Fatalf("haproxy render = %+v %+v", cfg.Instances[0], cfg.Scripts)
+	if cfg.Instances[0].VirtualAddresses[0].Prefix.String() != "2001:db8::80/64" || len(cfg.TrackProcesses) != 1 || cfg.TrackProcesses[0].Weight != -20 {
+		t.Fatalf("haproxy render = %+v %+v", cfg.Instances[0], cfg.TrackProcesses)
 	}
 }

@@ -341,10 +341,17 @@ func (n *Notifier) deliver(ev Event, scripts Scripts) {
 	}
 }
 
+// run runs a's command, unless it cannot run at all (script.Inspect: not found, not executable,
+// unsafe under enable_script_security): keepalived 2.2.7 disables such a notify script at start,
+// havip leaves it out with a warning each time it would run, so a fixed script runs next time.
 func (n *Notifier) run(a Action, args ...string) {
 	r := n.runner
 	if a.As != nil {
 		r.As = a.As
+	}
+	if err := script.Inspect(a.Command, r.As, r.Security); err != nil {
+		n.log.Warn("notify script not run: it cannot run (keepalived 2.2.7 disables such a script)", "error", err)
+		return
 	}
 	r.Run(n.runCtx, a.Command, args...)
 }

@@ -479,3 +479,30 @@ func TestFIFOReaderScriptExitIsLogged(t *testing.T) {
 	}
 	n.Notify(Event{Instance, "VI_1", Master, 100})
 }
+
+// TestUnusableScriptIsNotRun: a notify script that cannot run is left out with a warning naming
+// it (keepalived disables it), the other scripts still run, and once fixed it runs.
+func TestUnusableScriptIsNotRun(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	missing := filepath.Join(dir, "missing.sh")
+	var logBuf testlog.Buffer
+	n := newNotifier(t, Options{Log: slog.New(slog.NewTextHandler(&logBuf, nil))}, Target{Kind: Instance, Name: "VI_1", Scripts: Scripts{
+		Master: Action{Command: script.Command{Args: []string{missing}}},
+		Notify: Action{Command: appendScript(t, out, "notify")},
+	}})
+	n.Notify(Event{Instance, "VI_1", Master, 100})
+	if got, want := waitLines(t, out, 1), []string{"notify INSTANCE VI_1 MASTER 100"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("scripts ran %q, want %q", got, want)
+	}
+	if log := logBuf.String(); !strings.Contains(log, "notify script not run") || !strings.Contains(log, missing+" does not exist") {
+		t.Fatalf("no warning naming %s:\n%s", missing, log)
+	}
+	if err := os.WriteFile(missing, []byte("#!/bin/sh\necho fixed >> "+out+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n.Notify(Event{Instance, "VI_1", Master, 100})
+	if got, want := waitLines(t, out, 3), []string{"notify INSTANCE VI_1 MASTER 100", "fixed", "notify INSTANCE VI_1 MASTER 100"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("scripts ran %q, want %q", got, want)
+	}
+}

@@ -3,6 +3,7 @@ package track
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/havip/havip/runtime/script"
@@ -25,6 +26,12 @@ type ScriptSpec struct {
 // NewScript returns a tracker for a vrrp_script. runner carries the global policy (script
 // security, default script_user, output bound, logger); its Timeout is replaced by the script's.
 // A command recognised by ParseProbe runs in-process as a TCP probe instead of forking havip.
+//
+// A script that cannot run at all (script.Inspect: not found, not executable, unsafe under
+// enable_script_security) is disabled as keepalived 2.2.7 disables it: the tracker logs a warning,
+// reports a Disabled result, which Effective ignores, instead of failing every interval (which
+// would hold every node in FAULT or at a lower priority), and looks again every interval;
+// once the script is usable it logs that and tracks it from then on.
 func NewScript(spec ScriptSpec, runner script.Runner) Tracker {
 	interval := durationOr(spec.Interval, DefaultInterval)
 	timeout := durationOr(spec.Timeout, interval)
@@ -42,7 +49,7 @@ func NewScript(spec ScriptSpec, runner script.Runner) Tracker {
 	if spec.As != nil {
 		runner.As = spec.As
 	}
-	return &pollTracker{
+	poll := &pollTracker{
 		key:      Key{KindScript, spec.Name},
 		interval: interval,
 		h:        newHysteresis(spec.Rise, spec.Fall, spec.InitFail),
@@ -55,6 +62,44 @@ func NewScript(spec ScriptSpec, runner script.Runner) Tracker {
 			return true, fmt.Sprintf("exit status 0 in %s", res.Duration.Round(time.Millisecond))
 		},
 	}
+	return &inspectedScript{
+		poll:     poll,
+		interval: interval,
+		inspect:  func() error { return script.Inspect(spec.Command, runner.As, runner.Security) },
+		log:      log,
+	}
+}
+
+// inspectedScript runs a script tracker once its script is usable, and reports it disabled
+// until then.
+type inspectedScript struct {
+	poll     *pollTracker
+	interval time.Duration
+	inspect  func() error
+	log      *slog.Logger
+}
+
+func (s *inspectedScript) Key() Key { return s.poll.key }
+
+func (s *inspectedScript) Run(ctx context.Context, report func(Result)) {
+	err := s.inspect()
+	if err != nil {
+		s.log.Warn("vrrp_script disabled: its script cannot run, so the instances tracking it ignore it (keepalived 2.2.7 disables it too); fix the script and havip starts tracking it within one interval",
+			"tracker", s.poll.key.String(), "error", err)
+		report(Result{Key: s.poll.key, Disabled: true, Detail: "disabled: " + err.Error()})
+		ticker := time.NewTicker(s.interval)
+		defer ticker.Stop()
+		for err != nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+				err = s.inspect()
+			}
+		}
+		s.log.Warn("vrrp_script enabled: its script can run now; tracking it", "tracker", s.poll.key.String())
+	}
+	s.poll.Run(ctx, report)
 }
 
 func durationOr(d, def time.Duration) time.Duration {

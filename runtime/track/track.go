@@ -75,6 +75,11 @@ type Result struct {
 	Value int64
 	// Detail explains the observation for logs (exit status, counts, errors).
 	Detail string
+	// Disabled is set by a vrrp_script tracker whose script cannot run at all (not found, not
+	// executable, unsafe under enable_script_security): as keepalived 2.2.7 does, the instances
+	// that track it ignore it — no weight, no FAULT — and Detail says "disabled: " and why. Up is
+	// false. The tracker reports again, not disabled, once the script becomes usable.
+	Disabled bool
 }
 
 // Tracker observes one thing and reports changes.

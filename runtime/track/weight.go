@@ -40,6 +40,8 @@ type Outcome struct {
 //     priority changes by min(status, 253).
 //   - a tracker without a result yet (a script before its first run) is in its init state: with
 //     weight 0 it keeps the instance in FAULT, otherwise it adjusts nothing.
+//   - a disabled tracker (Result.Disabled: a vrrp_script that cannot run) counts for nothing, as
+//     if the instance did not track it.
 //   - base 255 (address owner) is never adjusted; only weight-0 faults apply to it.
 //   - the sum is clamped to 1..254.
 //
@@ -57,6 +59,9 @@ func Effective(base uint8, refs []Ref, results map[Key]Result) Outcome {
 				out.Fault = true
 				out.Reasons = append(out.Reasons, fmt.Sprintf("%s has no result yet: FAULT", ref.Key))
 			}
+			continue
+		}
+		if res.Disabled {
 			continue
 		}
 		adjust, fault, why := contribution(ref, res)

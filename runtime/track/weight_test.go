@@ -45,6 +45,10 @@ func TestEffective(t *testing.T) {
 		// init state (no result yet).
 		{"w0 without result faults", 100, []Ref{{chk, 0, false}}, rs(), Outcome{100, true, []string{`script "chk" has no result yet: FAULT`}}},
 		{"weighted without result no change", 100, []Ref{{chk, -50, false}}, rs(), Outcome{100, false, nil}},
+		// a disabled vrrp_script (cannot run) counts for nothing, whatever its weight.
+		{"w0 disabled no fault", 100, []Ref{{chk, 0, false}}, rs(Result{Key: chk, Disabled: true, Detail: "disabled: not found"}), Outcome{100, false, nil}},
+		{"+w disabled adds nothing", 100, []Ref{{chk, 20, false}}, rs(Result{Key: chk, Disabled: true}), Outcome{100, false, nil}},
+		{"-w reverse disabled adds nothing", 100, []Ref{{chk, -20, true}}, rs(Result{Key: chk, Disabled: true}), Outcome{100, false, nil}},
 		// sums and clamps.
 		{"sum of several", 100, []Ref{{chk, 20, false}, {chk2, -30, false}}, rs(up(chk), down(chk2)),
 			Outcome{90, false, []string{`script "chk" up: +20`, `script "chk2" down: -30`}}},

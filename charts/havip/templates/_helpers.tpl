@@ -48,9 +48,18 @@ app.kubernetes.io/component: vrrp
 {{- if not (kindIs "invalid" .Values.version) }}{{ toString .Values.version }}{{ end }}
 {{- end }}
 
-{{/* The answers of the selected template, as a map. */}}
+{{/* The answers of the selected template, as a map. The template's VIP has no default: unless
+     answers.<template> gives it (by variable or env name) or extraEnv sets its env variable,
+     `required` stops the render naming it. */}}
 {{- define "havip.answers" -}}
 {{- $all := .Values.answers | default dict }}
 {{- $answers := index $all .Values.template | default dict }}
+{{- $vip := get (dict "keepalived" "virtual_ip" "ipfailover" "virtual_ips" "haproxy" "virtual_ip") .Values.template }}
+{{- $env := get (dict "keepalived" "VIRTUAL_IP" "ipfailover" "OPENSHIFT_HA_VIRTUAL_IPS" "haproxy" "VIRTUAL_IP") .Values.template }}
+{{- if $vip }}
+{{- $given := or (get $answers $vip) (get $answers $env) }}
+{{- range .Values.extraEnv }}{{ if eq .name $env }}{{ $given = true }}{{ end }}{{ end }}
+{{- $_ := required (printf "answers.%s.%s is required: the virtual IP(s) to keep alive, free addresses of your nodes' network (--set answers.%s.%s=ADDRESS, or %s in extraEnv)" .Values.template $vip .Values.template $vip $env) $given }}
+{{- end }}
 {{- toYaml $answers }}
 {{- end }}
