@@ -39,7 +39,7 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		if familyOf(a.Prefix.Addr()) == in.Family {
 			vips = append(vips, a)
 		} else {
-			p.rep.errorf(a.Pos, "%s: virtual_ipaddress %s is %s but the instance is %s; put the other family in virtual_ipaddress_excluded or another instance", where, formatPrefix(a.Prefix), familyName(familyOf(a.Prefix.Addr())), familyName(in.Family))
+			p.rep.dropf(a.Pos, "the address is ignored", "%s: virtual_ipaddress %s is %s but the instance is %s (put the other family in virtual_ipaddress_excluded or another instance)", where, formatPrefix(a.Prefix), familyName(familyOf(a.Prefix.Addr())), familyName(in.Family))
 		}
 	}
 	in.VirtualAddresses = vips

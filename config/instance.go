@@ -60,7 +60,8 @@ func (p *parser) parseInstance(n *node) {
 			case "BACKUP":
 				in.State = StateBackup
 			default:
-				p.rep.errorf(n.pos, "vrrp_instance %s: state %q must be MASTER or BACKUP (upper case)", name, n.args()[0])
+				p.rep.dropf(n.pos, "BACKUP is used", "vrrp_instance %s: state %q must be MASTER or BACKUP (upper case)", name, n.args()[0])
+				in.State = StateBackup
 			}
 		},
 		"interface":         p.stringKw(&in.Interface),
@@ -204,7 +205,7 @@ func (p *parser) unicastPeers(n *node) []UnicastPeer {
 		}
 		a, err := parseAddr(c.keyword())
 		if err != nil {
-			p.rep.errorf(c.pos, "unicast_peer: %v", err)
+			p.rep.dropf(c.pos, "the peer is ignored", "unicast_peer: %v", err)
 			continue
 		}
 		peer := UnicastPeer{Pos: c.pos, Addr: a}

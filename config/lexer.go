@@ -364,7 +364,6 @@ func (lx *lexer) substitute(text string, pos Pos, dir string) ([]string, bool) {
 			}
 			b.WriteString(lines[0])
 			tail = lines[1:]
-			i = len(text)
 			break
 		}
 		b.WriteString(value)

@@ -34,9 +34,9 @@ func (p *parser) dispatch(where string, nodes []*node, table map[string]handler)
 				names = append(names, k)
 			}
 			if s := nearest(n.keyword(), names); s != "" {
-				p.rep.errorf(n.pos, "unknown keyword '%s' in %s; did you mean '%s'?", n.keyword(), where, s)
+				p.rep.warnf(n.pos, "unknown keyword '%s' in %s is ignored, as keepalived does; did you mean '%s'?", n.keyword(), where, s)
 			} else {
-				p.rep.errorf(n.pos, "unknown keyword '%s' in %s", n.keyword(), where)
+				p.rep.warnf(n.pos, "unknown keyword '%s' in %s is ignored, as keepalived does", n.keyword(), where)
 			}
 			continue
 		}

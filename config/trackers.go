@@ -61,7 +61,7 @@ func (p *parser) parseScript(n *node) {
 	}
 	p.dispatch("vrrp_script "+name, n.children, table)
 	if cmd == nil {
-		p.rep.errorf(n.pos, "vrrp_script %s has no script; add a 'script' line", name)
+		p.rep.dropf(n.pos, "the vrrp_script is ignored", "vrrp_script %s has no script (add a 'script' line)", name)
 		return
 	}
 	s.Command = *cmd
@@ -120,7 +120,7 @@ func (p *parser) parseTrackProcess(n *node) {
 		}
 	}
 	if t.Process == "" {
-		p.rep.errorf(n.pos, "vrrp_track_process %s has no process; add a 'process NAME' line", name)
+		p.rep.dropf(n.pos, "the vrrp_track_process is ignored", "vrrp_track_process %s has no process (add a 'process NAME' line)", name)
 		return
 	}
 	if t.QuorumMax != 0 && t.QuorumMax < t.Quorum {
@@ -164,7 +164,7 @@ func (p *parser) parseTrackFile(n *node) {
 	}
 	p.dispatch(n.keyword()+" "+name, n.children, table)
 	if f.File == "" {
-		p.rep.errorf(n.pos, "%s %s has no file; add a 'file PATH' line", n.keyword(), name)
+		p.rep.dropf(n.pos, "the "+n.keyword()+" is ignored", "%s %s has no file (add a 'file PATH' line)", n.keyword(), name)
 		return
 	}
 	if p.cfg.TrackFile(name) != nil {
@@ -268,7 +268,7 @@ func (p *parser) parseSyncGroup(n *node) {
 	p.notifyHandlers(&g.Notify, table)
 	p.dispatch("vrrp_sync_group "+name, n.children, table)
 	if len(g.Members) == 0 {
-		p.rep.errorf(n.pos, "vrrp_sync_group %s has no members; add group { INSTANCE ... }", name)
+		p.rep.dropf(n.pos, "the vrrp_sync_group is ignored", "vrrp_sync_group %s has no members (add group { INSTANCE ... })", name)
 		return
 	}
 	if p.cfg.SyncGroup(name) != nil {
