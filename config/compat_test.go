@@ -107,3 +107,62 @@ func TestStrict(t *testing.T) {
 		t.Errorf("a clean config fails strict: %v", clean.Strict())
 	}
 }
+
+func TestOneLineBlocks(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		check func(t *testing.T, c *Config)
+	}{
+		{"whole instance", "vrrp_instance X { interface eth0 virtual_router_id 51 priority 120 nopreempt virtual_ipaddress { 192.0.2.1 } }\n", func(t *testing.T, c *Config) {
+			in := c.Instances[0]
+			if in.Interface != "eth0" || in.VRID != 51 || in.Priority != 120 || !in.Nopreempt || len(in.VirtualAddresses) != 1 {
+				t.Fatalf("got interface %q vrid %d priority %d nopreempt %v vips %v", in.Interface, in.VRID, in.Priority, in.Nopreempt, in.VirtualAddresses)
+			}
+		}},
+		{"nested blocks and a quoted script", "global_defs { enable_script_security }\nvrrp_script s { script \"/bin/check priority 2\" weight 5 }\nvrrp_instance X { interface eth0 virtual_router_id 51 authentication { auth_type PASS auth_pass secret } track_script { s } virtual_ipaddress { 192.0.2.1 } notify_master \"/bin/notify state\" root }\n", func(t *testing.T, c *Config) {
+			in := c.Instances[0]
+			if len(c.Scripts) != 1 || c.Scripts[0].Command.Text != "/bin/check priority 2" || c.Scripts[0].Weight != 5 {
+				t.Fatalf("scripts %+v", c.Scripts)
+			}
+			if in.Auth == nil || in.Auth.Password != "secret" || len(in.Track.Scripts) != 1 {
+				t.Fatalf("auth %+v, tracked scripts %v", in.Auth, in.Track.Scripts)
+			}
+			if n := in.Notify.Master; n == nil || n.Text != "/bin/notify state" || n.User != "root" {
+				t.Fatalf("notify_master %+v", n)
+			}
+		}},
+		{"quoted keyword is a value", "global_defs { enable_script_security }\nvrrp_instance X { interface eth0 virtual_router_id 51 virtual_ipaddress { 192.0.2.1 } notify_master \"priority\" }\n", func(t *testing.T, c *Config) {
+			in := c.Instances[0]
+			if n := in.Notify.Master; n == nil || n.Text != "priority" || in.Priority != 100 {
+				t.Fatalf("notify_master %+v, priority %d", n, in.Priority)
+			}
+		}},
+		{"opening line only", "vrrp_instance X { interface eth0 virtual_router_id 51\npriority 90\nvirtual_ipaddress { 192.0.2.1 }\n}\n", func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.VRID != 51 || in.Priority != 90 {
+				t.Fatalf("vrid %d priority %d", in.VRID, in.Priority)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, diags := parse(t, tc.src)
+			if len(diags) != 0 {
+				t.Fatalf("diagnostics:\n%v", diags)
+			}
+			if len(c.Instances) != 1 {
+				t.Fatalf("%d instances, want 1", len(c.Instances))
+			}
+			tc.check(t, c)
+			again, _ := ParseBytes("formatted.conf", Format(c), testOpts)
+			if !c.Equal(again) {
+				t.Fatalf("model changed through Format:\n%s", Format(c))
+			}
+		})
+	}
+	// Outside a line with a brace nothing is split: keepalived's reading.
+	_, diags := parse(t, "vrrp_instance X {\ninterface eth0 priority 100\nvirtual_router_id 51\n}\n")
+	if !diags.HasErrors() {
+		t.Fatalf("a plain line with two keywords was accepted: %v", diags)
+	}
+}
