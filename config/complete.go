@@ -214,9 +214,6 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 	if noAccept {
 		in.Accept = false
 	}
-	if !in.Accept {
-		p.rep.warnf(in.Pos, "%s: no_accept (implied by vrrp_strict/strict_mode) is not enforced by havip: keepalived drops traffic to the VIPs with firewall rules, havip installs none, so the master accepts it as with accept", where)
-	}
 	in.Checksum = ChecksumPseudoHeader
 	if g.V3ChecksumAsV2 {
 		in.Checksum = ChecksumAsV2
