@@ -404,7 +404,7 @@ func TestIPFailoverWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(res.Warnings, "\n")
-	for _, want := range []string{"havip manages no firewall rules", "4 VIP groups asked for but only 1 VIPs", "connects to 127.0.0.1"} {
+	for _, want := range []string{"OPENSHIFT_HA_NFTABLES_RULE is accepted but not applied", "4 VIP groups asked for but only 1 VIPs", "connects to 127.0.0.1"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("warnings lack %q:\n%s", want, joined)
 		}

@@ -9,24 +9,42 @@ import (
 
 // firewallHook is the engine's use of runtime/firewall: while an instance
 // that does not accept traffic for its VIPs (no_accept, implied by
-// vrrp_strict) holds them, they are dropped in havip's nftables table.
+// vrrp_strict) holds them, they are dropped in havip's nftables table;
+// while Run runs, VRRP is accepted in the host chains AcceptVRRPIn names.
 // The engine calls it where VIPs are added and removed and where Run
 // starts and ends; nothing else depends on it.
 type firewallHook struct {
-	fw      *firewall.Firewall         // nil until an instance needs it
+	fw      *firewall.Firewall         // nil until needed
 	dropped map[*instance][]netip.Addr // what each instance dropped, to allow exactly that
+	accept  []firewall.Chain           // host chains to accept VRRP in
+}
+
+// AcceptVRRPIn makes Run insert a rule accepting VRRP at the head of each
+// of chains of the host's firewall, and remove it when Run ends: what
+// OpenShift's ipfailover does for OPENSHIFT_HA_IPTABLES_CHAIN. Call it
+// before Run.
+func (e *Engine) AcceptVRRPIn(chains ...firewall.Chain) {
+	e.firewall.accept = append(e.firewall.accept, chains...)
 }
 
 // startFirewall runs at Run start: a table an earlier run left (after a
-// crash) is replaced by a fresh one when an instance needs it, else
-// removed.
+// crash) is replaced by a fresh one when an instance or a VRRP accept
+// rule needs it, else removed.
 func (e *Engine) startFirewall() {
-	if slices.ContainsFunc(e.instances, func(in *instance) bool { return !in.cfg.Accept }) {
-		e.openFirewall()
+	needed := len(e.firewall.accept) > 0 || slices.ContainsFunc(e.instances, func(in *instance) bool { return !in.cfg.Accept })
+	if !needed {
+		if err := firewall.RemoveStale(); err != nil {
+			e.log.Error("removing a stale nftables table failed", "err", err)
+		}
 		return
 	}
-	if err := firewall.RemoveStale(); err != nil {
-		e.log.Error("removing a stale nftables table failed", "err", err)
+	if !e.openFirewall() {
+		return
+	}
+	for _, c := range e.firewall.accept {
+		if err := e.firewall.fw.AcceptVRRP(c); err != nil {
+			e.log.Error("accepting VRRP in the host's firewall failed", "chain", c.String(), "err", err)
+		}
 	}
 }
 
@@ -41,7 +59,7 @@ func (e *Engine) openFirewall() bool {
 		e.log.Error("creating havip's nftables table failed; the VIPs of no_accept instances accept traffic", "err", err)
 		return false
 	}
-	e.firewall = firewallHook{fw: fw, dropped: map[*instance][]netip.Addr{}}
+	e.firewall.fw, e.firewall.dropped = fw, map[*instance][]netip.Addr{}
 	return true
 }
 
@@ -74,7 +92,8 @@ func (e *Engine) allowVIPs(inst *instance) {
 	}
 }
 
-// closeFirewall removes havip's table at the end of Run.
+// closeFirewall removes havip's table and VRRP accept rules at the end of
+// Run.
 func (e *Engine) closeFirewall() {
 	if e.firewall.fw == nil {
 		return
@@ -82,5 +101,5 @@ func (e *Engine) closeFirewall() {
 	if err := e.firewall.fw.Close(); err != nil {
 		e.log.Error("removing havip's nftables table failed", "err", err)
 	}
-	e.firewall = firewallHook{}
+	e.firewall.fw, e.firewall.dropped = nil, nil
 }

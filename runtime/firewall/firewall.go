@@ -226,17 +226,17 @@ func (f *Firewall) update(op func(*nftables.Set, []nftables.SetElement) error, v
 	return nil
 }
 
-// AcceptVRRP inserts "meta l4proto vrrp accept" at the head of the chain
-// named chain of the host's table (family, name), replacing the one an
-// earlier run left there; Close removes it. The chain must exist: havip
-// does not create the host's firewall.
-func (f *Firewall) AcceptVRRP(family nftables.TableFamily, table, chain string) error {
+// AcceptVRRP inserts "meta l4proto vrrp accept" at the head of a chain of
+// the host's firewall, replacing the one an earlier run left there; Close
+// removes it. The chain must exist: havip does not create the host's
+// firewall.
+func (f *Firewall) AcceptVRRP(chain Chain) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t := &nftables.Table{Name: table, Family: family}
-	c, err := f.conn.ListChain(t, chain)
+	t := &nftables.Table{Name: chain.Table, Family: chain.Family}
+	c, err := f.conn.ListChain(t, chain.Name)
 	if err != nil {
-		return fmt.Errorf("firewall: chain %s of table %s: %w", chain, table, err)
+		return fmt.Errorf("firewall: chain %s: %w", chain, err)
 	}
 	c.Table = t
 	if err := f.removeAccept(c); err != nil {
@@ -252,7 +252,7 @@ func (f *Firewall) AcceptVRRP(family nftables.TableFamily, table, chain string) 
 		UserData: userdata.AppendString(nil, userdata.TypeComment, vrrpComment),
 	})
 	if err := f.conn.Flush(); err != nil {
-		return fmt.Errorf("firewall: inserting the VRRP accept rule in chain %s of table %s: %w", chain, table, err)
+		return fmt.Errorf("firewall: inserting the VRRP accept rule in chain %s: %w", chain, err)
 	}
 	f.accepts = append(f.accepts, c)
 	return nil

@@ -115,7 +115,7 @@ func TestAcceptVRRP(t *testing.T) {
 	}
 	rule := regexp.MustCompile(`meta l4proto vrrp accept comment "havip: accept VRRP"`)
 	for range 2 { // a second call (a restart) replaces the first rule
-		if err := fw.AcceptVRRP(nftables.TableFamilyIPv4, "filter", "INPUT"); err != nil {
+		if err := fw.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "INPUT"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -131,7 +131,7 @@ func TestAcceptVRRP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := next.AcceptVRRP(nftables.TableFamilyIPv4, "filter", "INPUT"); err != nil {
+	if err := next.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "INPUT"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(rule.FindAllString(host.Exec(t, "nft", "list", "chain", "ip", "filter", "INPUT"), -1)); n != 1 {
@@ -144,7 +144,29 @@ func TestAcceptVRRP(t *testing.T) {
 	if rule.MatchString(got) || !strings.Contains(got, "tcp dport 22 accept") {
 		t.Errorf("after Close, want the host's chain as it was:\n%s", got)
 	}
-	if err := fw.AcceptVRRP(nftables.TableFamilyIPv4, "filter", "NOSUCH"); err == nil || !strings.Contains(err.Error(), "chain NOSUCH of table filter") {
+	if err := fw.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "NOSUCH"}); err == nil || !strings.Contains(err.Error(), "chain ip filter NOSUCH") {
 		t.Errorf("AcceptVRRP on a missing chain: %v", err)
+	}
+}
+
+func TestParseChain(t *testing.T) {
+	tests := []struct {
+		in, want, err string
+	}{
+		{"INPUT", "ip filter INPUT", ""},
+		{"inet filter input", "inet filter input", ""},
+		{" ip6  filter  INPUT ", "ip6 filter INPUT", ""},
+		{"arp filter input", "", `family "arp" must be ip, ip6 or inet`},
+		{"filter INPUT", "", "want CHAIN (of iptables' filter table) or FAMILY TABLE CHAIN"},
+		{"", "", "want CHAIN"},
+	}
+	for _, tc := range tests {
+		c, err := ParseChain(tc.in)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("ParseChain(%q) error %v, want %q", tc.in, err, tc.err)
+		case tc.err == "" && (err != nil || c.String() != tc.want):
+			t.Errorf("ParseChain(%q) = %v, %v; want %s", tc.in, c, err, tc.want)
+		}
 	}
 }
