@@ -71,8 +71,8 @@ func (p *parser) address(c *node, where string) (VirtualAddress, bool) {
 				return a, false
 			}
 			if !validScope(v) {
-				p.rep.errorf(c.pos, "%s %s: scope %q must be global, site, link, host, nowhere or a number", where, toks[0], v)
-				return a, false
+				p.rep.dropf(c.pos, "the scope is ignored", "%s %s: scope %q must be global, site, link, host, nowhere or a number", where, toks[0], v)
+				continue
 			}
 			a.Scope = v
 		case "label":

@@ -62,6 +62,33 @@ func TestDroppedParts(t *testing.T) {
 				t.Fatalf("state %s, want BACKUP", in.State)
 			}
 		}},
+		{"priority out of range", inst("priority 120\npriority 0"), func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.Priority != 100 {
+				t.Fatalf("priority %d, want the default 100 keepalived uses", in.Priority)
+			}
+		}},
+		{"interface weight out of range", inst("track_interface {\neth1 weight 300\n}"), func(t *testing.T, c *Config) {
+			ti := c.Instances[0].Track.Interfaces
+			if len(ti) != 1 || ti[0].Name != "eth1" || ti[0].Weight != 0 {
+				t.Fatalf("tracked interfaces %+v, want eth1 without a weight", ti)
+			}
+		}},
+		{"unknown auth_type", inst("authentication {\nauth_type CRYPT\nauth_pass x\n}"), func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.Auth != nil {
+				t.Fatalf("authentication %+v, want none", in.Auth)
+			}
+		}},
+		{"bad scope", inst("virtual_ipaddress {\n192.0.2.3 scope bogus dev eth0\n}"), func(t *testing.T, c *Config) {
+			vips := c.Instances[0].VirtualAddresses
+			if len(vips) != 2 || vips[1].Scope != "" || vips[1].Dev != "eth0" {
+				t.Fatalf("VIPs %+v, want 192.0.2.3 dev eth0 without a scope", vips)
+			}
+		}},
+		{"instance defined twice", inst("") + strings.Replace(strings.Replace(inst(""), "51", "52", 1), "192.0.2.10", "192.0.2.20", 1), func(t *testing.T, c *Config) {
+			if len(c.Instances) != 1 || c.Instances[0].VRID != 51 {
+				t.Fatalf("instances %+v, want the first VI_1 only", c.Instances)
+			}
+		}},
 		{"unknown keyword", inst("priorty 120"), func(t *testing.T, c *Config) {
 			if in := c.Instances[0]; in.Priority != 100 {
 				t.Fatalf("priority %d, want the default 100", in.Priority)

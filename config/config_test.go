@@ -46,7 +46,7 @@ func TestDiagnostics(t *testing.T) {
 		{"undefined script", inst("track_script {\nchk\n}"), Warning, "vrrp_script chk is not defined; the reference is ignored"},
 		{"undefined file", inst("track_file {\ntf\n}"), Warning, "track_file tf is not defined"},
 		{"undefined process", inst("track_process {\ntp\n}"), Warning, "vrrp_track_process tp is not defined"},
-		{"interface weight range", inst("track_interface {\neth1 weight 254\n}"), Error, `"254" is not an integer in -253..253`},
+		{"interface weight range", inst("track_interface {\neth1 weight 254\n}"), Warning, "track_interface eth1: weight 254 is outside -253..253; the weight is ignored (the interface is tracked without one)"},
 		{"file weight range ok", "track_file tf {\nfile /tmp/x\n}\n" + inst("track_file {\ntf weight -254\n}"), 0, ""},
 		{"file weight range", "track_file tf {\nfile /tmp/x\n}\n" + inst("track_file {\ntf weight 255\n}"), Error, "-254..254"},
 		{"script weight range", "vrrp_script s {\nscript /bin/true\nweight -254\n}\n", Error, "-253..253"},
@@ -68,7 +68,7 @@ func TestDiagnostics(t *testing.T) {
 		{"timer value", inst("advert_int fast"), Error, `"fast" is not a number of seconds`},
 		{"unmatched quote", inst(`notify_master "/bin/x`), Error, "unmatched"},
 		{"strict unicast", "global_defs {\nvrrp_strict\n}\n" + inst("unicast_peer {\n192.0.2.2\n}"), Error, "strict mode does not allow unicast_peer"},
-		{"unicast ttl", inst("unicast_peer {\n192.0.2.2 min_ttl 200 max_ttl 100\n}"), Error, "min_ttl 200 is above max_ttl 100"},
+		{"unicast ttl", inst("unicast_peer {\n192.0.2.2 min_ttl 200 max_ttl 100\n}"), Warning, "min_ttl 200 is above max_ttl 100; every advert from the peer is discarded"},
 		{"route host bits", inst("virtual_routes {\n198.51.100.1/24 dev eth0\n}"), Warning, "has host bits set; did you mean 198.51.100.0/24?; the route is ignored"},
 		{"rule without table", inst("virtual_rules {\nfrom 192.0.2.0/24\n}"), Warning, "rule needs a table (or goto/type); the rule is ignored"},
 		{"recursive definition", "$A=$A x\n" + inst("priority $A"), Error, "levels deep"},
@@ -82,6 +82,10 @@ func TestDiagnostics(t *testing.T) {
 		{"rule bad address", "static_rules {\nfrom 192.0.2.1 to 192.168.100./24 table 1\n}\n", Warning, `"192.168.100./24" is not an address with an optional /length; the rule is ignored`},
 		{"process without process", "vrrp_track_process p {\nquorum 1\n}\n", Warning, "has no process (add a 'process NAME' line); the vrrp_track_process is ignored"},
 		{"track_file without file", "track_file f {\nweight 1\n}\n", Warning, "has no file (add a 'file PATH' line); the track_file is ignored"},
+		{"priority range", inst("priority 300"), Warning, `priority: "300" is not an integer in 1..255; the default priority 100 is used`},
+		{"unknown auth_type", inst("authentication {\nauth_type CRYPT\nauth_pass x\n}"), Warning, `auth_type "CRYPT" must be PASS or AH; the instance runs without authentication`},
+		{"bad scope", inst("virtual_ipaddress {\n192.0.2.3 scope bogus\n}"), Warning, `scope "bogus" must be global, site, link, host, nowhere or a number; the scope is ignored`},
+		{"instance defined twice", inst("") + strings.Replace(inst(""), "51", "52", 1), Warning, "vrrp_instance VI_1 is defined twice (first at /cfg/test.conf:1); this definition is ignored"},
 		{"includer missing", "includer /nonexistent/x.conf\n" + inst(""), Error, "no file matches"},
 	}
 	for _, tc := range tests {

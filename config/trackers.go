@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -214,6 +215,13 @@ func (p *parser) trackInterfaces(n *node) []TrackInterface {
 		if c.hasBlock {
 			p.rep.errorf(c.pos, "track_interface entry %s does not take a '{' block", c.keyword())
 			continue
+		}
+		if args := c.args(); len(args) >= 2 && args[0] == "weight" {
+			if v, err := strconv.Atoi(args[1]); err == nil && (v < -253 || v > 253) {
+				p.rep.dropf(c.pos, "the weight is ignored (the interface is tracked without one)", "track_interface %s: weight %d is outside -253..253", c.keyword(), v)
+				out = append(out, TrackInterface{Pos: c.pos, Name: c.keyword()})
+				continue
+			}
 		}
 		if w, r, ok := p.weightArgs(c, c.args(), 253); ok {
 			out = append(out, TrackInterface{Pos: c.pos, Name: c.keyword(), Weight: w, Reverse: r})
