@@ -68,7 +68,7 @@ func TestDiagnostics(t *testing.T) {
 		{"timer value", inst("advert_int fast"), Error, `"fast" is not a number of seconds`},
 		{"unmatched quote", inst(`notify_master "/bin/x`), Error, "unmatched"},
 		{"strict unicast", "global_defs {\nvrrp_strict\n}\n" + inst("unicast_peer {\n192.0.2.2\n}"), Error, "strict mode does not allow unicast_peer"},
-		{"unicast ttl", inst("unicast_peer {\n192.0.2.2 min_ttl 200 max_ttl 100\n}"), Warning, "min_ttl 200 is above max_ttl 100; every advert from the peer is discarded"},
+		{"unicast ttl", inst("unicast_peer {\n192.0.2.2 min_ttl 200 max_ttl 100\n}"), Error, "min_ttl 200 is above max_ttl 100"},
 		{"route host bits", inst("virtual_routes {\n198.51.100.1/24 dev eth0\n}"), Warning, "has host bits set; did you mean 198.51.100.0/24?; the route is ignored"},
 		{"rule without table", inst("virtual_rules {\nfrom 192.0.2.0/24\n}"), Warning, "rule needs a table (or goto/type); the rule is ignored"},
 		{"recursive definition", "$A=$A x\n" + inst("priority $A"), Error, "levels deep"},

@@ -240,7 +240,8 @@ func (p *parser) unicastPeers(n *node) []UnicastPeer {
 			}
 		}
 		if good && peer.MaxTTL != 0 && peer.MinTTL > peer.MaxTTL {
-			p.rep.warnf(c.pos, "unicast_peer %s: min_ttl %d is above max_ttl %d; every advert from the peer is discarded, as keepalived does", a, peer.MinTTL, peer.MaxTTL)
+			p.rep.errorf(c.pos, "unicast_peer %s: min_ttl %d is above max_ttl %d", a, peer.MinTTL, peer.MaxTTL)
+			good = false
 		}
 		if good {
 			out = append(out, peer)
