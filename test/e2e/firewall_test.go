@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +15,11 @@ import (
 // strictConf is a vrrp_strict instance (so no_accept) holding vip4; the
 // nftables keyword makes keepalived use nftables as havip does.
 func strictConf(priority int) string {
+	return strictConfVIPs(priority, vip4.String())
+}
+
+// strictConfVIPs is strictConf with other VIPs.
+func strictConfVIPs(priority int, vips ...string) string {
 	return fmt.Sprintf(`global_defs {
   vrrp_strict
   nftables
@@ -28,7 +34,7 @@ vrrp_instance VI_1 {
     %s
   }
 }
-`, priority, vip4)
+`, priority, strings.Join(vips, "\n    "))
 }
 
 // nftList returns `nft list table FAMILY NAME` in node, "" when there is
@@ -49,43 +55,56 @@ func nftList(node *lab.Node, family, name string) string {
 func TestNoAcceptDropsVIPTraffic(t *testing.T) {
 	t.Parallel()
 	testenv.RequireCommand(t, "nft", "nftables")
-	for _, impl := range []struct{ name, family, table string }{
-		{"havip", "inet", "havip"},
-		{"keepalived", "ip", "keepalived"},
+	// vrrp_strict wants a link-local first VIP for IPv6 (RFC 5798).
+	conf4 := func(prio int) string { return strictConf(prio) }
+	conf6 := func(prio int) string { return strictConfVIPs(prio, "fe80::100/64", vip6.String()) }
+	for _, impl := range []struct {
+		name, family, table string
+		vip                 netip.Prefix
+		conf                func(priority int) string
+	}{
+		{"havip/IPv4", "inet", "havip", vip4, conf4},
+		{"keepalived/IPv4", "ip", "keepalived", vip4, conf4},
+		{"havip/IPv6", "inet", "havip", vip6, conf6},
+		{"keepalived/IPv6", "ip6", "keepalived", vip6, conf6},
 	} {
 		t.Run(impl.name, func(t *testing.T) {
 			t.Parallel()
 			l := lab.New(t, lab.Options{Nodes: 2, Client: true})
 			master := l.Nodes[0]
-			backup := startHavip(t, l.Nodes[1], strictConf(100))
+			backup := startHavip(t, l.Nodes[1], impl.conf(100))
 			var stop func()
-			if impl.name == "havip" {
-				h := startHavip(t, master, strictConf(150))
+			if strings.HasPrefix(impl.name, "havip") {
+				h := startHavip(t, master, impl.conf(150))
 				h.WaitState(t, "VI_1", "MASTER", electionTimeout)
 				stop = func() { h.Stop(t) }
 			} else {
-				k := master.StartKeepalived(t, strictConf(150))
+				k := master.StartKeepalived(t, impl.conf(150))
 				k.WaitState(t, "VI_1", "MASTER", electionTimeout)
 				stop = func() { k.Stop(t) }
 			}
 			backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
 			lab.Eventually(t, electionTimeout, "the VIP in the master's drop set", func() bool {
-				return strings.Contains(nftList(master, impl.family, impl.table), vip4.Addr().String())
+				return strings.Contains(nftList(master, impl.family, impl.table), impl.vip.Addr().String())
 			})
 			t.Logf("%s master's table:\n%s", impl.name, nftList(master, impl.family, impl.table))
-			if !master.HasAddr(t, "eth0", vip4) {
+			if !master.HasAddr(t, "eth0", impl.vip) {
 				t.Fatal("the master does not hold the VIP")
 			}
 			// The master's own address answers; the VIP does not.
-			l.Client.Exec(t, "ping", "-c", "1", "-W", "2", master.IPv4.String())
-			if out, err := l.Client.Try("ping", "-c", "3", "-i", "0.2", "-W", "1", vip4.Addr().String()); err == nil {
+			own := master.IPv4
+			if impl.vip.Addr().Is6() {
+				own = master.IPv6
+			}
+			l.Client.Exec(t, "ping", "-c", "1", "-W", "2", own.String())
+			if out, err := l.Client.Try("ping", "-c", "3", "-i", "0.2", "-W", "1", impl.vip.Addr().String()); err == nil {
 				t.Fatalf("the client reached the VIP of a no_accept master:\n%s", out)
 			}
 			// VRRP flows: the backup (master down interval about 3.6 s) keeps
 			// hearing the master.
 			holdsFor(t, 4*time.Second, "the backup to stay BACKUP", func() bool { return backup.State("VI_1") == "BACKUP" })
 			stop()
-			if impl.name == "havip" {
+			if impl.family == "inet" {
 				if tables, _ := master.Try("nft", "list", "tables"); strings.Contains(tables, "havip") {
 					t.Errorf("havip's table outlived havip:\n%s", tables)
 				}
