@@ -204,3 +204,53 @@ func keepalivedRuns(t *testing.T, host *lab.Node, path string, cfg *Config) (boo
 // keepalivedInstance matches keepalived's state log lines, naming the
 // instance.
 var keepalivedInstance = regexp.MustCompile(`\(([^()\s]+)\) [Ee]ntering [A-Z]+ [Ss][Tt][Aa][Tt][Ee]`)
+
+// TestDroppedSamplesRunInKeepalived runs keepalived 2.2.7 on the Debian
+// samples havip passes only by dropping a part, as keepalived does: it
+// runs each of them with the instances havip runs.
+func TestDroppedSamplesRunInKeepalived(t *testing.T) {
+	lab.RequireRoot(t)
+	testenv.RequireCommand(t, "keepalived", "keepalived")
+	testenv.RequireFile(t, samplesDir, "apt-get install keepalived, with /usr/share/doc not excluded by dpkg")
+	host := lab.NewHost(t, "eth0", "eth1", "eth2", "eth3")
+	for _, name := range []string{"keepalived.conf.conditional_conf", "keepalived.conf.vrrp.lvs_syncd", "keepalived.conf.vrrp.rules"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(samplesDir, name)
+			if name == "keepalived.conf.vrrp.lvs_syncd" {
+				path = withoutIPVS(t, path)
+			}
+			// keepalived's config id is the host name, which none of
+			// conditional_conf's @high/@low lines select.
+			cfg, diags := Load(path, Options{ConfigID: "neither"})
+			if diags.HasErrors() || !hasDiag(diags, "as keepalived does") {
+				t.Fatalf("want warnings for dropped parts and no error:\n%v", diags)
+			}
+			if runs, log := keepalivedRuns(t, host, path, cfg); !runs {
+				t.Errorf("keepalived does not run it with havip's instances %v:\n%s", len(cfg.Instances), log)
+			}
+		})
+	}
+}
+
+// withoutIPVS copies the sample at path leaving out its
+// lvs_sync_daemon_interface line: with it keepalived's VRRP process
+// initialises IPVS, which the test kernel may lack (and havip ignores it
+// with a warning).
+func withoutIPVS(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if !strings.Contains(l, "lvs_sync_daemon_interface") {
+			kept = append(kept, l)
+		}
+	}
+	out := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(out, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
