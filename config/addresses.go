@@ -31,7 +31,7 @@ func (p *parser) address(c *node, where string) (VirtualAddress, bool) {
 	a := VirtualAddress{Pos: c.pos}
 	pfx, err := parsePrefix(toks[0])
 	if err != nil {
-		p.rep.errorf(c.pos, "%s: %v", where, err)
+		p.rep.dropf(c.pos, "the address is ignored", "%s: %v", where, err)
 		return a, false
 	}
 	a.Prefix = pfx
@@ -71,8 +71,8 @@ func (p *parser) address(c *node, where string) (VirtualAddress, bool) {
 				return a, false
 			}
 			if !validScope(v) {
-				p.rep.errorf(c.pos, "%s %s: scope %q must be global, site, link, host, nowhere or a number", where, toks[0], v)
-				return a, false
+				p.rep.dropf(c.pos, "the scope is ignored", "%s %s: scope %q must be global, site, link, host, nowhere or a number", where, toks[0], v)
+				continue
 			}
 			a.Scope = v
 		case "label":
@@ -153,9 +153,11 @@ func (p *parser) routes(n *node) []Route {
 			p.rep.errorf(c.pos, "%s entry %s does not take a '{' block", n.keyword(), c.keyword())
 			continue
 		}
-		if r, ok := p.route(c, n.keyword()); ok {
-			out = append(out, r)
-		}
+		p.dropping("the route is ignored", func() {
+			if r, ok := p.route(c, n.keyword()); ok {
+				out = append(out, r)
+			}
+		})
 	}
 	return out
 }
@@ -283,9 +285,11 @@ func (p *parser) rules(n *node) []Rule {
 			p.rep.errorf(c.pos, "%s entry %s does not take a '{' block", n.keyword(), c.keyword())
 			continue
 		}
-		if r, ok := p.rule(c, n.keyword()); ok {
-			out = append(out, r)
-		}
+		p.dropping("the rule is ignored", func() {
+			if r, ok := p.rule(c, n.keyword()); ok {
+				out = append(out, r)
+			}
+		})
 	}
 	return out
 }

@@ -39,7 +39,7 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		if familyOf(a.Prefix.Addr()) == in.Family {
 			vips = append(vips, a)
 		} else {
-			p.rep.errorf(a.Pos, "%s: virtual_ipaddress %s is %s but the instance is %s; put the other family in virtual_ipaddress_excluded or another instance", where, formatPrefix(a.Prefix), familyName(familyOf(a.Prefix.Addr())), familyName(in.Family))
+			p.rep.dropf(a.Pos, "the address is ignored", "%s: virtual_ipaddress %s is %s but the instance is %s (put the other family in virtual_ipaddress_excluded or another instance)", where, formatPrefix(a.Prefix), familyName(familyOf(a.Prefix.Addr())), familyName(in.Family))
 		}
 	}
 	in.VirtualAddresses = vips
@@ -213,9 +213,6 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 	}
 	if noAccept {
 		in.Accept = false
-	}
-	if !in.Accept {
-		p.rep.warnf(in.Pos, "%s: no_accept (implied by vrrp_strict/strict_mode) is not enforced by havip: keepalived drops traffic to the VIPs with firewall rules, havip installs none, so the master accepts it as with accept", where)
 	}
 	in.Checksum = ChecksumPseudoHeader
 	if g.V3ChecksumAsV2 {

@@ -22,11 +22,12 @@ var vrrpOnlySamples = map[string][]string{
 	"keepalived.conf.vrrp.scripts":          {"enable_script_security is not set", "smtp_alert is not supported"},
 	"keepalived.conf.vrrp.static_ipaddress": nil,
 	"keepalived.conf.vrrp.sync":             {"enable_script_security is not set"},
-	// keepalived 2.2.7 itself reports these samples' errors too:
-	// "192.168.100./24" is not an address, and vrrp.lvs_syncd lists sync
-	// group members without group { }.
-	"keepalived.conf.vrrp.rules":     {`"192.168.100./24" is not an address`, `"192.168.200./24" is not an address`},
-	"keepalived.conf.vrrp.lvs_syncd": {"unknown keyword 'VI_2'", "unknown keyword 'VI_3'", "vrrp_sync_group VG1 has no members", "lvs_sync_daemon_interface is not supported", "virtual_server is not supported"},
+	// keepalived 2.2.7 reports these and runs without the faulty part, as
+	// havip does: "192.168.100./24" is not an address (the rule is
+	// dropped), and vrrp.lvs_syncd lists sync group members without
+	// group { } (unknown keywords, the empty group is dropped).
+	"keepalived.conf.vrrp.rules":     {`"192.168.100./24" is not an address with an optional /length; the rule is ignored`, `"192.168.200./24" is not an address with an optional /length; the rule is ignored`},
+	"keepalived.conf.vrrp.lvs_syncd": {"unknown keyword 'VI_2' in vrrp_sync_group VG1 is ignored", "unknown keyword 'VI_3' in vrrp_sync_group VG1 is ignored", "vrrp_sync_group VG1 has no members (add group { INSTANCE ... }); the vrrp_sync_group is ignored", "lvs_sync_daemon_interface is not supported", "virtual_server is not supported"},
 }
 
 // lvsSamples have LVS (and SMTP) sections; they must produce only "not
@@ -73,6 +74,14 @@ func TestDebianSamples(t *testing.T) {
 			if cfg == nil {
 				t.Fatal("nil config")
 			}
+			// keepalived 2.2.7 runs every sample; havip too, but for the
+			// one with IPsec-AH.
+			if _, ah := ahSamples[name]; diags.HasErrors() != ah {
+				t.Errorf("errors: %v, want %v:\n%v", diags.HasErrors(), ah, diags)
+			}
+			if strict := diags.Strict().HasErrors(); strict != (len(diags) > 0) {
+				t.Errorf("--strict fails: %v, with %d diagnostics", strict, len(diags))
+			}
 			for _, d := range diags {
 				if !vrrpOnly && d.Severity == Warning && strings.Contains(d.Msg, "is not supported by havip") {
 					continue
@@ -90,6 +99,34 @@ func TestDebianSamples(t *testing.T) {
 				t.Errorf("LVS sample without a 'not supported' warning")
 			}
 		})
+	}
+}
+
+// ahSamples are the samples havip refuses: they use auth_type AH.
+var ahSamples = map[string]bool{"keepalived.conf.SSL_GET": true}
+
+// TestConditionalSampleNoMatch loads the conditional_conf sample with a
+// config id none of its @ lines select (keepalived's default, the host
+// name): its vrrp_script has no script, and keepalived 2.2.7 drops it and
+// the reference to it (checked with keepalived -t and a run: exit 5, VI_0
+// runs).
+func TestConditionalSampleNoMatch(t *testing.T) {
+	f := filepath.Join(samplesDir, "keepalived.conf.conditional_conf")
+	testenv.RequireFile(t, f, "apt-get install keepalived, with /usr/share/doc not excluded by dpkg")
+	cfg, diags := Load(f, Options{ConfigID: "neither"})
+	if diags.HasErrors() {
+		t.Fatalf("errors:\n%v", diags.Err())
+	}
+	for _, want := range []string{
+		"vrrp_script check_VI_0 has no script (add a 'script' line); the vrrp_script is ignored, as keepalived does",
+		"vrrp_instance VI_0: vrrp_script check_VI_0 is not defined; the reference is ignored, as keepalived does",
+	} {
+		if !hasDiag(diags, want) {
+			t.Errorf("no diagnostic %q in:\n%v", want, diags)
+		}
+	}
+	if len(cfg.Instances) != 1 || len(cfg.Instances[0].Track.Scripts) != 0 {
+		t.Fatalf("want VI_0 without tracked scripts, got %+v", cfg.Instances)
 	}
 }
 

@@ -82,6 +82,19 @@ func (ds Diagnostics) Err() error {
 	return errors.New(strings.Join(lines, "\n"))
 }
 
+// Strict returns the diagnostics with every warning made an error: what
+// havip check --strict and the renderer apply, so that a config relying on
+// a part havip (like keepalived) drops, or on one havip does not run,
+// fails.
+func (ds Diagnostics) Strict() Diagnostics {
+	out := make(Diagnostics, len(ds))
+	for i, d := range ds {
+		d.Severity = Error
+		out[i] = d
+	}
+	return out
+}
+
 // reporter collects diagnostics.
 type reporter struct {
 	diags Diagnostics
@@ -93,4 +106,28 @@ func (r *reporter) errorf(pos Pos, format string, args ...any) {
 
 func (r *reporter) warnf(pos Pos, format string, args ...any) {
 	r.diags = append(r.diags, Diagnostic{Pos: pos, Severity: Warning, Msg: fmt.Sprintf(format, args...)})
+}
+
+// dropf reports a part of the config that keepalived 2.2.7 logs and runs
+// without: havip drops the same part, with a warning saying so. dropped
+// names the part, as in "the route is ignored".
+func (r *reporter) dropf(pos Pos, dropped, format string, args ...any) {
+	r.warnf(pos, "%s; %s, as keepalived does", fmt.Sprintf(format, args...), dropped)
+}
+
+// dropping runs parse, turning the errors it reports into dropf warnings:
+// for a part (an address, a route, a rule) keepalived skips as a whole
+// when any of it is invalid.
+func (p *parser) dropping(dropped string, parse func()) {
+	saved := p.rep
+	p.rep = &reporter{}
+	parse()
+	for _, d := range p.rep.diags {
+		if d.Severity == Error {
+			saved.dropf(d.Pos, dropped, "%s", d.Msg)
+		} else {
+			saved.diags = append(saved.diags, d)
+		}
+	}
+	p.rep = saved
 }

@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,25 +17,41 @@ import (
 	"github.com/havip/havip/test/lab"
 )
 
-// keepalivedDiffers lists corpus files where keepalived 2.2.7 -t and havip
-// check disagree on pass/fail, with the reason. keepalived 2.2.7 exits 5
-// ("script security", in practice: any reported config problem) even for
-// problems it corrects itself and would run with; havip reports those as
-// warnings and passes.
-var keepalivedDiffers = map[string]string{
-	"pass-auth-pass-truncated.conf":  "keepalived reports 'Truncating auth_pass to 8 characters' and exits 5; havip warns",
-	"pass-v2-advert-rounded.conf":    "keepalived reports 'advertisement interval 1.5s must be an integer. rounding' and exits 5; havip warns",
-	"fail-strict-unicast.conf":       "keepalived 2.2.7 accepts unicast_peer with vrrp_strict; current keepalived (reference §2.1, issue #2645) rejects it when the interface supports multicast, as havip does",
-	"pass-ipv6-version2-forced.conf": "keepalived reports 'vrrp_version 2 conflicts with configured or deduced version' and exits 5; havip warns and uses version 3",
-	"pass-nopreempt-master.conf":     "keepalived reports 'nopreempt is incompatible with priority 255. resetting nopreempt' and exits 5; havip warns",
-	"fail-auth-ah.conf":              "keepalived 2.2.7 runs IPsec-AH authentication (deprecated, removed from VRRP by RFC 3768); havip refuses it with an error rather than run without the authentication its peers expect",
-	"pass-routes-rules.conf":         "keepalived exits 5 for 'cannot track route ... with no interface specified' on a blackhole route; havip does not track routes",
+// strictDiffers lists corpus files where havip check --strict and
+// keepalived 2.2.7 -t disagree on pass/fail, with the reason. keepalived -t
+// exits 5 for any problem it reports, including the ones it corrects or
+// drops and runs without; havip's strict mode fails on every warning.
+var strictDiffers = map[string]string{
+	"fail-strict-unicast.conf":   "keepalived 2.2.7 accepts unicast_peer with vrrp_strict; current keepalived (reference §2.1, issue #2645) rejects it when the interface supports multicast, as havip does",
+	"fail-auth-ah.conf":          "keepalived 2.2.7 runs IPsec-AH authentication; havip refuses it with an error rather than run without the authentication its peers expect",
+	"pass-routes-rules.conf":     "keepalived exits 5 for 'cannot track route ... with no interface specified' on a blackhole route; havip does not track routes",
+	"pass-one-line-block.conf":   "keepalived 2.2.7 mis-parses a whole block on one line (beyondKeepalived)",
+	"pass-global-strict-v3.conf": "havip warns that owner_ignore_adverts (implied by vrrp_strict) is not applied; keepalived applies it",
+}
+
+// beyondKeepalived lists pass-*.conf files havip runs as written and
+// keepalived 2.2.7 does not, with why.
+var beyondKeepalived = map[string]string{
+	"pass-one-line-block.conf": "keepalived 2.2.7 reads a whole block on one line as one statement ('interface eth0 virtual_router_id 61 ...') and refuses the instance without a VRID; havip splits the line at the section's keywords",
+}
+
+// havipRefuses lists fail-*.conf files keepalived 2.2.7 still runs (it
+// drops or corrects the faulty part), with why havip refuses them instead.
+// docs/compatibility.md has the same table.
+var havipRefuses = map[string]string{
+	"fail-auth-ah.conf":             "IPsec-AH is not implemented; peers expecting AH would not accept havip's adverts",
+	"fail-extra-brace.conf":         "an unbalanced brace changes which block the next lines belong to",
+	"fail-missing-brace.conf":       "an unbalanced brace changes which block the next lines belong to",
+	"fail-script-weight-range.conf": "what keepalived runs instead (no weight, or no script) is not checked yet",
+	"fail-strict-unicast.conf":      "current keepalived refuses unicast with vrrp_strict too (issue #2645)",
+	"fail-unicast-ttl-order.conf":   "keepalived runs it but discards every advert from the peer; the engine refuses a peer it could never hear",
 }
 
 // formattedDiffers lists corpus files whose Format output keepalived 2.2.7
 // -t does not pass, with the reason.
 var formattedDiffers = map[string]string{
-	"pass-routes-rules.conf": "the blackhole route has no interface, which keepalived reports (exit 5) however it is written",
+	"pass-routes-rules.conf":              "the blackhole route has no interface, which keepalived reports (exit 5) however it is written",
+	"drop-sync-group-unknown-member.conf": "what is left is a sync group with one member, which keepalived reports (exit 5) however it is written",
 }
 
 // keepalivedTest runs keepalived -t on path inside host and returns its
@@ -62,9 +80,14 @@ func keepalivedTest(t *testing.T, host *lab.Node, path string) (int, []byte) {
 	}
 }
 
-// TestDifferentialKeepalived runs real keepalived -t over the corpus in a
-// namespace that has eth0 and eth1, and compares pass/fail with ParseBytes.
-// File names say the expected outcome: pass-*.conf or fail-*.conf.
+// TestDifferentialKeepalived runs real keepalived over the corpus in a
+// namespace that has eth0 and eth1, and compares with ParseBytes. File
+// names say havip's outcome: pass-*.conf passes, drop-*.conf passes with a
+// warning for each part dropped as keepalived drops it, fail-*.conf fails.
+// havip check --strict passes exactly where keepalived -t exits 0 (but for
+// strictDiffers); keepalived runs every pass and drop file, with the
+// instances havip runs, and refuses every fail file but those in
+// havipRefuses.
 func TestDifferentialKeepalived(t *testing.T) {
 	lab.RequireRoot(t)
 	testenv.RequireCommand(t, "keepalived", "keepalived")
@@ -76,24 +99,43 @@ func TestDifferentialKeepalived(t *testing.T) {
 	for _, f := range files {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {
-			wantPass := strings.HasPrefix(name, "pass-")
+			wantPass := strings.HasPrefix(name, "pass-") || strings.HasPrefix(name, "drop-")
 			if !wantPass && !strings.HasPrefix(name, "fail-") {
-				t.Fatalf("corpus file %s must start with pass- or fail-", name)
+				t.Fatalf("corpus file %s must start with pass-, drop- or fail-", name)
 			}
 			abs, _ := filepath.Abs(f)
 			code, out := keepalivedTest(t, host, abs)
 			keepalivedPass := code == 0
 			cfg, diags := Load(f, Options{ConfigID: "node1"})
 			havipPass := !diags.HasErrors()
+			strictPass := !diags.Strict().HasErrors()
 			if havipPass != wantPass {
 				t.Errorf("havip pass=%v, file name says %v:\n%v", havipPass, wantPass, diags)
 			}
-			reason, differs := keepalivedDiffers[name]
+			if strings.HasPrefix(name, "drop-") && !hasDiag(diags, "as keepalived does") {
+				t.Errorf("drop file without a warning for what is dropped:\n%v", diags)
+			}
+			reason, differs := strictDiffers[name]
 			switch {
-			case differs && keepalivedPass == havipPass:
-				t.Errorf("listed as differing (%s) but keepalived now agrees (exit %d)", reason, code)
-			case !differs && keepalivedPass != havipPass:
-				t.Errorf("keepalived -t exit %d (pass=%v), havip pass=%v\nkeepalived:\n%s\nhavip:\n%v", code, keepalivedPass, havipPass, out, diags)
+			case differs && keepalivedPass == strictPass:
+				t.Errorf("listed as differing (%s) but keepalived now agrees with --strict (exit %d)", reason, code)
+			case !differs && keepalivedPass != strictPass:
+				t.Errorf("keepalived -t exit %d (pass=%v), havip --strict pass=%v\nkeepalived:\n%s\nhavip:\n%v", code, keepalivedPass, strictPass, out, diags)
+			}
+			if !keepalivedPass {
+				_, refused := havipRefuses[name]
+				_, beyond := beyondKeepalived[name]
+				runs, log := keepalivedRuns(t, host, abs, cfg)
+				switch {
+				case havipPass && beyond && runs:
+					t.Errorf("listed as beyond keepalived (%s) but keepalived runs it:\n%s", beyondKeepalived[name], log)
+				case havipPass && !beyond && !runs:
+					t.Errorf("havip runs it but keepalived does not run it with the same instances:\n%s", log)
+				case !havipPass && refused && !runs:
+					t.Errorf("listed as refused by havip only (%s) but keepalived refuses it too:\n%s", havipRefuses[name], log)
+				case !havipPass && !refused && runs:
+					t.Errorf("keepalived runs it but havip refuses it; drop what keepalived drops or list it in havipRefuses:\n%s", log)
+				}
 			}
 			if !havipPass {
 				return
@@ -113,4 +155,102 @@ func TestDifferentialKeepalived(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keepalivedRuns runs keepalived on path in host and reports whether it
+// starts and runs the instances of cfg (and no other), with its log. A
+// config with no instances runs when keepalived says it has nothing to
+// run.
+func keepalivedRuns(t *testing.T, host *lab.Node, path string, cfg *Config) (bool, string) {
+	t.Helper()
+	dir := t.TempDir()
+	p := host.Start(t, "keepalived-"+filepath.Base(path), "keepalived", "-n", "-l", "-D", "--vrrp",
+		"-f", path, "-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"))
+	defer func() {
+		p.Signal(syscall.SIGTERM)
+		// A refused config has already made keepalived exit with an
+		// error status; only a keepalived still running is a failure.
+		if err := p.Wait(30 * time.Second); err != nil && strings.Contains(err.Error(), "still running") {
+			t.Errorf("keepalived on %s did not stop: %v", path, err)
+		}
+	}()
+	started := func(log string) bool {
+		for _, in := range cfg.Instances {
+			if !strings.Contains(log, "("+in.Name+") Entering") && !strings.Contains(log, "("+in.Name+") entering") {
+				return false
+			}
+		}
+		return len(cfg.Instances) > 0 || strings.Contains(log, "no configuration to run")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		log := p.Output()
+		if strings.Contains(log, "exited with permanent error") || strings.Contains(log, "Stopped Keepalived") {
+			return false, log
+		}
+		if started(log) {
+			for _, m := range keepalivedInstance.FindAllStringSubmatch(log, -1) {
+				if cfg.Instance(m[1]) == nil {
+					return false, log
+				}
+			}
+			return true, log
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false, p.Output()
+}
+
+// keepalivedInstance matches keepalived's state log lines, naming the
+// instance.
+var keepalivedInstance = regexp.MustCompile(`\(([^()\s]+)\) [Ee]ntering [A-Z]+ [Ss][Tt][Aa][Tt][Ee]`)
+
+// TestDroppedSamplesRunInKeepalived runs keepalived 2.2.7 on the Debian
+// samples havip passes only by dropping a part, as keepalived does: it
+// runs each of them with the instances havip runs.
+func TestDroppedSamplesRunInKeepalived(t *testing.T) {
+	lab.RequireRoot(t)
+	testenv.RequireCommand(t, "keepalived", "keepalived")
+	testenv.RequireFile(t, samplesDir, "apt-get install keepalived, with /usr/share/doc not excluded by dpkg")
+	host := lab.NewHost(t, "eth0", "eth1", "eth2", "eth3")
+	for _, name := range []string{"keepalived.conf.conditional_conf", "keepalived.conf.vrrp.lvs_syncd", "keepalived.conf.vrrp.rules"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(samplesDir, name)
+			if name == "keepalived.conf.vrrp.lvs_syncd" {
+				path = withoutIPVS(t, path)
+			}
+			// keepalived's config id is the host name, which none of
+			// conditional_conf's @high/@low lines select.
+			cfg, diags := Load(path, Options{ConfigID: "neither"})
+			if diags.HasErrors() || !hasDiag(diags, "as keepalived does") {
+				t.Fatalf("want warnings for dropped parts and no error:\n%v", diags)
+			}
+			if runs, log := keepalivedRuns(t, host, path, cfg); !runs {
+				t.Errorf("keepalived does not run it with havip's instances %v:\n%s", len(cfg.Instances), log)
+			}
+		})
+	}
+}
+
+// withoutIPVS copies the sample at path leaving out its
+// lvs_sync_daemon_interface line: with it keepalived's VRRP process
+// initialises IPVS, which the test kernel may lack (and havip ignores it
+// with a warning).
+func withoutIPVS(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if !strings.Contains(l, "lvs_sync_daemon_interface") {
+			kept = append(kept, l)
+		}
+	}
+	out := filepath.Join(t.TempDir(), filepath.Base(path))
+	if err := os.WriteFile(out, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

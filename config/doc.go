@@ -8,7 +8,12 @@
 // Load and ParseBytes never panic and always return a non-nil *Config with
 // whatever was valid, together with Diagnostics. Sections havip does not
 // implement (LVS, BFD, SNMP/DBus, SMTP) are parsed structurally and reported
-// as "not supported" warnings.
+// as "not supported" warnings. Where keepalived 2.2.7 logs a faulty part
+// and runs without it (an unknown keyword, a tracker without its script, an
+// unparsable address, route or rule), the same part is dropped with a
+// warning saying so; Diagnostics.Strict makes every warning an error. A
+// block written on one line with its braces is split at the section's
+// keywords.
 //
 // ${_RANDOM} is refused with an error: a havip config must expand the same
 // way on every load, so that reloads only touch what really changed.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -60,16 +61,27 @@ func (p *parser) parseInstance(n *node) {
 			case "BACKUP":
 				in.State = StateBackup
 			default:
-				p.rep.errorf(n.pos, "vrrp_instance %s: state %q must be MASTER or BACKUP (upper case)", name, n.args()[0])
+				p.rep.dropf(n.pos, "BACKUP is used", "vrrp_instance %s: state %q must be MASTER or BACKUP (upper case)", name, n.args()[0])
+				in.State = StateBackup
 			}
 		},
 		"interface":         p.stringKw(&in.Interface),
 		"virtual_router_id": mark("virtual_router_id", p.intKw(&vrid, 1, 255)),
-		"priority":          mark("priority", p.intKw(&priority, 1, 255)),
-		"advert_int":        mark("advert_int", p.timerKw(&in.AdvertInt, 10*time.Millisecond, 255*time.Second)),
-		"version":           mark("version", p.intKw(&version, 2, 3)),
-		"nopreempt":         p.flagKw(&in.Nopreempt, true),
-		"preempt_delay":     p.timerKw(&in.PreemptDelay, 0, 1000*time.Second),
+		"priority": mark("priority", func(n *node) {
+			if !p.nargs(n, 1, 1) {
+				return
+			}
+			v, err := strconv.Atoi(n.args()[0])
+			if err != nil || v < 1 || v > 255 {
+				p.rep.dropf(n.pos, "the default priority 100 is used", "priority: %q is not an integer in 1..255", n.args()[0])
+				v = 100
+			}
+			priority = v
+		}),
+		"advert_int":    mark("advert_int", p.timerKw(&in.AdvertInt, 10*time.Millisecond, 255*time.Second)),
+		"version":       mark("version", p.intKw(&version, 2, 3)),
+		"nopreempt":     p.flagKw(&in.Nopreempt, true),
+		"preempt_delay": p.timerKw(&in.PreemptDelay, 0, 1000*time.Second),
 		"timer_expired_backup": func(n *node) {
 			if p.nargs(n, 0, 1) {
 				in.TimerExpiredBackup = true
@@ -169,8 +181,8 @@ func (p *parser) parseInstance(n *node) {
 	if !p.completeInstance(in, priority, vrid, version, accept, noAccept) {
 		return
 	}
-	if p.cfg.Instance(name) != nil {
-		p.rep.errorf(n.pos, "vrrp_instance %s is defined twice", name)
+	if first := p.cfg.Instance(name); first != nil {
+		p.rep.dropf(n.pos, "this definition is ignored", "vrrp_instance %s is defined twice (first at %s)", name, first.Pos)
 		return
 	}
 	p.users["vrrp_instance "+name] = p.top
@@ -204,7 +216,7 @@ func (p *parser) unicastPeers(n *node) []UnicastPeer {
 		}
 		a, err := parseAddr(c.keyword())
 		if err != nil {
-			p.rep.errorf(c.pos, "unicast_peer: %v", err)
+			p.rep.dropf(c.pos, "the peer is ignored", "unicast_peer: %v", err)
 			continue
 		}
 		peer := UnicastPeer{Pos: c.pos, Addr: a}
@@ -243,6 +255,7 @@ func (p *parser) authentication(in *Instance, n *node) {
 		return
 	}
 	auth := &Authentication{}
+	unknown := false // an auth_type keepalived does not know: warned, no authentication
 	table := map[string]handler{
 		"auth_type": func(n *node) {
 			if !p.nargs(n, 1, 1) {
@@ -255,7 +268,8 @@ func (p *parser) authentication(in *Instance, n *node) {
 				auth.Type = AuthAH
 				p.rep.errorf(n.pos, "vrrp_instance %s: auth_type AH is not supported by havip (RFC 3768 removed IPsec-AH from VRRP and keepalived deprecates it); use auth_type PASS, or no authentication block", in.Name)
 			default:
-				p.rep.errorf(n.pos, "auth_type %q must be PASS or AH", n.args()[0])
+				unknown = true
+				p.rep.dropf(n.pos, "the instance runs without authentication", "vrrp_instance %s: auth_type %q must be PASS or AH", in.Name, n.args()[0])
 			}
 		},
 		"auth_pass": func(n *node) {
@@ -272,7 +286,9 @@ func (p *parser) authentication(in *Instance, n *node) {
 	}
 	p.dispatch("authentication", n.children, table)
 	if auth.Type == AuthNone {
-		p.rep.errorf(n.pos, "vrrp_instance %s: authentication needs auth_type PASS or AH", in.Name)
+		if !unknown {
+			p.rep.errorf(n.pos, "vrrp_instance %s: authentication needs auth_type PASS or AH", in.Name)
+		}
 		return
 	}
 	if auth.Type == AuthPass && auth.Password == "" {

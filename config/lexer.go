@@ -14,6 +14,9 @@ import (
 type line struct {
 	pos  Pos
 	text string
+	// braced is set for text that shared its source line with a '{' or
+	// '}': such text may hold several statements of the block.
+	braced bool
 }
 
 // definition is a $NAME=VALUE definition; multi-line definitions have
@@ -364,7 +367,6 @@ func (lx *lexer) substitute(text string, pos Pos, dir string) ([]string, bool) {
 			}
 			b.WriteString(lines[0])
 			tail = lines[1:]
-			i = len(text)
 			break
 		}
 		b.WriteString(value)
@@ -603,8 +605,10 @@ func (lx *lexer) emit(text string, pos Pos) {
 		}
 		return
 	}
+	first := len(lx.out)
 	start := 0
 	quoted := false
+	braced := false
 	flush := func(end int) {
 		if s := strings.TrimSpace(text[start:end]); s != "" {
 			lx.out = append(lx.out, line{pos: pos, text: s})
@@ -623,9 +627,13 @@ func (lx *lexer) emit(text string, pos Pos) {
 			flush(i)
 			lx.out = append(lx.out, line{pos: pos, text: text[i : i+1]})
 			start = i + 1
+			braced = true
 		}
 	}
 	flush(len(text))
+	for i := first; braced && i < len(lx.out); i++ {
+		lx.out[i].braced = true
+	}
 }
 
 // readRegularFile reads a regular file (not a device or FIFO, which could

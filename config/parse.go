@@ -24,9 +24,10 @@ type parser struct {
 type handler func(n *node)
 
 // dispatch runs the handler for each statement of a block, reporting
-// unknown keywords with the nearest known one.
+// unknown keywords with the nearest known one. Statements written on one
+// line with a brace are split at the block's keywords first.
 func (p *parser) dispatch(where string, nodes []*node, table map[string]handler) {
-	for _, n := range nodes {
+	for _, n := range splitBraced(nodes, table) {
 		h, ok := table[n.keyword()]
 		if !ok {
 			names := make([]string, 0, len(table))
@@ -34,9 +35,9 @@ func (p *parser) dispatch(where string, nodes []*node, table map[string]handler)
 				names = append(names, k)
 			}
 			if s := nearest(n.keyword(), names); s != "" {
-				p.rep.errorf(n.pos, "unknown keyword '%s' in %s; did you mean '%s'?", n.keyword(), where, s)
+				p.rep.warnf(n.pos, "unknown keyword '%s' in %s is ignored, as keepalived does; did you mean '%s'?", n.keyword(), where, s)
 			} else {
-				p.rep.errorf(n.pos, "unknown keyword '%s' in %s", n.keyword(), where)
+				p.rep.warnf(n.pos, "unknown keyword '%s' in %s is ignored, as keepalived does", n.keyword(), where)
 			}
 			continue
 		}

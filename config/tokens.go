@@ -10,7 +10,13 @@ import (
 // are separated by blanks; a token starting with '"' runs to the next '"'
 // with the quotes removed and blanks kept.
 func splitPlain(s string) ([]string, error) {
-	var toks []string
+	toks, _, err := plainTokens(s)
+	return toks, err
+}
+
+// plainTokens splits s as splitPlain does and also returns where each token
+// starts in s (at its opening quote for a quoted one).
+func plainTokens(s string) (toks []string, starts []int, err error) {
 	i := 0
 	for i < len(s) {
 		for i < len(s) && isBlank(s[i]) {
@@ -22,9 +28,9 @@ func splitPlain(s string) ([]string, error) {
 		if s[i] == '"' {
 			j := strings.IndexByte(s[i+1:], '"')
 			if j < 0 {
-				return toks, fmt.Errorf("unmatched '\"' in %q", s)
+				return toks, starts, fmt.Errorf("unmatched '\"' in %q", s)
 			}
-			toks = append(toks, s[i+1:i+1+j])
+			toks, starts = append(toks, s[i+1:i+1+j]), append(starts, i)
 			i += j + 2
 			continue
 		}
@@ -32,10 +38,10 @@ func splitPlain(s string) ([]string, error) {
 		for j < len(s) && !isBlank(s[j]) {
 			j++
 		}
-		toks = append(toks, s[i:j])
+		toks, starts = append(toks, s[i:j]), append(starts, i)
 		i = j
 	}
-	return toks, nil
+	return toks, starts, nil
 }
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }

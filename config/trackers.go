@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -61,7 +62,7 @@ func (p *parser) parseScript(n *node) {
 	}
 	p.dispatch("vrrp_script "+name, n.children, table)
 	if cmd == nil {
-		p.rep.errorf(n.pos, "vrrp_script %s has no script; add a 'script' line", name)
+		p.rep.dropf(n.pos, "the vrrp_script is ignored", "vrrp_script %s has no script (add a 'script' line)", name)
 		return
 	}
 	s.Command = *cmd
@@ -120,7 +121,7 @@ func (p *parser) parseTrackProcess(n *node) {
 		}
 	}
 	if t.Process == "" {
-		p.rep.errorf(n.pos, "vrrp_track_process %s has no process; add a 'process NAME' line", name)
+		p.rep.dropf(n.pos, "the vrrp_track_process is ignored", "vrrp_track_process %s has no process (add a 'process NAME' line)", name)
 		return
 	}
 	if t.QuorumMax != 0 && t.QuorumMax < t.Quorum {
@@ -164,7 +165,7 @@ func (p *parser) parseTrackFile(n *node) {
 	}
 	p.dispatch(n.keyword()+" "+name, n.children, table)
 	if f.File == "" {
-		p.rep.errorf(n.pos, "%s %s has no file; add a 'file PATH' line", n.keyword(), name)
+		p.rep.dropf(n.pos, "the "+n.keyword()+" is ignored", "%s %s has no file (add a 'file PATH' line)", n.keyword(), name)
 		return
 	}
 	if p.cfg.TrackFile(name) != nil {
@@ -214,6 +215,13 @@ func (p *parser) trackInterfaces(n *node) []TrackInterface {
 		if c.hasBlock {
 			p.rep.errorf(c.pos, "track_interface entry %s does not take a '{' block", c.keyword())
 			continue
+		}
+		if args := c.args(); len(args) >= 2 && args[0] == "weight" {
+			if v, err := strconv.Atoi(args[1]); err == nil && (v < -253 || v > 253) {
+				p.rep.dropf(c.pos, "the weight is ignored (the interface is tracked without one)", "track_interface %s: weight %d is outside -253..253", c.keyword(), v)
+				out = append(out, TrackInterface{Pos: c.pos, Name: c.keyword()})
+				continue
+			}
 		}
 		if w, r, ok := p.weightArgs(c, c.args(), 253); ok {
 			out = append(out, TrackInterface{Pos: c.pos, Name: c.keyword(), Weight: w, Reverse: r})
@@ -268,7 +276,7 @@ func (p *parser) parseSyncGroup(n *node) {
 	p.notifyHandlers(&g.Notify, table)
 	p.dispatch("vrrp_sync_group "+name, n.children, table)
 	if len(g.Members) == 0 {
-		p.rep.errorf(n.pos, "vrrp_sync_group %s has no members; add group { INSTANCE ... }", name)
+		p.rep.dropf(n.pos, "the vrrp_sync_group is ignored", "vrrp_sync_group %s has no members (add group { INSTANCE ... })", name)
 		return
 	}
 	if p.cfg.SyncGroup(name) != nil {

@@ -10,6 +10,10 @@ type node struct {
 	toks     []string // plain tokens; toks[0] is the keyword
 	children []*node
 	hasBlock bool
+	// braced statements shared their line with a brace of their block;
+	// starts locates each token in raw, to split them (splitBraced).
+	braced bool
+	starts []int
 }
 
 func (n *node) keyword() string { return n.toks[0] }
@@ -51,14 +55,17 @@ func buildTree(lines []line, rep *reporter) []*node {
 			last = stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 		default:
-			toks, err := splitPlain(l.text)
+			toks, starts, err := plainTokens(l.text)
 			if err != nil {
 				rep.errorf(l.pos, "%v", err)
 			}
 			if len(toks) == 0 {
 				continue
 			}
-			last = &node{pos: l.pos, raw: l.text, toks: toks}
+			last = &node{pos: l.pos, raw: l.text, toks: toks, braced: l.braced}
+			if l.braced {
+				last.starts = starts
+			}
 			top.children = append(top.children, last)
 		}
 	}
@@ -66,4 +73,40 @@ func buildTree(lines []line, rep *reporter) []*node {
 		rep.errorf(stack[i].pos, "missing '}' for %s block started here", stack[i].keyword())
 	}
 	return root.children
+}
+
+// splitBraced splits each statement that shared its line with a brace of
+// its block, as in "vrrp_instance X { interface eth0 priority 100 }", into
+// one statement per keyword of the section (an unquoted token that is a
+// key of table); the last one keeps the statement's own block.
+// keepalived 2.2.7 would read "interface eth0 priority 100" as one
+// statement.
+func splitBraced(nodes []*node, table map[string]handler) []*node {
+	out := make([]*node, 0, len(nodes))
+	for _, n := range nodes {
+		cuts := []int{0}
+		for i := 1; n.braced && i < len(n.toks); i++ {
+			if _, ok := table[n.toks[i]]; ok && n.raw[n.starts[i]] != '"' {
+				cuts = append(cuts, i)
+			}
+		}
+		if len(cuts) == 1 {
+			out = append(out, n)
+			continue
+		}
+		cuts = append(cuts, len(n.toks))
+		for k := 0; k+1 < len(cuts); k++ {
+			from, to := cuts[k], cuts[k+1]
+			end := len(n.raw)
+			if to < len(n.toks) {
+				end = n.starts[to]
+			}
+			seg := &node{pos: n.pos, raw: strings.TrimSpace(n.raw[n.starts[from]:end]), toks: n.toks[from:to:to]}
+			if to == len(n.toks) {
+				seg.children, seg.hasBlock = n.children, n.hasBlock
+			}
+			out = append(out, seg)
+		}
+	}
+	return out
 }

@@ -49,9 +49,9 @@ func (p *parser) resolve(opts Options) {
 				for _, i := range c.Instances {
 					names = append(names, i.Name)
 				}
-				p.rep.errorf(g.Pos, "vrrp_sync_group %s: vrrp_instance %s is not defined%s", g.Name, m, suggest(m, names))
+				p.rep.dropf(g.Pos, "the member is ignored", "vrrp_sync_group %s: vrrp_instance %s is not defined%s", g.Name, m, suggest(m, names))
 			case in.SyncGroup != "":
-				p.rep.errorf(g.Pos, "vrrp_sync_group %s: vrrp_instance %s is already in vrrp_sync_group %s", g.Name, m, in.SyncGroup)
+				p.rep.dropf(g.Pos, "the member is ignored", "vrrp_sync_group %s: vrrp_instance %s is already in vrrp_sync_group %s", g.Name, m, in.SyncGroup)
 			default:
 				in.SyncGroup = g.Name
 				members = append(members, m)
@@ -77,13 +77,13 @@ func (p *parser) resolve(opts Options) {
 
 func suggest(word string, names []string) string {
 	if s := nearest(word, names); s != "" {
-		return fmt.Sprintf("; did you mean '%s'?", s)
+		return fmt.Sprintf(" (did you mean '%s'?)", s)
 	}
 	return ""
 }
 
 // resolveRefs replaces unset weights by the tracker's and drops undefined
-// references with an error.
+// references with a warning, as keepalived does.
 func (p *parser) resolveRefs(where, kind string, refs []TrackRef, names []string, lookup func(string) (int, bool), priority int) []TrackRef {
 	var out []TrackRef
 	for _, r := range refs {
@@ -95,11 +95,11 @@ func (p *parser) resolveRefs(where, kind string, refs []TrackRef, names []string
 			}
 		}
 		if !found {
-			p.rep.errorf(r.Pos, "%s: %s %s is not defined%s", where, kind, r.Name, suggest(r.Name, names))
+			p.rep.dropf(r.Pos, "the reference is ignored", "%s: %s %s is not defined%s", where, kind, r.Name, suggest(r.Name, names))
 			continue
 		}
 		if p.defined[kind+" "+r.Name] > p.users[where] {
-			p.rep.errorf(r.Pos, "%s: %s %s is defined after it is used; keepalived ignores the reference, move the definition before %s", where, kind, r.Name, where)
+			p.rep.dropf(r.Pos, "the reference is ignored", "%s: %s %s is defined after it is used (move the definition before %s)", where, kind, r.Name, where)
 			continue
 		}
 		if r.Weight == weightUnset {

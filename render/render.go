@@ -152,11 +152,10 @@ func Render(req Request) (*Result, error) {
 		ConfigID:  "havip",
 		LookupEnv: func(string) (string, bool) { return "", false },
 	})
-	if diags.HasErrors() {
+	// A template must not rely on a part the engine drops or does not
+	// run: every diagnostic is an error, as with havip check --strict.
+	if diags = diags.Strict(); diags.HasErrors() {
 		return nil, fmt.Errorf("%s: the rendered %s is invalid (a defect of the template):\n%s", name, ConfigFile, showDiagnostics(diags, out))
-	}
-	for _, d := range diags {
-		res.Warnings = append(res.Warnings, d.String())
 	}
 	res.KeepalivedConf, res.Config = out, cfg
 

@@ -411,7 +411,7 @@ func TestIPFailoverWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(res.Warnings, "\n")
-	for _, want := range []string{"havip manages no firewall rules", "4 VIP groups asked for but only 1 VIPs", "connects to 127.0.0.1"} {
+	for _, want := range []string{"OPENSHIFT_HA_NFTABLES_RULE is accepted but not applied", "4 VIP groups asked for but only 1 VIPs", "connects to 127.0.0.1"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("warnings lack %q:\n%s", want, joined)
 		}
@@ -498,6 +498,8 @@ func TestTemplateFailuresFailTheRender(t *testing.T) {
 		{"removed function", "{{ env \"HOME\" }}" + valid, `function "env" not defined`},
 		{"execution error after output", valid + "{{ index .Values.name 99 }}", "index out of range"},
 		{"invalid rendered config", "vrrp_instance VI_1 {\n virtual_router_id 300\n}\n", "the rendered keepalived.conf is invalid"},
+		{"part the engine drops", strings.Replace(valid, " interface eth0\n", " interface eth0\n priorty 120\n", 1), "error: unknown keyword 'priorty'"},
+		{"warning", strings.Replace(valid, " interface eth0\n", " interface eth0\n use_ipvlan\n", 1), "error: use_ipvlan is not supported by havip"},
 		{"no template file", "", ""},
 	}
 	for _, tt := range tests {

@@ -16,21 +16,31 @@ import (
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/control"
 	"github.com/havip/havip/runtime/engine"
+	"github.com/havip/havip/runtime/firewall"
 	"github.com/havip/havip/runtime/footprint"
 )
 
 // cmdRun runs every vrrp_instance of a keepalived.conf in the foreground
 // until SIGTERM or SIGINT, then releases them (priority-0 adverts, VIPs removed).
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "-f FILE [--config-id ID] [--pid-file FILE] [--status-socket PATH] [--log-format text|json] [--log-level LEVEL]", stderr)
+	fs := newFlagSet("run", "-f FILE [--config-id ID] [--pid-file FILE] [--status-socket PATH] [--vrrp-accept-chain CHAIN] [--log-format text|json] [--log-level LEVEL]", stderr)
 	file := fs.String("f", "/etc/keepalived/keepalived.conf", "keepalived.conf to run")
 	configID := fs.String("config-id", "", "config id for @ID lines (default: the short host name)")
 	pidFile := fs.String("pid-file", "", "write the process id to this file while running")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	statusSocket := fs.String("status-socket", control.DefaultSocket, "serve `havip status` on this unix socket; \"\" for none")
+	acceptChain := fs.String("vrrp-accept-chain", "", "accept VRRP at the head of this `CHAIN` of the host's firewall while running (\"INPUT\": iptables' filter INPUT; or \"inet filter input\")")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	var chain firewall.Chain
+	if *acceptChain != "" {
+		var err error
+		if chain, err = firewall.ParseChain(*acceptChain); err != nil {
+			fmt.Fprintf(stderr, "havip run: --vrrp-accept-chain: %v\n", err)
+			return 2
+		}
 	}
 	oneProcessor()
 	smallHeap()
@@ -56,6 +66,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "havip run: %s: %v\n", *file, err)
 		return 1
+	}
+	if *acceptChain != "" {
+		eng.AcceptVRRPIn(chain)
 	}
 	if *pidFile != "" {
 		if err := os.WriteFile(*pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/havip/havip/render"
 	"github.com/havip/havip/runtime/control"
 	"github.com/havip/havip/runtime/engine"
+	"github.com/havip/havip/runtime/firewall"
 	"github.com/havip/havip/runtime/supervisor"
 )
 
@@ -33,14 +34,14 @@ func cmdSupervise(args []string, _, stderr io.Writer) int {
 // superviseFlags are the options of supervise; each has an environment
 // variable, which the flag overrides.
 type superviseFlags struct {
-	file, template, version, answers, output, configID, logFormat, logLevel, statusSocket string
+	file, template, version, answers, output, configID, logFormat, logLevel, statusSocket, acceptChain string
 }
 
 // parseSupervise parses the flags of supervise with defaults from environ;
 // -1 means "continue", else the exit code.
 func parseSupervise(args []string, environ map[string]string, stderr io.Writer) (superviseFlags, int) {
 	fs := newFlagSet("supervise", "-f FILE | --template NAME [--version V] [--answers FILE] [--output DIR] [--config-id ID]\n"+
-		"                 [--log-format text|json] [--log-level LEVEL]\n\n"+
+		"                 [--vrrp-accept-chain CHAIN] [--log-format text|json] [--log-level LEVEL]\n\n"+
 		"Runs the config and reloads it when its input changes (the file's directory is watched, Kubernetes\n"+
 		"ConfigMap updates included) or on SIGHUP: only changed instances are touched, and a config that\n"+
 		"does not render or validate is logged and leaves the running one running. SIGTERM/SIGINT release\n"+
@@ -62,6 +63,7 @@ func parseSupervise(args []string, environ map[string]string, stderr io.Writer) 
 	str(&f.statusSocket, "status-socket", "HAVIP_STATUS_SOCKET", control.DefaultSocket, "serve `havip status` on this unix socket; \"\" for none")
 	str(&f.logFormat, "log-format", "HAVIP_LOG_FORMAT", "text", "log format: text or json")
 	str(&f.logLevel, "log-level", "HAVIP_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	str(&f.acceptChain, "vrrp-accept-chain", "HAVIP_VRRP_ACCEPT_CHAIN", "", "accept VRRP at the head of this `CHAIN` of the host's firewall while running (\"INPUT\": iptables' filter INPUT; or \"inet filter input\")")
 	if code := parseFlags(fs, args); code >= 0 {
 		return f, code
 	}
@@ -114,12 +116,22 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 		fmt.Fprintf(stderr, "havip supervise: %v\n", err)
 		return 1
 	}
+	var acceptVRRP []firewall.Chain
+	if f.acceptChain != "" {
+		chain, err := firewall.ParseChain(f.acceptChain)
+		if err != nil {
+			fmt.Fprintf(stderr, "havip supervise: --vrrp-accept-chain: %v\n", err)
+			return 2
+		}
+		acceptVRRP = append(acceptVRRP, chain)
+	}
 	var running atomic.Pointer[engine.Engine]
 	sup := supervisor.New(supervisor.Options{
 		Source: src,
 		NewEngine: func(cfg *config.Config, log *slog.Logger) (supervisor.Engine, error) {
 			e, err := engine.New(cfg, log)
 			if err == nil {
+				e.AcceptVRRPIn(acceptVRRP...)
 				running.Store(e)
 			}
 			return e, err

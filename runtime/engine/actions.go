@@ -97,6 +97,7 @@ func (e *Engine) sendAdvert(inst *instance, priority uint8) {
 
 // addVIPs installs the instance's VIPs and excluded VIPs.
 func (e *Engine) addVIPs(inst *instance) {
+	e.dropVIPs(inst)
 	for _, v := range inst.vips {
 		if err := netif.AddVIP(v); err != nil {
 			e.log.Error("adding a VIP failed", "instance", inst.name, "vip", v.String(), "err", err)
@@ -111,6 +112,7 @@ func (e *Engine) removeVIPs(inst *instance) {
 			e.log.Error("removing a VIP failed", "instance", inst.name, "vip", v.String(), "err", err)
 		}
 	}
+	e.allowVIPs(inst)
 }
 
 // announceVIPs sends repeat gratuitous ARPs (IPv4) or unsolicited NAs (IPv6)

@@ -66,6 +66,8 @@ type Engine struct {
 	bg        context.Context
 	wg        sync.WaitGroup
 	stopLinks context.CancelFunc
+
+	firewall firewallHook
 }
 
 // New prepares the instances of cfg: it resolves their interfaces and opens
@@ -106,6 +108,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.close()
 	defer close(e.done)
+	e.startFirewall()
+	defer e.closeFirewall()
 	e.removeStale(e.instances)
 	e.installStatic(e.static, staticSet{})
 

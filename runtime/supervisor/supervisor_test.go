@@ -320,7 +320,7 @@ func TestWatchedDirectoryRecreated(t *testing.T) {
 
 func TestFirstConfigMustBeValid(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keepalived.conf")
-	writeFile(t, path, "vrrp_instance VI_1 {\n  virtual_router_id 51\n  priority 999\n}\n")
+	writeFile(t, path, "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 999\n}\n")
 	started := false
 	s := New(Options{
 		Source:    File{Path: path},
@@ -456,8 +456,8 @@ func TestReloadOnIncludedFiles(t *testing.T) {
 		{"edit an included file", func() { writeFile(t, filepath.Join(confD, "a.conf"), instance("VI_2", 52, 60)) }, "VI_2:60 VI_1:100", ""},
 		{"a new file matches the pattern", func() { writeFile(t, filepath.Join(confD, "b.conf"), instance("VI_3", 53, 70)) }, "VI_2:60 VI_3:70 VI_1:100", ""},
 		{"a broken new file is rejected", func() {
-			writeFile(t, filepath.Join(confD, "c.conf"), strings.Replace(instance("VI_4", 54, 80), "priority", "priorty", 1))
-		}, "", "c.conf:4: error: unknown keyword 'priorty'"},
+			writeFile(t, filepath.Join(confD, "c.conf"), strings.Replace(instance("VI_4", 54, 80), "virtual_router_id 54", "virtual_router_id 300", 1))
+		}, "", "c.conf:3: error: virtual_router_id: "},
 		{"fixing it applies", func() { writeFile(t, filepath.Join(confD, "c.conf"), instance("VI_4", 54, 80)) }, "VI_2:60 VI_3:70 VI_4:80 VI_1:100", ""},
 		{"removing a file applies", func() {
 			if err := os.Remove(filepath.Join(confD, "b.conf")); err != nil {

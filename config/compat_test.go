@@ -1,0 +1,195 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestDroppedParts checks that what a warning says is dropped is not in
+// the model, and that the rest is.
+func TestDroppedParts(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		check func(t *testing.T, c *Config)
+	}{
+		{"undefined script reference", "vrrp_script ok {\nscript /bin/true\n}\n" + inst("track_script {\nmissing\nok\n}"), func(t *testing.T, c *Config) {
+			refs := c.Instances[0].Track.Scripts
+			if len(refs) != 1 || refs[0].Name != "ok" {
+				t.Fatalf("track_script refs %+v, want only ok", refs)
+			}
+		}},
+		{"script without script", "vrrp_script s {\ninterval 2\n}\n" + inst("track_script {\ns\n}"), func(t *testing.T, c *Config) {
+			if len(c.Scripts) != 0 || len(c.Instances[0].Track.Scripts) != 0 {
+				t.Fatalf("scripts %v, refs %v: want none", c.Scripts, c.Instances[0].Track.Scripts)
+			}
+		}},
+		{"sync group without group", inst("") + "vrrp_sync_group G {\nVI_1\n}\n", func(t *testing.T, c *Config) {
+			if len(c.SyncGroups) != 0 || c.Instances[0].SyncGroup != "" {
+				t.Fatalf("sync groups %v, instance in %q: want none", c.SyncGroups, c.Instances[0].SyncGroup)
+			}
+		}},
+		{"unknown sync group member", inst("") + strings.Replace(strings.Replace(inst(""), "VI_1", "VI_2", 1), "51", "52", 1) + "vrrp_sync_group G {\ngroup {\nVI_1\nVI_X\nVI_2\n}\n}\n", func(t *testing.T, c *Config) {
+			if len(c.SyncGroups) != 1 || strings.Join(c.SyncGroups[0].Members, ",") != "VI_1,VI_2" {
+				t.Fatalf("sync groups %+v, want G with VI_1,VI_2", c.SyncGroups)
+			}
+		}},
+		{"bad and mixed-family addresses", inst("virtual_ipaddress {\n192.0.2.300\n2001:db8::1\n192.0.2.11\n}"), func(t *testing.T, c *Config) {
+			var got []string
+			for _, a := range c.Instances[0].VirtualAddresses {
+				got = append(got, formatPrefix(a.Prefix))
+			}
+			if strings.Join(got, ",") != "192.0.2.10/24,192.0.2.11" {
+				t.Fatalf("VIPs %v, want 192.0.2.10/24,192.0.2.11", got)
+			}
+		}},
+		{"bad route and rule", inst("virtual_routes {\n198.51.100.0/24 via 192.0.2.999\n203.0.113.0/24 dev eth0\n}\nvirtual_rules {\nfrom 192.168.100./24 table 1\nfrom 192.0.2.0/24 table 2\n}"), func(t *testing.T, c *Config) {
+			in := c.Instances[0]
+			if len(in.VirtualRoutes) != 1 || in.VirtualRoutes[0].Dst.String() != "203.0.113.0/24" {
+				t.Fatalf("routes %+v, want only 203.0.113.0/24", in.VirtualRoutes)
+			}
+			if len(in.VirtualRules) != 1 || in.VirtualRules[0].Table != "2" {
+				t.Fatalf("rules %+v, want only the table 2 rule", in.VirtualRules)
+			}
+		}},
+		{"bad unicast peer", inst("unicast_peer {\n192.0.2.300\n}"), func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.Unicast() {
+				t.Fatalf("peers %v: want none, the instance multicast", in.UnicastPeers)
+			}
+		}},
+		{"lower-case state", inst("state Master"), func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.State != StateBackup {
+				t.Fatalf("state %s, want BACKUP", in.State)
+			}
+		}},
+		{"priority out of range", inst("priority 120\npriority 0"), func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.Priority != 100 {
+				t.Fatalf("priority %d, want the default 100 keepalived uses", in.Priority)
+			}
+		}},
+		{"interface weight out of range", inst("track_interface {\neth1 weight 300\n}"), func(t *testing.T, c *Config) {
+			ti := c.Instances[0].Track.Interfaces
+			if len(ti) != 1 || ti[0].Name != "eth1" || ti[0].Weight != 0 {
+				t.Fatalf("tracked interfaces %+v, want eth1 without a weight", ti)
+			}
+		}},
+		{"unknown auth_type", inst("authentication {\nauth_type CRYPT\nauth_pass x\n}"), func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.Auth != nil {
+				t.Fatalf("authentication %+v, want none", in.Auth)
+			}
+		}},
+		{"bad scope", inst("virtual_ipaddress {\n192.0.2.3 scope bogus dev eth0\n}"), func(t *testing.T, c *Config) {
+			vips := c.Instances[0].VirtualAddresses
+			if len(vips) != 2 || vips[1].Scope != "" || vips[1].Dev != "eth0" {
+				t.Fatalf("VIPs %+v, want 192.0.2.3 dev eth0 without a scope", vips)
+			}
+		}},
+		{"instance defined twice", inst("") + strings.Replace(strings.Replace(inst(""), "51", "52", 1), "192.0.2.10", "192.0.2.20", 1), func(t *testing.T, c *Config) {
+			if len(c.Instances) != 1 || c.Instances[0].VRID != 51 {
+				t.Fatalf("instances %+v, want the first VI_1 only", c.Instances)
+			}
+		}},
+		{"unknown keyword", inst("priorty 120"), func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.Priority != 100 {
+				t.Fatalf("priority %d, want the default 100", in.Priority)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, diags := parse(t, tc.src)
+			if diags.HasErrors() {
+				t.Fatalf("errors, want only warnings:\n%v", diags.Err())
+			}
+			if !hasDiag(diags, "as keepalived does") {
+				t.Fatalf("no warning says what is dropped:\n%v", diags)
+			}
+			if len(c.Instances) == 0 {
+				t.Fatal("the instance was dropped with the faulty part")
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestStrict(t *testing.T) {
+	_, diags := parse(t, inst("priorty 120\nadvert_int 1.5"))
+	if diags.HasErrors() || len(diags) != 2 {
+		t.Fatalf("want two warnings, got:\n%v", diags)
+	}
+	strict := diags.Strict()
+	if len(strict) != len(diags) {
+		t.Fatalf("Strict changed the number of diagnostics: %d, was %d", len(strict), len(diags))
+	}
+	for i, d := range strict {
+		if d.Severity != Error || d.Msg != diags[i].Msg || d.Pos != diags[i].Pos {
+			t.Errorf("strict %d = %v, want %v as an error", i, d, diags[i])
+		}
+	}
+	if diags[0].Severity != Warning {
+		t.Error("Strict modified its receiver")
+	}
+	_, clean := parse(t, inst(""))
+	if clean.Strict().HasErrors() {
+		t.Errorf("a clean config fails strict: %v", clean.Strict())
+	}
+}
+
+func TestOneLineBlocks(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		check func(t *testing.T, c *Config)
+	}{
+		{"whole instance", "vrrp_instance X { interface eth0 virtual_router_id 51 priority 120 nopreempt virtual_ipaddress { 192.0.2.1 } }\n", func(t *testing.T, c *Config) {
+			in := c.Instances[0]
+			if in.Interface != "eth0" || in.VRID != 51 || in.Priority != 120 || !in.Nopreempt || len(in.VirtualAddresses) != 1 {
+				t.Fatalf("got interface %q vrid %d priority %d nopreempt %v vips %v", in.Interface, in.VRID, in.Priority, in.Nopreempt, in.VirtualAddresses)
+			}
+		}},
+		{"nested blocks and a quoted script", "global_defs { enable_script_security }\nvrrp_script s { script \"/bin/check priority 2\" weight 5 }\nvrrp_instance X { interface eth0 virtual_router_id 51 authentication { auth_type PASS auth_pass secret } track_script { s } virtual_ipaddress { 192.0.2.1 } notify_master \"/bin/notify state\" root }\n", func(t *testing.T, c *Config) {
+			in := c.Instances[0]
+			if len(c.Scripts) != 1 || c.Scripts[0].Command.Text != "/bin/check priority 2" || c.Scripts[0].Weight != 5 {
+				t.Fatalf("scripts %+v", c.Scripts)
+			}
+			if in.Auth == nil || in.Auth.Password != "secret" || len(in.Track.Scripts) != 1 {
+				t.Fatalf("auth %+v, tracked scripts %v", in.Auth, in.Track.Scripts)
+			}
+			if n := in.Notify.Master; n == nil || n.Text != "/bin/notify state" || n.User != "root" {
+				t.Fatalf("notify_master %+v", n)
+			}
+		}},
+		{"quoted keyword is a value", "global_defs { enable_script_security }\nvrrp_instance X { interface eth0 virtual_router_id 51 virtual_ipaddress { 192.0.2.1 } notify_master \"priority\" }\n", func(t *testing.T, c *Config) {
+			in := c.Instances[0]
+			if n := in.Notify.Master; n == nil || n.Text != "priority" || in.Priority != 100 {
+				t.Fatalf("notify_master %+v, priority %d", n, in.Priority)
+			}
+		}},
+		{"opening line only", "vrrp_instance X { interface eth0 virtual_router_id 51\npriority 90\nvirtual_ipaddress { 192.0.2.1 }\n}\n", func(t *testing.T, c *Config) {
+			if in := c.Instances[0]; in.VRID != 51 || in.Priority != 90 {
+				t.Fatalf("vrid %d priority %d", in.VRID, in.Priority)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, diags := parse(t, tc.src)
+			if len(diags) != 0 {
+				t.Fatalf("diagnostics:\n%v", diags)
+			}
+			if len(c.Instances) != 1 {
+				t.Fatalf("%d instances, want 1", len(c.Instances))
+			}
+			tc.check(t, c)
+			again, _ := ParseBytes("formatted.conf", Format(c), testOpts)
+			if !c.Equal(again) {
+				t.Fatalf("model changed through Format:\n%s", Format(c))
+			}
+		})
+	}
+	// Outside a line with a brace nothing is split: keepalived's reading.
+	_, diags := parse(t, "vrrp_instance X {\ninterface eth0 priority 100\nvirtual_router_id 51\n}\n")
+	if !diags.HasErrors() {
+		t.Fatalf("a plain line with two keywords was accepted: %v", diags)
+	}
+}
