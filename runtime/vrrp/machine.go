@@ -46,8 +46,34 @@ type Machine struct {
 // IPv6 link-local, or mcast_src_ip/unicast_src_ip) and the address used in
 // equal-priority tie-breaks.
 func New(cfg Config, primary netip.Addr) (*Machine, error) {
-	if err := cfg.validate(primary); err != nil {
+	cfg, field, err := normalise(cfg, primary)
+	if err != nil {
 		return nil, err
+	}
+	m := &Machine{
+		cfg:          cfg,
+		primary:      primary,
+		ipv6:         primary.Is6(),
+		advertInt:    cfg.AdvertInterval,
+		advertField:  field,
+		basePriority: cfg.Priority,
+		priority:     cfg.Priority,
+	}
+	m.setAuth()
+	m.masterAdverInt = m.advertInt
+	return m, nil
+}
+
+// normalise validates cfg for the source address primary and applies the
+// defaults: the down timer's advert count, state MASTER cancelling
+// nopreempt and preempt_delay, TTL-checked peers implying the source check.
+// It returns the machine's own copy and the advert interval's wire value.
+func normalise(cfg Config, primary netip.Addr) (Config, uint16, error) {
+	if err := cfg.checkSource(primary); err != nil {
+		return cfg, 0, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, 0, err
 	}
 	field, _ := cfg.advertIntervalField()
 	if cfg.DownTimerAdverts == 0 {
@@ -64,20 +90,15 @@ func New(cfg Config, primary netip.Addr) (*Machine, error) {
 			cfg.CheckUnicastSrc = true
 		}
 	}
-	m := &Machine{
-		cfg:          cfg,
-		primary:      primary,
-		ipv6:         primary.Is6(),
-		advertInt:    cfg.AdvertInterval,
-		advertField:  field,
-		basePriority: cfg.Priority,
-		priority:     cfg.Priority,
+	return cfg, field, nil
+}
+
+// setAuth derives the v2 authentication data from the config.
+func (m *Machine) setAuth() {
+	m.auth = [8]byte{}
+	if m.cfg.AuthType == AuthPass {
+		copy(m.auth[:], m.cfg.AuthPass)
 	}
-	if cfg.AuthType == AuthPass {
-		copy(m.auth[:], cfg.AuthPass)
-	}
-	m.masterAdverInt = m.advertInt
-	return m, nil
 }
 
 // Name returns the instance name.
