@@ -35,7 +35,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		ConfigID:        *configID,
 		InterfaceExists: interfaceExists,
 	})
-	diags = append(diags, engine.CheckRouting(cfg)...)
+	if diags.HasErrors() {
+		diags = append(diags, engine.CheckRouting(cfg)...)
+	} else {
+		diags = append(diags, engine.Check(cfg)...) // what havip run would refuse
+	}
 	for _, d := range diags {
 		fmt.Fprintln(stderr, d)
 	}

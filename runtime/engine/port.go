@@ -10,7 +10,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/vrrp"
 )
 
@@ -25,11 +24,14 @@ func (k portKey) String() string { return fmt.Sprintf("%s/IPv%d", k.ifname, k.fa
 // port is the pair of VRRP sockets every instance of one interface and family
 // shares, and the demultiplexer from VRID to instance.
 type port struct {
-	key       portKey
-	groups    []netip.Addr // multicast groups the receiver joined
-	rx        *netif.Receiver
-	tx        *netif.Sender
-	instances [256]*instance // by VRID
+	key    portKey
+	groups []netip.Addr // multicast groups the receiver joined
+	rx     Receiver
+	tx     Sender
+	// instances are the instances of each VRID: several share one when
+	// they listen to different multicast groups or to disjoint unicast
+	// peers (keepalived allows it), and lookup tells them apart.
+	instances [256][]*instance
 
 	// Counted by the reader goroutine (packet-level drops) and the event loop
 	// (unknown VRIDs) respectively; read only for logs.
@@ -44,12 +46,12 @@ type inbound struct {
 }
 
 // openPort opens the receive socket (joined to groups) and the send socket.
-func openPort(key portKey, groups []netip.Addr) (*port, error) {
-	rx, err := netif.ListenVRRP(key.ifname, key.family, groups)
+func openPort(host Host, key portKey, groups []netip.Addr) (*port, error) {
+	rx, err := host.ListenVRRP(key.ifname, key.family, groups)
 	if err != nil {
 		return nil, fmt.Errorf("receiving VRRP on %s: %w", key, err)
 	}
-	tx, err := netif.DialVRRP(key.ifname, key.family)
+	tx, err := host.DialVRRP(key.ifname, key.family)
 	if err != nil {
 		rx.Close()
 		return nil, fmt.Errorf("sending VRRP on %s: %w", key, err)
@@ -88,6 +90,31 @@ func (p *port) read(ctx context.Context, out chan<- inbound, log *slog.Logger) {
 			return
 		}
 	}
+}
+
+// lookup returns the instance an advert is for: the only one of its VRID,
+// or among several the multicast instance of its destination group or the
+// unicast instance that has its source as a peer. nil when none matches.
+func (p *port) lookup(rx *vrrp.Received) *instance {
+	insts := p.instances[rx.VRID]
+	if len(insts) == 1 {
+		return insts[0]
+	}
+	for _, inst := range insts {
+		if inst.cfg.Unicast() {
+			if !rx.Dst.IsMulticast() && inst.hasPeer(rx.Src) {
+				return inst
+			}
+		} else if rx.Dst == inst.cfg.MulticastGroup {
+			return inst
+		}
+	}
+	return nil
+}
+
+// register adds inst to the instances of its VRID.
+func (p *port) register(inst *instance) {
+	p.instances[inst.vrid] = append(p.instances[inst.vrid], inst)
 }
 
 // send transmits one advert to dst.

@@ -62,7 +62,7 @@ func (e *Engine) reschedule(inst *instance) {
 }
 
 // resetSchedule rebuilds the heap from the running instances, after a
-// reconfiguration replaced or replayed some of them.
+// reconfiguration replaced some of them.
 func (e *Engine) resetSchedule() {
 	for _, inst := range e.sched {
 		inst.slot = -1

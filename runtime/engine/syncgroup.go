@@ -76,7 +76,7 @@ func (e *Engine) groupRequest(g *syncGroup) {
 			return
 		}
 	}
-	now := time.Now()
+	now := e.clock.Now()
 	for _, m := range g.members {
 		if m.m.State() != vrrp.StateMaster {
 			e.apply(m, m.m.ForceMaster(now, "sync group "+g.name+": every member wants MASTER"))
@@ -90,7 +90,7 @@ func (e *Engine) groupTransition(inst *instance, tr vrrp.Transition) {
 	if tr.From != vrrp.StateMaster || tr.To != vrrp.StateBackup {
 		return
 	}
-	now := time.Now()
+	now := e.clock.Now()
 	for _, m := range inst.group.members {
 		if m != inst && m.m != nil && m.m.State() == vrrp.StateMaster {
 			e.apply(m, m.m.ForceBackup(now, "sync group "+inst.group.name+": member "+inst.name+" went BACKUP"))
