@@ -36,6 +36,7 @@ type fakeHost struct {
 	open       map[any]string // open sockets → what they are
 	links      chan netif.LinkEvent
 	watching   []string
+	receivers  map[string]*fakeSocket // the last receiver opened per interface
 }
 
 // sentAdvert is one advert the engine sent.
@@ -51,7 +52,7 @@ func newFakeHost() *fakeHost {
 	return &fakeHost{
 		vips: map[netif.VIP]bool{}, routes: map[string]bool{}, rules: map[string]bool{}, vmacs: map[string]bool{},
 		noAddr: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
-		links: make(chan netif.LinkEvent, 16),
+		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{},
 	}
 }
 
@@ -148,8 +149,9 @@ func (h *fakeHost) ListenVRRP(ifname string, family int, groups []netip.Addr) (R
 	if h.failListen[ifname] {
 		return nil, fmt.Errorf("listen VRRP on %s: %w", ifname, errors.New("no such interface"))
 	}
-	r := &fakeSocket{host: h, closed: make(chan struct{})}
+	r := &fakeSocket{host: h, ifname: ifname, closed: make(chan struct{}), packets: make(chan netif.Packet, 16)}
 	h.open[r] = fmt.Sprintf("rx %s/IPv%d %v", ifname, family, groups)
+	h.receivers[ifname] = r
 	return r, nil
 }
 
@@ -183,18 +185,35 @@ func (h *fakeHost) WatchLinks(ctx context.Context, ifnames []string, fn func(net
 	}
 }
 
-// fakeSocket is every socket of fakeHost: a receiver that only returns
-// when closed, a sender and an announcer that record what they send.
+// fakeSocket is every socket of fakeHost: a receiver that returns what
+// deliver hands it, a sender and an announcer that record what they send.
 type fakeSocket struct {
-	host   *fakeHost
-	ifname string
-	once   sync.Once
-	closed chan struct{}
+	host    *fakeHost
+	ifname  string
+	once    sync.Once
+	closed  chan struct{}
+	packets chan netif.Packet
 }
 
-func (s *fakeSocket) Read([]byte) (netif.Packet, error) {
-	<-s.closed
-	return netif.Packet{}, net.ErrClosed
+func (s *fakeSocket) Read(buf []byte) (netif.Packet, error) {
+	select {
+	case <-s.closed:
+		return netif.Packet{}, net.ErrClosed
+	case p := <-s.packets:
+		p.Payload = buf[:copy(buf, p.Payload)]
+		return p, nil
+	}
+}
+
+// deliver hands a packet to the receiver of ifname.
+func (h *fakeHost) deliver(t testing.TB, ifname string, p netif.Packet) {
+	h.mu.Lock()
+	r := h.receivers[ifname]
+	h.mu.Unlock()
+	if r == nil {
+		t.Fatalf("no receiver on %s", ifname)
+	}
+	r.packets <- p
 }
 
 func (s *fakeSocket) Send(payload []byte, src, dst netip.Addr, ttl int) error {
