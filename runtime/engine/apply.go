@@ -464,8 +464,9 @@ func (e *Engine) commit(p *plan) {
 	}
 	for _, g := range groups {
 		e.groupFault(g, now)
+		e.groupSettle(g, now)
 	}
-	if relink {
+	if relink && e.running() {
 		e.watchLinks()
 	}
 	e.log.Info("config applied", "unchanged", len(p.diff.unchanged), "changed", len(p.diff.changed),

@@ -536,3 +536,22 @@ func TestEngineApplyFailureChangesNothing(t *testing.T) {
 	}
 	r.stop()
 }
+
+// TestEngineReloadFormsASyncGroup: a MASTER joined by a reload to a group
+// with a member that is not MASTER goes BACKUP, and the group elects
+// together.
+func TestEngineReloadFormsASyncGroup(t *testing.T) {
+	r := newRig(t, vi("VI_1", 51, 100, "192.0.2.100")).start()
+	r.advance(4 * time.Second)
+	if err := r.apply(groupG + vi("VI_1", 51, 100, "192.0.2.100") + vi("VI_2", 52, 100, "192.0.2.101")); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.states(); got != "VI_1=BACKUP VI_2=BACKUP" || r.host.installed() != "" {
+		t.Fatalf("group formed by a reload: %s, VIPs %q", got, r.host.installed())
+	}
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER VI_2=MASTER" {
+		t.Fatalf("the group elected: %s", got)
+	}
+	r.stop()
+}

@@ -116,3 +116,21 @@ func (e *Engine) groupFault(g *syncGroup, now time.Time) {
 		}
 	}
 }
+
+// groupSettle is run after a reload changed g's members: masters whose
+// group now has a member that is not MASTER (a new member, one that was
+// BACKUP outside the group) go BACKUP, and the group elects together.
+func (e *Engine) groupSettle(g *syncGroup, now time.Time) {
+	all := true
+	for _, m := range g.members {
+		all = all && m.m != nil && m.m.State() == vrrp.StateMaster
+	}
+	if all {
+		return
+	}
+	for _, m := range g.members {
+		if m.m != nil && m.m.State() == vrrp.StateMaster {
+			e.apply(m, m.m.ForceBackup(now, "sync group "+g.name+": not every member is MASTER"))
+		}
+	}
+}
