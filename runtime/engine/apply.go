@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -129,8 +130,8 @@ func diffInstances(running, fresh []*instance) instanceDiff {
 // (positions aside), machine config (which global_defs feed), VIPs and
 // tracker references.
 func (inst *instance) same(o *instance) bool {
-	return inst.cfg.Equal(o.cfg) && reflect.DeepEqual(inst.vcfg, o.vcfg) &&
-		reflect.DeepEqual(inst.vips, o.vips) && slices.Equal(inst.refs, o.refs)
+	return inst.vcfg.Equal(o.vcfg) && slices.Equal(inst.vips, o.vips) && slices.Equal(inst.refs, o.refs) &&
+		inst.cfg.Equal(o.cfg)
 }
 
 // plan is a config ready to commit: everything it needs is built and open.
@@ -598,7 +599,7 @@ func subtractVIPs(a, b []netif.VIP) []netif.VIP {
 
 // containsVIP reports whether list has v with every attribute equal.
 func containsVIP(list []netif.VIP, v netif.VIP) bool {
-	return slices.ContainsFunc(list, func(w netif.VIP) bool { return reflect.DeepEqual(v, w) })
+	return slices.Contains(list, v)
 }
 
 // vipList formats VIPs for a log line.
@@ -623,7 +624,7 @@ func (e *Engine) planVMACs(p *plan) error {
 			return atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s (%s): use_vmac device %s is used by another instance on %s too", inst.name, inst.cfg.Pos, v.Name, other.Parent))
 		}
 		p.vmacs[v.Name] = v
-		if cur, ok := e.vmacs[v.Name]; ok && reflect.DeepEqual(cur, v) {
+		if cur, ok := e.vmacs[v.Name]; ok && sameVMAC(cur, v) {
 			continue
 		}
 		warnings, err := e.host.EnsureVMAC(v)
@@ -636,4 +637,9 @@ func (e *Engine) planVMACs(p *plan) error {
 		}
 	}
 	return nil
+}
+
+// sameVMAC reports whether two use_vmac devices are configured alike.
+func sameVMAC(a, b netif.VMAC) bool {
+	return a.Name == b.Name && a.Parent == b.Parent && a.Family == b.Family && bytes.Equal(a.MAC, b.MAC)
 }

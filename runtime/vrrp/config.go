@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -78,6 +79,17 @@ type Config struct {
 	// mastership by itself it emits RequestMaster and waits for the group
 	// coordinator's ForceMaster.
 	SyncGroup bool
+}
+
+// Equal reports whether c and o configure the same instance.
+func (c Config) Equal(o Config) bool {
+	return c.Name == o.Name && c.VRID == o.VRID && c.Version == o.Version && c.Priority == o.Priority &&
+		c.AdvertInterval == o.AdvertInterval && c.NoPreempt == o.NoPreempt && c.PreemptDelay == o.PreemptDelay &&
+		c.WantMaster == o.WantMaster && slices.Equal(c.Addrs, o.Addrs) && c.AuthType == o.AuthType &&
+		c.AuthPass == o.AuthPass && c.Checksum == o.Checksum && c.LowerPrioNoAdvert == o.LowerPrioNoAdvert &&
+		c.HigherPrioSendAdvert == o.HigherPrioSendAdvert && c.DownTimerAdverts == o.DownTimerAdverts &&
+		c.Garp == o.Garp && slices.Equal(c.Peers, o.Peers) && c.CheckUnicastSrc == o.CheckUnicastSrc &&
+		c.Strict == o.Strict && c.SyncGroup == o.SyncGroup
 }
 
 // ErrConfig is wrapped by every configuration error of Validate, New,

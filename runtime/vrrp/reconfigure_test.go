@@ -152,3 +152,39 @@ func TestReconfigureRefusesAndKeeps(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigEqual: every field of Config counts. A field added to Config
+// without Equal comparing it fails here.
+func TestConfigEqual(t *testing.T) {
+	base := v2Config()
+	base.Peers = []Peer{{Addr: peer4}}
+	if !base.Equal(base) {
+		t.Fatal("a config differs from itself")
+	}
+	v := reflect.ValueOf(&base).Elem()
+	for i := range v.NumField() {
+		changed := base
+		changed.Addrs, changed.Peers = slices.Clone(base.Addrs), slices.Clone(base.Peers)
+		f := reflect.ValueOf(&changed).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(f.String() + "x")
+		case reflect.Bool:
+			f.SetBool(!f.Bool())
+		case reflect.Uint8:
+			f.SetUint(f.Uint() + 1)
+		case reflect.Int, reflect.Int64:
+			f.SetInt(f.Int() + 1)
+		case reflect.Slice:
+			f.Set(reflect.Append(f, f.Index(0)))
+		case reflect.Struct:
+			g := f.Field(0)
+			g.SetInt(g.Int() + 1)
+		default:
+			t.Fatalf("field %s: kind %v not covered by this test", v.Type().Field(i).Name, f.Kind())
+		}
+		if base.Equal(changed) {
+			t.Errorf("a change of %s is not seen by Equal", v.Type().Field(i).Name)
+		}
+	}
+}
