@@ -78,7 +78,7 @@ func (e *Engine) resetSchedule() {
 func (e *Engine) arm() {
 	wait := time.Hour
 	if len(e.sched) > 0 {
-		wait = max(time.Until(e.sched[0].when), 0)
+		wait = max(e.sched[0].when.Sub(e.clock.Now()), 0)
 	}
 	e.timer.Reset(wait)
 }
