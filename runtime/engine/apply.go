@@ -447,11 +447,15 @@ func (e *Engine) commit(p *plan) {
 
 	// Two passes over the changed instances, so that a VIP moving between
 	// them is removed by one before the other adds it.
-	for _, pair := range p.diff.changed {
+	priorities := make([]uint8, len(p.diff.changed)) // before the reload, for the log
+	for i, pair := range p.diff.changed {
+		if pair.old.m != nil {
+			priorities[i] = pair.old.m.Priority()
+		}
 		e.adopt(pair.old, pair.new, now)
 	}
-	for _, pair := range p.diff.changed {
-		e.completeAdoption(pair.old, pair.new, now)
+	for i, pair := range p.diff.changed {
+		e.completeAdoption(pair.old, pair.new, priorities[i], now)
 	}
 	for _, inst := range p.diff.added {
 		if up, ok := e.linkUp[inst.ifname]; ok && !up {
@@ -508,17 +512,18 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	}
 }
 
-// completeAdoption finishes adopt (second pass). A MASTER adds and announces
+// completeAdoption finishes adopt (second pass); priority is the one before
+// the reload. A MASTER adds and announces
 // its new VIPs, routes and rules, or enters FAULT if the new config demands
 // it; any other instance is reconfigured now, entering or leaving FAULT
 // first as its new FAULT reasons say. Then the trackers' verdict is applied
 // to the new base priority.
-func (e *Engine) completeAdoption(old, nu *instance, now time.Time) {
+func (e *Engine) completeAdoption(old, nu *instance, priority uint8, now time.Time) {
 	if nu.m == nil { // old had not started: neither does nu, yet
 		e.start(nu, now)
 		return
 	}
-	state, priority := nu.m.State(), nu.m.Priority()
+	state := nu.m.State()
 	if state == vrrp.StateMaster {
 		if nu.faulted() {
 			e.apply(nu, nu.m.SetFault(now, true, nu.faultReasons()))
