@@ -38,9 +38,9 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 		case vrrp.Announce:
 			e.announceVIPs(inst, inst.vips, a.Repeat)
 		case vrrp.Transition:
-			inst.since, inst.reason = e.clock.Now(), a.Reason
+			inst.since, inst.reason = e.clock.Now(), a.Reason.String()
 			e.log.Info("transition", "instance", inst.name, "from", a.From.String(), "to", a.To.String(),
-				"priority", inst.m.Priority(), "reason", a.Reason)
+				"priority", inst.m.Priority(), "reason", a.Reason.String())
 			if inst.group != nil {
 				e.groupTransition(inst, a)
 			}

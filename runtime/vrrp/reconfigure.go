@@ -74,7 +74,7 @@ func (m *Machine) Reconfigure(now time.Time, cfg Config) ([]Action, error) {
 		}
 		switch {
 		case m.basePriority == PriorityOwner && oldBase != PriorityOwner:
-			return append(acts, m.tryMaster(now, "address owner")...), nil
+			return append(acts, m.tryMaster(now, reasonOwner)...), nil
 		case m.wantsMaster && !cfg.SyncGroup:
 			return append(acts, m.becomeMaster(now, StateBackup, m.downReason)...), nil
 		}

@@ -44,7 +44,7 @@ func TestReconfigure(t *testing.T) {
 		{"backup: becoming the address owner takes mastership at once", v2Config, []step{
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, reconf(func(c *Config) { c.Priority = 255 }),
-				append([]Action{changed(255)}, toMaster(255, "address owner")...), StateMaster, 2 * sec},
+				append([]Action{changed(255)}, toMaster(255, Reason{CauseOwner, "address owner"})...), StateMaster, 2 * sec},
 		}},
 		{"backup: a longer interval delays the down timer", v2Config, []step{
 			{0, start, startBackup, StateBackup, mdi100},
@@ -52,8 +52,8 @@ func TestReconfigure(t *testing.T) {
 		}},
 		{"backup: leaving the sync group while waiting for it takes mastership", sync, []step{
 			{0, start, startBackup, StateBackup, mdi100},
-			{mdi100, expire, []Action{RequestMaster{"master down timer expired"}}, StateBackup, 2 * mdi100},
-			{mdi100 + sec/2, reconf(func(c *Config) { c.SyncGroup = false }), toMaster(100, "master down timer expired"), StateMaster, mdi100 + sec/2 + sec},
+			{mdi100, expire, []Action{RequestMaster{Reason{CauseMasterDown, "master down timer expired"}}}, StateBackup, 2 * mdi100},
+			{mdi100 + sec/2, reconf(func(c *Config) { c.SyncGroup = false }), toMaster(100, Reason{CauseMasterDown, "master down timer expired"}), StateMaster, mdi100 + sec/2 + sec},
 		}},
 		{"master: an unchanged config sends nothing", v2Config, seq(masterAt100, []step{
 			{m + sec/2, reconf(func(*Config) {}), nil, StateMaster, m + sec},
@@ -90,13 +90,13 @@ func TestReconfigure(t *testing.T) {
 		}},
 		{"fault: the config is recorded and used on leaving FAULT", v2Config, []step{
 			{0, start, startBackup, StateBackup, mdi100},
-			{sec, fault(true), []Action{Transition{StateBackup, StateFault, "link"}}, StateFault, noDeadline},
+			{sec, fault(true), []Action{Transition{StateBackup, StateFault, Reason{CauseFault, "link"}}}, StateFault, noDeadline},
 			{2 * sec, reconf(func(c *Config) { c.Priority = 200 }), []Action{changed(200)}, StateFault, noDeadline},
-			{3 * sec, fault(false), []Action{Transition{StateFault, StateBackup, "link"}}, StateBackup, 3*sec + 3*sec + 218750*us},
+			{3 * sec, fault(false), []Action{Transition{StateFault, StateBackup, Reason{CauseFault, "link"}}}, StateBackup, 3*sec + 3*sec + 218750*us},
 		}},
 		{"init: the config is recorded and used by Start", v2Config, []step{
 			{0, reconf(func(c *Config) { c.Priority = 255 }), []Action{changed(255)}, StateInit, noDeadline},
-			{sec, start, []Action{SendAdvert{255}, AddVIPs{}, Announce{5}, Transition{StateInit, StateMaster, "address owner"}}, StateMaster, 2 * sec},
+			{sec, start, []Action{SendAdvert{255}, AddVIPs{}, Announce{5}, Transition{StateInit, StateMaster, Reason{CauseOwner, "address owner"}}}, StateMaster, 2 * sec},
 		}},
 	}
 	for _, r := range rows {
@@ -185,6 +185,21 @@ func TestConfigEqual(t *testing.T) {
 		}
 		if base.Equal(changed) {
 			t.Errorf("a change of %s is not seen by Equal", v.Type().Field(i).Name)
+		}
+	}
+}
+
+func TestReasonString(t *testing.T) {
+	for _, tc := range []struct {
+		r    Reason
+		want string
+	}{
+		{Reason{CausePreempted, "higher priority 150 from 192.0.2.2"}, "higher priority 150 from 192.0.2.2"},
+		{Reason{Cause: CauseShutdown}, "shutdown"},
+		{Reason{Cause: Cause(99)}, "cause-99"},
+	} {
+		if got := tc.r.String(); got != tc.want {
+			t.Errorf("%#v: %q, want %q", tc.r, got, tc.want)
 		}
 	}
 }
