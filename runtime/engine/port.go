@@ -22,7 +22,7 @@ type portKey struct {
 func (k portKey) String() string { return fmt.Sprintf("%s/IPv%d", k.ifname, k.family) }
 
 // port is the pair of VRRP sockets every instance of one interface and family
-// shares, and the demultiplexer from VRID to instance.
+// shares, and the demultiplexer from VRID (and group or peer) to instance.
 type port struct {
 	key    portKey
 	groups []netip.Addr // multicast groups the receiver joined

@@ -33,7 +33,8 @@ type Packet struct {
 }
 
 // Receiver reads every VRRP message arriving on one interface for one address family. One Receiver
-// serves all instances on that interface; the caller demultiplexes by VRID.
+// serves all instances on that interface; the caller demultiplexes by VRID (and, for instances
+// sharing one, by destination group or source peer).
 type Receiver struct {
 	ifname string
 	groups []netip.Addr // multicast groups this receiver joined

@@ -12,7 +12,9 @@
 // (length, version 2|3, type, checksum in any accepted form, v3 interval ≠ 0,
 // v3 count > 0, IPv6 first address link-local) and fills a reusable
 // Received without allocating. Count the outcome in a Counters, demultiplex
-// by (family, rx.VRID), then hand the Received to Machine.Receive, which runs
+// by (family, rx.VRID) — and, where instances share a VRID, by multicast
+// group (rx.Dst) or unicast peer (rx.Src) — then hand the Received to
+// Machine.Receive, which runs
 // the instance checks (TTL or unicast min/max TTL, configured version, VRID,
 // v2 PASS and interval, multicast/unicast destination, unicast source, own
 // address), counts drops per DropReason in the machine's Counters, and
