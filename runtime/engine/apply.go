@@ -233,7 +233,8 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 			p.trackers[key] = &trackerRun{spec: spec, tracker: spec.build()}
 		}
 	}
-	if e.notifier == nil || !reflect.DeepEqual(e.notifyOpts, p.tracking.notify) {
+	// Check opens no notify FIFO and starts no FIFO reader script.
+	if !e.checking && (e.notifier == nil || !reflect.DeepEqual(e.notifyOpts, p.tracking.notify)) {
 		opts := p.tracking.notify
 		if p.notifier, err = notify.New(notify.Options{Runner: opts.runner, FIFOs: opts.fifos, Log: e.log}, p.tracking.targets); err != nil {
 			return nil, fmt.Errorf("notify: %w", err)

@@ -15,7 +15,9 @@ import (
 // config validation: every route and rule that cannot be installed, each at
 // its position, else the first error of planning cfg exactly as New does, on
 // a host where every interface exists and has an address. It changes nothing
-// on this host (a track_file's init_file is not written).
+// on this host: a track_file's init_file is not written, no notify FIFO is
+// created (so a FIFO that cannot be created is found by run only, like a
+// missing interface).
 func Check(cfg *config.Config) config.Diagnostics {
 	if diags := CheckRouting(cfg); diags.HasErrors() {
 		return diags
