@@ -292,6 +292,13 @@ func (e *Engine) planPorts(p *plan) error {
 			}
 		}
 	}
+	counts := map[portKey]int{}
+	for _, inst := range p.instances {
+		counts[portKey{ifname: inst.ifname, family: inst.family}]++
+		if inst.vmac != nil {
+			counts[portKey{ifname: inst.vmac.Name, family: inst.family}]++
+		}
+	}
 	p.ports = map[portKey]*port{}
 	for _, key := range keys {
 		slices.SortFunc(groups[key], netip.Addr.Compare) // instance order does not matter
@@ -322,6 +329,11 @@ func (e *Engine) planPorts(p *plan) error {
 			}
 			p.announce[dev] = a
 			p.openedAnn = append(p.openedAnn, a)
+		}
+	}
+	for key, pt := range p.ports {
+		if err := pt.sizeReadBuffer(counts[key]); err != nil {
+			e.log.Warn("sizing the VRRP receive buffer failed; a burst of adverts may overflow it", "port", key.String(), "err", err)
 		}
 	}
 	return nil

@@ -86,4 +86,5 @@ func (nopSocket) Read([]byte) (netif.Packet, error)              { return netif.
 func (nopSocket) Send([]byte, netip.Addr, netip.Addr, int) error { return nil }
 func (nopSocket) GratuitousARP(netip.Addr) error                 { return nil }
 func (nopSocket) UnsolicitedNA(netip.Addr) error                 { return nil }
+func (nopSocket) SetReadBuffer(int) error                        { return nil }
 func (nopSocket) Close() error                                   { return nil }

@@ -555,3 +555,18 @@ func TestEngineReloadFormsASyncGroup(t *testing.T) {
 	}
 	r.stop()
 }
+
+// TestEngineSizesReceiveBuffers: a port's receive buffer holds three
+// full-size frames per instance once that exceeds the kernel's default.
+func TestEngineSizesReceiveBuffers(t *testing.T) {
+	r := newRig(t, scaleConfig(100, 0))
+	if got, want := r.host.rxBuf["eth0"], scalePerSegment*rxBufPerInstance; got != want {
+		t.Fatalf("eth0 with %d instances: receive buffer %d, want %d", scalePerSegment, got, want)
+	}
+	small := newRig(t, twoMasters)
+	if got, ok := small.host.rxBuf["eth0"]; ok {
+		t.Fatalf("two instances: receive buffer set to %d, want the kernel's default", got)
+	}
+	r.stop()
+	small.stop()
+}

@@ -37,6 +37,7 @@ type fakeHost struct {
 	links      chan netif.LinkEvent
 	watching   []string
 	receivers  map[string]*fakeSocket // the last receiver opened per interface
+	rxBuf      map[string]int         // receive buffer sizes set, by interface
 	// counting makes the host only count adverts and announcements
 	// (benchmarks: the engine's cost, not the fake's).
 	counting          bool
@@ -56,7 +57,7 @@ func newFakeHost() *fakeHost {
 	return &fakeHost{
 		vips: map[netif.VIP]bool{}, routes: map[string]bool{}, rules: map[string]bool{}, vmacs: map[string]bool{},
 		noAddr: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
-		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{},
+		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{}, rxBuf: map[string]int{},
 	}
 }
 
@@ -234,6 +235,13 @@ func (s *fakeSocket) Send(payload []byte, src, dst netip.Addr, ttl int) error {
 	s.host.mu.Lock()
 	defer s.host.mu.Unlock()
 	s.host.sent = append(s.host.sent, sentAdvert{ifname: s.ifname, src: src, dst: dst, priority: rx.Priority, vrid: rx.VRID, addrs: slices.Clone(rx.Addrs)})
+	return nil
+}
+
+func (s *fakeSocket) SetReadBuffer(n int) error {
+	s.host.mu.Lock()
+	defer s.host.mu.Unlock()
+	s.host.rxBuf[s.ifname] = n
 	return nil
 }
 

@@ -49,6 +49,8 @@ type Host interface {
 // Receiver reads the VRRP packets of one interface and family.
 type Receiver interface {
 	Read(buf []byte) (netif.Packet, error)
+	// SetReadBuffer sizes the socket's receive buffer.
+	SetReadBuffer(bytes int) error
 	Close() error
 }
 

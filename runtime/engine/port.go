@@ -26,6 +26,7 @@ func (k portKey) String() string { return fmt.Sprintf("%s/IPv%d", k.ifname, k.fa
 type port struct {
 	key    portKey
 	groups []netip.Addr // multicast groups the receiver joined
+	rxBuf  int          // the receive buffer size set, in bytes; 0 = the kernel's default
 	rx     Receiver
 	tx     Sender
 	// instances are the instances of each VRID: several share one when
@@ -91,6 +92,33 @@ func (p *port) read(ctx context.Context, out chan<- inbound, log *slog.Logger) {
 		}
 	}
 }
+
+// rxBufPerInstance is what each instance adds to its port's receive buffer:
+// three full-size frames, keepalived's vrrp_rx_bufs_policy MTU with its
+// default vrrp_rx_bufs_multiplier of 3. The masters of many instances
+// advertise in bursts, and the buffer must hold one between two reads.
+const rxBufPerInstance = 3 * 1500
+
+// sizeReadBuffer sizes the receive buffer for n instances, unless the
+// kernel's default (about 200 KiB) is larger or it is sized so already.
+func (p *port) sizeReadBuffer(n int) error {
+	want := n * rxBufPerInstance
+	if want < minRxBuf {
+		want = 0
+	}
+	if want == p.rxBuf || want == 0 {
+		return nil
+	}
+	if err := p.rx.SetReadBuffer(want); err != nil {
+		return err
+	}
+	p.rxBuf = want
+	return nil
+}
+
+// minRxBuf is below the kernel's default receive buffer
+// (net.core.rmem_default, 208 KiB unless tuned): smaller sizes are not set.
+const minRxBuf = 200 << 10
 
 // lookup returns the instance an advert is for: the only one of its VRID,
 // or among several the multicast instance of its destination group or the
