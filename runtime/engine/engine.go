@@ -171,7 +171,22 @@ func (e *Engine) Run(ctx context.Context) error {
 		case req := <-e.statusReqs:
 			req <- e.snapshot()
 		case <-e.timer.C():
+			e.receiveQueued()
 			e.expire(e.clock.Now())
+		}
+	}
+}
+
+// receiveQueued hands the adverts already read to their instances, so that
+// a timer that fired late (a busy loop, a burst) does not expire an
+// instance whose master's advert is waiting in the queue.
+func (e *Engine) receiveQueued() {
+	for range cap(e.packets) {
+		select {
+		case in := <-e.packets:
+			e.receive(in)
+		default:
+			return
 		}
 	}
 }
@@ -198,7 +213,7 @@ func (e *Engine) begin() {
 	}
 	e.live = true
 	for _, inst := range e.instances {
-		e.start(inst, now)
+		e.start(inst, e.clock.Now()) // each from its own start: starting 1000 takes a while
 	}
 	e.resetSchedule()
 }

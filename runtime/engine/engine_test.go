@@ -570,3 +570,23 @@ func TestEngineSizesReceiveBuffers(t *testing.T) {
 	r.stop()
 	small.stop()
 }
+
+// TestEngineQueuedAdvertsBeforeTimers: when the loop's timer fires late,
+// adverts already queued are received before the timers expire, so a
+// master that kept advertising is not taken over.
+func TestEngineQueuedAdvertsBeforeTimers(t *testing.T) {
+	r := newRig(t, vi("VI_1", 51, 100, "192.0.2.100")).start()
+	r.advert("eth0", ip(peer), group4, 51, 200, "192.0.2.100")
+	r.clock.set(r.clock.Now().Add(5 * time.Second)) // the loop was busy past the down timer
+	r.e.packets <- r.inbound("eth0", ip(peer), group4, 51, 200, "192.0.2.100")
+	r.e.receiveQueued()
+	r.e.expire(r.clock.Now())
+	if got := r.states(); got != "VI_1=BACKUP" || len(r.e.packets) != 0 {
+		t.Fatalf("after a late timer with an advert queued: %s, %d queued", got, len(r.e.packets))
+	}
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER" {
+		t.Fatalf("after the master fell silent: %s", got)
+	}
+	r.stop()
+}

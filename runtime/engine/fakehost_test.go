@@ -443,6 +443,12 @@ func (r *rig) apply(text string) error {
 // ifname, as the socket reader would.
 func (r *rig) advert(ifname string, src, dst netip.Addr, vrid, priority uint8, addrs ...string) {
 	r.t.Helper()
+	r.e.receive(r.inbound(ifname, src, dst, vrid, priority, addrs...))
+}
+
+// inbound is the advert the socket reader of ifname hands the event loop.
+func (r *rig) inbound(ifname string, src, dst netip.Addr, vrid, priority uint8, addrs ...string) inbound {
+	r.t.Helper()
 	family := 4
 	if src.Is6() {
 		family = 6
@@ -466,7 +472,7 @@ func (r *rig) advert(ifname string, src, dst netip.Addr, vrid, priority uint8, a
 	if reason := vrrp.Parse(&in.rx, b, src, dst, vrrp.TTL); reason != vrrp.DropNone {
 		r.t.Fatalf("test advert refused: %v", reason)
 	}
-	r.e.receive(in)
+	return in
 }
 
 // link reports ifname up or down.
