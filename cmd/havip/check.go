@@ -42,7 +42,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		ConfigID:        *configID,
 		InterfaceExists: interfaceExists,
 	})
-	diags = append(diags, engine.CheckRouting(cfg)...)
+	if diags.HasErrors() {
+		diags = append(diags, engine.CheckRouting(cfg)...)
+	} else {
+		diags = append(diags, engine.Check(cfg)...) // what havip run would refuse
+	}
 	diags = append(diags, engine.CheckScripts(cfg)...)
 	if *strict {
 		diags = diags.Strict()

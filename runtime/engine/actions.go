@@ -39,9 +39,9 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 		case vrrp.Announce:
 			e.announceVIPs(inst, inst.vips, a.Repeat)
 		case vrrp.Transition:
-			inst.since, inst.reason = time.Now(), a.Reason
+			inst.since, inst.reason = e.clock.Now(), a.Reason.String()
 			e.log.Info("transition", "instance", inst.name, "from", a.From.String(), "to", a.To.String(),
-				"priority", inst.m.Priority(), "reason", a.Reason)
+				"priority", inst.m.Priority(), "reason", a.Reason.String())
 			if inst.group != nil {
 				e.groupTransition(inst, a)
 			}
@@ -99,7 +99,7 @@ func (e *Engine) sendAdvert(inst *instance, priority uint8) {
 func (e *Engine) addVIPs(inst *instance) {
 	e.dropVIPs(inst)
 	for _, v := range inst.vips {
-		if err := netif.AddVIP(v); err != nil {
+		if err := e.host.AddVIP(v); err != nil {
 			e.log.Error("adding a VIP failed", "instance", inst.name, "vip", v.String(), "err", err)
 		}
 	}
@@ -108,7 +108,7 @@ func (e *Engine) addVIPs(inst *instance) {
 // removeVIPs removes the instance's VIPs and excluded VIPs.
 func (e *Engine) removeVIPs(inst *instance) {
 	for _, v := range inst.vips {
-		if err := netif.DelVIP(v); err != nil {
+		if err := e.host.DelVIP(v); err != nil {
 			e.log.Error("removing a VIP failed", "instance", inst.name, "vip", v.String(), "err", err)
 		}
 	}
@@ -143,7 +143,7 @@ type logLimiter struct {
 }
 
 func (l *logLimiter) log(log *slog.Logger, level slog.Level, key, msg string, args ...any) {
-	now := time.Now()
+	now := time.Now() // wall time: socket readers log through their own limiters
 	if t, ok := l.last[key]; ok && now.Sub(t) < l.every {
 		return
 	}
@@ -162,11 +162,11 @@ func (e *Engine) setVMACUp(inst *instance, up bool) {
 	if up && inst.vmac.Family == 6 {
 		// The kernel drops an IPv6 device's addresses when it goes down: the link-local the
 		// adverts are sent from is added again.
-		if _, err := netif.EnsureVMAC(*inst.vmac); err != nil {
+		if _, err := e.host.EnsureVMAC(*inst.vmac); err != nil {
 			e.log.Error("preparing the VMAC failed", "instance", inst.name, "vmac", inst.vmac.Name, "err", err)
 		}
 	}
-	if err := netif.SetVMACUp(inst.vmac.Name, up); err != nil {
+	if err := e.host.SetVMACUp(inst.vmac.Name, up); err != nil {
 		e.log.Error("setting the VMAC up or down failed", "instance", inst.name, "vmac", inst.vmac.Name, "up", up, "err", err)
 		return
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -39,20 +40,15 @@ type applyRequest struct {
 //   - removed: released like at shutdown (a master sends a priority-0 advert
 //     and removes its VIPs; notify STOP).
 //   - added: started like at startup (BACKUP, then the election).
-//   - changed: a new machine is built from the new config and given the old
-//     one's state, because vrrp.Machine has no way to change its config. A
-//     state machine is pure, so the engine replays the public events that lead
-//     to that state and discards the actions they return, which describe a
-//     path the host has already taken. A MASTER is replayed into MASTER as of
-//     a moment far enough in the past that its post-transition timers (advert,
-//     second GARP burst, refresh) are due, and Expire(now) re-arms them from
-//     now; the engine then carries out only the difference: one advert with
-//     the new priority and address list, the removal of the VIPs no longer
-//     configured, the addition of the new ones and a GARP/NA burst for the
-//     added addresses only. BACKUP and FAULT are replayed with Start (FAULT
-//     reasons set first); a transition the replay reaches beyond the old state
-//     (the new config makes the instance the address owner, or a new weight-0
-//     tracker is down) is carried out like any other.
+//   - changed: the running machine is given the new settings with
+//     vrrp.Machine.Reconfigure, which keeps its state (no election) and
+//     returns what to do: a MASTER sends one advert with its new priority and
+//     address list; the engine removes the VIPs, routes and rules no longer
+//     configured, adds the new ones and announces (GARP/NA) the added
+//     addresses only. A transition the new settings cause (the instance
+//     became the address owner, a new weight-0 tracker is down, its link is
+//     down) is carried out like any other, and the trackers' verdict is
+//     applied to the new base priority.
 //
 // Sockets (one pair per interface and family, reopened when its multicast
 // groups change), announcers and trackers are opened and closed as the
@@ -61,9 +57,9 @@ type applyRequest struct {
 // reports. The notify targets are replaced; a new notify_fifo or script
 // policy gets a new notifier while the old one finishes its queue.
 //
-// Everything that can fail — building the instances, the VRID check, the
-// tracker and notify settings, opening sockets for new interfaces, the new
-// machines — happens in plan, before anything running is changed; a failed
+// Everything that can fail — building and validating the instances, the
+// VRID check, the tracker and notify settings, opening sockets for new
+// interfaces — happens in plan, before anything running is changed; a failed
 // plan closes what it opened and leaves the engine as it was. commit cannot
 // fail. Removed VIPs are taken away before new ones are added, so that a VIP
 // moving between instances ends up installed.
@@ -79,13 +75,22 @@ func (e *Engine) Apply(cfg *config.Config) error {
 
 // reconfigure is Apply on the event loop.
 func (e *Engine) reconfigure(cfg *config.Config) error {
+	if len(cfg.Instances) == 0 && len(e.instances) > 0 {
+		return errNothingToRun
+	}
 	p, err := e.plan(cfg)
 	if err != nil {
 		return err
 	}
 	e.commit(p)
+	e.resetSchedule()
 	return nil
 }
+
+// errNothingToRun refuses a reload that would release every instance: a
+// config emptied by accident (a truncated file) is far likelier than one
+// emptied on purpose, and stopping havip releases them on purpose.
+var errNothingToRun = errors.New("the new config has no vrrp_instance; the running instances keep running (stop havip to release them all)")
 
 // instancePair is a running instance and its counterpart in a new config.
 type instancePair struct{ old, new *instance }
@@ -133,8 +138,8 @@ func diffInstances(running, fresh []*instance) instanceDiff {
 // (positions aside), machine config (which global_defs feed), VIPs and
 // tracker references.
 func (inst *instance) same(o *instance) bool {
-	return inst.cfg.Equal(o.cfg) && reflect.DeepEqual(inst.vcfg, o.vcfg) &&
-		reflect.DeepEqual(inst.vips, o.vips) && slices.Equal(inst.refs, o.refs)
+	return inst.vcfg.Equal(o.vcfg) && slices.Equal(inst.vips, o.vips) && slices.Equal(inst.refs, o.refs) &&
+		inst.cfg.Equal(o.cfg)
 }
 
 // plan is a config ready to commit: everything it needs is built and open.
@@ -144,19 +149,19 @@ type plan struct {
 	instances []*instance // the new running set, in config order
 
 	ports     map[portKey]*port
-	announce  map[string]*netif.Announcer
+	announce  map[string]Announcer
 	trackers  map[track.Key]*trackerRun
 	tracking  *tracking
 	static    staticSet
 	notifier  *notify.Notifier // a new notifier, or nil to keep the running one
 	opened    []*port          // opened for this plan
-	openedAnn []*netif.Announcer
+	openedAnn []Announcer
 	vmacs     map[string]netif.VMAC // the use_vmac devices of the new set
 	madeVMACs []string              // made or adopted for this plan
 }
 
 // abort closes what the plan opened.
-func (p *plan) abort() {
+func (p *plan) abort(host Host) {
 	for _, pt := range p.opened {
 		pt.close()
 	}
@@ -167,29 +172,26 @@ func (p *plan) abort() {
 		closeNotifier(p.notifier, nil)
 	}
 	for _, name := range p.madeVMACs {
-		_ = netif.DeleteVMAC(name) // best effort: the plan failed for another reason, reported
+		_ = host.DeleteVMAC(name) // best effort: the plan failed for another reason, reported
 	}
 }
 
 // plan validates cfg against the running engine and prepares what it needs.
 func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
-	if len(cfg.Instances) == 0 {
-		return nil, errors.New("the config has no vrrp_instance to run")
-	}
 	p := &plan{cfg: cfg}
 	defer func() {
 		if err != nil {
-			p.abort()
+			p.abort(e.host)
 		}
 	}()
 	var fresh []*instance
 	for _, ci := range cfg.Instances {
 		inst, err := newInstance(ci, &cfg.Global)
 		if err != nil {
-			return nil, err
+			return nil, atPos(ci.Pos, err)
 		}
-		if _, err := vrrp.New(inst.vcfg, placeholder(inst.family)); err != nil {
-			return nil, fmt.Errorf("vrrp_instance %s (%s): %w", inst.name, ci.Pos, err)
+		if err := inst.vcfg.Validate(); err != nil {
+			return nil, atPos(ci.Pos, fmt.Errorf("vrrp_instance %s (%s): %w", inst.name, ci.Pos, err))
 		}
 		fresh = append(fresh, inst)
 	}
@@ -220,19 +222,9 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 			p.instances = append(p.instances, nu)
 		}
 	}
-	// A changed instance that runs gets its machine now, so that commit
-	// cannot fail; it keeps the source address when it has none of its own.
+	// A changed instance keeps its machine, which commit reconfigures.
 	for _, pair := range p.diff.changed {
-		if pair.old.m == nil {
-			continue
-		}
-		primary, err := pair.new.source()
-		if err != nil {
-			primary = pair.old.m.Primary()
-		}
-		if pair.new.m, err = vrrp.New(pair.new.vcfg, primary); err != nil {
-			return nil, fmt.Errorf("vrrp_instance %s (%s): %w", pair.new.name, pair.new.cfg.Pos, err)
-		}
+		pair.new.m = pair.old.m
 	}
 
 	if err := e.planPorts(p); err != nil {
@@ -246,7 +238,8 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 			p.trackers[key] = &trackerRun{spec: spec, tracker: spec.build()}
 		}
 	}
-	if e.notifier == nil || !reflect.DeepEqual(e.notifyOpts, p.tracking.notify) {
+	// Check opens no notify FIFO and starts no FIFO reader script.
+	if !e.checking && (e.notifier == nil || !reflect.DeepEqual(e.notifyOpts, p.tracking.notify)) {
 		opts := p.tracking.notify
 		if p.notifier, err = notify.New(notify.Options{Runner: opts.runner, FIFOs: opts.fifos, Log: e.log}, p.tracking.targets); err != nil {
 			return nil, fmt.Errorf("notify: %w", err)
@@ -255,29 +248,25 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 	return p, nil
 }
 
-// placeholder is an address of family to validate a machine config before
-// the real source address is known.
-func placeholder(family int) netip.Addr {
-	if family == 6 {
-		return netip.IPv6Unspecified()
-	}
-	return netip.IPv4Unspecified()
-}
-
-// checkVRIDs refuses two instances with one VRID on one interface and family.
+// checkVRIDs refuses two instances of one VRID on one interface and family
+// that would receive each other's adverts (instance.shares), as config
+// validation does: the engine tells the others apart by multicast group or
+// unicast peer.
 func checkVRIDs(insts []*instance) error {
 	type slot struct {
 		key  portKey
 		vrid uint8
 	}
-	seen := map[slot]*instance{}
+	seen := map[slot][]*instance{}
 	for _, inst := range insts {
 		s := slot{portKey{ifname: inst.ifname, family: inst.family}, inst.vrid}
-		if other := seen[s]; other != nil {
-			return fmt.Errorf("vrrp_instance %s (%s): VRID %d is already used on %s by vrrp_instance %s",
-				inst.name, inst.cfg.Pos, inst.vrid, s.key, other.name)
+		for _, other := range seen[s] {
+			if inst.shares(other) {
+				return atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s (%s): VRID %d is already used on %s by vrrp_instance %s with the same multicast group or a common unicast peer",
+					inst.name, inst.cfg.Pos, inst.vrid, s.key, other.name))
+			}
 		}
-		seen[s] = inst
+		seen[s] = append(seen[s], inst)
 	}
 	return nil
 }
@@ -308,6 +297,13 @@ func (e *Engine) planPorts(p *plan) error {
 			}
 		}
 	}
+	counts := map[portKey]int{}
+	for _, inst := range p.instances {
+		counts[portKey{ifname: inst.ifname, family: inst.family}]++
+		if inst.vmac != nil {
+			counts[portKey{ifname: inst.vmac.Name, family: inst.family}]++
+		}
+	}
 	p.ports = map[portKey]*port{}
 	for _, key := range keys {
 		slices.SortFunc(groups[key], netip.Addr.Compare) // instance order does not matter
@@ -315,14 +311,14 @@ func (e *Engine) planPorts(p *plan) error {
 			p.ports[key] = cur
 			continue
 		}
-		pt, err := openPort(key, groups[key])
+		pt, err := openPort(e.host, key, groups[key])
 		if err != nil {
 			return err
 		}
 		p.ports[key] = pt
 		p.opened = append(p.opened, pt)
 	}
-	p.announce = map[string]*netif.Announcer{}
+	p.announce = map[string]Announcer{}
 	for _, inst := range p.instances {
 		for _, dev := range inst.devices() {
 			if _, ok := p.announce[dev]; ok {
@@ -332,12 +328,17 @@ func (e *Engine) planPorts(p *plan) error {
 				p.announce[dev] = a
 				continue
 			}
-			a, err := netif.NewAnnouncer(dev, nil)
+			a, err := e.host.NewAnnouncer(dev)
 			if err != nil {
-				return fmt.Errorf("vrrp_instance %s (%s): gratuitous ARP/NA on %s: %w", inst.name, inst.cfg.Pos, dev, err)
+				return atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s (%s): gratuitous ARP/NA on %s: %w", inst.name, inst.cfg.Pos, dev, err))
 			}
 			p.announce[dev] = a
 			p.openedAnn = append(p.openedAnn, a)
+		}
+	}
+	for key, pt := range p.ports {
+		if err := pt.sizeReadBuffer(counts[key]); err != nil {
+			e.log.Warn("sizing the VRRP receive buffer failed; a burst of adverts may overflow it", "port", key.String(), "err", err)
 		}
 	}
 	return nil
@@ -347,7 +348,7 @@ func (e *Engine) planPorts(p *plan) error {
 // starts instances as the type comment above describes; before Run it only
 // installs p, and Run starts the instances.
 func (e *Engine) commit(p *plan) {
-	now := time.Now()
+	now := e.clock.Now()
 	for _, inst := range p.diff.removed {
 		inst.deleted = true
 		if inst.m != nil {
@@ -375,19 +376,19 @@ func (e *Engine) commit(p *plan) {
 	for key, pt := range e.ports {
 		if p.ports[key] != pt {
 			pt.close()
-			pt.instances = [256]*instance{}
+			pt.instances = [256][]*instance{}
 		}
 	}
 	for _, pt := range p.ports {
-		pt.instances = [256]*instance{}
+		pt.instances = [256][]*instance{}
 	}
 	for _, inst := range p.instances {
 		pt := p.ports[portKey{ifname: inst.ifname, family: inst.family}]
-		pt.instances[inst.vrid] = inst
+		pt.register(inst)
 		inst.port = pt
 		if inst.vmac != nil {
 			inst.vmacPort = p.ports[portKey{ifname: inst.vmac.Name, family: inst.family}]
-			inst.vmacPort.instances[inst.vrid] = inst
+			inst.vmacPort.register(inst)
 		}
 	}
 	e.ports = p.ports
@@ -454,7 +455,7 @@ func (e *Engine) commit(p *plan) {
 	relink := !slices.Equal(ifnames, e.ifnames)
 	e.ifnames = ifnames
 
-	if !e.running() {
+	if !e.live {
 		e.static = p.static
 		return
 	}
@@ -462,11 +463,17 @@ func (e *Engine) commit(p *plan) {
 	e.installStatic(p.static, e.static)
 	e.static = p.static
 
-	for _, pair := range p.diff.changed {
+	// Two passes over the changed instances, so that a VIP moving between
+	// them is removed by one before the other adds it.
+	priorities := make([]uint8, len(p.diff.changed)) // before the reload, for the log
+	for i, pair := range p.diff.changed {
+		if pair.old.m != nil {
+			priorities[i] = pair.old.m.Priority()
+		}
 		e.adopt(pair.old, pair.new, now)
 	}
-	for _, pair := range p.diff.changed {
-		e.completeAdoption(pair.old, pair.new, now)
+	for i, pair := range p.diff.changed {
+		e.completeAdoption(pair.old, pair.new, priorities[i], now)
 	}
 	for _, inst := range p.diff.added {
 		if up, ok := e.linkUp[inst.ifname]; ok && !up {
@@ -480,18 +487,19 @@ func (e *Engine) commit(p *plan) {
 	}
 	for _, g := range groups {
 		e.groupFault(g, now)
+		e.groupSettle(g, now)
 	}
-	if relink {
+	if relink && e.running() {
 		e.watchLinks()
 	}
 	e.log.Info("config applied", "unchanged", len(p.diff.unchanged), "changed", len(p.diff.changed),
 		"added", len(p.diff.added), "removed", len(p.diff.removed))
 }
 
-// adopt gives nu, the changed replacement of old, old's state without an
-// election (first pass: nothing is added to the host yet). A MASTER sends
-// one advert with its new settings and removes the VIPs no longer
-// configured.
+// adopt makes nu, the changed replacement of old, the owner of old's
+// machine (first pass: nothing is added to the host yet). A MASTER is
+// reconfigured now: it sends one advert with its new settings and removes
+// the VIPs, routes and rules no longer configured.
 func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	nu.since, nu.reason = old.since, old.reason // its last transition still stands
 	// The same VMAC device stays as it is; a new one starts down.
@@ -506,101 +514,89 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 			nu.faults[key] = reason
 		}
 	}
-	v := e.verdict(nu)
-	if len(nu.refs) > 0 && v.fault {
+	if v := e.verdict(nu); len(nu.refs) > 0 && v.fault {
 		nu.faults[trackersFaultKey] = "tracker: " + v.reason
 	}
+	if nu.m == nil || nu.m.State() != vrrp.StateMaster {
+		return // completeAdoption
+	}
+	e.setSource(nu)
+	e.reconfigureMachine(nu, now)
+	e.removeRouting(nu.name, old.routing.minus(nu.routing))
+	for _, vip := range subtractVIPs(old.vips, nu.vips) {
+		if err := e.host.DelVIP(vip); err != nil {
+			e.log.Error("removing a VIP failed", "instance", nu.name, "vip", vip.String(), "err", err)
+		}
+	}
+}
+
+// completeAdoption finishes adopt (second pass); priority is the one before
+// the reload. A MASTER adds and announces
+// its new VIPs, routes and rules, or enters FAULT if the new config demands
+// it; any other instance is reconfigured now, entering or leaving FAULT
+// first as its new FAULT reasons say. Then the trackers' verdict is applied
+// to the new base priority.
+func (e *Engine) completeAdoption(old, nu *instance, priority uint8, now time.Time) {
 	if nu.m == nil { // old had not started: neither does nu, yet
 		e.start(nu, now)
 		return
 	}
-	m, state := nu.m, old.m.State()
-	priority := old.m.Priority()
-	if state != vrrp.StateMaster {
+	state := nu.m.State()
+	if state == vrrp.StateMaster {
 		if nu.faulted() {
-			m.SetFault(now, true, nu.faultReasons())
+			e.apply(nu, nu.m.SetFault(now, true, nu.faultReasons()))
+		} else {
+			if nu.vmac != nil && !nu.vmacUp {
+				e.setVMACUp(nu, true) // a MASTER whose VMAC is new
+			}
+			added := subtractVIPs(nu.vips, old.vips)
+			for _, v := range added {
+				if err := e.host.AddVIP(v); err != nil {
+					e.log.Error("adding a VIP failed", "instance", nu.name, "vip", v.String(), "err", err)
+				}
+			}
+			e.installRouting(nu.name, nu.routing.minus(old.routing))
+			e.announceVIPs(nu, added, nu.m.Config().Garp.MasterRepeat)
 		}
-		m.SetPriority(now, v.priority, v.reason)
-		e.apply(nu, replayed(m.Start(now), state))
-		e.logAdopted(nu, state, priority, nil, nil)
-		return
-	}
-
-	replayMaster(m, now, v.priority, v.reason)
-	if !nu.faulted() {
-		e.sendAdvert(nu, m.Priority())
-	}
-	e.removeRouting(nu.name, old.routing.minus(nu.routing))
-	gone := subtractVIPs(old.vips, nu.vips)
-	for _, vip := range gone {
-		if err := netif.DelVIP(vip); err != nil {
-			e.log.Error("removing a VIP failed", "instance", nu.name, "vip", vip.String(), "err", err)
+	} else {
+		e.setSource(nu)
+		if nu.faulted() && state != vrrp.StateFault {
+			e.apply(nu, nu.m.SetFault(now, true, nu.faultReasons()))
 		}
-	}
-	e.logAdopted(nu, state, priority, subtractVIPs(nu.vips, old.vips), gone)
-}
-
-// replayMaster brings m, a fresh machine, into MASTER at priority as if it
-// had become master long enough before now for its post-transition timers
-// (advert, second GARP burst, refresh) to be due, then fires them at now,
-// which re-arms the periodic ones from now. The replay's actions are
-// discarded: the host is MASTER already.
-func replayMaster(m *vrrp.Machine, now time.Time, priority uint8, reason string) {
-	garp, adv := m.Config().Garp, m.Config().AdvertInterval
-	since := now.Add(-max(garp.MasterDelay, garp.MasterRefresh, adv))
-	m.SetPriority(since, priority, reason)
-	m.Start(since)
-	m.ForceMaster(since, "reload")
-	m.Expire(now)
-}
-
-// completeAdoption finishes adopt for a MASTER (second pass): the new VIPs
-// are added and announced, or FAULT is entered if the new config demands it.
-func (e *Engine) completeAdoption(old, nu *instance, now time.Time) {
-	if nu.m == nil || old.m == nil || old.m.State() != vrrp.StateMaster {
-		return
-	}
-	if nu.faulted() {
-		e.apply(nu, nu.m.SetFault(now, true, nu.faultReasons()))
-		return
-	}
-	if nu.vmac != nil && !nu.vmacUp {
-		e.setVMACUp(nu, true) // a MASTER whose VMAC is new
-	}
-	added := subtractVIPs(nu.vips, old.vips)
-	for _, v := range added {
-		if err := netif.AddVIP(v); err != nil {
-			e.log.Error("adding a VIP failed", "instance", nu.name, "vip", v.String(), "err", err)
+		e.reconfigureMachine(nu, now)
+		if !nu.faulted() && state == vrrp.StateFault {
+			e.apply(nu, nu.m.SetFault(now, false, "reload cleared the fault"))
 		}
 	}
-	e.installRouting(nu.name, nu.routing.minus(old.routing))
-	e.announceVIPs(nu, added, nu.m.Config().Garp.MasterRepeat)
-}
-
-// logAdopted logs how a changed instance was taken over.
-func (e *Engine) logAdopted(nu *instance, state vrrp.State, priority uint8, added, removed []netif.VIP) {
+	if v := e.verdict(nu); v.priority != nu.m.Priority() {
+		e.apply(nu, nu.m.SetPriority(now, v.priority, v.reason))
+	}
 	e.log.Info("instance reconfigured, state kept", "instance", nu.name, "state", state.String(),
-		"priority_from", priority, "priority", nu.m.Priority(), "vips_added", vipList(added), "vips_removed", vipList(removed))
+		"priority_from", priority, "priority", nu.m.Priority(),
+		"vips_added", vipList(subtractVIPs(nu.vips, old.vips)), "vips_removed", vipList(subtractVIPs(old.vips, nu.vips)))
 }
 
-// replayed filters the actions of a machine replayed towards state: the
-// transition into state is dropped (the host is there already), and a later
-// transition is reported as leaving state rather than the replay's INIT.
-func replayed(acts []vrrp.Action, state vrrp.State) []vrrp.Action {
-	var out []vrrp.Action
-	for _, act := range acts {
-		if tr, ok := act.(vrrp.Transition); ok {
-			if tr.To == state {
-				continue
-			}
-			if tr.From == vrrp.StateInit {
-				tr.From = state
-			}
-			act = tr
-		}
-		out = append(out, act)
+// reconfigureMachine gives inst's machine inst's settings (plan validated
+// them) and carries out what it returns.
+func (e *Engine) reconfigureMachine(inst *instance, now time.Time) {
+	acts, err := inst.m.Reconfigure(now, inst.vcfg)
+	if err != nil {
+		e.log.Error("reconfiguring an instance failed; it keeps its old settings", "instance", inst.name, "err", err)
+		return
 	}
-	return out
+	e.apply(inst, acts)
+}
+
+// setSource moves inst's machine to its source address (a new
+// unicast_src_ip or mcast_src_ip, or the interface's address without one).
+func (e *Engine) setSource(inst *instance) {
+	src, err := inst.source(e.host)
+	if err != nil || src == inst.m.Primary() {
+		return // no address now: the machine keeps the one it has
+	}
+	if err := inst.m.SetPrimary(src); err != nil {
+		e.log.Error("changing the source address failed", "instance", inst.name, "source", src.String(), "err", err)
+	}
 }
 
 // faultReasons joins inst's FAULT reasons in a stable order.
@@ -626,7 +622,7 @@ func subtractVIPs(a, b []netif.VIP) []netif.VIP {
 
 // containsVIP reports whether list has v with every attribute equal.
 func containsVIP(list []netif.VIP, v netif.VIP) bool {
-	return slices.ContainsFunc(list, func(w netif.VIP) bool { return reflect.DeepEqual(v, w) })
+	return slices.Contains(list, v)
 }
 
 // vipList formats VIPs for a log line.
@@ -648,15 +644,15 @@ func (e *Engine) planVMACs(p *plan) error {
 		}
 		v := *inst.vmac
 		if other, ok := p.vmacs[v.Name]; ok {
-			return fmt.Errorf("vrrp_instance %s (%s): use_vmac device %s is used by another instance on %s too", inst.name, inst.cfg.Pos, v.Name, other.Parent)
+			return atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s (%s): use_vmac device %s is used by another instance on %s too", inst.name, inst.cfg.Pos, v.Name, other.Parent))
 		}
 		p.vmacs[v.Name] = v
-		if cur, ok := e.vmacs[v.Name]; ok && reflect.DeepEqual(cur, v) {
+		if cur, ok := e.vmacs[v.Name]; ok && sameVMAC(cur, v) {
 			continue
 		}
-		warnings, err := netif.EnsureVMAC(v)
+		warnings, err := e.host.EnsureVMAC(v)
 		if err != nil {
-			return fmt.Errorf("vrrp_instance %s (%s): use_vmac: %w", inst.name, inst.cfg.Pos, err)
+			return atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s (%s): use_vmac: %w", inst.name, inst.cfg.Pos, err))
 		}
 		p.madeVMACs = append(p.madeVMACs, v.Name)
 		for _, w := range warnings {
@@ -664,4 +660,9 @@ func (e *Engine) planVMACs(p *plan) error {
 		}
 	}
 	return nil
+}
+
+// sameVMAC reports whether two use_vmac devices are configured alike.
+func sameVMAC(a, b netif.VMAC) bool {
+	return a.Name == b.Name && a.Parent == b.Parent && a.Family == b.Family && bytes.Equal(a.MAC, b.MAC)
 }

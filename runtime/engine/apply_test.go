@@ -3,14 +3,11 @@ package engine
 import (
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/track"
-	"github.com/havip/havip/runtime/vrrp"
 )
 
 // twoInstances is the running config of the diff tests: VI_1 and VI_2 on eth0.
@@ -108,101 +105,29 @@ func TestDiffInstances(t *testing.T) {
 }
 
 func TestCheckVRIDs(t *testing.T) {
-	// Config validation refuses this within one file; the engine checks
-	// again whatever it is handed.
-	clash := planned(t, "vrrp_instance VI_3 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.102\n  }\n}\n")
-	err := checkVRIDs(append(planned(t, twoInstances), clash...))
-	if err == nil || !strings.Contains(err.Error(), "vrrp_instance VI_3 (test.conf:1): VRID 51 is already used on eth0/IPv4 by vrrp_instance VI_1") {
-		t.Fatalf("err = %v, want the VRID clash named", err)
+	instance := func(name, body string) string {
+		return "vrrp_instance " + name + " {\n  interface eth0\n  virtual_router_id 51\n" + body + "  virtual_ipaddress {\n    192.0.2.102\n  }\n}\n"
 	}
-	if err := checkVRIDs(planned(t, twoInstances)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestReplayed(t *testing.T) {
-	toBackup := vrrp.Transition{From: vrrp.StateInit, To: vrrp.StateBackup, Reason: "startup"}
-	toFault := vrrp.Transition{From: vrrp.StateInit, To: vrrp.StateFault, Reason: "startup in fault"}
-	toMaster := vrrp.Transition{From: vrrp.StateInit, To: vrrp.StateMaster, Reason: "address owner"}
 	for _, tc := range []struct {
-		name  string
-		acts  []vrrp.Action
-		state vrrp.State
-		want  string
+		name, a, b string
+		clash      bool
 	}{
-		{"backup stays backup: nothing to do", []vrrp.Action{toBackup}, vrrp.StateBackup, "[]"},
-		{"fault stays fault", []vrrp.Action{toFault}, vrrp.StateFault, "[]"},
-		{"a new fault leaves backup", []vrrp.Action{toFault}, vrrp.StateBackup, "[BACKUP -> FAULT (startup in fault)]"},
-		{"fault cleared by the new config", []vrrp.Action{toBackup}, vrrp.StateFault, "[FAULT -> BACKUP (startup)]"},
-		{"now the address owner: the master path is carried out",
-			[]vrrp.Action{vrrp.SendAdvert{Priority: 255}, vrrp.AddVIPs{}, vrrp.Announce{Repeat: 5}, toMaster}, vrrp.StateBackup,
-			"[" + vrrp.SendAdvert{Priority: 255}.String() + " " + vrrp.AddVIPs{}.String() + " " + vrrp.Announce{Repeat: 5}.String() +
-				" BACKUP -> MASTER (address owner)]"},
-		{"a sync-group request passes", []vrrp.Action{toBackup, vrrp.RequestMaster{Reason: "x"}}, vrrp.StateBackup,
-			"[" + vrrp.RequestMaster{Reason: "x"}.String() + "]"},
+		{"one multicast group", "", "", true},
+		{"different multicast groups", "", "  mcast_dst_ip 224.0.0.19\n", false},
+		{"multicast and unicast", "", "  unicast_peer {\n    192.0.2.2\n  }\n", false},
+		{"disjoint unicast peers", "  unicast_peer {\n    192.0.2.2\n  }\n", "  unicast_peer {\n    192.0.2.3\n  }\n", false},
+		{"a common unicast peer", "  unicast_peer {\n    192.0.2.2\n    192.0.2.4\n  }\n", "  unicast_peer {\n    192.0.2.3\n    192.0.2.4\n  }\n", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := replayed(tc.acts, tc.state)
-			s := make([]string, len(got))
-			for i, a := range got {
-				if tr, ok := a.(vrrp.Transition); ok {
-					s[i] = fmt.Sprintf("%s -> %s (%s)", tr.From, tr.To, tr.Reason)
-				} else {
-					s[i] = a.String()
-				}
-			}
-			if str := "[" + strings.Join(s, " ") + "]"; str != tc.want {
-				t.Errorf("got %s\nwant %s", str, tc.want)
-			}
-		})
-	}
-}
-
-// TestReplayMasterIsQuiet: a machine replayed into MASTER advertises on its
-// interval from now, and sends no GARP burst (neither the first nor the
-// delayed second one) unless a refresh is configured.
-func TestReplayMasterIsQuiet(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	for _, tc := range []struct {
-		name     string
-		base     uint8 // configured priority
-		priority uint8 // effective priority handed to the replay
-		garp     vrrp.GarpConfig
-		want     string // GARP/NA activity over the next 12 s
-	}{
-		{"default GARP", 100, 150, vrrp.DefaultGarpConfig(), "adverts only"},
-		{"address owner", 255, 255, vrrp.DefaultGarpConfig(), "adverts only"},
-		{"refresh every 10 s", 100, 150,
-			vrrp.GarpConfig{MasterRepeat: 5, MasterDelay: 5 * time.Second, MasterRefresh: 10 * time.Second, RefreshRepeat: 1},
-			"announce at 10s"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := vrrp.New(vrrp.Config{Name: "VI_1", VRID: 51, Version: 2, Priority: tc.base, AdvertInterval: time.Second,
-				Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.100")}, Garp: tc.garp}, netip.MustParseAddr("192.0.2.1"))
-			if err != nil {
+			// planned parses each instance alone: config validation would
+			// refuse a clash within one file, the engine checks again.
+			insts := append(planned(t, instance("VI_1", tc.a)), planned(t, instance("VI_3", tc.b))...)
+			err := checkVRIDs(insts)
+			switch {
+			case tc.clash && (err == nil || !strings.Contains(err.Error(), "vrrp_instance VI_3 (test.conf:1): VRID 51 is already used on eth0/IPv4 by vrrp_instance VI_1")):
+				t.Fatalf("err = %v, want the VRID clash named", err)
+			case !tc.clash && err != nil:
 				t.Fatal(err)
-			}
-			replayMaster(m, now, tc.priority, "reload")
-			if m.State() != vrrp.StateMaster || m.Priority() != tc.priority {
-				t.Fatalf("state %s priority %d, want MASTER %d", m.State(), m.Priority(), tc.priority)
-			}
-			if d := m.NextDeadline(); !d.Equal(now.Add(time.Second)) {
-				t.Fatalf("next deadline %v after now, want the advert interval", d.Sub(now))
-			}
-			got := "adverts only"
-			for at := now.Add(time.Second); !at.After(now.Add(12 * time.Second)); at = at.Add(time.Second) {
-				for _, a := range m.Expire(at) {
-					switch a.(type) {
-					case vrrp.SendAdvert:
-					case vrrp.Announce:
-						got = fmt.Sprintf("announce at %v", at.Sub(now))
-					default:
-						t.Fatalf("unexpected action %s at %v", a, at.Sub(now))
-					}
-				}
-			}
-			if got != tc.want {
-				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
 	}

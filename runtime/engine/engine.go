@@ -1,9 +1,12 @@
 // Package engine runs the vrrp_instances of a keepalived config on this host.
 //
-// It is the imperative shell around runtime/vrrp's pure state machines: it
-// owns the clock, the sockets (runtime/netif) and the addresses, feeds every
-// machine its events — received adverts, timer expiries, link changes — and
-// carries out the actions the machines return, in order. One goroutine, the
+// It is a reconciler around runtime/vrrp's pure state machines: from a config
+// it derives the desired instance set, diffs it against the running one and
+// starts, reconfigures or stops machines; it feeds every machine its events —
+// received adverts, timer expiries, link changes, tracker results — and
+// carries out the actions the machines return, in order, on a Host (the
+// addresses, routes, sockets and links of the machine: runtime/netif, or a
+// fake in tests) at the time of a Clock. One goroutine, the
 // event loop, owns every machine, so instances never race each other and sync
 // groups see a consistent picture; socket readers and the link watcher only
 // hand events to it. Apply hands it a new version of the config, which it
@@ -32,10 +35,12 @@ const retryInterval = time.Second
 // and hand it later versions of the config with Apply while it runs.
 type Engine struct {
 	log       *slog.Logger
+	host      Host
+	clock     Clock
 	instances []*instance
 	sched     schedule // instances by next deadline
 	ports     map[portKey]*port
-	announce  map[string]*netif.Announcer
+	announce  map[string]Announcer
 	ifnames   []string              // interfaces whose link state the instances follow
 	linkUp    map[string]bool       // last reported link state per interface
 	vmacs     map[string]netif.VMAC // use_vmac devices made or adopted, by name
@@ -57,10 +62,15 @@ type Engine struct {
 	// calls carries functions to run on the event loop (snapshots, clearing statistics).
 	calls   chan func()
 	done    chan struct{} // closed when Run returns
-	timer   *time.Timer
+	timer   Timer
 	limiter logLimiter
 	sendBuf []byte
 
+	// checking is set by Check: planning writes no file.
+	checking bool
+	// live is set once the instances have started: a reload then starts,
+	// reconfigures and stops them, where before it only replaces the set.
+	live bool
 	// Set while Run runs: the context of its helper goroutines (socket
 	// readers, link watcher, trackers), which it waits for before returning.
 	bg        context.Context
@@ -70,17 +80,49 @@ type Engine struct {
 	firewall firewallHook
 }
 
-// New prepares the instances of cfg: it resolves their interfaces and opens
-// the sockets they need, so that a config that cannot run fails here, before
-// anything on the host is touched. cfg must have passed config validation.
+// Options are what an engine runs on; the zero value is this machine.
+type Options struct {
+	Log   *slog.Logger // nil: slog.Default()
+	Host  Host         // nil: SystemHost
+	Clock Clock        // nil: SystemClock
+}
+
+// New prepares the instances of cfg on this machine: it resolves their
+// interfaces and opens the sockets they need, so that a config that cannot
+// run fails here, before anything on the host is touched. cfg must have
+// passed config validation.
 func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
-	if log == nil {
-		log = slog.Default()
+	return NewWithOptions(cfg, Options{Log: log})
+}
+
+// NewWithOptions is New on the host and clock of opts.
+func NewWithOptions(cfg *config.Config, opts Options) (*Engine, error) {
+	e := newEngine(cfg, opts)
+	p, err := e.plan(cfg)
+	if err != nil {
+		return nil, err
 	}
-	e := &Engine{
-		log:          log,
+	e.commit(p)
+	return e, nil
+}
+
+// newEngine is an engine without instances.
+func newEngine(cfg *config.Config, opts Options) *Engine {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Host == nil {
+		opts.Host = SystemHost{}
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	return &Engine{
+		log:          opts.Log,
+		host:         opts.Host,
+		clock:        opts.Clock,
 		ports:        map[portKey]*port{},
-		announce:     map[string]*netif.Announcer{},
+		announce:     map[string]Announcer{},
 		linkUp:       map[string]bool{},
 		vmacs:        map[string]netif.VMAC{},
 		trackers:     map[track.Key]*trackerRun{},
@@ -94,12 +136,6 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 		limiter:      logLimiter{every: logEvery, last: map[string]time.Time{}},
 		startupDelay: cfg.Global.StartupDelay,
 	}
-	p, err := e.plan(cfg)
-	if err != nil {
-		return nil, err
-	}
-	e.commit(p)
-	return e, nil
 }
 
 // Run runs the instances until ctx is done, then releases them: masters send
@@ -108,20 +144,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Engine, error) {
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.close()
 	defer close(e.done)
-	e.startFirewall()
-	defer e.closeFirewall()
-	e.removeStale(e.instances)
-	e.installStatic(e.static, staticSet{})
-
 	bg, stopHelpers := context.WithCancel(context.Background())
 	e.bg = bg
-	for _, p := range e.ports {
-		e.readPort(p)
-	}
-	e.watchLinks()
-	for _, run := range e.trackers {
-		e.startTracker(run)
-	}
 	defer func() {
 		stopHelpers()
 		for _, p := range e.ports {
@@ -129,17 +153,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		e.wg.Wait()
 	}()
-
-	now := time.Now()
-	e.startAt = now.Add(e.startupDelay)
-	if e.startupDelay > 0 {
-		e.log.Info("instances start after vrrp_startup_delay", "delay", e.startupDelay.String())
-	}
-	for _, inst := range e.instances {
-		e.start(inst, now)
-	}
-	e.resetSchedule()
-	e.timer = time.NewTimer(time.Hour)
+	e.begin()
+	e.timer = e.clock.NewTimer(time.Hour)
 	defer e.timer.Stop()
 	for {
 		e.arm()
@@ -155,16 +170,58 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.trackerResult(r)
 		case req := <-e.applies:
 			req.result <- e.reconfigure(req.cfg)
-			e.resetSchedule()
 		case f := <-e.calls:
 			f()
-		case <-e.timer.C:
-			e.expire(time.Now())
+		case <-e.timer.C():
+			e.receiveQueued()
+			e.expire(e.clock.Now())
 		}
 	}
 }
 
-// running reports whether Run has started the helper goroutines.
+// receiveQueued hands the adverts already read to their instances, so that
+// a timer that fired late (a busy loop, a burst) does not expire an
+// instance whose master's advert is waiting in the queue.
+func (e *Engine) receiveQueued() {
+	for range cap(e.packets) {
+		select {
+		case in := <-e.packets:
+			e.receive(in)
+		default:
+			return
+		}
+	}
+}
+
+// begin clears what an earlier run left, installs the static addresses,
+// routes and rules, starts the helper goroutines (when Run runs) and the
+// instances.
+func (e *Engine) begin() {
+	e.startFirewall()
+	e.removeStale(e.instances)
+	e.installStatic(e.static, staticSet{})
+	if e.running() {
+		for _, p := range e.ports {
+			e.readPort(p)
+		}
+		e.watchLinks()
+		for _, run := range e.trackers {
+			e.startTracker(run)
+		}
+	}
+	now := e.clock.Now()
+	e.startAt = now.Add(e.startupDelay)
+	if e.startupDelay > 0 {
+		e.log.Info("instances start after vrrp_startup_delay", "delay", e.startupDelay.String())
+	}
+	e.live = true
+	for _, inst := range e.instances {
+		e.start(inst, e.clock.Now()) // each from its own start: starting 1000 takes a while
+	}
+	e.resetSchedule()
+}
+
+// running reports whether Run runs, with its helper goroutines.
 func (e *Engine) running() bool { return e.bg != nil }
 
 // spawn runs f on a helper goroutine that Run waits for before returning.
@@ -190,7 +247,7 @@ func (e *Engine) watchLinks() {
 	e.stopLinks = cancel
 	ifnames := slices.Clone(e.ifnames)
 	e.spawn(func() {
-		if err := netif.WatchLinks(ctx, ifnames, func(ev netif.LinkEvent) {
+		if err := e.host.WatchLinks(ctx, ifnames, func(ev netif.LinkEvent) {
 			select {
 			case e.links <- ev:
 			case <-ctx.Done():
@@ -220,7 +277,7 @@ func (e *Engine) removeStale(insts []*instance) {
 			e.removeRouting(inst.name, inst.routing)
 		}
 	}
-	removed, err := netif.RemoveStale(vips)
+	removed, err := e.host.RemoveStale(vips)
 	for _, v := range removed {
 		e.log.Warn("removed a VIP left over from an earlier run", "vip", v.String())
 	}
@@ -251,7 +308,7 @@ func (e *Engine) start(inst *instance, now time.Time) {
 		e.reschedule(inst)
 		return
 	}
-	if err := inst.build(); err != nil {
+	if err := inst.build(e.host); err != nil {
 		if inst.retryAt.IsZero() {
 			e.log.Warn("instance waits for a usable source address", "instance", inst.name, "interface", inst.ifname, "err", err)
 		}
@@ -273,7 +330,7 @@ func (e *Engine) start(inst *instance, now time.Time) {
 // stop releases every instance, then lets the notify scripts of the
 // transitions to STOP run.
 func (e *Engine) stop() {
-	now := time.Now()
+	now := e.clock.Now()
 	for _, inst := range e.instances {
 		if inst.m != nil {
 			e.apply(inst, inst.m.Stop(now))
@@ -285,11 +342,11 @@ func (e *Engine) stop() {
 
 // receive hands an advert that passed the packet-level checks to its instance.
 func (e *Engine) receive(in inbound) {
-	inst := in.port.instances[in.rx.VRID]
+	inst := in.port.lookup(&in.rx)
 	if inst == nil {
 		in.port.countUnknownVRID()
-		e.limiter.log(e.log, slog.LevelDebug, "unknown-vrid", "advert for a VRID not configured here",
-			"interface", in.port.key.ifname, "vrid", in.rx.VRID, "source", in.rx.Src.String())
+		e.limiter.log(e.log, slog.LevelDebug, "unknown-vrid", "advert for a VRID, group or peer not configured here",
+			"interface", in.port.key.ifname, "vrid", in.rx.VRID, "source", in.rx.Src.String(), "destination", in.rx.Dst.String())
 		return
 	}
 	if inst.m == nil {
@@ -299,7 +356,7 @@ func (e *Engine) receive(in inbound) {
 		return // while the VMAC is up, multicast adverts arrive on it too: one copy is enough
 	}
 	inst.stats.Received(&in.rx)
-	e.apply(inst, inst.m.Receive(time.Now(), &in.rx))
+	e.apply(inst, inst.m.Receive(e.clock.Now(), &in.rx))
 }
 
 // link reacts to an interface going down or up: instances on it enter or
@@ -310,7 +367,7 @@ func (e *Engine) link(ev netif.LinkEvent) {
 		return
 	}
 	e.linkUp[ev.Name] = ev.Up
-	now := time.Now()
+	now := e.clock.Now()
 	key, reason := linkFault(ev.Name)
 	for _, inst := range e.instances {
 		if inst.ifname != ev.Name {
@@ -347,7 +404,7 @@ func (e *Engine) setFault(inst *instance, now time.Time, key, reason string, fau
 	}
 }
 
-// close releases the sockets.
+// close releases the sockets, the use_vmac devices and havip's nftables table.
 func (e *Engine) close() {
 	for _, p := range e.ports {
 		p.close()
@@ -358,11 +415,12 @@ func (e *Engine) close() {
 	for name := range e.vmacs {
 		e.deleteVMAC(name)
 	}
+	e.closeFirewall()
 }
 
 // deleteVMAC removes a use_vmac device the engine made or adopted.
 func (e *Engine) deleteVMAC(name string) {
-	if err := netif.DeleteVMAC(name); err != nil {
+	if err := e.host.DeleteVMAC(name); err != nil {
 		e.log.Error("removing a VMAC failed", "vmac", name, "err", err)
 	}
 	delete(e.vmacs, name)

@@ -7,14 +7,14 @@ import (
 	"github.com/havip/havip/runtime/firewall"
 )
 
-// firewallHook is the engine's use of runtime/firewall: while an instance
+// firewallHook is the engine's use of havip's nftables table: while an instance
 // that does not accept traffic for its VIPs (no_accept, implied by
 // vrrp_strict) holds them, they are dropped in havip's nftables table;
 // while Run runs, VRRP is accepted in the host chains AcceptVRRPIn names.
 // The engine calls it where VIPs are added and removed and where Run
 // starts and ends; nothing else depends on it.
 type firewallHook struct {
-	fw      *firewall.Firewall         // nil until needed
+	fw      Firewall                   // nil until needed
 	dropped map[*instance][]netip.Addr // what each instance dropped, to allow exactly that
 	accept  []firewall.Chain           // host chains to accept VRRP in
 }
@@ -33,7 +33,7 @@ func (e *Engine) AcceptVRRPIn(chains ...firewall.Chain) {
 func (e *Engine) startFirewall() {
 	needed := len(e.firewall.accept) > 0 || slices.ContainsFunc(e.instances, func(in *instance) bool { return !in.cfg.Accept })
 	if !needed {
-		if err := firewall.RemoveStale(); err != nil {
+		if err := e.host.RemoveStaleFirewall(); err != nil {
 			e.log.Error("removing a stale nftables table failed", "err", err)
 		}
 		return
@@ -54,7 +54,7 @@ func (e *Engine) openFirewall() bool {
 	if e.firewall.fw != nil {
 		return true
 	}
-	fw, err := firewall.Open()
+	fw, err := e.host.OpenFirewall()
 	if err != nil {
 		e.log.Error("creating havip's nftables table failed; the VIPs of no_accept instances accept traffic", "err", err)
 		return false

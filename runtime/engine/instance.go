@@ -200,8 +200,8 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 // build creates the machine once the source address is known.
-func (inst *instance) build() error {
-	primary, err := inst.source()
+func (inst *instance) build(host Host) error {
+	primary, err := inst.source(host)
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (inst *instance) build() error {
 
 // source returns the address adverts are sent from: unicast_src_ip or
 // mcast_src_ip when configured, else the interface's primary address.
-func (inst *instance) source() (netip.Addr, error) {
+func (inst *instance) source(host Host) (netip.Addr, error) {
 	ci := inst.cfg
 	if ci.Unicast() && ci.UnicastSource.IsValid() {
 		return ci.UnicastSource, nil
@@ -223,7 +223,7 @@ func (inst *instance) source() (netip.Addr, error) {
 	if !ci.Unicast() && ci.MulticastSource.IsValid() {
 		return ci.MulticastSource, nil
 	}
-	return netif.PrimaryAddr(inst.ifname, inst.family)
+	return host.PrimaryAddr(inst.ifname, inst.family)
 }
 
 // destinations returns where adverts go: every unicast peer, or the group.
@@ -236,6 +236,25 @@ func (inst *instance) destinations() []netip.Addr {
 		return dsts
 	}
 	return []netip.Addr{inst.cfg.MulticastGroup}
+}
+
+// hasPeer reports whether addr is one of the instance's unicast peers.
+func (inst *instance) hasPeer(addr netip.Addr) bool {
+	return slices.ContainsFunc(inst.cfg.UnicastPeers, func(p config.UnicastPeer) bool { return p.Addr == addr })
+}
+
+// shares reports whether inst and o, of one VRID on one interface and
+// family, would receive each other's adverts: both multicast to one group,
+// or both unicast with a peer in common. keepalived refuses such a pair,
+// and the engine could not tell their adverts apart.
+func (inst *instance) shares(o *instance) bool {
+	if inst.cfg.Unicast() != o.cfg.Unicast() {
+		return false
+	}
+	if !inst.cfg.Unicast() {
+		return inst.cfg.MulticastGroup == o.cfg.MulticastGroup
+	}
+	return slices.ContainsFunc(o.cfg.UnicastPeers, func(p config.UnicastPeer) bool { return inst.hasPeer(p.Addr) })
 }
 
 // groups returns the multicast groups the instance listens to.

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/vrrp"
 )
 
@@ -24,13 +23,17 @@ type portKey struct {
 func (k portKey) String() string { return fmt.Sprintf("%s/IPv%d", k.ifname, k.family) }
 
 // port is the pair of VRRP sockets every instance of one interface and family
-// shares, and the demultiplexer from VRID to instance.
+// shares, and the demultiplexer from VRID (and group or peer) to instance.
 type port struct {
-	key       portKey
-	groups    []netip.Addr // multicast groups the receiver joined
-	rx        *netif.Receiver
-	tx        *netif.Sender
-	instances [256]*instance // by VRID
+	key    portKey
+	groups []netip.Addr // multicast groups the receiver joined
+	rxBuf  int          // the receive buffer size set, in bytes; 0 = the kernel's default
+	rx     Receiver
+	tx     Sender
+	// instances are the instances of each VRID: several share one when
+	// they listen to different multicast groups or to disjoint unicast
+	// peers (keepalived allows it), and lookup tells them apart.
+	instances [256][]*instance
 
 	// Counted by the reader goroutine (packet-level checks) and the event loop
 	// (unknown VRIDs); read by snapshots on the event loop.
@@ -64,12 +67,12 @@ type inbound struct {
 }
 
 // openPort opens the receive socket (joined to groups) and the send socket.
-func openPort(key portKey, groups []netip.Addr) (*port, error) {
-	rx, err := netif.ListenVRRP(key.ifname, key.family, groups)
+func openPort(host Host, key portKey, groups []netip.Addr) (*port, error) {
+	rx, err := host.ListenVRRP(key.ifname, key.family, groups)
 	if err != nil {
 		return nil, fmt.Errorf("receiving VRRP on %s: %w", key, err)
 	}
-	tx, err := netif.DialVRRP(key.ifname, key.family)
+	tx, err := host.DialVRRP(key.ifname, key.family)
 	if err != nil {
 		rx.Close()
 		return nil, fmt.Errorf("sending VRRP on %s: %w", key, err)
@@ -108,6 +111,58 @@ func (p *port) read(ctx context.Context, out chan<- inbound, log *slog.Logger) {
 			return
 		}
 	}
+}
+
+// rxBufPerInstance is what each instance adds to its port's receive buffer:
+// three full-size frames, keepalived's vrrp_rx_bufs_policy MTU with its
+// default vrrp_rx_bufs_multiplier of 3. The masters of many instances
+// advertise in bursts, and the buffer must hold one between two reads.
+const rxBufPerInstance = 3 * 1500
+
+// sizeReadBuffer sizes the receive buffer for n instances, unless the
+// kernel's default (about 200 KiB) is larger or it is sized so already.
+func (p *port) sizeReadBuffer(n int) error {
+	want := n * rxBufPerInstance
+	if want < minRxBuf {
+		want = 0
+	}
+	if want == p.rxBuf || want == 0 {
+		return nil
+	}
+	if err := p.rx.SetReadBuffer(want); err != nil {
+		return err
+	}
+	p.rxBuf = want
+	return nil
+}
+
+// minRxBuf is below the kernel's default receive buffer
+// (net.core.rmem_default, 208 KiB unless tuned): smaller sizes are not set.
+const minRxBuf = 200 << 10
+
+// lookup returns the instance an advert is for: the only one of its VRID,
+// or among several the multicast instance of its destination group or the
+// unicast instance that has its source as a peer. nil when none matches.
+func (p *port) lookup(rx *vrrp.Received) *instance {
+	insts := p.instances[rx.VRID]
+	if len(insts) == 1 {
+		return insts[0]
+	}
+	for _, inst := range insts {
+		if inst.cfg.Unicast() {
+			if !rx.Dst.IsMulticast() && inst.hasPeer(rx.Src) {
+				return inst
+			}
+		} else if rx.Dst == inst.cfg.MulticastGroup {
+			return inst
+		}
+	}
+	return nil
+}
+
+// register adds inst to the instances of its VRID.
+func (p *port) register(inst *instance) {
+	p.instances[inst.vrid] = append(p.instances[inst.vrid], inst)
 }
 
 // send transmits one advert to dst.

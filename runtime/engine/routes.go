@@ -113,7 +113,7 @@ func planStatic(cfg *config.Config) (staticSet, error) {
 // installStatic adds what s has and installed lacks: addresses, then rules and routes.
 func (e *Engine) installStatic(s, installed staticSet) {
 	for _, v := range subtractVIPs(s.addrs, installed.addrs) {
-		if err := netif.AddVIP(v); err != nil {
+		if err := e.host.AddVIP(v); err != nil {
 			e.log.Error("adding a static address failed", "address", v.String(), "err", err)
 		}
 	}
@@ -124,7 +124,7 @@ func (e *Engine) installStatic(s, installed staticSet) {
 func (e *Engine) removeStatic(s, keep staticSet) {
 	e.removeRouting("static", s.routing.minus(keep.routing))
 	for _, v := range subtractVIPs(s.addrs, keep.addrs) {
-		if err := netif.DelVIP(v); err != nil {
+		if err := e.host.DelVIP(v); err != nil {
 			e.log.Error("removing a static address failed", "address", v.String(), "err", err)
 		}
 	}
@@ -186,12 +186,12 @@ func (r routing) minus(other routing) routing {
 // are logged with owner, the instance or "static".
 func (e *Engine) installRouting(owner string, r routing) {
 	for _, rule := range r.rules {
-		if err := netif.AddRule(rule); err != nil {
+		if err := e.host.AddRule(rule); err != nil {
 			e.log.Error("adding a rule failed", "owner", owner, "rule", rule.String(), "err", err)
 		}
 	}
 	for _, route := range r.routes {
-		if err := netif.AddRoute(route); err != nil {
+		if err := e.host.AddRoute(route); err != nil {
 			e.log.Error("adding a route failed", "owner", owner, "route", route.String(), "err", err)
 		}
 	}
@@ -200,12 +200,12 @@ func (e *Engine) installRouting(owner string, r routing) {
 // removeRouting removes r's routes, then its rules.
 func (e *Engine) removeRouting(owner string, r routing) {
 	for _, route := range r.routes {
-		if err := netif.DelRoute(route); err != nil {
+		if err := e.host.DelRoute(route); err != nil {
 			e.log.Error("removing a route failed", "owner", owner, "route", route.String(), "err", err)
 		}
 	}
 	for _, rule := range r.rules {
-		if err := netif.DelRule(rule); err != nil {
+		if err := e.host.DelRule(rule); err != nil {
 			e.log.Error("removing a rule failed", "owner", owner, "rule", rule.String(), "err", err)
 		}
 	}

@@ -62,7 +62,7 @@ func (e *Engine) reschedule(inst *instance) {
 }
 
 // resetSchedule rebuilds the heap from the running instances, after a
-// reconfiguration replaced or replayed some of them.
+// reconfiguration replaced some of them.
 func (e *Engine) resetSchedule() {
 	for _, inst := range e.sched {
 		inst.slot = -1
@@ -78,7 +78,7 @@ func (e *Engine) resetSchedule() {
 func (e *Engine) arm() {
 	wait := time.Hour
 	if len(e.sched) > 0 {
-		wait = max(time.Until(e.sched[0].when), 0)
+		wait = max(e.sched[0].when.Sub(e.clock.Now()), 0)
 	}
 	e.timer.Reset(wait)
 }

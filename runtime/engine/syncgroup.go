@@ -76,7 +76,7 @@ func (e *Engine) groupRequest(g *syncGroup) {
 			return
 		}
 	}
-	now := time.Now()
+	now := e.clock.Now()
 	for _, m := range g.members {
 		if m.m.State() != vrrp.StateMaster {
 			e.apply(m, m.m.ForceMaster(now, "sync group "+g.name+": every member wants MASTER"))
@@ -90,7 +90,7 @@ func (e *Engine) groupTransition(inst *instance, tr vrrp.Transition) {
 	if tr.From != vrrp.StateMaster || tr.To != vrrp.StateBackup {
 		return
 	}
-	now := time.Now()
+	now := e.clock.Now()
 	for _, m := range inst.group.members {
 		if m != inst && m.m != nil && m.m.State() == vrrp.StateMaster {
 			e.apply(m, m.m.ForceBackup(now, "sync group "+inst.group.name+": member "+inst.name+" went BACKUP"))
@@ -113,6 +113,24 @@ func (e *Engine) groupFault(g *syncGroup, now time.Time) {
 	for _, m := range g.members {
 		if m.setFault(reason, reason, anyOwn) && m.m != nil {
 			e.apply(m, m.m.SetFault(now, m.faulted(), reason))
+		}
+	}
+}
+
+// groupSettle is run after a reload changed g's members: masters whose
+// group now has a member that is not MASTER (a new member, one that was
+// BACKUP outside the group) go BACKUP, and the group elects together.
+func (e *Engine) groupSettle(g *syncGroup, now time.Time) {
+	all := true
+	for _, m := range g.members {
+		all = all && m.m != nil && m.m.State() == vrrp.StateMaster
+	}
+	if all {
+		return
+	}
+	for _, m := range g.members {
+		if m.m != nil && m.m.State() == vrrp.StateMaster {
+			e.apply(m, m.m.ForceBackup(now, "sync group "+g.name+": not every member is MASTER"))
 		}
 	}
 }

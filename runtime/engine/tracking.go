@@ -80,7 +80,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 	if needsScripts {
 		ident, err := script.DefaultIdentity(g.ScriptUser, g.ScriptGroup, g.EnableScriptSecurity)
 		if err != nil {
-			return nil, fmt.Errorf("global_defs (%s): %w", g.Pos, err)
+			return nil, atPos(g.Pos, fmt.Errorf("global_defs (%s): %w", g.Pos, err))
 		}
 		runner.As = &ident
 	}
@@ -93,7 +93,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 	for _, inst := range insts {
 		refs, err := e.refs(t, cfg, inst.cfg.Track, runner)
 		if err != nil {
-			return nil, fmt.Errorf("vrrp_instance %s: %w", inst.name, err)
+			return nil, atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s: %w", inst.name, err))
 		}
 		if sg := groupCfg[inst.cfg.SyncGroup]; sg != nil {
 			if !sg.SyncGroupTrackingWeight {
@@ -101,7 +101,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 			}
 			groupRefs, err := e.refs(t, cfg, sg.Track, runner)
 			if err != nil {
-				return nil, fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err)
+				return nil, atPos(sg.Pos, fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err))
 			}
 			refs = append(refs, groupRefs...)
 		}
@@ -111,7 +111,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 	for _, inst := range insts {
 		s, err := notifyScripts(inst.cfg.Notify)
 		if err != nil {
-			return nil, fmt.Errorf("vrrp_instance %s: %w", inst.name, err)
+			return nil, atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s: %w", inst.name, err))
 		}
 		inst.scripts = s
 		t.targets = append(t.targets, notify.Target{Kind: notify.Instance, Name: inst.name, Scripts: s})
@@ -119,7 +119,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 	for _, sg := range cfg.SyncGroups {
 		s, err := notifyScripts(sg.Notify)
 		if err != nil {
-			return nil, fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err)
+			return nil, atPos(sg.Pos, fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err))
 		}
 		t.targets = append(t.targets, notify.Target{Kind: notify.Group, Name: sg.Name, Scripts: s})
 	}
@@ -198,7 +198,7 @@ func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runne
 				spec.InitValue = &v
 			}
 			ts := trackerSpec{spec: spec, build: func() track.Tracker { return track.NewFile(spec, e.log) }}
-			if cur := e.trackers[key]; cur == nil || !cur.spec.equal(ts) {
+			if cur := e.trackers[key]; !e.checking && (cur == nil || !cur.spec.equal(ts)) {
 				if err := spec.InitFile(); err != nil {
 					return nil, fmt.Errorf("track_file %s (%s): init_file: %w", f.Name, f.Pos, err)
 				}
@@ -320,7 +320,7 @@ func (e *Engine) trackerResult(tr trackResult) {
 	if !seen || prev.Up != r.Up || prev.Value != r.Value {
 		e.log.Info("tracker", "tracker", r.Key.String(), "up", r.Up, "value", r.Value, "detail", r.Detail)
 	}
-	now := time.Now()
+	now := e.clock.Now()
 	for _, inst := range e.instances {
 		for _, ref := range inst.refs {
 			if ref.Key == r.Key {

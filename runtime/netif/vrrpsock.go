@@ -33,7 +33,8 @@ type Packet struct {
 }
 
 // Receiver reads every VRRP message arriving on one interface for one address family. One Receiver
-// serves all instances on that interface; the caller demultiplexes by VRID.
+// serves all instances on that interface; the caller demultiplexes by VRID (and, for instances
+// sharing one, by destination group or source peer).
 type Receiver struct {
 	ifname string
 	groups []netip.Addr // multicast groups this receiver joined
@@ -226,6 +227,40 @@ func (r *Receiver) SetReadDeadline(t time.Time) error {
 		return r.v4.SetReadDeadline(t)
 	}
 	return r.v6.SetReadDeadline(t)
+}
+
+// SetReadBuffer sets the socket's receive buffer to bytes: with SO_RCVBUFFORCE when the process
+// may (CAP_NET_ADMIN), beyond net.core.rmem_max, else with SO_RCVBUF, which the kernel caps at
+// rmem_max. A burst of adverts from many instances must fit in it between two Reads.
+func (r *Receiver) SetReadBuffer(bytes int) error {
+	var serr error
+	err := r.raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, bytes)
+		if serr != nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
+		}
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("receive buffer of %d bytes on %s: %w", bytes, r.ifname, err)
+	}
+	return nil
+}
+
+// readBuffer returns the socket's receive buffer size as the kernel reports it (twice what was
+// set: the kernel counts its bookkeeping too).
+func (r *Receiver) readBuffer() (int, error) {
+	var n int
+	var serr error
+	err := r.raw.Control(func(fd uintptr) {
+		n, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+	})
+	if err == nil {
+		err = serr
+	}
+	return n, err
 }
 
 // Close closes the socket and unblocks a pending Read.

@@ -250,6 +250,28 @@ func TestReceiverCloseUnblocksRead(t *testing.T) {
 	}
 }
 
+// TestReceiverSetReadBuffer: as root the buffer may exceed net.core.rmem_max
+// (SO_RCVBUFFORCE); the kernel reports twice the size set.
+func TestReceiverSetReadBuffer(t *testing.T) {
+	a, _ := newPair(t)
+	var (
+		r   *Receiver
+		err error
+	)
+	a.do(t, func() { r, err = ListenVRRP("eth0", 4, []netip.Addr{groupV4}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const size = 8 << 20
+	if err := r.SetReadBuffer(size); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.readBuffer(); err != nil || got != 2*size {
+		t.Fatalf("receive buffer %d, %v; want %d", got, err, 2*size)
+	}
+}
+
 func TestSocketArgumentErrors(t *testing.T) {
 	a, _ := newPair(t)
 	var s4, s6 *Sender

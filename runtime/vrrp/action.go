@@ -60,16 +60,70 @@ type Announce struct{ Repeat int }
 
 // Transition reports a state change, emitted after the actions that
 // establish the new state (so a notify script run on it sees the VIPs in
-// place). Reason is for humans: "higher priority 150 from 192.0.2.1".
+// place).
 type Transition struct {
 	From, To State
-	Reason   string
+	Reason   Reason
 }
+
+// Reason is why a transition happens: a Cause for code to tell kinds apart,
+// and a Detail for humans ("higher priority 150 from 192.0.2.1").
+type Reason struct {
+	Cause  Cause
+	Detail string
+}
+
+// String returns the detail, or the cause when there is none.
+func (r Reason) String() string {
+	if r.Detail == "" {
+		return r.Cause.String()
+	}
+	return r.Detail
+}
+
+// Cause is the kind of event behind a transition.
+type Cause uint8
+
+// Causes of transitions. CauseFault and CauseSyncGroup carry the driver's
+// detail (SetFault; ForceMaster and ForceBackup).
+const (
+	CauseStartup    Cause = iota + 1 // Start
+	CauseMasterDown                  // Master_Down_Timer expired: the master fell silent or sent priority 0
+	CauseOwner                       // priority 255: the address owner takes over at once
+	CausePreempted                   // a higher-priority advert, or an equal one from a higher address
+	CauseFault                       // entering or leaving FAULT
+	CauseSyncGroup                   // the sync group coordinator
+	CauseShutdown                    // Stop
+)
+
+var causeNames = [...]string{
+	CauseStartup:    "startup",
+	CauseMasterDown: "master down timer expired",
+	CauseOwner:      "address owner",
+	CausePreempted:  "preempted",
+	CauseFault:      "fault",
+	CauseSyncGroup:  "sync group",
+	CauseShutdown:   "shutdown",
+}
+
+func (c Cause) String() string {
+	if int(c) < len(causeNames) && causeNames[c] != "" {
+		return causeNames[c]
+	}
+	return fmt.Sprintf("cause-%d", int(c))
+}
+
+// The reasons the machine gives without a detail of its own.
+var (
+	reasonMasterDown = Reason{CauseMasterDown, "master down timer expired"}
+	reasonOwner      = Reason{CauseOwner, "address owner"}
+	reasonShutdown   = Reason{CauseShutdown, "shutdown"}
+)
 
 // RequestMaster is emitted instead of taking mastership by a SyncGroup
 // member; the group coordinator answers with ForceMaster once every member
 // WantsMaster.
-type RequestMaster struct{ Reason string }
+type RequestMaster struct{ Reason Reason }
 
 // PriorityChange reports a change of effective priority (notify FIFO
 // MASTER_PRIORITY / BACKUP_PRIORITY).
@@ -118,7 +172,7 @@ func (a Announce) String() string   { return fmt.Sprintf("announce VIPs x%d", a.
 func (a Transition) String() string {
 	return fmt.Sprintf("%v -> %v (%s)", a.From, a.To, a.Reason)
 }
-func (a RequestMaster) String() string { return "request master (" + a.Reason + ")" }
+func (a RequestMaster) String() string { return "request master (" + a.Reason.String() + ")" }
 func (a PriorityChange) String() string {
 	return fmt.Sprintf("priority %d -> %d (%s)", a.From, a.To, a.Reason)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -80,7 +81,19 @@ type Config struct {
 	SyncGroup bool
 }
 
-// ErrConfig is wrapped by every configuration error returned by New.
+// Equal reports whether c and o configure the same instance.
+func (c Config) Equal(o Config) bool {
+	return c.Name == o.Name && c.VRID == o.VRID && c.Version == o.Version && c.Priority == o.Priority &&
+		c.AdvertInterval == o.AdvertInterval && c.NoPreempt == o.NoPreempt && c.PreemptDelay == o.PreemptDelay &&
+		c.WantMaster == o.WantMaster && slices.Equal(c.Addrs, o.Addrs) && c.AuthType == o.AuthType &&
+		c.AuthPass == o.AuthPass && c.Checksum == o.Checksum && c.LowerPrioNoAdvert == o.LowerPrioNoAdvert &&
+		c.HigherPrioSendAdvert == o.HigherPrioSendAdvert && c.DownTimerAdverts == o.DownTimerAdverts &&
+		c.Garp == o.Garp && slices.Equal(c.Peers, o.Peers) && c.CheckUnicastSrc == o.CheckUnicastSrc &&
+		c.Strict == o.Strict && c.SyncGroup == o.SyncGroup
+}
+
+// ErrConfig is wrapped by every configuration error of Validate, New,
+// Reconfigure and SetPrimary.
 var ErrConfig = errors.New("vrrp: invalid instance configuration")
 
 func configErr(name, format string, args ...any) error {
@@ -102,18 +115,19 @@ func (c *Config) advertIntervalField() (uint16, error) {
 	return uint16(iv / (10 * time.Millisecond)), nil
 }
 
-func (c *Config) validate(primary netip.Addr) error {
-	if !primary.IsValid() || primary.Is4In6() {
-		return configErr(c.Name, "invalid primary address %v", primary)
-	}
-	ipv6 := primary.Is6()
+// Validate reports the first setting of c that no machine can run with.
+// It checks everything that does not depend on the source address: New and
+// Reconfigure also check that the source address is of the instance's
+// family (that of its addresses and peers).
+func (c *Config) Validate() error {
+	ipv6, known := c.family()
 	if c.VRID == 0 {
 		return configErr(c.Name, "VRID must be 1..255")
 	}
 	if c.Version != 2 && c.Version != 3 {
 		return configErr(c.Name, "version %d is not 2 or 3", c.Version)
 	}
-	if c.Version == 2 && ipv6 {
+	if c.Version == 2 && known && ipv6 {
 		return configErr(c.Name, "VRRPv2 is IPv4 only")
 	}
 	if c.Priority == 0 {
@@ -127,12 +141,12 @@ func (c *Config) validate(primary netip.Addr) error {
 	}
 	for _, a := range c.Addrs {
 		if !a.IsValid() || a.Is6() != ipv6 || a.Is4In6() {
-			return configErr(c.Name, "address %v is not of the primary address family (%v)", a, primary)
+			return configErr(c.Name, "address %v is not of the instance's address family (IPv%d)", a, familyNumber(ipv6))
 		}
 	}
 	for _, p := range c.Peers {
 		if !p.Addr.IsValid() || p.Addr.Is6() != ipv6 || p.Addr.Is4In6() {
-			return configErr(c.Name, "unicast peer %v is not of the primary address family (%v)", p.Addr, primary)
+			return configErr(c.Name, "unicast peer %v is not of the instance's address family (IPv%d)", p.Addr, familyNumber(ipv6))
 		}
 		if p.MaxTTL != 0 && p.MinTTL > p.MaxTTL {
 			return configErr(c.Name, "unicast peer %v min_ttl %d > max_ttl %d", p.Addr, p.MinTTL, p.MaxTTL)
@@ -160,4 +174,39 @@ func (c *Config) validate(primary netip.Addr) error {
 	}
 	_, err := c.advertIntervalField()
 	return err
+}
+
+// family returns whether the instance is IPv6, taken from its first address
+// or else its first peer; known is false when it has neither.
+func (c *Config) family() (ipv6, known bool) {
+	switch {
+	case len(c.Addrs) > 0:
+		return c.Addrs[0].Is6(), true
+	case len(c.Peers) > 0:
+		return c.Peers[0].Addr.Is6(), true
+	}
+	return false, false
+}
+
+// checkSource reports a source address that cannot carry c's adverts: not an
+// address, or not of the family of c's addresses and peers (VRRPv2 being
+// IPv4 only).
+func (c *Config) checkSource(primary netip.Addr) error {
+	if !primary.IsValid() || primary.Is4In6() {
+		return configErr(c.Name, "invalid primary (source) address %v", primary)
+	}
+	if ipv6, known := c.family(); known && ipv6 != primary.Is6() {
+		return configErr(c.Name, "source address %v is not of the instance's address family (IPv%d)", primary, familyNumber(ipv6))
+	}
+	if c.Version == 2 && primary.Is6() {
+		return configErr(c.Name, "VRRPv2 is IPv4 only")
+	}
+	return nil
+}
+
+func familyNumber(ipv6 bool) int {
+	if ipv6 {
+		return 6
+	}
+	return 4
 }

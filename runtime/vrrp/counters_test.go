@@ -13,15 +13,15 @@ func TestStatsTally(t *testing.T) {
 	}{
 		{"advert", []Action{SendAdvert{100}}, Stats{AdvertsSent: 1}},
 		{"release advert", []Action{SendAdvert{PriorityStop}}, Stats{AdvertsSent: 1, PriorityZeroSent: 1}},
-		{"become master", []Action{SendAdvert{100}, AddVIPs{}, Transition{StateBackup, StateMaster, "x"}},
+		{"become master", []Action{SendAdvert{100}, AddVIPs{}, Transition{StateBackup, StateMaster, Reason{}}},
 			Stats{AdvertsSent: 1, BecameMaster: 1}},
-		{"master to backup", []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, "x"}}, Stats{ReleasedMaster: 1}},
-		{"master to fault", []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{StateMaster, StateFault, "x"}},
+		{"master to backup", []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{}}}, Stats{ReleasedMaster: 1}},
+		{"master to fault", []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{StateMaster, StateFault, Reason{}}},
 			Stats{AdvertsSent: 1, PriorityZeroSent: 1, ReleasedMaster: 1}},
-		{"master stop", []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{StateMaster, StateStopped, "x"}},
+		{"master stop", []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{StateMaster, StateStopped, Reason{}}},
 			Stats{AdvertsSent: 1, PriorityZeroSent: 1, ReleasedMaster: 1}},
-		{"backup to fault", []Action{Transition{StateBackup, StateFault, "x"}}, Stats{}},
-		{"init to backup", []Action{Transition{StateInit, StateBackup, "x"}}, Stats{}},
+		{"backup to fault", []Action{Transition{StateBackup, StateFault, Reason{}}}, Stats{}},
+		{"init to backup", []Action{Transition{StateInit, StateBackup, Reason{}}}, Stats{}},
 		{"other actions", []Action{Announce{5}, PriorityChange{100, 90, "x"}}, Stats{}},
 	}
 	for _, tt := range tests {

@@ -12,7 +12,9 @@
 // (length, version 2|3, type, checksum in any accepted form, v3 interval ≠ 0,
 // v3 count > 0, IPv6 first address link-local) and fills a reusable
 // Received without allocating. Count the outcome in a Counters, demultiplex
-// by (family, rx.VRID), then hand the Received to Machine.Receive, which runs
+// by (family, rx.VRID) — and, where instances share a VRID, by multicast
+// group (rx.Dst) or unicast peer (rx.Src) — then hand the Received to
+// Machine.Receive, which runs
 // the instance checks (TTL or unicast min/max TTL, configured version, VRID,
 // v2 PASS and interval, multicast/unicast destination, unicast source, own
 // address), counts drops per DropReason in the machine's Counters, and
@@ -34,6 +36,11 @@
 //	acts := m.Start(now)               // BACKUP, or MASTER at once for the owner
 //	// loop: on packet -> m.Receive(now, rx); at m.NextDeadline() -> m.Expire(now);
 //	// on tracker change -> m.SetPriority / m.SetFault; on exit -> m.Stop(now)
+//	// on reload -> m.Reconfigure(now, newCfg): same state, new settings
+//
+// Config.Validate checks an instance's settings without a source address
+// (what a config checker needs); New and Reconfigure check the source
+// address on top.
 //
 // Actions are returned in the order to perform them. Becoming master yields
 // SendAdvert, AddVIPs, Announce (the GARP/NA burst), then Transition; leaving
@@ -60,14 +67,9 @@
 // the others when one member leaves MASTER, and SetFault on all of them when
 // one faults.
 //
-// # Status
+// # Not implemented
 //
-// Ready for the engine driver (checkpoint 12:55 UTC): codec, both halves of
-// the receive ladder, the state machine with FAULT, sync-group hooks,
-// priority tracking and GARP cadence are implemented and tested on a fake
-// clock, including two machines wired back to back through the codec. Not
-// implemented: v2 AH authentication and auth_hmac, keepalived's two-owner
-// conflict handling (owner_ignore_adverts, lowering to 254; two owners are
-// resolved by the address tie-break), timer_expired_backup, and an "auto"
-// checksum mode.
+// v2 AH authentication and auth_hmac, keepalived's two-owner conflict
+// handling (owner_ignore_adverts, lowering to 254; two owners are resolved by
+// the address tie-break), timer_expired_backup, and an "auto" checksum mode.
 package vrrp

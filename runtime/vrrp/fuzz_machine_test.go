@@ -2,18 +2,22 @@ package vrrp
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
 
-// FuzzMachine drives one machine with an arbitrary event sequence and checks
-// the invariants the driver relies on: transitions chain from the current
-// state, VIPs are present exactly while MASTER, a running instance always
-// has a deadline in the future and a stopped/faulted one has none.
+// FuzzMachine drives one machine with an arbitrary event sequence, reloads
+// (Reconfigure) among them, and checks the invariants the driver relies on:
+// transitions chain from the current state, VIPs are present exactly while
+// MASTER, a running instance always has a deadline in the future and a
+// stopped/faulted one has none, the owner's priority is 255.
 func FuzzMachine(f *testing.F) {
 	f.Add([]byte{0, 0, 2, 3, 150, 0, 2, 3, 50, 1, 5, 5, 6, 7, 4, 200, 2, 1})
 	f.Add([]byte{1, 0, 3, 0, 0, 2, 2, 2, 5, 4, 1, 6, 2})
 	f.Add([]byte{7, 0, 2, 3, 100, 1, 6, 2, 3, 255, 2, 4, 3, 5, 5, 2})
+	f.Add([]byte{0, 0, 2, 8, 2, 200, 2, 8, 7, 10, 2, 4, 50, 8, 1, 255, 2, 17, 2})
+	f.Add([]byte{4, 0, 2, 8, 0, 120, 8, 1, 90, 2, 6, 2})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) == 0 {
 			return
@@ -84,7 +88,7 @@ func FuzzMachine(f *testing.F) {
 		}
 		for i := 1; i < len(ops); i++ {
 			pause := time.Duration(ops[i]) * 10 * time.Millisecond
-			op := ops[i] % 8
+			op := ops[i] % 9
 			var acts []Action
 			switch op {
 			case 0:
@@ -111,6 +115,13 @@ func FuzzMachine(f *testing.F) {
 				acts = m.ForceMaster(now, "fuzz")
 			case 7:
 				acts = m.ForceBackup(now, "fuzz")
+			case 8:
+				next := reconfigured(cfg, next(&i), next(&i))
+				var err error
+				if acts, err = m.Reconfigure(now, next); err != nil {
+					t.Fatalf("op %d: Reconfigure: %v", i, err)
+				}
+				cfg = next
 			}
 			check(i, acts)
 			// The driver's loop: due timers fire, then time passes.
@@ -126,4 +137,37 @@ func FuzzMachine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// reconfigured derives a valid reload of cfg from two fuzz bytes: the
+// settings a reload changes (priority, owner, interval, VIPs, preempt,
+// sync group, GARP refresh, version). Changing the version keeps the
+// interval a whole number of seconds so that it stays valid for v2.
+func reconfigured(cfg Config, flags, value byte) Config {
+	cfg.Addrs = slices.Clone(cfg.Addrs)
+	switch flags % 8 {
+	case 0:
+		cfg.Priority = max(value, 1)
+	case 1:
+		cfg.AdvertInterval = time.Duration(value%3+1) * time.Second
+	case 2:
+		cfg.Addrs = cfg.Addrs[:0]
+		for i := range value%3 + 1 {
+			cfg.Addrs = append(cfg.Addrs, netip.AddrFrom4([4]byte{203, 0, 113, 10 + i}))
+		}
+	case 3:
+		cfg.NoPreempt = value&1 != 0
+		cfg.PreemptDelay = time.Duration(value>>1%4) * time.Second
+	case 4:
+		cfg.SyncGroup = value&1 != 0
+	case 5:
+		cfg.Garp.MasterRefresh = time.Duration(value%4) * 700 * time.Millisecond
+		cfg.Garp.MasterDelay = time.Duration(value>>2%3) * time.Second
+	case 6:
+		cfg.Version = 2 + value%2
+	case 7:
+		cfg.DownTimerAdverts = int(value%5) + 1
+		cfg.WantMaster = value&8 != 0
+	}
+	return cfg
 }

@@ -266,8 +266,8 @@ func TestAppendAdvertError(t *testing.T) {
 }
 
 func TestStringers(t *testing.T) {
-	acts := []Action{SendAdvert{1}, AddVIPs{}, RemoveVIPs{}, Announce{2}, Transition{StateBackup, StateMaster, "r"},
-		RequestMaster{"r"}, PriorityChange{1, 2, "r"}, LowerPriorityAdvert{peer4, 3}, Discard{DropTTL, peer4, "d"},
+	acts := []Action{SendAdvert{1}, AddVIPs{}, RemoveVIPs{}, Announce{2}, Transition{StateBackup, StateMaster, Reason{CauseFault, "r"}},
+		RequestMaster{Reason{CauseFault, "r"}}, PriorityChange{1, 2, "r"}, LowerPriorityAdvert{peer4, 3}, Discard{DropTTL, peer4, "d"},
 		AddrListMismatch{peer4, "d"}}
 	seen := map[string]bool{}
 	for _, a := range acts {
@@ -366,7 +366,7 @@ func TestOwnerSyncGroupRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := m.Start(t0)
-	want := []Action{Transition{StateInit, StateBackup, "startup"}, RequestMaster{"address owner"}}
+	want := []Action{Transition{StateInit, StateBackup, Reason{CauseStartup, "startup"}}, RequestMaster{Reason{CauseOwner, "address owner"}}}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] || !m.WantsMaster() {
 		t.Fatalf("owner in a sync group: %v", got)
 	}

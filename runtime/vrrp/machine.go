@@ -31,7 +31,7 @@ type Machine struct {
 	wantsMaster    bool // SyncGroup member whose down timer expired
 
 	downTimer      time.Time // Master_Down_Timer (Backup)
-	downReason     string
+	downReason     Reason
 	adverTimer     time.Time // Adver_Timer (Master)
 	garpSecond     time.Time // second master burst
 	garpRefresh    time.Time // periodic refresh
@@ -46,8 +46,34 @@ type Machine struct {
 // IPv6 link-local, or mcast_src_ip/unicast_src_ip) and the address used in
 // equal-priority tie-breaks.
 func New(cfg Config, primary netip.Addr) (*Machine, error) {
-	if err := cfg.validate(primary); err != nil {
+	cfg, field, err := normalise(cfg, primary)
+	if err != nil {
 		return nil, err
+	}
+	m := &Machine{
+		cfg:          cfg,
+		primary:      primary,
+		ipv6:         primary.Is6(),
+		advertInt:    cfg.AdvertInterval,
+		advertField:  field,
+		basePriority: cfg.Priority,
+		priority:     cfg.Priority,
+	}
+	m.setAuth()
+	m.masterAdverInt = m.advertInt
+	return m, nil
+}
+
+// normalise validates cfg for the source address primary and applies the
+// defaults: the down timer's advert count, state MASTER cancelling
+// nopreempt and preempt_delay, TTL-checked peers implying the source check.
+// It returns the machine's own copy and the advert interval's wire value.
+func normalise(cfg Config, primary netip.Addr) (Config, uint16, error) {
+	if err := cfg.checkSource(primary); err != nil {
+		return cfg, 0, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, 0, err
 	}
 	field, _ := cfg.advertIntervalField()
 	if cfg.DownTimerAdverts == 0 {
@@ -64,20 +90,15 @@ func New(cfg Config, primary netip.Addr) (*Machine, error) {
 			cfg.CheckUnicastSrc = true
 		}
 	}
-	m := &Machine{
-		cfg:          cfg,
-		primary:      primary,
-		ipv6:         primary.Is6(),
-		advertInt:    cfg.AdvertInterval,
-		advertField:  field,
-		basePriority: cfg.Priority,
-		priority:     cfg.Priority,
+	return cfg, field, nil
+}
+
+// setAuth derives the v2 authentication data from the config.
+func (m *Machine) setAuth() {
+	m.auth = [8]byte{}
+	if m.cfg.AuthType == AuthPass {
+		copy(m.auth[:], m.cfg.AuthPass)
 	}
-	if cfg.AuthType == AuthPass {
-		copy(m.auth[:], cfg.AuthPass)
-	}
-	m.masterAdverInt = m.advertInt
-	return m, nil
 }
 
 // Name returns the instance name.
@@ -182,37 +203,37 @@ func (m *Machine) Start(now time.Time) []Action {
 	}
 	if m.fault {
 		m.state = StateFault
-		return []Action{Transition{StateInit, StateFault, "startup in fault"}}
+		return []Action{Transition{StateInit, StateFault, Reason{CauseFault, "startup in fault"}}}
 	}
 	if m.cfg.PreemptDelay > 0 {
 		m.preemptBlocked = now.Add(m.cfg.PreemptDelay)
 	}
-	return m.enterBackup(now, StateInit, "startup")
+	return m.enterBackup(now, StateInit, Reason{CauseStartup, "startup"})
 }
 
 // enterBackup arms the down timer from our own interval. The owner goes
 // straight to MASTER instead, without a BACKUP notification, as keepalived
 // (vrrp_init_state, vrrp_state_leave_fault); a sync-group owner enters
 // BACKUP and requests mastership.
-func (m *Machine) enterBackup(now time.Time, from State, reason string) []Action {
+func (m *Machine) enterBackup(now time.Time, from State, reason Reason) []Action {
 	m.state = StateBackup
 	m.masterAdverInt = m.advertInt
 	m.masterAddr, m.masterPriority = netip.Addr{}, 0
 	m.wantsMaster = false
 	if m.basePriority == PriorityOwner && !m.cfg.SyncGroup {
-		return m.becomeMaster(now, from, "address owner")
+		return m.becomeMaster(now, from, reasonOwner)
 	}
 	m.downTimer = now.Add(m.MasterDownInterval())
-	m.downReason = "master down timer expired"
+	m.downReason = reasonMasterDown
 	acts := []Action{Transition{from, StateBackup, reason}}
 	if m.basePriority == PriorityOwner {
-		acts = append(acts, m.tryMaster(now, "address owner")...)
+		acts = append(acts, m.tryMaster(now, reasonOwner)...)
 	}
 	return acts
 }
 
 // tryMaster takes mastership, or for a SyncGroup member asks for it.
-func (m *Machine) tryMaster(now time.Time, reason string) []Action {
+func (m *Machine) tryMaster(now time.Time, reason Reason) []Action {
 	if m.cfg.SyncGroup {
 		m.wantsMaster = true
 		m.downTimer = now.Add(m.MasterDownInterval())
@@ -222,7 +243,7 @@ func (m *Machine) tryMaster(now time.Time, reason string) []Action {
 }
 
 // becomeMaster: advert first, then VIPs, then the GARP/NA burst.
-func (m *Machine) becomeMaster(now time.Time, from State, reason string) []Action {
+func (m *Machine) becomeMaster(now time.Time, from State, reason Reason) []Action {
 	m.cancelTimers()
 	m.state = StateMaster
 	m.wantsMaster = false
@@ -245,13 +266,13 @@ func (m *Machine) becomeMaster(now time.Time, from State, reason string) []Actio
 
 // masterToBackup leaves MASTER for BACKUP: VIPs removed, down timer armed
 // from mai (the new master's interval in v3).
-func (m *Machine) masterToBackup(now time.Time, mai time.Duration, reason string) []Action {
+func (m *Machine) masterToBackup(now time.Time, mai time.Duration, reason Reason) []Action {
 	m.cancelTimers()
 	m.state = StateBackup
 	m.wantsMaster = false
 	m.masterAdverInt = mai
 	m.downTimer = now.Add(m.MasterDownInterval())
-	m.downReason = "master down timer expired"
+	m.downReason = reasonMasterDown
 	return []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, reason}}
 }
 
@@ -266,9 +287,9 @@ func (m *Machine) Stop(now time.Time) []Action {
 	m.state = StateStopped
 	m.wantsMaster = false
 	if from == StateMaster {
-		return []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{from, StateStopped, "shutdown"}}
+		return []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{from, StateStopped, reasonShutdown}}
 	}
-	return []Action{Transition{from, StateStopped, "shutdown"}}
+	return []Action{Transition{from, StateStopped, reasonShutdown}}
 }
 
 // Expire fires every timer due at now. Call it when now >= NextDeadline().
@@ -338,14 +359,14 @@ func (m *Machine) SetFault(now time.Time, fault bool, reason string) []Action {
 	case fault && m.state == StateMaster:
 		m.cancelTimers()
 		m.state = StateFault
-		return []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{StateMaster, StateFault, reason}}
+		return []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{StateMaster, StateFault, Reason{CauseFault, reason}}}
 	case fault && m.state == StateBackup:
 		m.cancelTimers()
 		m.state = StateFault
 		m.wantsMaster = false
-		return []Action{Transition{StateBackup, StateFault, reason}}
+		return []Action{Transition{StateBackup, StateFault, Reason{CauseFault, reason}}}
 	case !fault && m.state == StateFault:
-		return m.enterBackup(now, StateFault, reason)
+		return m.enterBackup(now, StateFault, Reason{CauseFault, reason})
 	}
 	return nil
 }
@@ -356,7 +377,7 @@ func (m *Machine) ForceMaster(now time.Time, reason string) []Action {
 	if m.state != StateBackup {
 		return nil
 	}
-	return m.becomeMaster(now, StateBackup, reason)
+	return m.becomeMaster(now, StateBackup, Reason{CauseSyncGroup, reason})
 }
 
 // ForceBackup makes a MASTER instance BACKUP now (sync group: a member went
@@ -365,7 +386,7 @@ func (m *Machine) ForceMaster(now time.Time, reason string) []Action {
 func (m *Machine) ForceBackup(now time.Time, reason string) []Action {
 	switch m.state {
 	case StateMaster:
-		return m.masterToBackup(now, m.advertInt, reason)
+		return m.masterToBackup(now, m.advertInt, Reason{CauseSyncGroup, reason})
 	case StateBackup:
 		m.wantsMaster = false
 	}
@@ -398,7 +419,7 @@ func (m *Machine) Receive(now time.Time, rx *Received) []Action {
 func (m *Machine) backupReceive(now time.Time, rx *Received) []Action {
 	if rx.Priority == PriorityStop {
 		m.downTimer = now.Add(m.SkewTime())
-		m.downReason = fmt.Sprintf("priority 0 advert from %v", rx.Src)
+		m.downReason = Reason{CauseMasterDown, fmt.Sprintf("priority 0 advert from %v", rx.Src)}
 		return nil
 	}
 	lower := rx.Priority < m.priority
@@ -419,7 +440,7 @@ func (m *Machine) backupReceive(now time.Time, rx *Received) []Action {
 	m.masterAddr, m.masterPriority = rx.Src, rx.Priority
 	m.wantsMaster = false
 	m.downTimer = now.Add(m.MasterDownInterval())
-	m.downReason = "master down timer expired"
+	m.downReason = reasonMasterDown
 	return nil
 }
 
@@ -438,9 +459,9 @@ func (m *Machine) masterReceive(now time.Time, rx *Received) []Action {
 		if m.cfg.Version == 3 {
 			mai = rx.Interval()
 		}
-		reason := fmt.Sprintf("higher priority %d from %v", rx.Priority, rx.Src)
+		reason := Reason{CausePreempted, fmt.Sprintf("higher priority %d from %v", rx.Priority, rx.Src)}
 		if rx.Priority == m.priority {
-			reason = fmt.Sprintf("equal priority %d from higher address %v", rx.Priority, rx.Src)
+			reason.Detail = fmt.Sprintf("equal priority %d from higher address %v", rx.Priority, rx.Src)
 		}
 		acts = append(acts, m.masterToBackup(now, mai, reason)...)
 		m.masterAddr, m.masterPriority = rx.Src, rx.Priority

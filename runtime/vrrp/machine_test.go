@@ -127,18 +127,18 @@ func forceBackup(t *testing.T, m *Machine, now time.Time) []Action {
 	return m.ForceBackup(now, "sync group")
 }
 
-func toMaster(prio uint8, reason string) []Action {
+func toMaster(prio uint8, reason Reason) []Action {
 	return []Action{SendAdvert{prio}, AddVIPs{}, Announce{5}, Transition{StateBackup, StateMaster, reason}}
 }
 
-var startBackup = []Action{Transition{StateInit, StateBackup, "startup"}}
+var startBackup = []Action{Transition{StateInit, StateBackup, Reason{CauseStartup, "startup"}}}
 
-var ownerStart = []Action{SendAdvert{255}, AddVIPs{}, Announce{5}, Transition{StateInit, StateMaster, "address owner"}}
+var ownerStart = []Action{SendAdvert{255}, AddVIPs{}, Announce{5}, Transition{StateInit, StateMaster, Reason{CauseOwner, "address owner"}}}
 
 // masterAt100 brings a v2/v3 prio-100 instance to MASTER at mdi100.
 var masterAt100 = []step{
 	{0, start, startBackup, StateBackup, mdi100},
-	{mdi100, expire, toMaster(100, "master down timer expired"), StateMaster, mdi100 + sec},
+	{mdi100, expire, toMaster(100, Reason{CauseMasterDown, "master down timer expired"}), StateMaster, mdi100 + sec},
 }
 
 func seq(parts ...[]step) []step {
@@ -198,7 +198,7 @@ func TestTransitions(t *testing.T) {
 		{"backup discards lower priority and lets the timer run", v2Config, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 50), nil, StateBackup, mdi100},
-			{mdi100, expire, toMaster(100, "master down timer expired"), StateMaster, mdi100 + sec},
+			{mdi100, expire, toMaster(100, Reason{CauseMasterDown, "master down timer expired"}), StateMaster, mdi100 + sec},
 		}},
 		{"nopreempt backup accepts lower priority", nopreempt, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
@@ -208,14 +208,14 @@ func TestTransitions(t *testing.T) {
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 150), nil, StateBackup, sec + mdi100},
 			{2 * sec, recv(peer4, 0), nil, StateBackup, 2*sec + skw100},
-			{2*sec + skw100, expire, toMaster(100, "priority 0 advert from 192.0.2.2"), StateMaster, 3*sec + skw100},
+			{2*sec + skw100, expire, toMaster(100, Reason{CauseMasterDown, "priority 0 advert from 192.0.2.2"}), StateMaster, 3*sec + skw100},
 		}},
 		{"preempt_delay accepts lower priority until it expires", delay10, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 50), nil, StateBackup, sec + mdi100},
 			{9 * sec, recv(peer4, 50), nil, StateBackup, 9*sec + mdi100},
 			{10 * sec, recv(peer4, 50), nil, StateBackup, 9*sec + mdi100},
-			{9*sec + mdi100, expire, toMaster(100, "master down timer expired"), StateMaster, 10*sec + mdi100},
+			{9*sec + mdi100, expire, toMaster(100, Reason{CauseMasterDown, "master down timer expired"}), StateMaster, 10*sec + mdi100},
 		}},
 		{"preempt_delay cancelled by higher priority, restarted by lower", delay10, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
@@ -226,15 +226,15 @@ func TestTransitions(t *testing.T) {
 			{22 * sec, recv(peer4, 50), nil, StateBackup, 21*sec + mdi100},
 		}},
 		{"master yields to higher priority", v2Config, ours4, seq(masterAt100, []step{
-			{m + sec/2, recv(peer4, 150), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, "higher priority 150 from 192.0.2.2"}},
+			{m + sec/2, recv(peer4, 150), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CausePreempted, "higher priority 150 from 192.0.2.2"}}},
 				StateBackup, m + sec/2 + mdi100},
 		})},
 		{"higher_prio_send_advert sends before yielding", higherAdv, ours4, seq(masterAt100, []step{
-			{m + sec/2, recv(peer4, 150), []Action{SendAdvert{100}, RemoveVIPs{}, Transition{StateMaster, StateBackup, "higher priority 150 from 192.0.2.2"}},
+			{m + sec/2, recv(peer4, 150), []Action{SendAdvert{100}, RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CausePreempted, "higher priority 150 from 192.0.2.2"}}},
 				StateBackup, m + sec/2 + mdi100},
 		})},
 		{"tie-break: equal priority from higher address wins", v2Config, ours4, seq(masterAt100, []step{
-			{m + sec/2, recv(peer4, 100), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, "equal priority 100 from higher address 192.0.2.2"}},
+			{m + sec/2, recv(peer4, 100), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CausePreempted, "equal priority 100 from higher address 192.0.2.2"}}},
 				StateBackup, m + sec/2 + mdi100},
 		})},
 		{"tie-break: equal priority from lower address loses", v2Config, ours4, seq(masterAt100, []step{
@@ -242,7 +242,7 @@ func TestTransitions(t *testing.T) {
 		})},
 		{"tie-break compares unsigned (10.x < 192.x)", v2Config, netip.MustParseAddr("10.0.0.1"), seq(masterAt100, []step{
 			{m + sec/2, recv(netip.MustParseAddr("192.0.2.9"), 100), []Action{RemoveVIPs{},
-				Transition{StateMaster, StateBackup, "equal priority 100 from higher address 192.0.2.9"}}, StateBackup, m + sec/2 + mdi100},
+				Transition{StateMaster, StateBackup, Reason{CausePreempted, "equal priority 100 from higher address 192.0.2.9"}}}, StateBackup, m + sec/2 + mdi100},
 		})},
 		{"master answers lower priority at once (RFC 9568) and bursts GARP", v2Config, ours4, seq(masterAt100, []step{
 			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + sec},
@@ -273,46 +273,46 @@ func TestTransitions(t *testing.T) {
 		})},
 		{"backup entering FAULT and leaving it", v2Config, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
-			{sec, fault(true), []Action{Transition{StateBackup, StateFault, "link"}}, StateFault, noDeadline},
+			{sec, fault(true), []Action{Transition{StateBackup, StateFault, Reason{CauseFault, "link"}}}, StateFault, noDeadline},
 			{2 * sec, recv(peer4, 50), nil, StateFault, noDeadline},
 			{3 * sec, forceMaster, nil, StateFault, noDeadline},
 			{4 * sec, fault(true), nil, StateFault, noDeadline},
-			{5 * sec, fault(false), []Action{Transition{StateFault, StateBackup, "link"}}, StateBackup, 5*sec + mdi100},
+			{5 * sec, fault(false), []Action{Transition{StateFault, StateBackup, Reason{CauseFault, "link"}}}, StateBackup, 5*sec + mdi100},
 		}},
 		{"master entering FAULT sends priority 0", v2Config, ours4, seq(masterAt100, []step{
-			{m + sec/2, fault(true), []Action{SendAdvert{0}, RemoveVIPs{}, Transition{StateMaster, StateFault, "link"}}, StateFault, noDeadline},
+			{m + sec/2, fault(true), []Action{SendAdvert{0}, RemoveVIPs{}, Transition{StateMaster, StateFault, Reason{CauseFault, "link"}}}, StateFault, noDeadline},
 		})},
 		{"fault before start", v2Config, ours4, []step{
 			{0, fault(true), nil, StateInit, noDeadline},
-			{sec, start, []Action{Transition{StateInit, StateFault, "startup in fault"}}, StateFault, noDeadline},
-			{2 * sec, fault(false), []Action{Transition{StateFault, StateBackup, "link"}}, StateBackup, 2*sec + mdi100},
+			{sec, start, []Action{Transition{StateInit, StateFault, Reason{CauseFault, "startup in fault"}}}, StateFault, noDeadline},
+			{2 * sec, fault(false), []Action{Transition{StateFault, StateBackup, Reason{CauseFault, "link"}}}, StateBackup, 2*sec + mdi100},
 		}},
 		{"owner leaving FAULT goes master at once", owner, ours4, []step{
 			{0, start, ownerStart, StateMaster, sec},
-			{sec / 2, fault(true), []Action{SendAdvert{0}, RemoveVIPs{}, Transition{StateMaster, StateFault, "link"}}, StateFault, noDeadline},
-			{sec, fault(false), []Action{SendAdvert{255}, AddVIPs{}, Announce{5}, Transition{StateFault, StateMaster, "address owner"}}, StateMaster, 2 * sec},
+			{sec / 2, fault(true), []Action{SendAdvert{0}, RemoveVIPs{}, Transition{StateMaster, StateFault, Reason{CauseFault, "link"}}}, StateFault, noDeadline},
+			{sec, fault(false), []Action{SendAdvert{255}, AddVIPs{}, Announce{5}, Transition{StateFault, StateMaster, Reason{CauseOwner, "address owner"}}}, StateMaster, 2 * sec},
 		}},
 		{"stop from master sends priority 0 and removes VIPs", v2Config, ours4, seq(masterAt100, []step{
-			{m + sec/2, stop, []Action{SendAdvert{0}, RemoveVIPs{}, Transition{StateMaster, StateStopped, "shutdown"}}, StateStopped, noDeadline},
+			{m + sec/2, stop, []Action{SendAdvert{0}, RemoveVIPs{}, Transition{StateMaster, StateStopped, Reason{CauseShutdown, "shutdown"}}}, StateStopped, noDeadline},
 			{m + sec, recv(peer4, 150), nil, StateStopped, noDeadline},
 			{m + 2*sec, stop, nil, StateStopped, noDeadline},
 			{m + 3*sec, start, nil, StateStopped, noDeadline},
 		})},
 		{"stop from backup", v2Config, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
-			{sec, stop, []Action{Transition{StateBackup, StateStopped, "shutdown"}}, StateStopped, noDeadline},
+			{sec, stop, []Action{Transition{StateBackup, StateStopped, Reason{CauseShutdown, "shutdown"}}}, StateStopped, noDeadline},
 		}},
 		{"ForceMaster and ForceBackup", v2Config, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
-			{sec, forceMaster, toMaster(100, "sync group"), StateMaster, 2 * sec},
+			{sec, forceMaster, toMaster(100, Reason{CauseSyncGroup, "sync group"}), StateMaster, 2 * sec},
 			{sec + sec/2, forceMaster, nil, StateMaster, 2 * sec},
-			{2*sec + sec/2, forceBackup, []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, "sync group"}}, StateBackup, 2*sec + sec/2 + mdi100},
+			{2*sec + sec/2, forceBackup, []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CauseSyncGroup, "sync group"}}}, StateBackup, 2*sec + sec/2 + mdi100},
 			{3 * sec, forceBackup, nil, StateBackup, 2*sec + sec/2 + mdi100},
 		}},
 		{"sync group member requests instead of taking mastership", sync, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
-			{mdi100, expire, []Action{RequestMaster{"master down timer expired"}}, StateBackup, 2 * mdi100},
-			{mdi100 + sec, forceMaster, toMaster(100, "sync group"), StateMaster, mdi100 + 2*sec},
+			{mdi100, expire, []Action{RequestMaster{Reason{CauseMasterDown, "master down timer expired"}}}, StateBackup, 2 * mdi100},
+			{mdi100 + sec, forceMaster, toMaster(100, Reason{CauseSyncGroup, "sync group"}), StateMaster, mdi100 + 2*sec},
 		}},
 		{"SetPriority rescales a running down timer", v2Config, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
@@ -330,7 +330,7 @@ func TestTransitions(t *testing.T) {
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 0), nil, StateBackup, sec + skw100},
 			{1500 * ms, setPrio(250), []Action{PriorityChange{100, 250, "tracker"}}, StateBackup, 1500 * ms}, // 1 s + 6/256 s is past
-			{1500 * ms, expire, toMaster(250, "priority 0 advert from 192.0.2.2"), StateMaster, 2500 * ms},
+			{1500 * ms, expire, toMaster(250, Reason{CauseMasterDown, "priority 0 advert from 192.0.2.2"}), StateMaster, 2500 * ms},
 		}},
 		{"master's lowered priority goes in its adverts", v2Config, ours4, seq(masterAt100, []step{
 			{m + sec/2, setPrio(90), []Action{PriorityChange{100, 90, "tracker"}}, StateMaster, m + sec},
@@ -340,17 +340,17 @@ func TestTransitions(t *testing.T) {
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 150, withInterval(200)), nil, StateBackup, sec + 6*sec + 1218750*us}, // 3×2 s + 156×2/256 s
 			{2 * sec, recv(peer4, 0, withInterval(200)), nil, StateBackup, 2*sec + 1218750*us},
-			{2*sec + 1218750*us, expire, toMaster(100, "priority 0 advert from 192.0.2.2"), StateMaster, 3*sec + 1218750*us}, // own 1 s interval again
+			{2*sec + 1218750*us, expire, toMaster(100, Reason{CauseMasterDown, "priority 0 advert from 192.0.2.2"}), StateMaster, 3*sec + 1218750*us}, // own 1 s interval again
 		}},
 		{"v3 master adopts the new master's interval on yielding", v3Config, ours4, seq(masterAt100, []step{
-			{m + sec/2, recv(peer4, 150, withInterval(50)), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, "higher priority 150 from 192.0.2.2"}},
+			{m + sec/2, recv(peer4, 150, withInterval(50)), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CausePreempted, "higher priority 150 from 192.0.2.2"}}},
 				StateBackup, m + sec/2 + 1500*ms + 304687500}, // 3×0.5 s + 156×0.5/256 s
 		})},
 		{"v3 leaving FAULT re-arms from its own interval", v3Config, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 150, withInterval(200)), nil, StateBackup, 7*sec + 1218750*us},
-			{2 * sec, fault(true), []Action{Transition{StateBackup, StateFault, "link"}}, StateFault, noDeadline},
-			{3 * sec, fault(false), []Action{Transition{StateFault, StateBackup, "link"}}, StateBackup, 3*sec + mdi100},
+			{2 * sec, fault(true), []Action{Transition{StateBackup, StateFault, Reason{CauseFault, "link"}}}, StateFault, noDeadline},
+			{3 * sec, fault(false), []Action{Transition{StateFault, StateBackup, Reason{CauseFault, "link"}}}, StateBackup, 3*sec + mdi100},
 		}},
 		{"down_timer_adverts 4", adverts4, ours4, []step{
 			{0, start, startBackup, StateBackup, 4*sec + skw100},
@@ -358,8 +358,8 @@ func TestTransitions(t *testing.T) {
 		{"v3 IPv6 election", v6Config, ll6, []step{
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer6, 100), nil, StateBackup, sec + mdi100},
-			{sec + mdi100, expire, toMaster(100, "master down timer expired"), StateMaster, 2*sec + mdi100},
-			{2*sec + mdi100, recv(peer6, 100), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, "equal priority 100 from higher address fe80::b"}},
+			{sec + mdi100, expire, toMaster(100, Reason{CauseMasterDown, "master down timer expired"}), StateMaster, 2*sec + mdi100},
+			{2*sec + mdi100, recv(peer6, 100), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CausePreempted, "equal priority 100 from higher address fe80::b"}}},
 				StateBackup, 2*sec + 2*mdi100},
 		}},
 	}

@@ -455,20 +455,61 @@ func wireTakeover(b *testing.B, pcap, mode string, t0 time.Time, oldIP, newIP st
 // processes) in MiB. flaps counts the state changes either node logged from
 // the settled election to the end of the window.
 func BenchmarkFootprint250(b *testing.B) {
-	const n = 250
+	footprint(b, instanceNames(250), func(prio int) string { return manyInstances(250, prio) })
+}
+
+// BenchmarkFootprint1000 is the footprint scenario at 1000 instances: four
+// sets of 250 VRIDs told apart by their multicast group (224.0.0.18 and
+// 224.0.0.19 for IPv4, ff02::12 and ff02::13 for IPv6), the lab's one
+// segment standing in for four.
+func BenchmarkFootprint1000(b *testing.B) {
+	footprint(b, instanceNames(1000), thousandInstances)
+}
+
+// instanceNames are VI_1..VI_n.
+func instanceNames(n int) []string {
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("VI_%d", i+1)
 	}
+	return names
+}
+
+// thousandInstances is BenchmarkFootprint1000's keepalived.conf: v3 at
+// advert_int 0.1, 250 instances per multicast group, one /32 or /128 VIP
+// each.
+func thousandInstances(prio int) string {
+	var b strings.Builder
+	b.WriteString("global_defs {\n  vrrp_version 3\n}\n")
+	sets := []struct{ group, vip string }{
+		{"224.0.0.18", "198.51.100.%d/32"}, {"224.0.0.19", "203.0.113.%d/32"},
+		{"ff02::12", "2001:db8:12::%d/128"}, {"ff02::13", "2001:db8:13::%d/128"},
+	}
+	n := 0
+	for _, set := range sets {
+		for vrid := 1; vrid <= 250; vrid++ {
+			n++
+			fmt.Fprintf(&b, "vrrp_instance VI_%d {\n  state BACKUP\n  interface eth0\n  virtual_router_id %d\n"+
+				"  priority %d\n  advert_int 0.1\n  mcast_dst_ip %s\n  virtual_ipaddress {\n    "+set.vip+"\n  }\n}\n",
+				n, vrid, prio, set.group, vrid)
+		}
+	}
+	return b.String()
+}
+
+// footprint measures the CPU and memory of a master and a backup of the
+// instances names, configured by conf at a priority, and the state changes
+// after they settled (flaps).
+func footprint(b *testing.B, names []string, conf func(prio int) string) {
 	for _, kind := range []string{"keepalived", "havip"} {
 		b.Run(kind, func(b *testing.B) {
 			var m, bk usage
 			flaps := 0
 			for range b.N {
 				l := lab.New(b, lab.Options{Nodes: 2})
-				master := start(b, kind, l.Nodes[0], manyInstances(n, masterPrio))
+				master := start(b, kind, l.Nodes[0], conf(masterPrio))
 				waitStates(b, master, names, "MASTER", 60*time.Second)
-				backup := start(b, kind, l.Nodes[1], manyInstances(n, backupPrio))
+				backup := start(b, kind, l.Nodes[1], conf(backupPrio))
 				waitStates(b, backup, names, "BACKUP", 60*time.Second)
 				waitStates(b, master, names, "MASTER", time.Second)
 				settled := quiet(master, backup, 3*time.Second, 30*time.Second)
