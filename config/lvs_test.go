@@ -176,7 +176,7 @@ virtual_server fwmark 9 {
 		}
 	}
 	rs := cfg.VirtualServers[0].RealServers[0]
-	if u := rs.Checkers[0].UDP; u.Payload != "ab120f034506546443120" + "3" || u.ReplyPattern != "0x01" || !u.RequireReply {
+	if u := rs.Checkers[0].UDP; u.Payload != "ab120f034506546443120"+"3" || u.ReplyPattern != "0x01" || !u.RequireReply {
 		t.Errorf("UDP: %+v", u)
 	}
 	if m := rs.Checkers[1].Misc; strings.Join(m.Path.Args, "|") != "/bin/check|a b" || !m.Dynamic || m.User != "nobody" || m.Group != "nogroup" {
