@@ -1,0 +1,129 @@
+package lvs
+
+import (
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/nftables"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/test/lab"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+var nat = config.Method{Kind: "NAT"}
+
+func TestWeightedBuckets(t *testing.T) {
+	d := func(last byte, w int) Dest {
+		return Dest{Addr: netip.AddrFrom4([4]byte{192, 0, 2, last}), Port: 80, Weight: w}
+	}
+	count := func(bs []Dest) map[byte]int {
+		m := map[byte]int{}
+		for _, b := range bs {
+			m[b.Addr.As4()[3]]++
+		}
+		return m
+	}
+	tests := []struct {
+		name  string
+		dests []Dest
+		want  map[byte]int
+	}{
+		{"equal weights", []Dest{d(1, 1), d(2, 1)}, map[byte]int{1: 1, 2: 1}},
+		{"gcd", []Dest{d(1, 10), d(2, 30)}, map[byte]int{1: 1, 2: 3}},
+		{"weight 0 gets no slot", []Dest{d(1, 0), d(2, 5)}, map[byte]int{2: 1}},
+		{"all 0", []Dest{d(1, 0)}, map[byte]int{}},
+		{"scaled", []Dest{d(1, 1), d(2, 4000)}, map[byte]int{1: 1, 2: 1023}},
+	}
+	for _, tc := range tests {
+		got := count(weightedBuckets(tc.dests))
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+			continue
+		}
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	}
+}
+
+// nftIn returns an nftables backend working in a fresh namespace.
+func nftIn(t *testing.T) (*NFT, *lab.Node) {
+	t.Helper()
+	host := lab.NewHost(t, "lo")
+	f, err := os.Open("/run/netns/" + host.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	b, err := NewNFT(quiet, nftables.WithNetNSFd(int(f.Fd())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, host
+}
+
+func TestNFTSyncAndClose(t *testing.T) {
+	b, host := nftIn(t)
+	services := []Service{
+		{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Dests: []Dest{
+			{Addr: netip.MustParseAddr("192.0.2.20"), Port: 8080, Weight: 1, Method: nat},
+			{Addr: netip.MustParseAddr("192.0.2.21"), Port: 8081, Weight: 2, Method: nat},
+			{Addr: netip.MustParseAddr("192.0.2.22"), Port: 8082, Weight: 0, Method: nat},
+		}},
+		{Family: config.IPv4, Fwmark: 7, Dests: []Dest{{Addr: netip.MustParseAddr("192.0.2.30"), Weight: 1, Method: nat}}},
+		{Family: config.IPv6, Protocol: "UDP", Addr: netip.MustParseAddr("2001:db8::10"), Port: 53, Dests: []Dest{{Addr: netip.MustParseAddr("2001:db8::20"), Port: 5353, Weight: 1, Method: nat}}},
+	}
+	if err := b.Sync(services); err != nil {
+		t.Fatal(err)
+	}
+	v4 := host.Exec(t, "nft", "list", "table", "ip", NFTTable)
+	for _, want := range []string{
+		"type nat hook prerouting priority dstnat",
+		"type nat hook output priority -100",
+		"ip daddr 192.0.2.10 tcp dport 80 dnat ip to numgen random mod 3 map { 0 : 192.0.2.20 . 8080, 1 : 192.0.2.21 . 8081, 2 : 192.0.2.21 . 8081 }",
+		"meta mark 0x00000007 dnat to numgen random mod 1 map { 0 : 192.0.2.30 }",
+	} {
+		if !strings.Contains(v4, want) {
+			t.Errorf("table ip %s lacks %q:\n%s", NFTTable, want, v4)
+		}
+	}
+	if strings.Contains(v4, "192.0.2.22") {
+		t.Errorf("weight 0 destination is in the map:\n%s", v4)
+	}
+	v6 := host.Exec(t, "nft", "list", "table", "ip6", NFTTable)
+	if want := "ip6 daddr 2001:db8::10 udp dport 53 dnat ip6 to numgen random mod 1 map { 0 : 2001:db8::20 . 5353 }"; !strings.Contains(v6, want) {
+		t.Errorf("table ip6 %s lacks %q:\n%s", NFTTable, want, v6)
+	}
+	// A second Sync replaces the rules; the IPv6 table goes when empty.
+	if err := b.Sync(services[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if v4 := host.Exec(t, "nft", "list", "table", "ip", NFTTable); strings.Contains(v4, "mark") || strings.Count(v4, "dnat") != 2 {
+		t.Errorf("after the second Sync:\n%s", v4)
+	}
+	if out, err := host.Try("nft", "list", "table", "ip6", NFTTable); err == nil {
+		t.Errorf("ip6 table still there:\n%s", out)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := host.Exec(t, "nft", "list", "ruleset"); strings.Contains(out, NFTTable) {
+		t.Errorf("tables left after Close:\n%s", out)
+	}
+}
+
+func TestNFTRefusesDR(t *testing.T) {
+	b, _ := nftIn(t)
+	err := b.Sync([]Service{{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Dests: []Dest{{Addr: netip.MustParseAddr("192.0.2.20"), Port: 80, Weight: 1, Method: config.Method{Kind: "DR"}}}}})
+	if err == nil || !strings.Contains(err.Error(), "only does NAT forwarding, not DR") {
+		t.Fatalf("err = %v", err)
+	}
+}
