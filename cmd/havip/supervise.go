@@ -122,7 +122,7 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 			if err == nil {
 				running.Store(e)
 			}
-			return e, err
+			return withLVS(e, err, cfg, log)
 		},
 		OutputDir: f.output,
 		Log:       log,

@@ -197,7 +197,7 @@ type recordingBackend struct {
 }
 
 func (r *recordingBackend) Name() string { return "recording" }
-func (r *recordingBackend) Close() error { return nil }
+func (r *recordingBackend) Close() error { return r.Sync(nil) }
 func (r *recordingBackend) Sync(s []Service) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
