@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,8 +53,9 @@ type vsState struct {
 	key     string
 	vs      *config.VirtualServer
 	rss     []*rsState
-	quorum  bool // quorum held
-	started bool // quorum evaluated once
+	quorum  bool   // quorum held
+	started bool   // quorum evaluated once
+	pool    string // the pool last logged
 }
 
 type rsState struct {
@@ -431,7 +433,20 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 			dests = append(dests, sorry)
 		}
 	}
+	if pool := poolText(dests); pool != v.pool {
+		v.pool = pool
+		m.log.Info("virtual server pool", "virtual_server", vs.Name(), "pool", pool, "quorum", v.quorum)
+	}
 	return m.expand(vs, dests)
+}
+
+// poolText is "ADDR:PORT=WEIGHT ..." for logs.
+func poolText(dests []Dest) string {
+	parts := make([]string, len(dests))
+	for i, d := range dests {
+		parts[i] = netip.AddrPortFrom(d.Addr, d.Port).String() + "=" + strconv.Itoa(d.Weight)
+	}
+	return strings.Join(parts, " ")
 }
 
 // expand returns the services of a virtual server: one, or one per

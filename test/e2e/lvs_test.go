@@ -1,0 +1,233 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/havip/havip/internal/testenv"
+	"github.com/havip/havip/test/lab"
+)
+
+// lvsLab is a director (n1, running havip with the VIP 192.0.2.100 and a
+// virtual server on it), two real servers (n2, n3) running python3's
+// http.server on port 8080, and a client. The nftables backend is used:
+// the kernel here has no IPVS. The real servers route the client through
+// the director, as LVS-NAT needs.
+type lvsLab struct {
+	l        *lab.Lab
+	director *lab.Node
+	rs       map[string]*lab.Process // by real server address
+	scripts  string                  // the notify scripts' log
+}
+
+const (
+	lvsVIP       = "192.0.2.100"
+	lvsDelayLoop = 1 * time.Second
+	lvsRetry     = 1
+	lvsRetryWait = 500 * time.Millisecond
+)
+
+func newLVSLab(t *testing.T) *lvsLab {
+	t.Helper()
+	testenv.RequireCommand(t, "python3", "python3")
+	testenv.RequireCommand(t, "curl", "curl")
+	testenv.RequireCommand(t, "nft", "nftables")
+	l := lab.New(t, lab.Options{Nodes: 3, Client: true})
+	ll := &lvsLab{l: l, director: l.Nodes[0], rs: map[string]*lab.Process{}, scripts: filepath.Join(t.TempDir(), "scripts.log")}
+	ll.director.Exec(t, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0")
+	for _, n := range l.Nodes[1:] {
+		n.Exec(t, "ip", "route", "add", l.Client.IPv4.String()+"/32", "via", ll.director.IPv4.String())
+		ll.startRS(t, n)
+	}
+	return ll
+}
+
+// startRS serves /id.txt holding the node's address on ADDR:8080.
+func (ll *lvsLab) startRS(t *testing.T, n *lab.Node) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "id.txt"), []byte(n.IPv4.String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ll.rs[n.IPv4.String()] = n.Start(t, "http-"+n.NS, "python3", "-m", "http.server", "8080", "--bind", n.IPv4.String(), "--directory", dir)
+	waitTCP(t, n, n.IPv4.String(), "8080")
+}
+
+func waitTCP(t *testing.T, n *lab.Node, addr, port string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := n.Try("curl", "-s", "-o", "/dev/null", "--max-time", "1", "http://"+addr+":"+port+"/id.txt"); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s:%s did not start serving", addr, port)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (ll *lvsLab) conf() string {
+	sh := func(word string) string { return fmt.Sprintf(`"/bin/sh -c 'echo %s >> %s'"`, word, ll.scripts) }
+	rs := func(n *lab.Node, extra string) string {
+		a := n.IPv4.String()
+		return fmt.Sprintf(`	real_server %s 8080 {
+		weight 1
+		notify_up %s
+		notify_down %s
+%s		HTTP_GET {
+			url {
+				path /id.txt
+				status_code 200
+			}
+			connect_timeout 1
+		}
+	}
+`, a, sh("up-"+a), sh("down-"+a), extra)
+	}
+	return fmt.Sprintf(`global_defs {
+	enable_script_security
+	script_user root
+}
+vrrp_instance VI_1 {
+	state MASTER
+	interface eth0
+	virtual_router_id 51
+	priority 255
+	advert_int 1
+	virtual_ipaddress {
+		%s/24
+	}
+}
+virtual_server %s 80 {
+	protocol TCP
+	lb_algo rr
+	lb_kind NAT
+	delay_loop %g
+	retry %d
+	delay_before_retry %g
+	warmup 0
+	quorum 1
+	quorum_up %s
+	quorum_down %s
+%s%s}
+`, lvsVIP, lvsVIP, lvsDelayLoop.Seconds(), lvsRetry, lvsRetryWait.Seconds(), sh("quorum-up"), sh("quorum-down"),
+		rs(ll.l.Nodes[1], ""), rs(ll.l.Nodes[2], "\t\tinhibit_on_failure\n"))
+}
+
+var poolLine = regexp.MustCompile(`msg="virtual server pool" virtual_server=\S+ pool="([^"]*)"`)
+
+// pool returns the last pool havip logged.
+func pool(s *speaker) string {
+	m := poolLine.FindAllStringSubmatch(s.proc.Output(), -1)
+	if len(m) == 0 {
+		return ""
+	}
+	return m[len(m)-1][1]
+}
+
+// waitPool waits for havip to log pool and returns when it did.
+func waitPool(t *testing.T, s *speaker, want string, timeout time.Duration) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for pool(s) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("pool %q, want %q after %v; log:\n%s", pool(s), want, timeout, s.proc.Output())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Now()
+}
+
+// hits fetches the VIP n times from the client and counts the answers by
+// real server.
+func (ll *lvsLab) hits(t *testing.T, n int) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for range n {
+		out, err := ll.l.Client.Try("curl", "-s", "--max-time", "2", "http://"+lvsVIP+":80/id.txt")
+		if err != nil {
+			got["error"]++
+			continue
+		}
+		got[strings.TrimSpace(out)]++
+	}
+	return got
+}
+
+func (ll *lvsLab) nftTables(t *testing.T) string {
+	return ll.director.Exec(t, "nft", "list", "tables")
+}
+
+// TestLVSPoolFollowsHealth: clients reaching the VIP are spread over the
+// healthy real servers only; a failed real server leaves the pool within
+// delay_loop + retry × delay_before_retry plus a small bound, an inhibited
+// one stays at weight 0, notify and quorum scripts run in order, and the
+// nftables tables are gone after havip exits.
+func TestLVSPoolFollowsHealth(t *testing.T) {
+	ll := newLVSLab(t)
+	rs1, rs2 := ll.l.Nodes[1].IPv4.String(), ll.l.Nodes[2].IPv4.String()
+	s := startHavip(t, ll.director, ll.conf())
+	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	both := rs1 + ":8080=1 " + rs2 + ":8080=1"
+	waitPool(t, s, both, 10*time.Second)
+	if tables := ll.nftTables(t); !strings.Contains(tables, "table ip havip_lvs") {
+		t.Fatalf("no havip_lvs table:\n%s", tables)
+	}
+	if got := ll.hits(t, 30); got[rs1] == 0 || got[rs2] == 0 || got[rs1]+got[rs2] != 30 {
+		t.Fatalf("30 requests with both real servers healthy: %v", got)
+	}
+
+	// The bound: the next check comes within delay_loop, the retries take
+	// retry × delay_before_retry; connections are refused at once.
+	bound := lvsDelayLoop + time.Duration(lvsRetry)*lvsRetryWait + time.Second
+	stopped := time.Now()
+	ll.rs[rs1].Signal(os.Kill)
+	ll.rs[rs1].Wait(5 * time.Second)
+	left := waitPool(t, s, rs2+":8080=1", bound+5*time.Second).Sub(stopped)
+	t.Logf("real server %s left the pool %v after its server stopped (bound %v)", rs1, left.Round(time.Millisecond), bound)
+	if left > bound {
+		t.Errorf("real server left the pool after %v, more than delay_loop + retry × delay_before_retry + 1 s = %v", left, bound)
+	}
+	if got := ll.hits(t, 20); got[rs2] != 20 {
+		t.Fatalf("20 requests with only %s healthy: %v", rs2, got)
+	}
+
+	// The inhibited real server stays in the pool at weight 0; with no
+	// weight left the quorum (1) is lost.
+	stopped = time.Now()
+	ll.rs[rs2].Signal(os.Kill)
+	ll.rs[rs2].Wait(5 * time.Second)
+	left = waitPool(t, s, rs2+":8080=0", bound+5*time.Second).Sub(stopped)
+	t.Logf("inhibited real server %s at weight 0 after %v", rs2, left.Round(time.Millisecond))
+
+	// Both come back.
+	ll.startRS(t, ll.l.Nodes[1])
+	ll.startRS(t, ll.l.Nodes[2])
+	waitPool(t, s, both, lvsDelayLoop+10*time.Second)
+	if got := ll.hits(t, 30); got[rs1] == 0 || got[rs2] == 0 || got[rs1]+got[rs2] != 30 {
+		t.Fatalf("30 requests after recovery: %v", got)
+	}
+
+	s.Stop(t)
+	if tables := ll.nftTables(t); strings.Contains(tables, "havip_lvs") {
+		t.Fatalf("havip_lvs tables left after exit:\n%s", tables)
+	}
+	data, err := os.ReadFile(ll.scripts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Fields(string(data))
+	// rs1 and rs2 may come back in either order; quorum-up follows the
+	// first of them.
+	wantA := []string{"down-" + rs1, "down-" + rs2, "quorum-down", "up-" + rs1, "quorum-up", "up-" + rs2}
+	wantB := []string{"down-" + rs1, "down-" + rs2, "quorum-down", "up-" + rs2, "quorum-up", "up-" + rs1}
+	if j := strings.Join(got, " "); j != strings.Join(wantA, " ") && j != strings.Join(wantB, " ") {
+		t.Errorf("scripts ran in the order %v, want %v (or with the real servers swapped)", got, wantA)
+	}
+}
