@@ -114,7 +114,7 @@ func (m *Manager) build(cfg *config.Config, old []*vsState) ([]*vsState, error) 
 	for _, vs := range cfg.VirtualServers {
 		v := &vsState{key: vsKey(vs), vs: vs, quorum: true}
 		if o := oldVS[v.key]; o != nil {
-			v.quorum, v.started = o.quorum, o.started
+			v.quorum, v.started, v.pool = o.quorum, o.started, o.pool
 		}
 		if vs.HASuspend {
 			m.log.Warn("ha_suspend is not applied: checkers run whether or not the virtual address is local", "virtual_server", vs.Name())

@@ -231,3 +231,44 @@ func TestLVSPoolFollowsHealth(t *testing.T) {
 		t.Errorf("scripts ran in the order %v, want %v (or with the real servers swapped)", got, wantA)
 	}
 }
+
+// TestLVSReloadKeepsCheckerState: `havip supervise` reloading a config
+// whose real servers did not change keeps a failed real server out of the
+// pool (no flap, no notify script) and applies the changed scheduler.
+func TestLVSReloadKeepsCheckerState(t *testing.T) {
+	ll := newLVSLab(t)
+	rs1, rs2 := ll.l.Nodes[1].IPv4.String(), ll.l.Nodes[2].IPv4.String()
+	conf := ll.conf()
+	sup := startSupervise(t, ll.director, conf)
+	sup.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	waitPool(t, sup.speaker, rs1+":8080=1 "+rs2+":8080=1", 10*time.Second)
+	ll.rs[rs1].Signal(os.Kill)
+	ll.rs[rs1].Wait(5 * time.Second)
+	waitPool(t, sup.speaker, rs2+":8080=1", 10*time.Second)
+	before := strings.Count(sup.proc.Output(), `msg="virtual server pool"`)
+
+	sup.edit(t, strings.Replace(conf, "lb_algo rr", "lb_algo wrr", 1))
+	deadline := time.Now().Add(reloadTimeout)
+	for !strings.Contains(sup.proc.Output(), "config reloaded") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload logged:\n%s", sup.proc.Output())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Three delay_loops after the reload, the pool was never logged again
+	// (it did not change) and rs1 is still out.
+	time.Sleep(3 * lvsDelayLoop)
+	if after := strings.Count(sup.proc.Output(), `msg="virtual server pool"`); after != before || pool(sup.speaker) != rs2+":8080=1" {
+		t.Fatalf("the pool moved on reload (%d pool lines before, %d after; now %q):\n%s", before, after, pool(sup.speaker), sup.proc.Output())
+	}
+	if tables := ll.director.Exec(t, "nft", "list", "table", "ip", "havip_lvs"); strings.Contains(tables, rs1) || !strings.Contains(tables, rs2) {
+		t.Fatalf("nftables after reload:\n%s", tables)
+	}
+	data, _ := os.ReadFile(ll.scripts)
+	if got := strings.Fields(string(data)); strings.Join(got, " ") != "down-"+rs1 {
+		t.Fatalf("scripts %v, want only down-%s", got, rs1)
+	}
+	// The reloaded checkers still work: rs1 comes back.
+	ll.startRS(t, ll.l.Nodes[1])
+	waitPool(t, sup.speaker, rs1+":8080=1 "+rs2+":8080=1", lvsDelayLoop+10*time.Second)
+}
