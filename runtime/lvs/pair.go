@@ -20,7 +20,8 @@ type Engine interface {
 // side, as keepalived runs its VRRP and checker processes. The manager is
 // created with the first config that has virtual servers, so a VRRP-only
 // config opens no LVS backend. A failing LVS half is logged and does not
-// stop VRRP.
+// stop VRRP. VRRP may be nil for a config without vrrp_instance: the pair
+// then runs the virtual servers alone.
 type Pair struct {
 	VRRP Engine
 	Log  *slog.Logger
@@ -56,7 +57,12 @@ func (p *Pair) Run(ctx context.Context) error {
 		p.startLVS(p.lvs)
 	}
 	p.mu.Unlock()
-	err := p.VRRP.Run(ctx)
+	var err error
+	if p.VRRP != nil {
+		err = p.VRRP.Run(ctx)
+	} else {
+		<-ctx.Done()
+	}
 	cancel()
 	p.mu.Lock()
 	running := p.lvs != nil
@@ -80,7 +86,13 @@ func (p *Pair) startLVS(m *Manager) {
 
 // Apply applies cfg to both halves.
 func (p *Pair) Apply(cfg *config.Config) error {
-	vrrpErr := p.VRRP.Apply(cfg)
+	var vrrpErr error
+	switch {
+	case p.VRRP != nil:
+		vrrpErr = p.VRRP.Apply(cfg)
+	case len(cfg.Instances) > 0:
+		vrrpErr = errors.New("havip started without vrrp_instance runs virtual servers only; restart it to run the new vrrp_instances")
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.lvs != nil {

@@ -272,3 +272,72 @@ func TestLVSReloadKeepsCheckerState(t *testing.T) {
 	ll.startRS(t, ll.l.Nodes[1])
 	waitPool(t, sup.speaker, rs1+":8080=1 "+rs2+":8080=1", lvsDelayLoop+10*time.Second)
 }
+
+// TestLVSIPv6WithoutVRRP: `havip supervise` runs a config with an IPv6
+// virtual server and no vrrp_instance; the client is spread over both
+// real servers through ip6 havip_lvs, and the table is removed at exit.
+func TestLVSIPv6WithoutVRRP(t *testing.T) {
+	testenv.RequireCommand(t, "python3", "python3")
+	testenv.RequireCommand(t, "curl", "curl")
+	testenv.RequireCommand(t, "nft", "nftables")
+	l := lab.New(t, lab.Options{Nodes: 3, Client: true})
+	director := l.Nodes[0]
+	const vip = "2001:db8::100"
+	director.Exec(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+	director.Exec(t, "ip", "-6", "addr", "add", vip+"/64", "dev", "eth0", "nodad")
+	var rss []string
+	for _, n := range l.Nodes[1:] {
+		n.Exec(t, "sysctl", "-q", "-w", "net.ipv6.conf.all.accept_redirects=0", "net.ipv6.conf.eth0.accept_redirects=0")
+		n.Exec(t, "ip", "-6", "route", "add", l.Client.IPv6.String()+"/128", "via", director.IPv6.String())
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "id.txt"), []byte(n.IPv6.String()+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n.Start(t, "http6-"+n.NS, "python3", "-m", "http.server", "8080", "--bind", n.IPv6.String(), "--directory", dir)
+		waitTCP(t, n, "["+n.IPv6.String()+"]", "8080")
+		rss = append(rss, n.IPv6.String())
+	}
+	conf := fmt.Sprintf(`virtual_server %s 80 {
+	protocol TCP
+	lb_algo rr
+	lb_kind NAT
+	delay_loop 1
+	warmup 0
+	real_server %s 8080 {
+		weight 1
+		TCP_CHECK {
+		}
+	}
+	real_server %s 8080 {
+		weight 3
+		TCP_CHECK {
+		}
+	}
+}
+`, vip, rss[0], rss[1])
+	sup := startSupervise(t, director, conf)
+	want := fmt.Sprintf("[%s]:8080=1 [%s]:8080=3", rss[0], rss[1])
+	waitPool(t, sup.speaker, want, 10*time.Second)
+	got := map[string]int{}
+	for range 40 {
+		out, err := l.Client.Try("curl", "-s", "--max-time", "2", "http://["+vip+"]:80/id.txt")
+		if err != nil {
+			got["error"]++
+			continue
+		}
+		got[strings.TrimSpace(out)]++
+	}
+	t.Logf("40 requests over weights 1 and 3: %v", got)
+	if got[rss[0]] == 0 || got[rss[1]] <= got[rss[0]] || got[rss[0]]+got[rss[1]] != 40 {
+		t.Fatalf("40 requests: %v; want both real servers, the weight-3 one more often", got)
+	}
+	if err := sup.proc.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := sup.proc.Wait(10 * time.Second); err != nil {
+		t.Fatalf("supervise did not exit: %v\n%s", err, sup.proc.Output())
+	}
+	if tables := director.Exec(t, "nft", "list", "tables"); strings.Contains(tables, "havip_lvs") {
+		t.Fatalf("havip_lvs left after exit:\n%s", tables)
+	}
+}
