@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strings"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -32,6 +33,8 @@ type NFT struct {
 	log  *slog.Logger
 	// have records the families whose table exists.
 	have map[nftables.TableFamily]bool
+	// warned records the services told what the backend does not do.
+	warned map[ServiceKey]bool
 }
 
 // NewNFT returns the nftables backend, in the current network namespace
@@ -44,7 +47,7 @@ func NewNFT(log *slog.Logger, opts ...nftables.ConnOption) (*NFT, error) {
 	if _, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4); err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
-	return &NFT{conn: c, log: log, have: map[nftables.TableFamily]bool{}}, nil
+	return &NFT{conn: c, log: log, have: map[nftables.TableFamily]bool{}, warned: map[ServiceKey]bool{}}, nil
 }
 
 // Name returns "nftables".
@@ -59,6 +62,7 @@ func (b *NFT) Sync(services []Service) error {
 				return errorf(s.Key(), "real server %s: the nftables backend only does NAT forwarding, not %s; load the ip_vs module for IPVS", netip.AddrPortFrom(d.Addr, d.Port), d.Method.Kind)
 			}
 		}
+		b.warnUnsupported(s)
 		f := nftables.TableFamilyIPv4
 		if s.Family == config.IPv6 {
 			f = nftables.TableFamilyIPv6
@@ -95,6 +99,31 @@ func (b *NFT) Sync(services []Service) error {
 		b.have[f] = len(byFamily[f]) > 0
 	}
 	return nil
+}
+
+// warnUnsupported logs once per service what of its settings nftables
+// does not reproduce.
+func (b *NFT) warnUnsupported(s Service) {
+	if b.warned[s.Key()] {
+		return
+	}
+	var what []string
+	if s.Persistence > 0 {
+		what = append(what, "persistence_timeout")
+	}
+	if s.Scheduler != "rr" && s.Scheduler != "wrr" {
+		what = append(what, "lb_algo "+s.Scheduler)
+	}
+	for _, d := range s.Dests {
+		if d.UThreshold != 0 || d.LThreshold != 0 {
+			what = append(what, "uthreshold/lthreshold")
+			break
+		}
+	}
+	if len(what) > 0 {
+		b.warned[s.Key()] = true
+		b.log.Warn("lvs: the nftables backend picks real servers at random by weight; not applied: "+strings.Join(what, ", "), "service", s.Key().String())
+	}
 }
 
 // Close deletes havip's tables.

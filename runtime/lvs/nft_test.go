@@ -127,3 +127,16 @@ func TestNFTRefusesDR(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestNFTWarnsOncePerService(t *testing.T) {
+	var buf strings.Builder
+	b := &NFT{log: slog.New(slog.NewTextHandler(&buf, nil)), warned: map[ServiceKey]bool{}}
+	s := Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Scheduler: "lc", Persistence: 60, Dests: []Dest{{UThreshold: 5}}}
+	b.warnUnsupported(s)
+	b.warnUnsupported(s)
+	b.warnUnsupported(Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.11"), Port: 80, Scheduler: "wrr"})
+	out := buf.String()
+	if strings.Count(out, "not applied") != 1 || !strings.Contains(out, "persistence_timeout, lb_algo lc, uthreshold/lthreshold") {
+		t.Fatalf("log:\n%s", out)
+	}
+}
