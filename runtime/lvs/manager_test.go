@@ -2,6 +2,7 @@ package lvs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -152,7 +153,8 @@ func TestManagerApplyKeepsState(t *testing.T) {
 	log := filepath.Join(dir, "scripts.log")
 	sw := &switches{m: map[string]*atomic.Bool{}}
 	rec := &recordingBackend{}
-	m, err := New(parseConfig(t, lvsConf(log, "")), Options{Backend: rec, NewProber: sw.newProber, Log: quiet})
+	f := newFakeIPVS()
+	m, err := New(parseConfig(t, lvsConf(log, "")), Options{Backend: teeBackend{rec, NewIPVSWith(f)}, NewProber: sw.newProber, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,6 +164,7 @@ func TestManagerApplyKeepsState(t *testing.T) {
 	sw.get("192.0.2.20").Store(false)
 	waitFor(t, "192.0.2.20 out", func() (bool, string) { d := rec.dests(); return !strings.Contains(d, "192.0.2.20") && d != "", d })
 	mark := rec.count()
+	f.takeCalls()
 	newRS := "\treal_server 192.0.2.23 8080 {\n\t\tweight 3\n\t}\n"
 	cfg := parseConfig(t, strings.Replace(lvsConf(log, newRS), "lb_algo wrr", "lb_algo rr", 1))
 	if err := m.Apply(cfg); err != nil {
@@ -179,6 +182,12 @@ func TestManagerApplyKeepsState(t *testing.T) {
 	if s := rec.last(); s[0].Scheduler != "rr" {
 		t.Errorf("scheduler %q after reload, want rr", s[0].Scheduler)
 	}
+	// The same on IPVS: the service is updated in place, the new real
+	// server created, the failed one never.
+	calls := strings.Join(f.takeCalls(), "\n")
+	if !strings.Contains(calls, "update service TCP 192.0.2.10:80 rr") || !strings.Contains(calls, "create destination TCP 192.0.2.10:80 192.0.2.23:8080 weight=3") || strings.Contains(calls, "192.0.2.20") || strings.Contains(calls, "remove service") {
+		t.Errorf("IPVS calls on reload:\n%s", calls)
+	}
 	// Removing a real server takes it out.
 	if err := m.Apply(parseConfig(t, strings.Replace(lvsConf(log, ""), "\treal_server 192.0.2.22 8080 {\n\t\tweight 1\n\t}\n", "", 1))); err != nil {
 		t.Fatal(err)
@@ -189,6 +198,15 @@ func TestManagerApplyKeepsState(t *testing.T) {
 		t.Errorf("scripts ran %v, want only a-down (no flap on reload)", got)
 	}
 }
+
+// teeBackend syncs two backends.
+type teeBackend [2]Backend
+
+func (t teeBackend) Name() string { return "tee" }
+func (t teeBackend) Sync(s []Service) error {
+	return errors.Join(t[0].Sync(s), t[1].Sync(s))
+}
+func (t teeBackend) Close() error { return errors.Join(t[0].Close(), t[1].Close()) }
 
 // recordingBackend keeps every Sync.
 type recordingBackend struct {

@@ -111,3 +111,15 @@ func (p *Pair) Apply(cfg *config.Config) error {
 	}
 	return vrrpErr
 }
+
+// State returns the state of the virtual servers, for status output; nil
+// when the config has none.
+func (p *Pair) State() []VirtualServerState {
+	p.mu.Lock()
+	m := p.lvs
+	p.mu.Unlock()
+	if m == nil {
+		return nil
+	}
+	return m.State()
+}
