@@ -380,7 +380,7 @@ type pendingRS struct {
 type pendingChecker struct {
 	ck       *Checker
 	defaults checkDefaults
-	urls     bool // an HTTP checker whose url blocks had errors
+	badURL   bool // an HTTP checker with a url block in error
 }
 
 func (p *parser) parseVirtualServer(n *node) {
@@ -730,7 +730,7 @@ func (p *parser) parseChecker(n *node, typ, rsWhere string) []pendingChecker {
 			if u, ok := p.parseURL(n, where); ok {
 				h.URLs = append(h.URLs, u)
 			} else {
-				pc.urls = true
+				pc.badURL = true
 			}
 		}
 		if typ == CheckSSL {
@@ -814,7 +814,7 @@ func (p *parser) parseChecker(n *node, typ, rsWhere string) []pendingChecker {
 		return nil
 	}
 	if ck.HTTP != nil && len(ck.HTTP.URLs) == 0 {
-		if !pc.urls {
+		if !pc.badURL {
 			p.rep.errorf(n.pos, "%s: no url block; add url { path /... }", where)
 		}
 		return nil
@@ -1091,7 +1091,3 @@ func (p *parser) firstLVSScript() (Pos, bool) {
 	}
 	return Pos{}, false
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
-
-func lower(s string) string { return strings.ToLower(s) }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -235,14 +237,14 @@ func (vs *VirtualServer) Name() string {
 	case vs.Group != "":
 		return "group " + vs.Group
 	case vs.Fwmark != 0:
-		return "fwmark " + itoa(int(vs.Fwmark))
+		return "fwmark " + strconv.FormatUint(uint64(vs.Fwmark), 10)
 	}
-	return "[" + vs.Addr.String() + "]:" + lower(vs.Protocol) + ":" + itoa(int(vs.Port))
+	return "[" + vs.Addr.String() + "]:" + strings.ToLower(vs.Protocol) + ":" + strconv.Itoa(int(vs.Port))
 }
 
 // Name returns "[ADDR]:PORT".
 func (rs *RealServer) Name() string {
-	return "[" + rs.Addr.String() + "]:" + itoa(int(rs.Port))
+	return "[" + rs.Addr.String() + "]:" + strconv.Itoa(int(rs.Port))
 }
 
 // VirtualServerGroup returns the virtual_server_group called name, or nil.

@@ -462,8 +462,7 @@ func (m *Manager) expand(vs *config.VirtualServer, dests []Dest) []Service {
 		s.Dests = append([]Dest(nil), dests...)
 		return s
 	}
-	switch {
-	case vs.Group == "":
+	if vs.Group == "" {
 		return []Service{one(vs.Addr, vs.Port, vs.Fwmark, vs.Family)}
 	}
 	g := m.cfg.VirtualServerGroup(vs.Group)
