@@ -4,8 +4,8 @@
 // their weights, inhibited ones at weight 0, the sorry server when the
 // quorum is lost — runs notify_up/notify_down and quorum_up/quorum_down
 // scripts in order, and installs the pools in the kernel through a
-// Backend: IPVS when the kernel has it, else nftables DNAT in havip's own
-// tables.
+// Backend: IPVS when the kernel has it, else nftables in havip's own
+// tables (NAT by DNAT, DR by rewriting the destination MAC at ingress).
 package lvs
 
 import (

@@ -23,6 +23,10 @@ const maxGroupAddresses = 4096
 // resyncInterval is how often a failed backend Sync is retried.
 const resyncInterval = 5 * time.Second
 
+// neighbourRetry is how soon a Sync waiting for DR real servers' MAC
+// addresses is retried.
+const neighbourRetry = 500 * time.Millisecond
+
 // Options configure a Manager.
 type Options struct {
 	// Backend installs the services; nil selects IPVS, else nftables, when
@@ -259,18 +263,19 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.runCtx = ctx
 	m.startRunners(nil)
 	m.mu.Unlock()
-	m.evaluate()
-	var retry <-chan time.Time
 	for {
+		var retry <-chan time.Time
+		switch err := m.evaluate(); {
+		case errors.Is(err, errNeighbourPending):
+			retry = time.After(neighbourRetry)
+		case err != nil:
+			retry = time.After(resyncInterval)
+		}
 		select {
 		case <-ctx.Done():
 			return m.stop()
 		case <-m.wake:
 		case <-retry:
-		}
-		retry = nil
-		if err := m.evaluate(); err != nil {
-			retry = time.After(resyncInterval)
 		}
 	}
 }
@@ -370,7 +375,12 @@ func (m *Manager) evaluate() error {
 	}
 	m.mu.Unlock()
 	sortServices(services)
-	if err := m.backend.Sync(services); err != nil {
+	err := m.backend.Sync(services)
+	if errors.Is(err, errNeighbourPending) {
+		m.log.Info("lvs: some DR real servers wait for their MAC address; retrying", "detail", err)
+		return err
+	}
+	if err != nil {
 		m.log.Error("lvs: installing the pools failed; retrying", "backend", m.backend.Name(), "error", err)
 		return err
 	}
@@ -501,7 +511,7 @@ func SelectBackend(log *slog.Logger) (Backend, error) {
 	if nftErr != nil {
 		return nil, fmt.Errorf("lvs: no backend: %w", errors.Join(ipvsErr, nftErr))
 	}
-	log.Info("lvs: IPVS is not available; using nftables DNAT (NAT forwarding, weighted random scheduling)", "ipvs_error", ipvsErr)
+	log.Info("lvs: IPVS is not available; using nftables: NAT by DNAT, DR by rewriting the MAC at ingress, real servers picked by weight", "ipvs_error", ipvsErr)
 	return n, nil
 }
 

@@ -4,11 +4,14 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/havip/havip/config"
@@ -22,24 +25,49 @@ const NFTTable = "havip_lvs"
 // greatest common divisor and, if their sum is still larger, scaled down.
 const maxBuckets = 1024
 
-// NFT installs services as nftables DNAT rules, one per service, that pick
-// a destination with "numgen random mod TOTAL" in a map where each
+// NFT installs services as nftables rules, one per service, that pick a
+// destination with "numgen random mod TOTAL" in a map where each
 // destination owns as many slots as its weight (weighted random: the
-// scheduler, persistence and thresholds of IPVS are not reproduced). Only
-// the NAT method is possible; DR and TUN services are refused. Each Sync
-// replaces the tables' rules in one atomic transaction.
+// scheduler, persistence and thresholds of IPVS are not reproduced). NAT
+// services are DNAT in "table ip/ip6 havip_lvs"; DR services rewrite the
+// destination MAC at the ingress hook of "table netdev havip_lvs" and send
+// the frame back out; TUN is refused. Each Sync replaces the tables' rules
+// in one atomic transaction.
 type NFT struct {
-	conn *nftables.Conn
-	log  *slog.Logger
+	conn  *nftables.Conn
+	nl    *netlink.Handle
+	ownNS bool // nl and conn work in havip's own namespace
+	log   *slog.Logger
+	// drDevs are the devices with a DR ingress chain.
+	drDevs map[string]bool
 	// have records the families whose table exists.
 	have map[nftables.TableFamily]bool
 	// warned records the services told what the backend does not do.
 	warned map[ServiceKey]bool
+	// seed keys the DR flow hash for the backend's lifetime.
+	seed uint32
 }
 
-// NewNFT returns the nftables backend, in the current network namespace
-// unless opts say otherwise.
-func NewNFT(log *slog.Logger, opts ...nftables.ConnOption) (*NFT, error) {
+// NewNFT returns the nftables backend in the current network namespace.
+func NewNFT(log *slog.Logger) (*NFT, error) {
+	nl, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	return newNFT(log, nl, true)
+}
+
+// NewNFTAt returns the nftables backend working in the network namespace
+// open as nsFd.
+func NewNFTAt(log *slog.Logger, nsFd int) (*NFT, error) {
+	nl, err := netlink.NewHandleAt(netns.NsHandle(nsFd))
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	return newNFT(log, nl, false, nftables.WithNetNSFd(nsFd))
+}
+
+func newNFT(log *slog.Logger, nl *netlink.Handle, own bool, opts ...nftables.ConnOption) (*NFT, error) {
 	c, err := nftables.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("nftables netlink: %w", err)
@@ -47,7 +75,7 @@ func NewNFT(log *slog.Logger, opts ...nftables.ConnOption) (*NFT, error) {
 	if _, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4); err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
-	return &NFT{conn: c, log: log, have: map[nftables.TableFamily]bool{}, warned: map[ServiceKey]bool{}}, nil
+	return &NFT{conn: c, nl: nl, ownNS: own, log: log, drDevs: map[string]bool{}, have: map[nftables.TableFamily]bool{}, warned: map[ServiceKey]bool{}, seed: rand.Uint32()}, nil
 }
 
 // Name returns "nftables".
@@ -56,13 +84,27 @@ func (b *NFT) Name() string { return "nftables" }
 // Sync rewrites havip's tables to hold services.
 func (b *NFT) Sync(services []Service) error {
 	byFamily := map[nftables.TableFamily][]Service{}
+	var dr []*drRule
+	var pending error
 	for _, s := range services {
-		for _, d := range s.Dests {
-			if d.Method.Kind != "NAT" {
-				return errorf(s.Key(), "real server %s: the nftables backend only does NAT forwarding, not %s; load the ip_vs module for IPVS", netip.AddrPortFrom(d.Addr, d.Port), d.Method.Kind)
-			}
+		kind, err := serviceMethod(s)
+		if err != nil {
+			return err
 		}
 		b.warnUnsupported(s)
+		if kind == "DR" {
+			r, waiting, err := b.planDR(s)
+			if err != nil {
+				return err
+			}
+			if waiting {
+				pending = fmt.Errorf("%s: %w", s.Key(), errNeighbourPending)
+			}
+			if r != nil {
+				dr = append(dr, r)
+			}
+			continue
+		}
 		f := nftables.TableFamilyIPv4
 		if s.Family == config.IPv6 {
 			f = nftables.TableFamilyIPv6
@@ -92,13 +134,34 @@ func (b *NFT) Sync(services []Service) error {
 			}
 		}
 	}
+	b.syncDR(dr)
 	if err := b.conn.Flush(); err != nil {
 		return fmt.Errorf("nftables: install table %s: %w", NFTTable, err)
 	}
 	for _, f := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
 		b.have[f] = len(byFamily[f]) > 0
 	}
-	return nil
+	b.have[nftables.TableFamilyNetdev] = len(dr) > 0
+	if len(dr) == 0 {
+		b.drDevs = map[string]bool{}
+	}
+	return pending
+}
+
+// serviceMethod returns NAT or DR, the one method of all the service's
+// destinations, or an error for TUN or a mix.
+func serviceMethod(s Service) (string, error) {
+	kind := ""
+	for _, d := range s.Dests {
+		switch {
+		case d.Method.Kind != "NAT" && d.Method.Kind != "DR":
+			return "", errorf(s.Key(), "real server %s: the nftables backend does NAT and DR forwarding, not %s; load the ip_vs module for IPVS", netip.AddrPortFrom(d.Addr, d.Port), d.Method.Kind)
+		case kind != "" && d.Method.Kind != kind:
+			return "", errorf(s.Key(), "the nftables backend cannot mix NAT and DR real servers in one service")
+		}
+		kind = d.Method.Kind
+	}
+	return kind, nil
 }
 
 // warnUnsupported logs once per service what of its settings nftables

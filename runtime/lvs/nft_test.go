@@ -1,14 +1,13 @@
 package lvs
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net/netip"
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/google/nftables"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/test/lab"
@@ -63,7 +62,7 @@ func nftIn(t *testing.T) (*NFT, *lab.Node) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	b, err := NewNFT(quiet, nftables.WithNetNSFd(int(f.Fd())))
+	b, err := NewNFTAt(quiet, int(f.Fd()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +119,72 @@ func TestNFTSyncAndClose(t *testing.T) {
 	}
 }
 
-func TestNFTRefusesDR(t *testing.T) {
+func TestNFTRefusesTunnelsAndMixes(t *testing.T) {
 	b, _ := nftIn(t)
-	err := b.Sync([]Service{{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Dests: []Dest{{Addr: netip.MustParseAddr("192.0.2.20"), Port: 80, Weight: 1, Method: config.Method{Kind: "DR"}}}}})
-	if err == nil || !strings.Contains(err.Error(), "only does NAT forwarding, not DR") {
-		t.Fatalf("err = %v", err)
+	vip := netip.MustParseAddr("192.0.2.10")
+	dest := func(last byte, kind string) Dest {
+		return Dest{Addr: netip.AddrFrom4([4]byte{192, 0, 2, last}), Port: 80, Weight: 1, Method: config.Method{Kind: kind}}
+	}
+	for _, tc := range []struct {
+		dests []Dest
+		want  string
+	}{
+		{[]Dest{dest(20, "TUN")}, "does NAT and DR forwarding, not TUN"},
+		{[]Dest{dest(20, "NAT"), dest(21, "DR")}, "cannot mix NAT and DR"},
+	} {
+		err := b.Sync([]Service{{Family: config.IPv4, Protocol: "TCP", Addr: vip, Port: 80, Dests: tc.dests}})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", err, tc.want)
+		}
+	}
+}
+
+// TestNFTDirectRouting: a DR service becomes an ingress rule of table
+// netdev havip_lvs that sets the real server's MAC and sends the frame
+// back out; a real server whose MAC is unknown makes Sync report it
+// pending; Close removes the table.
+func TestNFTDirectRouting(t *testing.T) {
+	host := lab.NewHost(t, "eth0")
+	host.Exec(t, "ip", "addr", "add", "192.0.2.1/24", "dev", "eth0")
+	host.Exec(t, "ip", "neigh", "replace", "192.0.2.20", "lladdr", "02:00:00:00:00:20", "dev", "eth0", "nud", "permanent")
+	f, err := os.Open("/run/netns/" + host.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := NewNFTAt(quiet, int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := config.Method{Kind: "DR"}
+	svc := Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Dests: []Dest{{Addr: netip.MustParseAddr("192.0.2.20"), Port: 80, Weight: 2, Method: dr}}}
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	out := host.Exec(t, "nft", "list", "table", "netdev", NFTTable)
+	for _, want := range []string{`type filter hook ingress device "eth0" priority filter`, "ip daddr 192.0.2.10 tcp dport 80", "map { 0 : 02:00:00:00:00:20 }", "ether daddr set jhash ip saddr . tcp sport mod 1 seed 0x", `dup to "eth0"`, "drop"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table netdev %s lacks %q:\n%s", NFTTable, want, out)
+		}
+	}
+	unknown := svc
+	unknown.Dests = append(unknown.Dests, Dest{Addr: netip.MustParseAddr("192.0.2.21"), Port: 80, Weight: 1, Method: dr})
+	if err := b.Sync([]Service{unknown}); !errors.Is(err, errNeighbourPending) {
+		t.Fatalf("Sync with an unresolved real server: %v", err)
+	}
+	if out := host.Exec(t, "nft", "list", "table", "netdev", NFTTable); !strings.Contains(out, "mod 1 seed") {
+		t.Fatalf("the resolved real server must stay in the pool while the other resolves:\n%s", out)
+	}
+	moved := svc
+	moved.Dests = []Dest{{Addr: netip.MustParseAddr("192.0.2.20"), Port: 8080, Weight: 1, Method: dr}}
+	if err := b.Sync([]Service{moved}); err == nil || !strings.Contains(err.Error(), "DR cannot change the port") {
+		t.Fatalf("DR to another port: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := host.Exec(t, "nft", "list", "ruleset"); strings.Contains(out, NFTTable) {
+		t.Fatalf("left after Close:\n%s", out)
 	}
 }
 

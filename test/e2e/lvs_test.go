@@ -341,3 +341,98 @@ func TestLVSIPv6WithoutVRRP(t *testing.T) {
 		t.Fatalf("havip_lvs left after exit:\n%s", tables)
 	}
 }
+
+// TestLVSDirectRouting: lb_kind DR on the nftables backend: the director
+// rewrites the destination MAC at ingress (table netdev havip_lvs), the
+// real servers, which hold the VIP on lo without answering ARP for it,
+// answer the client directly; a failed real server leaves the map.
+func TestLVSDirectRouting(t *testing.T) {
+	testenv.RequireCommand(t, "python3", "python3")
+	testenv.RequireCommand(t, "curl", "curl")
+	testenv.RequireCommand(t, "nft", "nftables")
+	l := lab.New(t, lab.Options{Nodes: 3, Client: true})
+	director := l.Nodes[0]
+	servers := map[string]*lab.Process{}
+	var rss []string
+	for _, n := range l.Nodes[1:] {
+		n.Exec(t, "sysctl", "-q", "-w", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2", "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2")
+		n.Exec(t, "ip", "addr", "add", lvsVIP+"/32", "dev", "lo")
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "id.txt"), []byte(n.IPv4.String()+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		servers[n.IPv4.String()] = n.Start(t, "http-dr-"+n.NS, "python3", "-m", "http.server", "8080", "--bind", "0.0.0.0", "--directory", dir)
+		waitTCP(t, n, n.IPv4.String(), "8080")
+		rss = append(rss, n.IPv4.String())
+	}
+	conf := fmt.Sprintf(`vrrp_instance VI_1 {
+	state MASTER
+	interface eth0
+	virtual_router_id 51
+	priority 255
+	advert_int 1
+	virtual_ipaddress {
+		%s/24
+	}
+}
+virtual_server %s 8080 {
+	protocol TCP
+	lb_algo wrr
+	lb_kind DR
+	delay_loop 1
+	retry 0
+	warmup 0
+	real_server %s 8080 {
+		weight 1
+		TCP_CHECK {
+			connect_timeout 1
+		}
+	}
+	real_server %s 8080 {
+		weight 1
+		TCP_CHECK {
+			connect_timeout 1
+		}
+	}
+}
+`, lvsVIP, lvsVIP, rss[0], rss[1])
+	s := startHavip(t, director, conf)
+	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	waitPool(t, s, rss[0]+":8080=1 "+rss[1]+":8080=1", 10*time.Second)
+	hits := func(n int) map[string]int {
+		got := map[string]int{}
+		for range n {
+			out, err := l.Client.Try("curl", "-s", "--max-time", "2", "http://"+lvsVIP+":8080/id.txt")
+			if err != nil {
+				got["error"]++
+				continue
+			}
+			got[strings.TrimSpace(out)]++
+		}
+		return got
+	}
+	// The MAC addresses resolve with the first health checks.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if out, err := director.Try("nft", "list", "table", "netdev", "havip_lvs"); err == nil && strings.Contains(out, "mod 2 seed") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no DR rule with both real servers:\n%s\n%s", director.Exec(t, "nft", "list", "ruleset"), s.proc.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := hits(30); got[rss[0]] == 0 || got[rss[1]] == 0 || got[rss[0]]+got[rss[1]] != 30 {
+		t.Fatalf("30 requests over DR: %v\n%s", got, director.Exec(t, "nft", "list", "ruleset"))
+	}
+	servers[rss[0]].Signal(os.Kill)
+	servers[rss[0]].Wait(5 * time.Second)
+	waitPool(t, s, rss[1]+":8080=1", 5*time.Second)
+	if got := hits(20); got[rss[1]] != 20 {
+		t.Fatalf("20 requests with one DR real server: %v", got)
+	}
+	s.Stop(t)
+	if tables := director.Exec(t, "nft", "list", "tables"); strings.Contains(tables, "havip_lvs") {
+		t.Fatalf("havip_lvs left after exit:\n%s", tables)
+	}
+}
