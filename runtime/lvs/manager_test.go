@@ -290,3 +290,68 @@ virtual_server group G {
 		t.Errorf("services %s", got)
 	}
 }
+
+// TestManagerOmega: with omega, stopping runs notify_down for the live
+// real servers and quorum_down, after which the scripts have all run.
+func TestManagerOmega(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "scripts.log")
+	sw := &switches{m: map[string]*atomic.Bool{}}
+	conf := strings.Replace(lvsConf(log, ""), "quorum 2\n", "quorum 2\n\tomega\n", 1)
+	f := newFakeIPVS()
+	m, err := New(parseConfig(t, conf), Options{Backend: NewIPVSWith(f), NewProber: sw.newProber, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	waitFor(t, "the pool", func() (bool, string) { got := f.table(); return strings.Contains(got, "192.0.2.20:8080=1"), got })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(log)
+	if got := strings.Join(strings.Fields(string(data)), " "); got != "a-down quorum-down" {
+		t.Fatalf("scripts at stop: %q, want %q", got, "a-down quorum-down")
+	}
+}
+
+type fixedProber check.Result
+
+func (p fixedProber) Probe(context.Context) check.Result { return check.Result(p) }
+
+// TestManagerDynamicWeight: a misc_dynamic result sets the real server's
+// weight in the pool and in the quorum.
+func TestManagerDynamicWeight(t *testing.T) {
+	cfg := parseConfig(t, `virtual_server 192.0.2.10 80 {
+	protocol TCP
+	quorum 5
+	sorry_server 192.0.2.99 80
+	real_server 192.0.2.20 80 {
+		weight 1
+		MISC_CHECK {
+			misc_path /bin/true
+			misc_dynamic
+			warmup 0
+		}
+	}
+}
+`)
+	rec := &recordingBackend{}
+	newProber := func(*config.Checker, *config.RealServer, check.Options) (check.Prober, error) {
+		return fixedProber{OK: true, Weight: 7, HasWeight: true}, nil
+	}
+	m, err := New(cfg, Options{Backend: rec, NewProber: newProber, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	// Weight 1 is below the quorum 5 (sorry server); the dynamic 7 is not.
+	waitFor(t, "weight 7", func() (bool, string) { d := rec.dests(); return d == "192.0.2.20:80=7 ", d })
+	if st := m.State()[0]; !st.Quorum || st.RealServers[0].Weight != 7 {
+		t.Fatalf("state %+v", st)
+	}
+}
