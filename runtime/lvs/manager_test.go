@@ -163,6 +163,7 @@ func TestManagerApplyKeepsState(t *testing.T) {
 	go m.Run(ctx)
 	sw.get("192.0.2.20").Store(false)
 	waitFor(t, "192.0.2.20 out", func() (bool, string) { d := rec.dests(); return !strings.Contains(d, "192.0.2.20") && d != "", d })
+	waitFor(t, "its notify_down", func() (bool, string) { data, _ := os.ReadFile(log); return string(data) == "a-down\n", string(data) })
 	mark := rec.count()
 	f.takeCalls()
 	newRS := "\treal_server 192.0.2.23 8080 {\n\t\tweight 3\n\t}\n"

@@ -245,10 +245,17 @@ func TestLVSReloadKeepsCheckerState(t *testing.T) {
 	ll.rs[rs1].Signal(os.Kill)
 	ll.rs[rs1].Wait(5 * time.Second)
 	waitPool(t, sup.speaker, rs2+":8080=1", 10*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for data, _ := os.ReadFile(ll.scripts); string(data) != "down-"+rs1+"\n"; data, _ = os.ReadFile(ll.scripts) {
+		if time.Now().After(deadline) {
+			t.Fatalf("notify_down of %s did not run; scripts log %q", rs1, data)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	before := strings.Count(sup.proc.Output(), `msg="virtual server pool"`)
 
 	sup.edit(t, strings.Replace(conf, "lb_algo rr", "lb_algo wrr", 1))
-	deadline := time.Now().Add(reloadTimeout)
+	deadline = time.Now().Add(reloadTimeout)
 	for !strings.Contains(sup.proc.Output(), "config reloaded") {
 		if time.Now().After(deadline) {
 			t.Fatalf("no reload logged:\n%s", sup.proc.Output())
