@@ -17,11 +17,13 @@ type Schedule struct {
 	DelayBeforeRetry time.Duration
 	Warmup           time.Duration
 	Alpha            bool
+	// LogAllFailures logs every failed attempt, not only state changes.
+	LogAllFailures bool
 }
 
 // ScheduleOf returns a checker's schedule.
 func ScheduleOf(ck *config.Checker) Schedule {
-	return Schedule{DelayLoop: ck.DelayLoop, Retry: ck.Retry, DelayBeforeRetry: ck.DelayBeforeRetry, Warmup: ck.Warmup, Alpha: ck.Alpha}
+	return Schedule{DelayLoop: ck.DelayLoop, Retry: ck.Retry, DelayBeforeRetry: ck.DelayBeforeRetry, Warmup: ck.Warmup, Alpha: ck.Alpha, LogAllFailures: ck.LogAllFailures}
 }
 
 // Machine is keepalived's checker state: up unless alpha at start; an up
@@ -205,7 +207,11 @@ func (r *Runner) record(res Result, now time.Time) time.Duration {
 	if changed {
 		r.log().Info("checker state", "checker", r.Name, "up", up, "detail", res.Detail)
 	} else if !res.OK {
-		r.log().Debug("checker failed", "checker", r.Name, "detail", res.Detail)
+		level := slog.LevelDebug
+		if r.Schedule.LogAllFailures {
+			level = slog.LevelInfo
+		}
+		r.log().Log(context.Background(), level, "checker failed", "checker", r.Name, "detail", res.Detail)
 	}
 	if (changed || weightChanged) && r.Changed != nil {
 		r.Changed()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -204,5 +205,17 @@ func TestRunnerCarry(t *testing.T) {
 	clk.next(t)
 	if !r.Status().Up {
 		t.Fatal("carried runner did not come up on success")
+	}
+}
+
+func TestLogAllFailures(t *testing.T) {
+	for _, all := range []bool{false, true} {
+		var buf strings.Builder
+		r := &Runner{Name: "c", Schedule: Schedule{DelayLoop: time.Second, Retry: 3, LogAllFailures: all}, Log: slog.New(slog.NewTextHandler(&buf, nil))}
+		r.Init()
+		r.record(Result{Detail: "refused"}, time.Unix(1, 0))
+		if got := strings.Contains(buf.String(), "checker failed"); got != all {
+			t.Errorf("log_all_failures %v: failure logged at info = %v:\n%s", all, got, buf.String())
+		}
 	}
 }
