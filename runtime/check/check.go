@@ -77,7 +77,11 @@ func TargetOf(ck *config.Checker, rs *config.RealServer) Target {
 func (t Target) dialer(network string) *net.Dialer {
 	d := &net.Dialer{Timeout: t.Timeout}
 	if t.BindTo.IsValid() || t.BindPort != 0 {
-		ap := netip.AddrPortFrom(t.BindTo, t.BindPort)
+		src := t.BindTo
+		if src.Is6() && src.IsLinkLocalUnicast() && t.BindIf != "" {
+			src = src.WithZone(t.BindIf) // a link-local source needs its interface
+		}
+		ap := netip.AddrPortFrom(src, t.BindPort)
 		if network == "udp" {
 			d.LocalAddr = net.UDPAddrFromAddrPort(ap)
 		} else {

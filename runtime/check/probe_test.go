@@ -323,3 +323,14 @@ func TestHTTPRequestMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestDialerSource(t *testing.T) {
+	d := Target{BindTo: netip.MustParseAddr("fe80::1"), BindPort: 99, BindIf: "eth7"}.dialer("tcp")
+	if got := d.LocalAddr.String(); got != "[fe80::1%eth7]:99" {
+		t.Errorf("link-local bindto with bind_if: local address %s", got)
+	}
+	d = Target{BindTo: netip.MustParseAddr("192.0.2.1")}.dialer("udp")
+	if got := d.LocalAddr.String(); got != "192.0.2.1:0" || d.Control != nil {
+		t.Errorf("bindto: local address %s, control set %v", got, d.Control != nil)
+	}
+}
