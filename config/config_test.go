@@ -60,7 +60,7 @@ func TestDiagnostics(t *testing.T) {
 		{"bad vip option", inst("virtual_ipaddress {\n192.0.2.3 deev eth0\n}"), Error, `did you mean "dev"?`},
 		{"no vip", "vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 1\n}\n", Warning, "no virtual_ipaddress"},
 		{"sync group member", inst("") + "vrrp_sync_group G {\ngroup {\nVI_1\nVI_X\n}\n}\n", Warning, "vrrp_instance VI_X is not defined (did you mean 'VI_1'?); the member is ignored"},
-		{"lvs not supported", "virtual_server 192.0.2.1 80 {\nreal_server 192.0.2.2 80 {\nweight 1\n}\n}\n", Warning, "virtual_server is not supported by havip: LVS"},
+		{"lvs without protocol", "virtual_server 192.0.2.1 80 {\nreal_server 192.0.2.2 80 {\nweight 1\n}\n}\n", Warning, "no protocol; using UDP as keepalived 2.2.7 does"},
 		{"smtp not supported", "global_defs {\nsmtp_server 192.0.2.1\n}\n", Warning, "smtp_server is not supported by havip"},
 		{"random refused", "$X=${_RANDOM}\n" + inst("priority $X"), Error, "${_RANDOM} is not supported"},
 		{"nopreempt master", inst("state MASTER\nnopreempt"), Warning, "nopreempt needs state BACKUP"},

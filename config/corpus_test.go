@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,11 +29,11 @@ var vrrpOnlySamples = map[string][]string{
 	// dropped), and vrrp.lvs_syncd lists sync group members without
 	// group { } (unknown keywords, the empty group is dropped).
 	"keepalived.conf.vrrp.rules":     {`"192.168.100./24" is not an address with an optional /length; the rule is ignored`, `"192.168.200./24" is not an address with an optional /length; the rule is ignored`},
-	"keepalived.conf.vrrp.lvs_syncd": {"unknown keyword 'VI_2' in vrrp_sync_group VG1 is ignored", "unknown keyword 'VI_3' in vrrp_sync_group VG1 is ignored", "vrrp_sync_group VG1 has no members (add group { INSTANCE ... }); the vrrp_sync_group is ignored", "lvs_sync_daemon_interface is not supported", "virtual_server is not supported"},
+	"keepalived.conf.vrrp.lvs_syncd": {"unknown keyword 'VI_2' in vrrp_sync_group VG1 is ignored", "unknown keyword 'VI_3' in vrrp_sync_group VG1 is ignored", "vrrp_sync_group VG1 has no members (add group { INSTANCE ... }); the vrrp_sync_group is ignored", "lvs_sync_daemon_interface is not supported"},
 }
 
-// lvsSamples have LVS (and SMTP) sections; they must produce only "not
-// supported" warnings (plus the VRRP ones listed).
+// lvsSamples have LVS sections, which havip runs; they may produce only the
+// listed diagnostics and "no email alerts are sent" warnings.
 var lvsSamples = map[string][]string{
 	"keepalived.conf.HTTP_GET.port": nil,
 	"keepalived.conf.IPv6":          nil,
@@ -41,11 +43,11 @@ var lvsSamples = map[string][]string{
 	// would not accept an instance that ran without it).
 	"keepalived.conf.SSL_GET":              {"initial state MASTER is incompatible with AH authentication", "auth_type AH is not supported by havip"},
 	"keepalived.conf.UDP_CHECK":            nil,
-	"keepalived.conf.fwmark":               nil,
+	"keepalived.conf.fwmark":               {"protocol TCP ignored"}, // keepalived warns too
 	"keepalived.conf.inhibit":              nil,
-	"keepalived.conf.misc_check":           nil,
-	"keepalived.conf.misc_check_arg":       nil,
-	"keepalived.conf.quorum":               nil,
+	"keepalived.conf.misc_check":           {"enable_script_security is not set"},
+	"keepalived.conf.misc_check_arg":       {"enable_script_security is not set"},
+	"keepalived.conf.quorum":               {"enable_script_security is not set"},
 	"keepalived.conf.sample":               nil,
 	"keepalived.conf.status_code":          nil,
 	"keepalived.conf.virtual_server_group": nil,
@@ -83,7 +85,7 @@ func TestDebianSamples(t *testing.T) {
 				t.Errorf("--strict fails: %v, with %d diagnostics", strict, len(diags))
 			}
 			for _, d := range diags {
-				if !vrrpOnly && d.Severity == Warning && strings.Contains(d.Msg, "is not supported by havip") {
+				if !vrrpOnly && d.Severity == Warning && strings.Contains(d.Msg, "is not supported by havip: no email alerts are sent") {
 					continue
 				}
 				if !matchesAny(d.Msg, allowed) {
@@ -95,8 +97,8 @@ func TestDebianSamples(t *testing.T) {
 					t.Errorf("expected diagnostic containing %q, got %v", want, diags)
 				}
 			}
-			if !vrrpOnly && !hasDiag(diags, "not supported by havip") {
-				t.Errorf("LVS sample without a 'not supported' warning")
+			if src, _ := os.ReadFile(f); bytes.Contains(src, []byte("\nvirtual_server ")) && len(cfg.VirtualServers) == 0 {
+				t.Errorf("LVS sample without a virtual server in the model")
 			}
 		})
 	}

@@ -2,12 +2,12 @@
 // keepalived 2.2.7: the line reader (comments, brace splitting, include,
 // @ID conditionals, $NAME definitions, ~SEQ/~LST generators), the two
 // tokenisers (plain and quoted/escaped for script keywords), a typed model
-// of the VRRP sections with every keepalived default resolved, validation
+// of the VRRP and LVS sections with every keepalived default resolved, validation
 // with file:line diagnostics, and a printer producing canonical text.
 //
 // Load and ParseBytes never panic and always return a non-nil *Config with
 // whatever was valid, together with Diagnostics. Sections havip does not
-// implement (LVS, BFD, SNMP/DBus, SMTP) are parsed structurally and reported
+// implement (BFD, SNMP/DBus, SMTP) are parsed structurally and reported
 // as "not supported" warnings. Where keepalived 2.2.7 logs a faulty part
 // and runs without it (an unknown keyword, a tracker without its script, an
 // unparsable address, route or rule), the same part is dropped with a

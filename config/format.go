@@ -64,6 +64,7 @@ func Format(c *Config) []byte {
 	for _, in := range c.Instances {
 		w.instance(in)
 	}
+	w.lvs(c)
 	for _, g := range c.SyncGroups {
 		w.open("vrrp_sync_group " + g.Name)
 		w.open("group")

@@ -28,7 +28,11 @@ type Config struct {
 	TrackFiles      []*TrackFile     `json:"track_files,omitempty"`
 	SyncGroups      []*SyncGroup     `json:"vrrp_sync_groups,omitempty"`
 	Instances       []*Instance      `json:"vrrp_instances,omitempty"`
-	Unsupported     []*Block         `json:"unsupported,omitempty"`
+	// LVS: virtual_server_group, virtual_server and SSL (lvs_model.go).
+	VirtualServerGroups []*VirtualServerGroup `json:"virtual_server_groups,omitempty"`
+	VirtualServers      []*VirtualServer      `json:"virtual_servers,omitempty"`
+	SSL                 *SSLContext           `json:"ssl,omitempty"`
+	Unsupported         []*Block              `json:"unsupported,omitempty"`
 
 	inputs Inputs // not part of the model: Equal ignores it
 }
@@ -48,7 +52,7 @@ type Inputs struct {
 func (c *Config) Inputs() Inputs { return c.inputs }
 
 // Block is a statement kept verbatim: a keyword line with its arguments and
-// optional sub-block. It holds sections havip does not model (LVS, BFD,
+// optional sub-block. It holds sections havip does not model (BFD,
 // linkbeat_interfaces, ...) so that Format can print them back.
 type Block struct {
 	Pos      Pos      `json:"pos"`

@@ -248,9 +248,6 @@ func (p *parser) nameArg(n *node) (string, bool) {
 // unsupportedSections are top-level sections parsed structurally only,
 // with what will not happen.
 var unsupportedSections = map[string]string{
-	"virtual_server":           "LVS virtual servers and their health checks will not be configured",
-	"virtual_server_group":     "LVS virtual server groups will not be configured",
-	"SSL":                      "the LVS SSL checker context will not be used",
 	"bfd_instance":             "BFD sessions will not be run",
 	"garp_group":               "per-interface GARP pacing groups will not be applied",
 	"linkbeat_interfaces":      "link beat polling will not be used",
@@ -290,6 +287,7 @@ func (p *parser) parseTop(nodes []*node) {
 			}
 		},
 	}
+	p.lvsHandlers(table)
 	for kw, what := range unsupportedSections {
 		table[kw] = func(n *node) {
 			p.rep.warnf(n.pos, "%s is not supported by havip: %s", kw, what)

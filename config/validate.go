@@ -208,5 +208,5 @@ func (p *parser) firstScript() (Pos, bool) {
 			return g.Pos, true
 		}
 	}
-	return Pos{}, false
+	return p.firstLVSScript()
 }

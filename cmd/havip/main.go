@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"probe":     {"probe a TCP port (the catalogs' native health check)", cmdProbe},
 	"status":    {"show the instances of a running havip: state, priority, master, why", cmdStatus},
 	"version":   {"print the havip version", cmdVersion},
+	"genhash":   {"print the MD5 digest of a URL's body, as keepalived's genhash", cmdGenhash},
 }
 
 func main() {

@@ -83,7 +83,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	serveStatus(ctx, *statusSocket, func() (any, error) { return eng.Status() }, log)
 	log.Info("havip running", "version", version, "config", *file, "instances", len(cfg.Instances))
 	defer trimAfterStartup(log).Stop()
-	if err := eng.Run(ctx); err != nil {
+	if err := runWithLVS(ctx, eng, cfg, log); err != nil {
 		log.Error("engine stopped", "err", err)
 		return 1
 	}

@@ -134,7 +134,7 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 				e.AcceptVRRPIn(acceptVRRP...)
 				running.Store(e)
 			}
-			return e, err
+			return withLVS(e, err, cfg, log)
 		},
 		OutputDir: f.output,
 		Log:       log,

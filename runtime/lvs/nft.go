@@ -1,0 +1,322 @@
+package lvs
+
+import (
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/havip/havip/config"
+)
+
+// NFTTable is the name of havip's LVS tables: "table ip havip_lvs" and
+// "table ip6 havip_lvs".
+const NFTTable = "havip_lvs"
+
+// maxBuckets bounds the map of a service: weights are reduced by their
+// greatest common divisor and, if their sum is still larger, scaled down.
+const maxBuckets = 1024
+
+// NFT installs services as nftables rules, one per service, that pick a
+// destination with "numgen random mod TOTAL" in a map where each
+// destination owns as many slots as its weight (weighted random: the
+// scheduler, persistence and thresholds of IPVS are not reproduced). NAT
+// services are DNAT in "table ip/ip6 havip_lvs"; DR services rewrite the
+// destination MAC at the ingress hook of "table netdev havip_lvs" and send
+// the frame back out; TUN is refused. Each Sync replaces the tables' rules
+// in one atomic transaction.
+type NFT struct {
+	conn  *nftables.Conn
+	nl    *netlink.Handle
+	ownNS bool // nl and conn work in havip's own namespace
+	log   *slog.Logger
+	// drDevs are the devices with a DR ingress chain.
+	drDevs map[string]bool
+	// have records the families whose table exists.
+	have map[nftables.TableFamily]bool
+	// warned records the services told what the backend does not do.
+	warned map[ServiceKey]bool
+	// seed keys the DR flow hash for the backend's lifetime.
+	seed uint32
+}
+
+// NewNFT returns the nftables backend in the current network namespace.
+func NewNFT(log *slog.Logger) (*NFT, error) {
+	nl, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	return newNFT(log, nl, true)
+}
+
+// NewNFTAt returns the nftables backend working in the network namespace
+// open as nsFd.
+func NewNFTAt(log *slog.Logger, nsFd int) (*NFT, error) {
+	nl, err := netlink.NewHandleAt(netns.NsHandle(nsFd))
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	return newNFT(log, nl, false, nftables.WithNetNSFd(nsFd))
+}
+
+func newNFT(log *slog.Logger, nl *netlink.Handle, own bool, opts ...nftables.ConnOption) (*NFT, error) {
+	c, err := nftables.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("nftables netlink: %w", err)
+	}
+	if _, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4); err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	return &NFT{conn: c, nl: nl, ownNS: own, log: log, drDevs: map[string]bool{}, have: map[nftables.TableFamily]bool{}, warned: map[ServiceKey]bool{}, seed: rand.Uint32()}, nil
+}
+
+// Name returns "nftables".
+func (b *NFT) Name() string { return "nftables" }
+
+// Sync rewrites havip's tables to hold services.
+func (b *NFT) Sync(services []Service) error {
+	byFamily := map[nftables.TableFamily][]Service{}
+	var dr []*drRule
+	var pending error
+	for _, s := range services {
+		kind, err := serviceMethod(s)
+		if err != nil {
+			return err
+		}
+		b.warnUnsupported(s)
+		if kind == "DR" {
+			r, waiting, err := b.planDR(s)
+			if err != nil {
+				return err
+			}
+			if waiting {
+				pending = fmt.Errorf("%s: %w", s.Key(), errNeighbourPending)
+			}
+			if r != nil {
+				dr = append(dr, r)
+			}
+			continue
+		}
+		f := nftables.TableFamilyIPv4
+		if s.Family == config.IPv6 {
+			f = nftables.TableFamilyIPv6
+		}
+		byFamily[f] = append(byFamily[f], s)
+	}
+	for _, f := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
+		ss := byFamily[f]
+		if len(ss) == 0 {
+			if b.have[f] {
+				b.conn.DelTable(&nftables.Table{Name: NFTTable, Family: f})
+			}
+			continue
+		}
+		t := b.conn.AddTable(&nftables.Table{Name: NFTTable, Family: f})
+		b.conn.FlushTable(t)
+		pre := b.conn.AddChain(&nftables.Chain{Name: "prerouting", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest})
+		out := b.conn.AddChain(&nftables.Chain{Name: "output", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
+		for _, s := range ss {
+			if len(weightedBuckets(s.Dests)) == 0 {
+				continue
+			}
+			for _, ch := range []*nftables.Chain{pre, out} {
+				if err := b.addServiceRule(t, ch, s); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	b.syncDR(dr)
+	if err := b.conn.Flush(); err != nil {
+		return fmt.Errorf("nftables: install table %s: %w", NFTTable, err)
+	}
+	for _, f := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
+		b.have[f] = len(byFamily[f]) > 0
+	}
+	b.have[nftables.TableFamilyNetdev] = len(dr) > 0
+	if len(dr) == 0 {
+		b.drDevs = map[string]bool{}
+	}
+	return pending
+}
+
+// serviceMethod returns NAT or DR, the one method of all the service's
+// destinations, or an error for TUN or a mix.
+func serviceMethod(s Service) (string, error) {
+	kind := ""
+	for _, d := range s.Dests {
+		switch {
+		case d.Method.Kind != "NAT" && d.Method.Kind != "DR":
+			return "", errorf(s.Key(), "real server %s: the nftables backend does NAT and DR forwarding, not %s; load the ip_vs module for IPVS", netip.AddrPortFrom(d.Addr, d.Port), d.Method.Kind)
+		case kind != "" && d.Method.Kind != kind:
+			return "", errorf(s.Key(), "the nftables backend cannot mix NAT and DR real servers in one service")
+		}
+		kind = d.Method.Kind
+	}
+	return kind, nil
+}
+
+// warnUnsupported logs once per service what of its settings nftables
+// does not reproduce.
+func (b *NFT) warnUnsupported(s Service) {
+	if b.warned[s.Key()] {
+		return
+	}
+	var what []string
+	if s.Persistence > 0 {
+		what = append(what, "persistence_timeout")
+	}
+	if s.Scheduler != "rr" && s.Scheduler != "wrr" {
+		what = append(what, "lb_algo "+s.Scheduler)
+	}
+	for _, d := range s.Dests {
+		if d.UThreshold != 0 || d.LThreshold != 0 {
+			what = append(what, "uthreshold/lthreshold")
+			break
+		}
+	}
+	if len(what) > 0 {
+		b.warned[s.Key()] = true
+		b.log.Warn("lvs: the nftables backend picks real servers at random by weight; not applied: "+strings.Join(what, ", "), "service", s.Key().String())
+	}
+}
+
+// Close deletes havip's tables.
+func (b *NFT) Close() error {
+	for f, ok := range b.have {
+		if ok {
+			b.conn.DelTable(&nftables.Table{Name: NFTTable, Family: f})
+		}
+	}
+	if err := b.conn.Flush(); err != nil {
+		return fmt.Errorf("nftables: delete table %s: %w", NFTTable, err)
+	}
+	b.have = map[nftables.TableFamily]bool{}
+	return nil
+}
+
+// weightedBuckets returns the destination of each map slot.
+func weightedBuckets(dests []Dest) []Dest {
+	g := 0
+	total := 0
+	for _, d := range dests {
+		if d.Weight > 0 {
+			g = gcd(g, d.Weight)
+			total += d.Weight
+		}
+	}
+	if total == 0 {
+		return nil
+	}
+	scale := float64(1)
+	if total/g > maxBuckets {
+		scale = float64(maxBuckets) / float64(total/g)
+	}
+	var out []Dest
+	for _, d := range dests {
+		if d.Weight <= 0 {
+			continue
+		}
+		n := max(1, int(float64(d.Weight/g)*scale))
+		for range n {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// addServiceRule adds "match the service; dnat to numgen random mod N map
+// { slot : addr . port }" (addr only when the destinations keep the
+// packet's port).
+func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) error {
+	buckets := weightedBuckets(s.Dests)
+	keepPort := s.Fwmark != 0 || buckets[0].Port == 0
+	addrType, addrLen := nftables.TypeIPAddr, uint32(4)
+	natFamily := uint32(unix.NFPROTO_IPV4)
+	if s.Family == config.IPv6 {
+		addrType, addrLen, natFamily = nftables.TypeIP6Addr, 16, unix.NFPROTO_IPV6
+	}
+	dataType := addrType
+	if !keepPort {
+		dataType = nftables.MustConcatSetType(addrType, nftables.TypeInetService)
+	}
+	set := &nftables.Set{Table: t, Anonymous: true, Constant: true, IsMap: true, KeyType: nftables.TypeInteger, DataType: dataType}
+	elems := make([]nftables.SetElement, len(buckets))
+	for i, d := range buckets {
+		key := binary.BigEndian.AppendUint32(nil, uint32(i))
+		val := d.Addr.AsSlice()
+		if !keepPort {
+			val = append(val, byte(d.Port>>8), byte(d.Port), 0, 0)
+		}
+		elems[i] = nftables.SetElement{Key: key, Val: val}
+	}
+	if err := b.conn.AddSet(set, elems); err != nil {
+		return errorf(s.Key(), "nftables map: %v", err)
+	}
+	var exprs []expr.Any
+	if s.Fwmark != 0 {
+		exprs = append(exprs,
+			&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.NativeEndian.AppendUint32(nil, s.Fwmark)},
+		)
+	} else {
+		daddrOffset := uint32(16)
+		if s.Family == config.IPv6 {
+			daddrOffset = 24
+		}
+		exprs = append(exprs,
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: daddrOffset, Len: addrLen},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: s.Addr.AsSlice()},
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{protoNumber(s.Protocol)}},
+		)
+		if s.Port != 0 {
+			exprs = append(exprs,
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(s.Port >> 8), byte(s.Port)}},
+			)
+		}
+	}
+	exprs = append(exprs,
+		&expr.Numgen{Register: 1, Modulus: uint32(len(buckets)), Type: unix.NFT_NG_RANDOM},
+		&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 4, Size: 4},
+		&expr.Lookup{SourceRegister: 1, DestRegister: 1, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},
+	)
+	nat := &expr.NAT{Type: expr.NATTypeDestNAT, Family: natFamily, RegAddrMin: 1}
+	if !keepPort {
+		// The port follows the address in the registers: 32-bit register 9
+		// after an IPv4 address in register 1, 12 after an IPv6 one.
+		nat.RegProtoMin = 9
+		if s.Family == config.IPv6 {
+			nat.RegProtoMin = 12
+		}
+	}
+	exprs = append(exprs, nat)
+	b.conn.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
+	return nil
+}
+
+func protoNumber(p string) byte {
+	switch p {
+	case "UDP":
+		return unix.IPPROTO_UDP
+	case "SCTP":
+		return unix.IPPROTO_SCTP
+	}
+	return unix.IPPROTO_TCP
+}

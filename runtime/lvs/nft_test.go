@@ -1,0 +1,202 @@
+package lvs
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/test/lab"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+var nat = config.Method{Kind: "NAT"}
+
+func TestWeightedBuckets(t *testing.T) {
+	d := func(last byte, w int) Dest {
+		return Dest{Addr: netip.AddrFrom4([4]byte{192, 0, 2, last}), Port: 80, Weight: w}
+	}
+	count := func(bs []Dest) map[byte]int {
+		m := map[byte]int{}
+		for _, b := range bs {
+			m[b.Addr.As4()[3]]++
+		}
+		return m
+	}
+	tests := []struct {
+		name  string
+		dests []Dest
+		want  map[byte]int
+	}{
+		{"equal weights", []Dest{d(1, 1), d(2, 1)}, map[byte]int{1: 1, 2: 1}},
+		{"gcd", []Dest{d(1, 10), d(2, 30)}, map[byte]int{1: 1, 2: 3}},
+		{"weight 0 gets no slot", []Dest{d(1, 0), d(2, 5)}, map[byte]int{2: 1}},
+		{"all 0", []Dest{d(1, 0)}, map[byte]int{}},
+		{"scaled", []Dest{d(1, 1), d(2, 4000)}, map[byte]int{1: 1, 2: 1023}},
+	}
+	for _, tc := range tests {
+		got := count(weightedBuckets(tc.dests))
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+			continue
+		}
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	}
+}
+
+// nftIn returns an nftables backend working in a fresh namespace.
+func nftIn(t *testing.T) (*NFT, *lab.Node) {
+	t.Helper()
+	host := lab.NewHost(t, "lo")
+	f, err := os.Open("/run/netns/" + host.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	b, err := NewNFTAt(quiet, int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, host
+}
+
+func TestNFTSyncAndClose(t *testing.T) {
+	b, host := nftIn(t)
+	services := []Service{
+		{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Dests: []Dest{
+			{Addr: netip.MustParseAddr("192.0.2.20"), Port: 8080, Weight: 1, Method: nat},
+			{Addr: netip.MustParseAddr("192.0.2.21"), Port: 8081, Weight: 2, Method: nat},
+			{Addr: netip.MustParseAddr("192.0.2.22"), Port: 8082, Weight: 0, Method: nat},
+		}},
+		{Family: config.IPv4, Fwmark: 7, Dests: []Dest{{Addr: netip.MustParseAddr("192.0.2.30"), Weight: 1, Method: nat}}},
+		{Family: config.IPv6, Protocol: "UDP", Addr: netip.MustParseAddr("2001:db8::10"), Port: 53, Dests: []Dest{{Addr: netip.MustParseAddr("2001:db8::20"), Port: 5353, Weight: 1, Method: nat}}},
+	}
+	if err := b.Sync(services); err != nil {
+		t.Fatal(err)
+	}
+	v4 := host.Exec(t, "nft", "list", "table", "ip", NFTTable)
+	for _, want := range []string{
+		"type nat hook prerouting priority dstnat",
+		"type nat hook output priority -100",
+		"ip daddr 192.0.2.10 tcp dport 80 dnat ip to numgen random mod 3 map { 0 : 192.0.2.20 . 8080, 1 : 192.0.2.21 . 8081, 2 : 192.0.2.21 . 8081 }",
+		"meta mark 0x00000007 dnat to numgen random mod 1 map { 0 : 192.0.2.30 }",
+	} {
+		if !strings.Contains(v4, want) {
+			t.Errorf("table ip %s lacks %q:\n%s", NFTTable, want, v4)
+		}
+	}
+	if strings.Contains(v4, "192.0.2.22") {
+		t.Errorf("weight 0 destination is in the map:\n%s", v4)
+	}
+	v6 := host.Exec(t, "nft", "list", "table", "ip6", NFTTable)
+	if want := "ip6 daddr 2001:db8::10 udp dport 53 dnat ip6 to numgen random mod 1 map { 0 : 2001:db8::20 . 5353 }"; !strings.Contains(v6, want) {
+		t.Errorf("table ip6 %s lacks %q:\n%s", NFTTable, want, v6)
+	}
+	// A second Sync replaces the rules; the IPv6 table goes when empty.
+	if err := b.Sync(services[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if v4 := host.Exec(t, "nft", "list", "table", "ip", NFTTable); strings.Contains(v4, "mark") || strings.Count(v4, "dnat") != 2 {
+		t.Errorf("after the second Sync:\n%s", v4)
+	}
+	if out, err := host.Try("nft", "list", "table", "ip6", NFTTable); err == nil {
+		t.Errorf("ip6 table still there:\n%s", out)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := host.Exec(t, "nft", "list", "ruleset"); strings.Contains(out, NFTTable) {
+		t.Errorf("tables left after Close:\n%s", out)
+	}
+}
+
+func TestNFTRefusesTunnelsAndMixes(t *testing.T) {
+	b, _ := nftIn(t)
+	vip := netip.MustParseAddr("192.0.2.10")
+	dest := func(last byte, kind string) Dest {
+		return Dest{Addr: netip.AddrFrom4([4]byte{192, 0, 2, last}), Port: 80, Weight: 1, Method: config.Method{Kind: kind}}
+	}
+	for _, tc := range []struct {
+		dests []Dest
+		want  string
+	}{
+		{[]Dest{dest(20, "TUN")}, "does NAT and DR forwarding, not TUN"},
+		{[]Dest{dest(20, "NAT"), dest(21, "DR")}, "cannot mix NAT and DR"},
+	} {
+		err := b.Sync([]Service{{Family: config.IPv4, Protocol: "TCP", Addr: vip, Port: 80, Dests: tc.dests}})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", err, tc.want)
+		}
+	}
+}
+
+// TestNFTDirectRouting: a DR service becomes an ingress rule of table
+// netdev havip_lvs that sets the real server's MAC and sends the frame
+// back out; a real server whose MAC is unknown makes Sync report it
+// pending; Close removes the table.
+func TestNFTDirectRouting(t *testing.T) {
+	host := lab.NewHost(t, "eth0")
+	host.Exec(t, "ip", "addr", "add", "192.0.2.1/24", "dev", "eth0")
+	host.Exec(t, "ip", "neigh", "replace", "192.0.2.20", "lladdr", "02:00:00:00:00:20", "dev", "eth0", "nud", "permanent")
+	f, err := os.Open("/run/netns/" + host.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := NewNFTAt(quiet, int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dr := config.Method{Kind: "DR"}
+	svc := Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Dests: []Dest{{Addr: netip.MustParseAddr("192.0.2.20"), Port: 80, Weight: 2, Method: dr}}}
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	out := host.Exec(t, "nft", "list", "table", "netdev", NFTTable)
+	for _, want := range []string{`type filter hook ingress device "eth0" priority filter`, "ip daddr 192.0.2.10 tcp dport 80", "map { 0 : 02:00:00:00:00:20 }", "ether daddr set jhash ip saddr . tcp sport mod 1 seed 0x", `dup to "eth0"`, "drop"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table netdev %s lacks %q:\n%s", NFTTable, want, out)
+		}
+	}
+	unknown := svc
+	unknown.Dests = append(unknown.Dests, Dest{Addr: netip.MustParseAddr("192.0.2.21"), Port: 80, Weight: 1, Method: dr})
+	if err := b.Sync([]Service{unknown}); !errors.Is(err, errNeighbourPending) {
+		t.Fatalf("Sync with an unresolved real server: %v", err)
+	}
+	if out := host.Exec(t, "nft", "list", "table", "netdev", NFTTable); !strings.Contains(out, "mod 1 seed") {
+		t.Fatalf("the resolved real server must stay in the pool while the other resolves:\n%s", out)
+	}
+	moved := svc
+	moved.Dests = []Dest{{Addr: netip.MustParseAddr("192.0.2.20"), Port: 8080, Weight: 1, Method: dr}}
+	if err := b.Sync([]Service{moved}); err == nil || !strings.Contains(err.Error(), "DR cannot change the port") {
+		t.Fatalf("DR to another port: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := host.Exec(t, "nft", "list", "ruleset"); strings.Contains(out, NFTTable) {
+		t.Fatalf("left after Close:\n%s", out)
+	}
+}
+
+func TestNFTWarnsOncePerService(t *testing.T) {
+	var buf strings.Builder
+	b := &NFT{log: slog.New(slog.NewTextHandler(&buf, nil)), warned: map[ServiceKey]bool{}}
+	s := Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Scheduler: "lc", Persistence: 60, Dests: []Dest{{UThreshold: 5}}}
+	b.warnUnsupported(s)
+	b.warnUnsupported(s)
+	b.warnUnsupported(Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.11"), Port: 80, Scheduler: "wrr"})
+	out := buf.String()
+	if strings.Count(out, "not applied") != 1 || !strings.Contains(out, "persistence_timeout, lb_algo lc, uthreshold/lthreshold") {
+		t.Fatalf("log:\n%s", out)
+	}
+}

@@ -1,0 +1,125 @@
+package lvs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/havip/havip/config"
+)
+
+// Engine runs and hot-applies configs (the supervisor's Engine).
+type Engine interface {
+	Run(ctx context.Context) error
+	Apply(cfg *config.Config) error
+}
+
+// Pair runs a VRRP engine and the LVS manager of the same config side by
+// side, as keepalived runs its VRRP and checker processes. The manager is
+// created with the first config that has virtual servers, so a VRRP-only
+// config opens no LVS backend. A failing LVS half is logged and does not
+// stop VRRP. VRRP may be nil for a config without vrrp_instance: the pair
+// then runs the virtual servers alone.
+type Pair struct {
+	VRRP Engine
+	Log  *slog.Logger
+	// Options are passed to the manager.
+	Options Options
+
+	mu     sync.Mutex
+	lvs    *Manager
+	ctx    context.Context // set while Run runs
+	lvsErr chan error
+}
+
+// NewPair returns the pair for cfg.
+func NewPair(vrrp Engine, cfg *config.Config, log *slog.Logger) (*Pair, error) {
+	p := &Pair{VRRP: vrrp, Log: log, Options: Options{Log: log}, lvsErr: make(chan error, 1)}
+	if len(cfg.VirtualServers) > 0 {
+		m, err := New(cfg, p.Options)
+		if err != nil {
+			return nil, err
+		}
+		p.lvs = m
+	}
+	return p, nil
+}
+
+// Run runs both halves until ctx ends or the VRRP engine stops.
+func (p *Pair) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p.mu.Lock()
+	p.ctx = ctx
+	if p.lvs != nil {
+		p.startLVS(p.lvs)
+	}
+	p.mu.Unlock()
+	var err error
+	if p.VRRP != nil {
+		err = p.VRRP.Run(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	cancel()
+	p.mu.Lock()
+	running := p.lvs != nil
+	p.mu.Unlock()
+	if running {
+		err = errors.Join(err, <-p.lvsErr)
+	}
+	return err
+}
+
+func (p *Pair) startLVS(m *Manager) {
+	go func() {
+		err := m.Run(p.ctx)
+		if err != nil {
+			p.Log.Error("lvs: virtual servers stopped", "error", err)
+			err = fmt.Errorf("lvs: %w", err)
+		}
+		p.lvsErr <- err
+	}()
+}
+
+// Apply applies cfg to both halves.
+func (p *Pair) Apply(cfg *config.Config) error {
+	var vrrpErr error
+	switch {
+	case p.VRRP != nil:
+		vrrpErr = p.VRRP.Apply(cfg)
+	case len(cfg.Instances) > 0:
+		vrrpErr = errors.New("havip started without vrrp_instance runs virtual servers only; restart it to run the new vrrp_instances")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.lvs != nil {
+		return errors.Join(vrrpErr, p.lvs.Apply(cfg))
+	}
+	if len(cfg.VirtualServers) == 0 {
+		return vrrpErr
+	}
+	m, err := New(cfg, p.Options)
+	if err != nil {
+		return errors.Join(vrrpErr, err)
+	}
+	p.lvs = m
+	if p.ctx != nil {
+		p.startLVS(m)
+	}
+	return vrrpErr
+}
+
+// State returns the state of the virtual servers, for status output; nil
+// when the config has none.
+func (p *Pair) State() []VirtualServerState {
+	p.mu.Lock()
+	m := p.lvs
+	p.mu.Unlock()
+	if m == nil {
+		return nil
+	}
+	return m.State()
+}
