@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/havip/havip/config"
@@ -60,6 +61,8 @@ type Engine struct {
 	timer   *time.Timer
 	limiter logLimiter
 	sendBuf []byte
+	// heartbeat is when the loop last ran the heartbeat (unix ns), for the liveness probe (observe.go).
+	heartbeat atomic.Int64
 
 	// Set while Run runs: the context of its helper goroutines (socket
 	// readers, link watcher, trackers), which it waits for before returning.
@@ -115,6 +118,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.readPort(p)
 	}
 	e.watchLinks()
+	e.observe()
 	for _, run := range e.trackers {
 		e.startTracker(run)
 	}

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -16,6 +18,17 @@ type Snapshot struct {
 	Taken     time.Time        `json:"taken"`
 	Instances []InstanceStatus `json:"instances"`
 	Ports     []PortStatus     `json:"ports"`
+	Notify    NotifyStatus     `json:"notify"`
+}
+
+// NotifyStatus is the state of the notify scripts' queues and FIFOs.
+type NotifyStatus struct {
+	// Pending counts events queued for notify scripts, not yet run.
+	Pending int `json:"pending"`
+	// Dropped counts events dropped from full script queues, FIFODropped
+	// lines dropped because a FIFO reader did not keep up.
+	Dropped     uint64 `json:"dropped"`
+	FIFODropped uint64 `json:"fifo_dropped"`
 }
 
 // InstanceStatus is one instance as the event loop sees it: what an operator
@@ -50,6 +63,16 @@ type InstanceStats struct {
 	vrrp.Stats
 	AddrListErrors uint64                     `json:"addr_list_err"`
 	Drops          map[vrrp.DropReason]uint64 `json:"drops,omitempty"`
+	// Transitions counts state changes by from, to and reason class.
+	Transitions []TransitionCount `json:"transitions,omitempty"`
+	// MastersSeen counts adverts from another master while MASTER, by outcome.
+	MastersSeen map[MasterSeenOutcome]uint64 `json:"masters_seen,omitempty"`
+	// ForeignAdverts counts adverts for our VRID from routers that are not
+	// ours; ForeignRouters lists their sources (the first few of each kind).
+	ForeignAdverts map[ForeignKind]uint64   `json:"foreign_adverts,omitempty"`
+	ForeignRouters map[ForeignKind][]string `json:"foreign_routers,omitempty"`
+	// VIPRemovals counts VIPs removed behind the master's back (each made it resign and re-elect).
+	VIPRemovals uint64 `json:"vip_removals,omitempty"`
 }
 
 // Dropped returns the drops counted for any of reasons.
@@ -101,7 +124,7 @@ func (e *Engine) Snapshot() (Snapshot, error) {
 func (e *Engine) ClearStats() error {
 	return e.onLoop(func() {
 		for _, inst := range e.instances {
-			inst.stats = vrrp.Stats{}
+			inst.stats, inst.obs = vrrp.Stats{}, observed{}
 			if inst.m != nil {
 				inst.m.ClearCounters()
 			}
@@ -114,16 +137,35 @@ func (e *Engine) ClearStats() error {
 	})
 }
 
+// SnapshotContext is Snapshot, given up when ctx ends first (a stuck loop).
+func (e *Engine) SnapshotContext(ctx context.Context) (Snapshot, error) {
+	var s Snapshot
+	err := e.onLoopContext(ctx, func() { s = e.snapshot() })
+	return s, err
+}
+
 // onLoop runs f on the event loop and waits for it. It fails when Run is not
 // running.
 func (e *Engine) onLoop(f func()) error {
+	return e.onLoopContext(context.Background(), f)
+}
+
+// onLoopContext is onLoop, given up when ctx ends first: f may then still run
+// later, so it must not touch the caller's variables after an error.
+func (e *Engine) onLoopContext(ctx context.Context, f func()) error {
 	done := make(chan struct{})
 	select {
 	case e.calls <- func() { f(); close(done) }:
-		<-done
-		return nil
 	case <-e.done:
 		return errors.New("the engine has stopped")
+	case <-ctx.Done():
+		return fmt.Errorf("the engine's event loop did not answer: %w", ctx.Err())
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("the engine's event loop did not answer: %w", ctx.Err())
 	}
 }
 
@@ -154,6 +196,9 @@ func (e *Engine) snapshot() Snapshot {
 			UnknownVRID: p.unknownVRID,
 		})
 		p.mu.Unlock()
+	}
+	if n := e.notifier; n != nil {
+		snap.Notify = NotifyStatus{Pending: n.Pending(), Dropped: n.Dropped(), FIFODropped: n.FIFODropped()}
 	}
 	slices.SortFunc(snap.Ports, func(a, b PortStatus) int {
 		if a.Interface != b.Interface {
@@ -193,6 +238,7 @@ func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
 		s.Faults = []string{"waiting for a usable source address on " + inst.ifname}
 	}
 	s.Stats.AddrListErrors = received.AddrListErr
+	inst.obs.fill(&s.Stats)
 	s.Stats.Drops = dropMap(received)
 	for _, p := range []*port{inst.port, inst.vmacPort} {
 		if p == nil {
