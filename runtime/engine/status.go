@@ -47,6 +47,11 @@ type InstanceStatus struct {
 	// of the last accepted advert when BACKUP.
 	Master string   `json:"master,omitempty"`
 	VIPs   []string `json:"vips"`
+	// Addresses are the VIPs with their interfaces, virtual_ipaddress then
+	// virtual_ipaddress_excluded.
+	Addresses []AddressStatus `json:"addresses,omitempty"`
+	// GarpMasterDelay is garp_master_delay in seconds (keepalived's garp_delay).
+	GarpMasterDelay float64 `json:"garp_master_delay"`
 	// Since and Reason describe the last state change.
 	Since  time.Time `json:"since,omitzero"`
 	Reason string    `json:"reason,omitempty"`
@@ -54,6 +59,13 @@ type InstanceStatus struct {
 	Faults   []string        `json:"faults,omitempty"`
 	Trackers []TrackerStatus `json:"trackers,omitempty"`
 	Stats    InstanceStats   `json:"stats"`
+}
+
+// AddressStatus is one VIP of an instance.
+type AddressStatus struct {
+	Address   string `json:"address"` // address/prefix
+	Interface string `json:"interface"`
+	Excluded  bool   `json:"excluded,omitempty"` // virtual_ipaddress_excluded
 }
 
 // InstanceStats are an instance's counters: its activity, and the adverts
@@ -255,8 +267,10 @@ func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
 		}
 		p.mu.Unlock()
 	}
-	for _, v := range inst.vips {
+	s.GarpMasterDelay = inst.cfg.GARP.MasterDelay.Seconds()
+	for i, v := range inst.vips {
 		s.VIPs = append(s.VIPs, v.Prefix.String())
+		s.Addresses = append(s.Addresses, AddressStatus{Address: v.Prefix.String(), Interface: v.Dev, Excluded: i >= len(inst.cfg.VirtualAddresses)})
 	}
 	for _, ref := range inst.refs {
 		s.Trackers = append(s.Trackers, e.trackerStatus(ref))
