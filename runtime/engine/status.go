@@ -105,6 +105,8 @@ type TrackerStatus struct {
 	// State is "up", "down", or "init" before the first result.
 	State  string `json:"state"`
 	Detail string `json:"detail,omitempty"`
+	// Runs describes the runs of a script or TCP check; nil for other kinds.
+	Runs *track.RunStats `json:"runs,omitempty"`
 }
 
 // PortStatus counts what one interface and address family received.
@@ -285,6 +287,12 @@ func (e *Engine) trackerStatus(ref track.Ref) TrackerStatus {
 		t.State, t.Detail = "down", r.Detail
 		if r.Up {
 			t.State = "up"
+		}
+	}
+	if run, ok := e.trackers[ref.Key]; ok {
+		if rr, ok := run.tracker.(track.RunReporter); ok {
+			st := rr.RunStats()
+			t.Runs = &st
 		}
 	}
 	return t
