@@ -17,6 +17,7 @@ import (
 	"github.com/havip/havip/runtime/control"
 	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/runtime/footprint"
+	"github.com/havip/havip/runtime/observe"
 )
 
 // cmdRun runs every vrrp_instance of a keepalived.conf in the foreground
@@ -29,6 +30,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	statusSocket := fs.String("status-socket", control.DefaultSocket, "serve `havip status` on this unix socket; \"\" for none")
+	httpListen := httpListenFlag(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -68,6 +70,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	serveStatus(ctx, *statusSocket, func() (any, error) { return eng.Status() }, log)
+	if err := serveHTTP(ctx, *httpListen, func() observe.Engine { return eng }, nil, log); err != nil {
+		fmt.Fprintf(stderr, "havip run: %v\n", err)
+		return 1
+	}
 	log.Info("havip running", "version", version, "config", *file, "instances", len(cfg.Instances))
 	defer trimAfterStartup(log).Stop()
 	if err := eng.Run(ctx); err != nil {

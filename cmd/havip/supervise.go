@@ -34,6 +34,7 @@ func cmdSupervise(args []string, _, stderr io.Writer) int {
 // variable, which the flag overrides.
 type superviseFlags struct {
 	file, template, version, answers, output, configID, logFormat, logLevel, statusSocket string
+	httpListen                                                                            string
 }
 
 // parseSupervise parses the flags of supervise with defaults from environ;
@@ -62,6 +63,7 @@ func parseSupervise(args []string, environ map[string]string, stderr io.Writer) 
 	str(&f.statusSocket, "status-socket", "HAVIP_STATUS_SOCKET", control.DefaultSocket, "serve `havip status` on this unix socket; \"\" for none")
 	str(&f.logFormat, "log-format", "HAVIP_LOG_FORMAT", "text", "log format: text or json")
 	str(&f.logLevel, "log-level", "HAVIP_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	str(&f.httpListen, "http-listen", httpListenEnv, "", httpListenUsage)
 	if code := parseFlags(fs, args); code >= 0 {
 		return f, code
 	}
@@ -151,6 +153,10 @@ func runSupervise(args []string, environ map[string]string, stderr io.Writer) in
 		}
 		return e.Status()
 	}, log)
+	if err := serveHTTP(ctx, f.httpListen, engineOf(&running), sup.Stats, log); err != nil {
+		fmt.Fprintf(stderr, "havip supervise: %v\n", err)
+		return 1
+	}
 	log.Info("havip running", "version", version)
 	defer trimAfterStartup(log).Stop()
 	if err := sup.Run(ctx); err != nil {
