@@ -50,8 +50,8 @@ type speaker struct {
 	status string // its --status-socket
 }
 
-// startHavip writes conf and runs havip on it in node.
-func startHavip(t *testing.T, node *lab.Node, conf string) *speaker {
+// startHavip writes conf and runs havip on it in node, with extra flags.
+func startHavip(t *testing.T, node *lab.Node, conf string, extra ...string) *speaker {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "keepalived.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
@@ -64,7 +64,8 @@ func startHavip(t *testing.T, node *lab.Node, conf string) *speaker {
 	}
 	t.Cleanup(func() { os.RemoveAll(sockDir) })
 	sock := filepath.Join(sockDir, "status.sock")
-	p := node.Start(t, "havip-"+node.NS, havipBin, "run", "-f", path, "--log-level", "debug", "--status-socket", sock)
+	args := append([]string{havipBin, "run", "-f", path, "--log-level", "debug", "--status-socket", sock}, extra...)
+	p := node.Start(t, "havip-"+node.NS, args...)
 	return &speaker{node: node, proc: p, status: sock}
 }
 
