@@ -209,8 +209,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		fam := "ipv" + strconv.Itoa(p.Family)
 		counter(c.portAccepted, p.Accepted, p.Interface, fam)
 		counter(c.portUnknownVRID, p.UnknownVRID, p.Interface, fam)
-		for _, r := range vrrp.DropReasons() {
-			counter(c.portDropped, p.Drops[r], p.Interface, fam, reasonLabel(r))
+		for r, v := range p.Drops {
+			counter(c.portDropped, v, p.Interface, fam, reasonLabel(r))
 		}
 	}
 }
@@ -260,18 +260,20 @@ func (c *collector) collectInstance(s *engine.InstanceStatus, gauge func(*promet
 	gauge(c.basePriority, float64(s.BasePriority), inst...)
 	counter(c.advertsRcvd, s.Stats.AdvertsReceived, inst...)
 	counter(c.advertsSent, s.Stats.AdvertsSent, inst...)
-	for _, r := range vrrp.DropReasons() {
-		counter(c.advertsDropped, s.Stats.Drops[r], with(reasonLabel(r))...)
+	// Labelled families carry only the values seen (series per reason, kind
+	// and outcome would multiply a 250-instance scrape for zeros).
+	for r, v := range s.Stats.Drops {
+		counter(c.advertsDropped, v, with(reasonLabel(r))...)
 	}
 	for _, t := range s.Stats.Transitions {
 		counter(c.transitions, t.Count, with(t.From, t.To, string(t.Reason))...)
 	}
-	for _, kind := range []engine.ForeignKind{engine.ForeignAuth, engine.ForeignSource} {
-		counter(c.foreignAdverts, s.Stats.ForeignAdverts[kind], with(string(kind))...)
+	for kind, v := range s.Stats.ForeignAdverts {
+		counter(c.foreignAdverts, v, with(string(kind))...)
 		gauge(c.foreignRouters, float64(len(s.Stats.ForeignRouters[kind])), with(string(kind))...)
 	}
-	for _, o := range []engine.MasterSeenOutcome{engine.MasterSeenYielded, engine.MasterSeenReasserted} {
-		counter(c.mastersSeen, s.Stats.MastersSeen[o], with(string(o))...)
+	for o, v := range s.Stats.MastersSeen {
+		counter(c.mastersSeen, v, with(string(o))...)
 	}
 	counter(c.vipRemovals, s.Stats.VIPRemovals, inst...)
 	for _, t := range s.Trackers {
