@@ -117,6 +117,8 @@ type PortStatus struct {
 	Accepted    uint64                     `json:"accepted"`
 	Drops       map[vrrp.DropReason]uint64 `json:"drops,omitempty"`
 	UnknownVRID uint64                     `json:"unknown_vrid"`
+	// Checksums counts accepted packets by the checksum form that matched.
+	Checksums map[string]uint64 `json:"checksums,omitempty"`
 }
 
 // Status returns a snapshot of every instance, taken on the event loop. It
@@ -208,6 +210,7 @@ func (e *Engine) snapshot() Snapshot {
 			Accepted:    p.counters.Accepted,
 			Drops:       dropMap(p.counters),
 			UnknownVRID: p.unknownVRID,
+			Checksums:   checksumMap(p.counters),
 		})
 		p.mu.Unlock()
 	}
@@ -307,6 +310,20 @@ func dropMap(c vrrp.Counters) map[vrrp.DropReason]uint64 {
 				m = map[vrrp.DropReason]uint64{}
 			}
 			m[r] = n
+		}
+	}
+	return m
+}
+
+// checksumMap returns the non-zero counts of accepted packets per checksum form of c, or nil.
+func checksumMap(c vrrp.Counters) map[string]uint64 {
+	var m map[string]uint64
+	for i, n := range c.Checksums {
+		if n > 0 {
+			if m == nil {
+				m = map[string]uint64{}
+			}
+			m[vrrp.ChecksumForm(i).String()] = n
 		}
 	}
 	return m

@@ -71,7 +71,8 @@ func TestSnapshotCountsDropsByVRIDAndClears(t *testing.T) {
 		t.Fatalf("instance stats = %+v, want 1 sent, 1 became master, 1 checksum drop for VRID 51 only", got)
 	}
 	wantPort := PortStatus{Interface: "eth0", Family: 4, Accepted: 1, UnknownVRID: 1,
-		Drops: map[vrrp.DropReason]uint64{vrrp.DropChecksum: 2, vrrp.DropTooShort: 1}}
+		Drops:     map[vrrp.DropReason]uint64{vrrp.DropChecksum: 2, vrrp.DropTooShort: 1},
+		Checksums: map[string]uint64{vrrp.ChecksumRFC5798.String(): 1}} // the zero rx.Checksum
 	if len(snap.Ports) != 1 || !reflect.DeepEqual(snap.Ports[0], wantPort) {
 		t.Fatalf("ports = %+v, want [%+v]", snap.Ports, wantPort)
 	}
@@ -84,7 +85,7 @@ func TestSnapshotCountsDropsByVRIDAndClears(t *testing.T) {
 	if s := snap.Instances[0].Stats; s.AdvertsSent != 0 || s.Drops != nil {
 		t.Fatalf("after ClearStats: instance stats = %+v, want zero", s)
 	}
-	if p := snap.Ports[0]; p.Accepted != 0 || p.Drops != nil || p.UnknownVRID != 0 {
+	if p := snap.Ports[0]; p.Accepted != 0 || p.Drops != nil || p.UnknownVRID != 0 || p.Checksums != nil {
 		t.Fatalf("after ClearStats: port = %+v, want zero", p)
 	}
 	close(e.done)

@@ -45,7 +45,7 @@ type collector struct {
 	scriptLastExit, scriptRunning                                     *prometheus.Desc
 	advertsRcvd, advertsSent, advertsDropped                          *prometheus.Desc
 	foreignAdverts, foreignRouters, mastersSeen, vipRemovals          *prometheus.Desc
-	portAccepted, portDropped, portUnknownVRID                        *prometheus.Desc
+	portAccepted, portDropped, portUnknownVRID, portChecksums         *prometheus.Desc
 	reloads, reloadsFailed, reloadLastSuccess, configInfo             *prometheus.Desc
 	notifyDepth, notifyDropped, buildInfo, heartbeat                  *prometheus.Desc
 }
@@ -83,6 +83,7 @@ func newCollector(opts Options) *collector {
 		portAccepted:      d("havip_port_adverts_accepted_total", "Packets that passed the packet-level checks on an interface.", portLabels, nil),
 		portDropped:       d("havip_port_adverts_dropped_total", "Packets dropped by the packet-level checks on an interface, by reason.", append(append([]string{}, portLabels...), "reason"), nil),
 		portUnknownVRID:   d("havip_port_unknown_vrid_total", "Adverts for a VRID not configured on the interface.", portLabels, nil),
+		portChecksums:     d("havip_port_checksum_forms_total", "Accepted packets by the checksum form that matched (keepalived's unicast checksum shows as legacy-unicast-pseudo-header).", append(append([]string{}, portLabels...), "form"), nil),
 		reloads:           d("havip_reloads_total", "Config reloads attempted by the supervisor.", nil, nil),
 		reloadsFailed:     d("havip_reloads_failed_total", "Config reloads that left the running config running.", nil, nil),
 		reloadLastSuccess: d("havip_reload_last_success_timestamp_seconds", "When the running config was applied.", nil, nil),
@@ -127,7 +128,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		c.transitions, c.priority, c.basePriority, c.trackerStatus, c.trackerWeight,
 		c.scriptRuns, c.scriptFailures, c.scriptSeconds, c.scriptLastSeconds, c.scriptLastExit, c.scriptRunning,
 		c.advertsRcvd, c.advertsSent, c.advertsDropped, c.foreignAdverts, c.foreignRouters, c.mastersSeen, c.vipRemovals,
-		c.portAccepted, c.portDropped, c.portUnknownVRID, c.reloads, c.reloadsFailed, c.reloadLastSuccess, c.configInfo,
+		c.portAccepted, c.portDropped, c.portUnknownVRID, c.portChecksums, c.reloads, c.reloadsFailed, c.reloadLastSuccess, c.configInfo,
 		c.notifyDepth, c.notifyDropped, c.buildInfo, c.heartbeat} {
 		ch <- d
 	}
@@ -211,6 +212,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.portUnknownVRID, p.UnknownVRID, p.Interface, fam)
 		for r, v := range p.Drops {
 			counter(c.portDropped, v, p.Interface, fam, reasonLabel(r))
+		}
+		for form, v := range p.Checksums {
+			counter(c.portChecksums, v, p.Interface, fam, form)
 		}
 	}
 }

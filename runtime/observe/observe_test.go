@@ -56,7 +56,8 @@ func sample() *fakeEngine {
 				}},
 			{Name: "VI_2", Interface: "eth0", VRID: 52, State: "BACKUP", Priority: 100, BasePriority: 100},
 		},
-		Ports:  []engine.PortStatus{{Interface: "eth0", Family: 4, Accepted: 11, UnknownVRID: 2, Drops: map[vrrp.DropReason]uint64{vrrp.DropChecksum: 1}}},
+		Ports: []engine.PortStatus{{Interface: "eth0", Family: 4, Accepted: 11, UnknownVRID: 2, Drops: map[vrrp.DropReason]uint64{vrrp.DropChecksum: 1},
+			Checksums: map[string]uint64{"rfc5798-pseudo-header": 11}}},
 		Notify: engine.NotifyStatus{Pending: 2, Dropped: 1},
 	}}
 }
@@ -237,6 +238,7 @@ func TestMetricsValues(t *testing.T) {
 		{"havip_port_adverts_accepted_total", map[string]string{"intf": "eth0", "family": "ipv4"}, 11},
 		{"havip_port_unknown_vrid_total", map[string]string{"intf": "eth0", "family": "ipv4"}, 2},
 		{"havip_port_adverts_dropped_total", map[string]string{"intf": "eth0", "family": "ipv4", "reason": "bad_checksum"}, 1},
+		{"havip_port_checksum_forms_total", map[string]string{"intf": "eth0", "family": "ipv4", "form": "rfc5798-pseudo-header"}, 11},
 		{"havip_reloads_total", map[string]string{}, 3},
 		{"havip_reloads_failed_total", map[string]string{}, 1},
 		{"havip_reload_last_success_timestamp_seconds", map[string]string{}, 1700000000},
