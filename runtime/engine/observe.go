@@ -231,8 +231,11 @@ func (e *Engine) addrRemoved(ev netif.AddrRemoved) {
 			if v.Prefix.Addr() != ev.Addr || ev.Dev != "" && v.Dev != ev.Dev {
 				continue
 			}
+			if up, err := netif.LinkUp(v.Dev); err != nil || !up {
+				continue // the interface went down or away, which removes IPv6 addresses: the link watcher handles that
+			}
 			if present, err := netif.HasVIP(v); err != nil || present {
-				continue // re-added already, or its interface is gone (the link watcher handles that)
+				continue // re-added already
 			}
 			inst.obs.vipRemovals++
 			e.log.Warn("a VIP was removed behind havip's back; the master resigns and the election restores it",

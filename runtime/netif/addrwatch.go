@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 
@@ -64,4 +65,14 @@ func WatchAddrRemovals(ctx context.Context, fn func(AddrRemoved)) error {
 			fn(ev)
 		}
 	}
+}
+
+// LinkUp reports whether ifname is administratively up with carrier (IFF_UP and IFF_RUNNING),
+// the state WatchLinks reports as Up.
+func LinkUp(ifname string) (bool, error) {
+	ifi, err := interfaceByName(ifname)
+	if err != nil {
+		return false, err
+	}
+	return ifi.Flags&net.FlagUp != 0 && ifi.Flags&net.FlagRunning != 0, nil
 }

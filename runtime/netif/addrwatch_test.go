@@ -65,3 +65,28 @@ func TestWatchAddrRemovals(t *testing.T) {
 		}
 	}
 }
+
+func TestLinkUp(t *testing.T) {
+	a, b := newPair(t)
+	linkUp := func() bool {
+		var up bool
+		var err error
+		a.do(t, func() { up, err = LinkUp("eth0") })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return up
+	}
+	if !linkUp() {
+		t.Fatal("eth0 up with carrier reported down")
+	}
+	run(t, "ip", "-n", b.ns, "link", "set", "eth0", "down") // a's eth0 loses carrier
+	waitFor(t, 5*time.Second, "eth0 without carrier reported down", func() bool { return !linkUp() })
+	run(t, "ip", "-n", b.ns, "link", "set", "eth0", "up")
+	waitFor(t, 5*time.Second, "eth0 with carrier again reported up", linkUp)
+	var err error
+	a.do(t, func() { _, err = LinkUp("missing0") })
+	if err == nil {
+		t.Fatal("LinkUp of a missing interface succeeded")
+	}
+}
