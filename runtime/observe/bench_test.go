@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func BenchmarkScrape250(b *testing.B) {
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	b.ReportAllocs()
 	var size int
+	cpu0 := cpuTime(b)
 	for b.Loop() {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
@@ -39,5 +41,16 @@ func BenchmarkScrape250(b *testing.B) {
 		body, _ := io.ReadAll(w.Body)
 		size = len(body)
 	}
+	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(size)/1024, "KiB")
+}
+
+// cpuTime returns the user and system CPU time of this process so far: on a
+// loaded host ns/op is wall time, this is what a scrape costs.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
