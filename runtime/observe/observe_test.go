@@ -331,6 +331,19 @@ func TestProbes(t *testing.T) {
 	}
 }
 
+func TestNotReadyAfterARejectedReload(t *testing.T) {
+	st := supervisor.Stats{Reloads: 1, Failed: 1, LastSuccess: time.Unix(100, 0), LastFailure: time.Unix(200, 0),
+		LastError: "keepalived.conf:3: virtual_router_id 300 is not 1-255"}
+	url := newServer(t, sample(), func() supervisor.Stats { return st }).URL
+	if code, body := get(t, http.MethodGet, url+"/readyz"); code != 503 || !strings.Contains(body, "virtual_router_id 300") {
+		t.Fatalf("GET /readyz after a rejected reload = %d %q, want 503 naming the error", code, body)
+	}
+	st.LastSuccess = time.Unix(300, 0) // fixed and applied
+	if code, body := get(t, http.MethodGet, url+"/readyz"); code != 200 {
+		t.Fatalf("GET /readyz after a good reload = %d %q, want 200", code, body)
+	}
+}
+
 func TestStatusIsTheSnapshotsInstances(t *testing.T) {
 	e := sample()
 	code, body := get(t, http.MethodGet, newServer(t, e, nil).URL+"/status")

@@ -48,13 +48,20 @@ func (p probes) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, answer{OK: true})
 }
 
-// readyz answers 200 when a config runs and every instance is consistent
-// with the host: MASTER holds all its VIPs, BACKUP none, nothing in FAULT.
+// readyz answers 200 when the latest config runs (a supervisor's last reload
+// did not fail) and every instance is consistent with the host: MASTER holds
+// all its VIPs, BACKUP none, nothing in FAULT.
 func (p probes) readyz(w http.ResponseWriter, r *http.Request) {
 	e := p.opts.Engine()
 	if e == nil {
 		writeJSON(w, http.StatusServiceUnavailable, answer{Reason: "starting: no config runs yet"})
 		return
+	}
+	if p.opts.Reloads != nil {
+		if st := p.opts.Reloads(); st.LastFailure.After(st.LastSuccess) {
+			writeJSON(w, http.StatusServiceUnavailable, answer{Reason: "the latest config was rejected and the previous one keeps running: " + st.LastError})
+			return
+		}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.opts.QueryTimeout)
 	defer cancel()

@@ -15,6 +15,10 @@ type Stats struct {
 	// included); ConfigHash its content's sha256, hex.
 	LastSuccess time.Time
 	ConfigHash  string
+	// LastFailure is when a reload last left the running config running,
+	// and LastError why.
+	LastFailure time.Time
+	LastError   string
 }
 
 // stats is Stats behind a lock: Run writes it, Stats reads it from anywhere.
@@ -48,6 +52,10 @@ func (s *Supervisor) applied(sum [32]byte, reload bool) {
 }
 
 // reloadFailed records a reload that left the running config running.
-func (s *Supervisor) reloadFailed() {
-	s.stats.update(func(st *Stats) { st.Reloads++; st.Failed++ })
+func (s *Supervisor) reloadFailed(err error) {
+	s.stats.update(func(st *Stats) {
+		st.Reloads++
+		st.Failed++
+		st.LastFailure, st.LastError = time.Now(), err.Error()
+	})
 }

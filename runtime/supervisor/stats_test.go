@@ -40,14 +40,15 @@ func TestStatsCountReloads(t *testing.T) {
 	writeFile(t, path, strings.Replace(conf(100), "virtual_router_id 51", "virtual_router_id 300", 1))
 	h.waitLog(t, "new config rejected")
 	bad := statsBecome(t, h, "one failed reload", func(s Stats) bool { return s.Failed == 1 })
-	if bad.Reloads != 1 || bad.ConfigHash != first.ConfigHash || !bad.LastSuccess.Equal(first.LastSuccess) {
+	if bad.Reloads != 1 || bad.ConfigHash != first.ConfigHash || !bad.LastSuccess.Equal(first.LastSuccess) ||
+		!bad.LastFailure.After(bad.LastSuccess) || !strings.Contains(bad.LastError, "virtual_router_id") {
 		t.Fatalf("after a rejected config: %+v, want 1 reload, 1 failed, the first config still running", bad)
 	}
 
 	writeFile(t, path, conf(120))
 	h.applied(t)
 	good := statsBecome(t, h, "the new config applied", func(s Stats) bool { return s.ConfigHash == hash(conf(120)) })
-	if good.Reloads != 2 || good.Failed != 1 || !good.LastSuccess.After(first.LastSuccess) {
+	if good.Reloads != 2 || good.Failed != 1 || !good.LastSuccess.After(good.LastFailure) {
 		t.Fatalf("after a good config: %+v, want 2 reloads, 1 failed, a later success", good)
 	}
 }

@@ -278,7 +278,7 @@ func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
 			s.track(w, r.Inputs, true)
 		}
 		s.log.Error("new config rejected; the running config keeps running", "source", src.String(), "err", err)
-		s.reloadFailed()
+		s.reloadFailed(err)
 		return
 	}
 	s.track(w, r.Inputs, false)
@@ -290,7 +290,7 @@ func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
 	s.logWarnings(r)
 	if err := s.engine.Apply(r.Config); err != nil {
 		s.log.Error("new config not applied; the running config keeps running", "source", src.String(), "err", err)
-		s.reloadFailed()
+		s.reloadFailed(err)
 		return
 	}
 	s.running = sum
