@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/runtime/vrrp"
@@ -180,7 +182,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	scripts := map[string]engine.TrackerStatus{} // vrrp_scripts by name, once each
 	for i := range snap.Instances {
 		s := &snap.Instances[i]
-		c.collectInstance(s, gauge, counter)
+		c.collectInstance(ch, s)
 		for _, t := range s.Trackers {
 			if t.Kind == "script" {
 				scripts[t.Name] = t
@@ -219,11 +221,21 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// collectInstance sends the series of one instance.
-func (c *collector) collectInstance(s *engine.InstanceStatus, gauge func(*prometheus.Desc, float64, ...string), counter func(*prometheus.Desc, uint64, ...string)) {
+// collectInstance sends the series of one instance. Its label pairs are
+// built once and shared by its series (client_golang treats a Metric's labels
+// as immutable): a scrape of 250 instances makes about 10 000 series, and
+// building the pairs per series was two thirds of its allocations.
+func (c *collector) collectInstance(ch chan<- prometheus.Metric, s *engine.InstanceStatus) {
 	vrid := strconv.Itoa(int(s.VRID))
-	inst := []string{s.Name, s.Interface, vrid}
-	with := func(extra ...string) []string { return append(append([]string{}, inst...), extra...) }
+	instKV := []string{"iname", s.Name, "intf", s.Interface, "vrid", vrid}
+	inst := labelPairs(instKV...)
+	with := func(kv ...string) []*dto.LabelPair { return labelPairs(append(slices.Clone(instKV), kv...)...) }
+	gauge := func(d *prometheus.Desc, v float64, labels []*dto.LabelPair) {
+		ch <- series{d, prometheus.GaugeValue, v, labels}
+	}
+	counter := func(d *prometheus.Desc, v uint64, labels []*dto.LabelPair) {
+		ch <- series{d, prometheus.CounterValue, float64(v), labels}
+	}
 	state, known := stateValues[s.State]
 
 	scriptsOK := true
@@ -238,57 +250,93 @@ func (c *collector) collectInstance(s *engine.InstanceStatus, gauge func(*promet
 		if p, err := netip.ParsePrefix(a.Address); err == nil {
 			ip = p.Addr().String()
 		}
+		vip := labelPairs("iname", s.Name, "intf", a.Interface, "vrid", vrid, "ip_address", ip)
 		if a.Excluded {
 			if known {
-				gauge(c.excludedState, state, s.Name, a.Interface, vrid, ip)
+				gauge(c.excludedState, state, vip)
 			}
 			continue
 		}
 		vips++
 		if known {
-			gauge(c.vrrpState, state, s.Name, a.Interface, vrid, ip)
+			gauge(c.vrrpState, state, vip)
 		}
-		gauge(c.checkScript, b2f(scriptsOK), s.Name, a.Interface, vrid, ip)
+		gauge(c.checkScript, b2f(scriptsOK), vip)
 	}
 	if vips == 0 && known { // as the exporter: one series without an address
-		gauge(c.vrrpState, state, s.Name, s.Interface, vrid, "")
+		gauge(c.vrrpState, state, labelPairs("iname", s.Name, "intf", s.Interface, "vrid", vrid, "ip_address", ""))
 	}
-	gauge(c.garpDelay, s.GarpMasterDelay, inst...)
+	gauge(c.garpDelay, s.GarpMasterDelay, inst)
+	g2b := labelPairs("name", s.Name, "intf", s.Interface, "vrid", vrid, "state", s.State)
 	for _, f := range c.counters {
 		v := f.value(&s.Stats)
-		counter(f.mehdy, v, inst...)
-		counter(f.g2b, v, s.Name, s.Interface, vrid, s.State)
+		counter(f.mehdy, v, inst)
+		counter(f.g2b, v, g2b)
 	}
 
-	gauge(c.priority, float64(s.Priority), inst...)
-	gauge(c.basePriority, float64(s.BasePriority), inst...)
-	counter(c.advertsRcvd, s.Stats.AdvertsReceived, inst...)
-	counter(c.advertsSent, s.Stats.AdvertsSent, inst...)
+	gauge(c.priority, float64(s.Priority), inst)
+	gauge(c.basePriority, float64(s.BasePriority), inst)
+	counter(c.advertsRcvd, s.Stats.AdvertsReceived, inst)
+	counter(c.advertsSent, s.Stats.AdvertsSent, inst)
 	// Labelled families carry only the values seen (series per reason, kind
 	// and outcome would multiply a 250-instance scrape for zeros).
 	for r, v := range s.Stats.Drops {
-		counter(c.advertsDropped, v, with(reasonLabel(r))...)
+		counter(c.advertsDropped, v, with("reason", reasonLabel(r)))
 	}
 	for _, t := range s.Stats.Transitions {
-		counter(c.transitions, t.Count, with(t.From, t.To, string(t.Reason))...)
+		counter(c.transitions, t.Count, with("from", t.From, "to", t.To, "reason", string(t.Reason)))
 	}
 	for kind, v := range s.Stats.ForeignAdverts {
-		counter(c.foreignAdverts, v, with(string(kind))...)
-		gauge(c.foreignRouters, float64(len(s.Stats.ForeignRouters[kind])), with(string(kind))...)
+		kl := with("kind", string(kind))
+		counter(c.foreignAdverts, v, kl)
+		gauge(c.foreignRouters, float64(len(s.Stats.ForeignRouters[kind])), kl)
 	}
 	for o, v := range s.Stats.MastersSeen {
-		counter(c.mastersSeen, v, with(string(o))...)
+		counter(c.mastersSeen, v, with("outcome", string(o)))
 	}
-	counter(c.vipRemovals, s.Stats.VIPRemovals, inst...)
+	counter(c.vipRemovals, s.Stats.VIPRemovals, inst)
 	for _, t := range s.Trackers {
+		tl := with("kind", t.Kind, "name", t.Name)
 		switch t.State {
 		case "up":
-			gauge(c.trackerStatus, 1, with(t.Kind, t.Name)...)
+			gauge(c.trackerStatus, 1, tl)
 		case "down":
-			gauge(c.trackerStatus, 0, with(t.Kind, t.Name)...)
+			gauge(c.trackerStatus, 0, tl)
 		}
-		gauge(c.trackerWeight, float64(t.Weight), with(t.Kind, t.Name)...)
+		gauge(c.trackerWeight, float64(t.Weight), tl)
 	}
+}
+
+// series is one sample whose label pairs may be shared with other series.
+type series struct {
+	desc   *prometheus.Desc
+	kind   prometheus.ValueType
+	value  float64
+	labels []*dto.LabelPair // sorted by name, never modified
+}
+
+func (s series) Desc() *prometheus.Desc { return s.desc }
+
+func (s series) Write(m *dto.Metric) error {
+	m.Label = s.labels
+	v := s.value
+	if s.kind == prometheus.CounterValue {
+		m.Counter = &dto.Counter{Value: &v}
+	} else {
+		m.Gauge = &dto.Gauge{Value: &v}
+	}
+	return nil
+}
+
+// labelPairs returns the pairs of kv (name, value, name, value, ...) sorted
+// by name, as client_golang expects them.
+func labelPairs(kv ...string) []*dto.LabelPair {
+	pairs := make([]*dto.LabelPair, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		pairs = append(pairs, &dto.LabelPair{Name: &kv[i], Value: &kv[i+1]})
+	}
+	slices.SortFunc(pairs, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return pairs
 }
 
 // reasonLabel is a drop reason as a label value: "bad checksum" → "bad_checksum".
