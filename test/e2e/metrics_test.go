@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/test/lab"
 )
 
@@ -163,8 +165,15 @@ func TestMetricsAndProbes(t *testing.T) {
 			}
 		}
 	}
-	if code, body := a.httpGet(t, "GET", "/status"); code != 200 || !strings.Contains(body, `"name":"VI_1"`) || !strings.Contains(body, `"state":"MASTER"`) {
-		t.Fatalf("GET /status = %d %q, want the instances with VI_1 MASTER", code, body)
+	// /status is `havip status --json`: the same instances, fields and values (but the counters, which move).
+	code, body := a.httpGet(t, "GET", "/status")
+	var overHTTP []engine.InstanceStatus
+	if err := json.Unmarshal([]byte(body), &overHTTP); code != 200 || err != nil || len(overHTTP) != 1 {
+		t.Fatalf("GET /status = %d %q (%v), want VI_1's status", code, body, err)
+	}
+	if fromSocket := status(t, a); fromSocket.Name != overHTTP[0].Name || fromSocket.State != "MASTER" || overHTTP[0].State != "MASTER" ||
+		!reflect.DeepEqual(fromSocket.VIPs, overHTTP[0].VIPs) || fromSocket.Master != overHTTP[0].Master || !fromSocket.Since.Equal(overHTTP[0].Since) {
+		t.Fatalf("GET /status = %+v, havip status --json = %+v: want the same instance", overHTTP[0], fromSocket)
 	}
 
 	// A VIP removed behind the master's back: it resigns, wins the election again and re-adds it.
