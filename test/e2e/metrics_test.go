@@ -224,3 +224,37 @@ func TestMetricsAndProbes(t *testing.T) {
 	a.Stop(t)
 	b.Stop(t)
 }
+
+// TestSuperviseServesReloads: `havip supervise` with HAVIP_HTTP_LISTEN counts
+// its reloads, and a rejected config makes it not ready until a good one runs.
+func TestSuperviseServesReloads(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	node := l.Nodes[0]
+	conf := func(prio int) string { return instanceConf{Priority: prio, VIPs: []string{vip4.String()}}.conf() }
+	s := &supervised{path: filepath.Join(t.TempDir(), "keepalived.conf"), output: filepath.Join(t.TempDir(), "run")}
+	writeFile(t, s.path, conf(120))
+	p := node.Start(t, "havip-supervise-"+node.NS, "env", "HAVIP_HTTP_LISTEN="+httpAddr,
+		havipBin, "supervise", "-f", s.path, "--output", s.output, "--status-socket", "")
+	s.speaker = &speaker{node: node, proc: p}
+	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	none := map[string]string{}
+	s.waitMetric(t, "havip_reload_last_success_timestamp_seconds", none, "set at start", func(v float64) bool { return v > 0 })
+	s.waitMetric(t, "havip_reloads_total", none, "0", func(v float64) bool { return v == 0 })
+	s.waitHTTP(t, "/readyz", 200)
+
+	s.edit(t, conf(130))
+	s.waitMetric(t, "havip_reloads_total", none, "1", func(v float64) bool { return v == 1 })
+	s.waitMetric(t, "havip_vrrp_base_priority", labels("iname", "VI_1", "intf", "eth0", "vrid", "51"), "130", func(v float64) bool { return v == 130 })
+
+	s.edit(t, strings.Replace(conf(140), "virtual_router_id 51", "virtual_router_id 300", 1))
+	s.waitMetric(t, "havip_reloads_failed_total", none, "1", func(v float64) bool { return v == 1 })
+	if body := s.waitHTTP(t, "/readyz", 503); !strings.Contains(body, "rejected") || !strings.Contains(body, "virtual_router_id") {
+		t.Fatalf("/readyz after a rejected config answered %q, want the rejection named", body)
+	}
+	s.edit(t, conf(140))
+	s.waitHTTP(t, "/readyz", 200)
+	s.waitMetric(t, "havip_reloads_total", none, "3", func(v float64) bool { return v == 3 })
+	s.waitMetric(t, "havip_reloads_failed_total", none, "still 1", func(v float64) bool { return v == 1 })
+	s.Stop(t)
+}
