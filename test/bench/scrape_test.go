@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/internal/testenv"
 	"github.com/havip/havip/test/lab"
 )
 
@@ -22,6 +23,7 @@ const metricsAddr = "127.0.0.1:9165"
 // /metrics scraped every second on both nodes (scrape-1s), CPU over a 20 s
 // window. It also reports the size of one scrape and its slowest answer.
 func BenchmarkScrape250(b *testing.B) {
+	testenv.RequireCommand(b, "curl", "curl")
 	const n = 250
 	names := make([]string, n)
 	for i := range names {

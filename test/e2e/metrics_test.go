@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/havip/havip/internal/testenv"
 	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/test/lab"
 )
@@ -130,6 +131,7 @@ func labels(kv ...string) map[string]string {
 // are counted with their reason; nothing but GET and HEAD is answered.
 func TestMetricsAndProbes(t *testing.T) {
 	t.Parallel()
+	testenv.RequireCommand(t, "curl", "curl")
 	l := lab.New(t, lab.Options{Nodes: 2})
 	okFile := filepath.Join(t.TempDir(), "healthy")
 	writeFile(t, okFile, "")
@@ -229,6 +231,7 @@ func TestMetricsAndProbes(t *testing.T) {
 // its reloads, and a rejected config makes it not ready until a good one runs.
 func TestSuperviseServesReloads(t *testing.T) {
 	t.Parallel()
+	testenv.RequireCommand(t, "curl", "curl")
 	l := lab.New(t, lab.Options{Nodes: 1})
 	node := l.Nodes[0]
 	conf := func(prio int) string { return instanceConf{Priority: prio, VIPs: []string{vip4.String()}}.conf() }
