@@ -14,13 +14,16 @@ import (
 // that a rendered vrrp_script works under real keepalived too. `havip run`
 // recognises the same command line and probes in-process instead of forking.
 func cmdProbe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("probe", "tcp HOST:PORT [--timeout DURATION]", stderr)
+	fs := newFlagSet("probe", "tcp HOST:PORT | http URL [--timeout DURATION]", stderr)
 	timeout := fs.Duration("timeout", 2*time.Second, "give up connecting after this long")
+	if len(args) > 0 && args[0] == "http" {
+		return cmdProbeHTTP(fs, args[1:], timeout, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "tcp" {
 		if code := parseFlags(fs, args); code >= 0 {
 			return code
 		}
-		fmt.Fprintln(stderr, "havip probe: want 'tcp HOST:PORT' (the only probe there is)")
+		fmt.Fprintln(stderr, "havip probe: want 'tcp HOST:PORT' or 'http URL' (the only probes there are)")
 		return 2
 	}
 	// The timeout may come before or after the address, as ParseProbe accepts.

@@ -19,6 +19,7 @@ const logEvery = 10 * time.Second
 func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 	defer e.reschedule(inst)
 	inst.stats.Tally(acts)
+	inst.obs.tally(acts)
 	if inst.vmac != nil && !inst.vmacUp && slices.ContainsFunc(acts, isAddVIPs) {
 		// Becoming MASTER: the VMAC must be up for the first advert, which comes before AddVIPs.
 		e.setVMACUp(inst, true)

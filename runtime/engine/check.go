@@ -70,8 +70,14 @@ func (checkHost) SetVMACUp(string, bool) error                 { return nil }
 func (checkHost) DeleteVMAC(string) error                      { return nil }
 func (checkHost) OpenFirewall() (Firewall, error)              { return nopFirewall{}, nil }
 func (checkHost) RemoveStaleFirewall() error                   { return nil }
-func (checkHost) NewAnnouncer(string) (Announcer, error)       { return nopSocket{}, nil }
-func (checkHost) DialVRRP(string, int) (Sender, error)         { return nopSocket{}, nil }
+func (checkHost) HasVIP(netif.VIP) (bool, error)               { return false, nil }
+func (checkHost) LinkUp(string) (bool, error)                  { return true, nil }
+func (checkHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved)) error {
+	<-ctx.Done()
+	return nil
+}
+func (checkHost) NewAnnouncer(string) (Announcer, error) { return nopSocket{}, nil }
+func (checkHost) DialVRRP(string, int) (Sender, error)   { return nopSocket{}, nil }
 func (checkHost) ListenVRRP(string, int, []netip.Addr) (Receiver, error) {
 	return nopSocket{}, nil
 }

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/havip/havip/config"
@@ -65,6 +66,8 @@ type Engine struct {
 	timer   Timer
 	limiter logLimiter
 	sendBuf []byte
+	// heartbeat is when the loop last ran the heartbeat (unix ns), for the liveness probe (observe.go).
+	heartbeat atomic.Int64
 
 	// checking is set by Check: planning writes no file.
 	checking bool
@@ -205,6 +208,7 @@ func (e *Engine) begin() {
 			e.readPort(p)
 		}
 		e.watchLinks()
+		e.observe()
 		for _, run := range e.trackers {
 			e.startTracker(run)
 		}

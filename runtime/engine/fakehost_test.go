@@ -62,6 +62,20 @@ func (h *fakeHost) OpenFirewall() (Firewall, error) {
 	return h.firewall, nil
 }
 
+func (h *fakeHost) HasVIP(v netif.VIP) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.vips[v], nil
+}
+
+func (h *fakeHost) LinkUp(string) (bool, error) { return true, nil }
+
+// WatchAddrRemovals reports nothing: tests call the engine's addrRemoved.
+func (h *fakeHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved)) error {
+	<-ctx.Done()
+	return nil
+}
+
 func (h *fakeHost) RemoveStaleFirewall() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -46,6 +46,13 @@ type Host interface {
 	// is done (netif.WatchLinks).
 	WatchLinks(ctx context.Context, ifnames []string, fn func(netif.LinkEvent)) error
 
+	// WatchAddrRemovals reports every address removed from an interface
+	// until ctx is done (netif.WatchAddrRemovals); HasVIP and LinkUp read
+	// the host's current state.
+	WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemoved)) error
+	HasVIP(netif.VIP) (bool, error)
+	LinkUp(ifname string) (bool, error)
+
 	// OpenFirewall replaces havip's nftables table (one a crashed run left
 	// included) by an empty one; RemoveStaleFirewall deletes a table an
 	// earlier run left.
@@ -109,7 +116,12 @@ func (SystemHost) OpenFirewall() (Firewall, error) {
 	return fw, nil
 }
 func (SystemHost) RemoveStaleFirewall() error { return firewall.RemoveStale() }
-func (SystemHost) DelVIP(v netif.VIP) error { return netif.DelVIP(v) }
+func (SystemHost) WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemoved)) error {
+	return netif.WatchAddrRemovals(ctx, fn)
+}
+func (SystemHost) HasVIP(v netif.VIP) (bool, error)   { return netif.HasVIP(v) }
+func (SystemHost) LinkUp(ifname string) (bool, error) { return netif.LinkUp(ifname) }
+func (SystemHost) DelVIP(v netif.VIP) error           { return netif.DelVIP(v) }
 func (SystemHost) RemoveStale(vips []netif.VIP) ([]netif.VIP, error) {
 	return netif.RemoveStale(vips)
 }

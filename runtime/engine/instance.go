@@ -44,6 +44,7 @@ type instance struct {
 
 	m       *vrrp.Machine     // nil until a source address is known
 	stats   vrrp.Stats        // adverts, transitions; the machine counts receive drops
+	obs     observed          // transitions by reason, other masters, foreign routers, VIP removals
 	retryAt time.Time         // when to retry building the machine
 	when    time.Time         // nextDeadline as of the last reschedule
 	since   time.Time         // when the last transition happened

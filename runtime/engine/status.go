@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -16,6 +18,17 @@ type Snapshot struct {
 	Taken     time.Time        `json:"taken"`
 	Instances []InstanceStatus `json:"instances"`
 	Ports     []PortStatus     `json:"ports"`
+	Notify    NotifyStatus     `json:"notify"`
+}
+
+// NotifyStatus is the state of the notify scripts' queues and FIFOs.
+type NotifyStatus struct {
+	// Pending counts events queued for notify scripts, not yet run.
+	Pending int `json:"pending"`
+	// Dropped counts events dropped from full script queues, FIFODropped
+	// lines dropped because a FIFO reader did not keep up.
+	Dropped     uint64 `json:"dropped"`
+	FIFODropped uint64 `json:"fifo_dropped"`
 }
 
 // InstanceStatus is one instance as the event loop sees it: what an operator
@@ -34,6 +47,11 @@ type InstanceStatus struct {
 	// of the last accepted advert when BACKUP.
 	Master string   `json:"master,omitempty"`
 	VIPs   []string `json:"vips"`
+	// Addresses are the VIPs with their interfaces, virtual_ipaddress then
+	// virtual_ipaddress_excluded.
+	Addresses []AddressStatus `json:"addresses,omitempty"`
+	// GarpMasterDelay is garp_master_delay in seconds (keepalived's garp_delay).
+	GarpMasterDelay float64 `json:"garp_master_delay"`
 	// Since and Reason describe the last state change.
 	Since  time.Time `json:"since,omitzero"`
 	Reason string    `json:"reason,omitempty"`
@@ -43,6 +61,13 @@ type InstanceStatus struct {
 	Stats    InstanceStats   `json:"stats"`
 }
 
+// AddressStatus is one VIP of an instance.
+type AddressStatus struct {
+	Address   string `json:"address"` // address/prefix
+	Interface string `json:"interface"`
+	Excluded  bool   `json:"excluded,omitempty"` // virtual_ipaddress_excluded
+}
+
 // InstanceStats are an instance's counters: its activity, and the adverts
 // for its VRID that were dropped, by reason — at the packet level (before the
 // instance was known) and at the instance level.
@@ -50,6 +75,16 @@ type InstanceStats struct {
 	vrrp.Stats
 	AddrListErrors uint64                     `json:"addr_list_err"`
 	Drops          map[vrrp.DropReason]uint64 `json:"drops,omitempty"`
+	// Transitions counts state changes by from, to and reason class.
+	Transitions []TransitionCount `json:"transitions,omitempty"`
+	// MastersSeen counts adverts from another master while MASTER, by outcome.
+	MastersSeen map[MasterSeenOutcome]uint64 `json:"masters_seen,omitempty"`
+	// ForeignAdverts counts adverts for our VRID from routers that are not
+	// ours; ForeignRouters lists their sources (the first few of each kind).
+	ForeignAdverts map[ForeignKind]uint64   `json:"foreign_adverts,omitempty"`
+	ForeignRouters map[ForeignKind][]string `json:"foreign_routers,omitempty"`
+	// VIPRemovals counts VIPs removed behind the master's back (each made it resign and re-elect).
+	VIPRemovals uint64 `json:"vip_removals,omitempty"`
 }
 
 // Dropped returns the drops counted for any of reasons.
@@ -70,6 +105,8 @@ type TrackerStatus struct {
 	// State is "up", "down", or "init" before the first result.
 	State  string `json:"state"`
 	Detail string `json:"detail,omitempty"`
+	// Runs describes the runs of a script or TCP check; nil for other kinds.
+	Runs *track.RunStats `json:"runs,omitempty"`
 }
 
 // PortStatus counts what one interface and address family received.
@@ -80,6 +117,8 @@ type PortStatus struct {
 	Accepted    uint64                     `json:"accepted"`
 	Drops       map[vrrp.DropReason]uint64 `json:"drops,omitempty"`
 	UnknownVRID uint64                     `json:"unknown_vrid"`
+	// Checksums counts accepted packets by the checksum form that matched.
+	Checksums map[string]uint64 `json:"checksums,omitempty"`
 }
 
 // Status returns a snapshot of every instance, taken on the event loop. It
@@ -101,7 +140,7 @@ func (e *Engine) Snapshot() (Snapshot, error) {
 func (e *Engine) ClearStats() error {
 	return e.onLoop(func() {
 		for _, inst := range e.instances {
-			inst.stats = vrrp.Stats{}
+			inst.stats, inst.obs = vrrp.Stats{}, observed{}
 			if inst.m != nil {
 				inst.m.ClearCounters()
 			}
@@ -114,16 +153,35 @@ func (e *Engine) ClearStats() error {
 	})
 }
 
+// SnapshotContext is Snapshot, given up when ctx ends first (a stuck loop).
+func (e *Engine) SnapshotContext(ctx context.Context) (Snapshot, error) {
+	var s Snapshot
+	err := e.onLoopContext(ctx, func() { s = e.snapshot() })
+	return s, err
+}
+
 // onLoop runs f on the event loop and waits for it. It fails when Run is not
 // running.
 func (e *Engine) onLoop(f func()) error {
+	return e.onLoopContext(context.Background(), f)
+}
+
+// onLoopContext is onLoop, given up when ctx ends first: f may then still run
+// later, so it must not touch the caller's variables after an error.
+func (e *Engine) onLoopContext(ctx context.Context, f func()) error {
 	done := make(chan struct{})
 	select {
 	case e.calls <- func() { f(); close(done) }:
-		<-done
-		return nil
 	case <-e.done:
 		return errors.New("the engine has stopped")
+	case <-ctx.Done():
+		return fmt.Errorf("the engine's event loop did not answer: %w", ctx.Err())
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("the engine's event loop did not answer: %w", ctx.Err())
 	}
 }
 
@@ -152,8 +210,12 @@ func (e *Engine) snapshot() Snapshot {
 			Accepted:    p.counters.Accepted,
 			Drops:       dropMap(p.counters),
 			UnknownVRID: p.unknownVRID,
+			Checksums:   checksumMap(p.counters),
 		})
 		p.mu.Unlock()
+	}
+	if n := e.notifier; n != nil {
+		snap.Notify = NotifyStatus{Pending: n.Pending(), Dropped: n.Dropped(), FIFODropped: n.FIFODropped()}
 	}
 	slices.SortFunc(snap.Ports, func(a, b PortStatus) int {
 		if a.Interface != b.Interface {
@@ -193,6 +255,7 @@ func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
 		s.Faults = []string{"waiting for a usable source address on " + inst.ifname}
 	}
 	s.Stats.AddrListErrors = received.AddrListErr
+	inst.obs.fill(&s.Stats)
 	s.Stats.Drops = dropMap(received)
 	for _, p := range []*port{inst.port, inst.vmacPort} {
 		if p == nil {
@@ -209,8 +272,10 @@ func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
 		}
 		p.mu.Unlock()
 	}
-	for _, v := range inst.vips {
+	s.GarpMasterDelay = inst.cfg.GARP.MasterDelay.Seconds()
+	for i, v := range inst.vips {
 		s.VIPs = append(s.VIPs, v.Prefix.String())
+		s.Addresses = append(s.Addresses, AddressStatus{Address: v.Prefix.String(), Interface: v.Dev, Excluded: i >= len(inst.cfg.VirtualAddresses)})
 	}
 	for _, ref := range inst.refs {
 		s.Trackers = append(s.Trackers, e.trackerStatus(ref))
@@ -227,6 +292,12 @@ func (e *Engine) trackerStatus(ref track.Ref) TrackerStatus {
 			t.State = "up"
 		}
 	}
+	if run, ok := e.trackers[ref.Key]; ok {
+		if rr, ok := run.tracker.(track.RunReporter); ok {
+			st := rr.RunStats()
+			t.Runs = &st
+		}
+	}
 	return t
 }
 
@@ -239,6 +310,20 @@ func dropMap(c vrrp.Counters) map[vrrp.DropReason]uint64 {
 				m = map[vrrp.DropReason]uint64{}
 			}
 			m[r] = n
+		}
+	}
+	return m
+}
+
+// checksumMap returns the non-zero counts of accepted packets per checksum form of c, or nil.
+func checksumMap(c vrrp.Counters) map[string]uint64 {
+	var m map[string]uint64
+	for i, n := range c.Checksums {
+		if n > 0 {
+			if m == nil {
+				m = map[string]uint64{}
+			}
+			m[vrrp.ChecksumForm(i).String()] = n
 		}
 	}
 	return m

@@ -28,6 +28,7 @@ func TestSnapshotOfInstancesWithoutMachine(t *testing.T) {
 	got := e.snapshot().Instances
 	want := []InstanceStatus{{Name: "VI_1", Interface: "eth0", VRID: 51, Version: 2, State: "FAULT",
 		Priority: 110, BasePriority: 110, VIPs: []string{"192.0.2.100/24"}, Since: since, Reason: "startup",
+		Addresses: []AddressStatus{{Address: "192.0.2.100/24", Interface: "eth0"}}, GarpMasterDelay: 5,
 		Faults: []string{"waiting for a usable source address on eth0"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("snapshot without a machine:\n got %+v\nwant %+v", got, want)
@@ -70,7 +71,8 @@ func TestSnapshotCountsDropsByVRIDAndClears(t *testing.T) {
 		t.Fatalf("instance stats = %+v, want 1 sent, 1 became master, 1 checksum drop for VRID 51 only", got)
 	}
 	wantPort := PortStatus{Interface: "eth0", Family: 4, Accepted: 1, UnknownVRID: 1,
-		Drops: map[vrrp.DropReason]uint64{vrrp.DropChecksum: 2, vrrp.DropTooShort: 1}}
+		Drops:     map[vrrp.DropReason]uint64{vrrp.DropChecksum: 2, vrrp.DropTooShort: 1},
+		Checksums: map[string]uint64{vrrp.ChecksumRFC5798.String(): 1}} // the zero rx.Checksum
 	if len(snap.Ports) != 1 || !reflect.DeepEqual(snap.Ports[0], wantPort) {
 		t.Fatalf("ports = %+v, want [%+v]", snap.Ports, wantPort)
 	}
@@ -83,7 +85,7 @@ func TestSnapshotCountsDropsByVRIDAndClears(t *testing.T) {
 	if s := snap.Instances[0].Stats; s.AdvertsSent != 0 || s.Drops != nil {
 		t.Fatalf("after ClearStats: instance stats = %+v, want zero", s)
 	}
-	if p := snap.Ports[0]; p.Accepted != 0 || p.Drops != nil || p.UnknownVRID != 0 {
+	if p := snap.Ports[0]; p.Accepted != 0 || p.Drops != nil || p.UnknownVRID != 0 || p.Checksums != nil {
 		t.Fatalf("after ClearStats: port = %+v, want zero", p)
 	}
 	close(e.done)

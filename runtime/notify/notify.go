@@ -269,6 +269,17 @@ func (n *Notifier) SetTargets(targets []Target) {
 // Dropped returns how many events were dropped from full script queues.
 func (n *Notifier) Dropped() uint64 { return n.dropped.Load() }
 
+// Pending returns how many events wait in the script queues.
+func (n *Notifier) Pending() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	total := 0
+	for _, q := range n.queues {
+		total += len(q.events)
+	}
+	return total
+}
+
 // FIFODropped returns how many FIFO lines were dropped because a FIFO was full.
 func (n *Notifier) FIFODropped() uint64 {
 	var total uint64

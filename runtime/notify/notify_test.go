@@ -205,6 +205,9 @@ func TestHungScriptNeitherBlocksCallerNorOtherTargets(t *testing.T) {
 	if n.Dropped() != 6 {
 		t.Fatalf("dropped %d, want 6 (9 queued behind a running script, queue of 3)", n.Dropped())
 	}
+	if n.Pending() != 3 {
+		t.Fatalf("pending %d, want the 3 queued behind the running script", n.Pending())
+	}
 	n.Notify(Event{Group, "G", Fault, 0})
 	if got := waitLines(t, other, 1); got[0] != "g GROUP G FAULT 0" {
 		t.Fatalf("other target got %q", got)
@@ -216,6 +219,9 @@ func TestHungScriptNeitherBlocksCallerNorOtherTargets(t *testing.T) {
 	want := []string{"INSTANCE slow MASTER 0", "INSTANCE slow BACKUP 7", "INSTANCE slow BACKUP 8", "INSTANCE slow BACKUP 9"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("ran %q, want the first and the newest three %q", got, want)
+	}
+	if n.Pending() != 0 {
+		t.Fatalf("pending %d once every script started, want 0", n.Pending())
 	}
 }
 

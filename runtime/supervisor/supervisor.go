@@ -80,6 +80,8 @@ type Supervisor struct {
 	watched  map[string]bool   // watched directories: true once the watch is in place
 	targets  map[string]string // input file -> what it resolved to at the last check
 	patterns []string          // include patterns: a file that matches one is an input
+
+	stats stats // reload counters (stats.go)
 }
 
 // New returns a supervisor; Run starts it.
@@ -126,6 +128,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", src, err)
 	}
 	s.running = sha256.Sum256(first.Text)
+	s.applied(s.running, false)
 	s.write(first)
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()
@@ -275,6 +278,7 @@ func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
 			s.track(w, r.Inputs, true)
 		}
 		s.log.Error("new config rejected; the running config keeps running", "source", src.String(), "err", err)
+		s.reloadFailed(err)
 		return
 	}
 	s.track(w, r.Inputs, false)
@@ -286,9 +290,11 @@ func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
 	s.logWarnings(r)
 	if err := s.engine.Apply(r.Config); err != nil {
 		s.log.Error("new config not applied; the running config keeps running", "source", src.String(), "err", err)
+		s.reloadFailed(err)
 		return
 	}
 	s.running = sum
+	s.applied(sum, true)
 	s.write(r)
 	s.log.Info("config reloaded", "source", src.String(), "sha256", short(sum))
 }

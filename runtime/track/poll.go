@@ -50,7 +50,7 @@ func (h *hysteresis) observe(ok bool) bool {
 }
 
 // checkFunc performs one health check.
-type checkFunc func(ctx context.Context) (ok bool, detail string)
+type checkFunc func(ctx context.Context) checkOutcome
 
 // pollTracker runs a check every interval with rise/fall, skipping a tick while the previous
 // check still runs.
@@ -60,14 +60,22 @@ type pollTracker struct {
 	h        hysteresis
 	check    checkFunc
 	log      *slog.Logger
+	runs     runCounter
 }
 
+// checkOutcome is the result of one check: its verdict and, for RunStats, its exit status and
+// duration.
 type checkOutcome struct {
-	ok     bool
-	detail string
+	ok       bool
+	detail   string
+	exit     int
+	duration time.Duration
 }
 
 func (p *pollTracker) Key() Key { return p.key }
+
+// RunStats returns the runs of the check so far.
+func (p *pollTracker) RunStats() RunStats { return p.runs.get() }
 
 func (p *pollTracker) Run(ctx context.Context, report func(Result)) {
 	h := p.h
@@ -78,10 +86,8 @@ func (p *pollTracker) Run(ctx context.Context, report func(Result)) {
 	running := false
 	start := func() {
 		running = true
-		go func() {
-			ok, detail := p.check(ctx)
-			results <- checkOutcome{ok, detail}
-		}()
+		p.runs.started()
+		go func() { results <- p.check(ctx) }()
 	}
 	start()
 	ticker := time.NewTicker(p.interval)
@@ -90,7 +96,7 @@ func (p *pollTracker) Run(ctx context.Context, report func(Result)) {
 		select {
 		case <-ctx.Done():
 			if running {
-				<-results // the check honours ctx, so this is bounded
+				p.runs.finished(<-results) // the check honours ctx, so this is bounded
 			}
 			return
 		case <-ticker.C:
@@ -101,6 +107,7 @@ func (p *pollTracker) Run(ctx context.Context, report func(Result)) {
 			start()
 		case out := <-results:
 			running = false
+			p.runs.finished(out)
 			if ctx.Err() != nil {
 				return
 			}

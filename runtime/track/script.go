@@ -54,12 +54,15 @@ func NewScript(spec ScriptSpec, runner script.Runner) Tracker {
 		interval: interval,
 		h:        newHysteresis(spec.Rise, spec.Fall, spec.InitFail),
 		log:      log,
-		check: func(ctx context.Context) (bool, string) {
+		check: func(ctx context.Context) checkOutcome {
 			res := runner.Run(ctx, spec.Command)
+			out := checkOutcome{ok: res.Err == nil, exit: res.ExitCode, duration: res.Duration}
 			if res.Err != nil {
-				return false, res.Err.Error()
+				out.detail = res.Err.Error()
+			} else {
+				out.detail = fmt.Sprintf("exit status 0 in %s", res.Duration.Round(time.Millisecond))
 			}
-			return true, fmt.Sprintf("exit status 0 in %s", res.Duration.Round(time.Millisecond))
+			return out
 		},
 	}
 	return &inspectedScript{

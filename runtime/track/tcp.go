@@ -30,11 +30,16 @@ func NewTCP(spec TCPSpec, log *slog.Logger) Tracker {
 		interval: interval,
 		h:        newHysteresis(spec.Rise, spec.Fall, spec.InitFail),
 		log:      loggerOr(log),
-		check: func(ctx context.Context) (bool, string) {
-			if err := Probe(ctx, spec.Addr, timeout); err != nil {
-				return false, err.Error()
+		check: func(ctx context.Context) checkOutcome {
+			start := time.Now()
+			err := Probe(ctx, spec.Addr, timeout)
+			out := checkOutcome{ok: err == nil, duration: time.Since(start)}
+			if err != nil {
+				out.detail, out.exit = err.Error(), 1
+			} else {
+				out.detail = "tcp connect to " + spec.Addr.String() + " succeeded"
 			}
-			return true, "tcp connect to " + spec.Addr.String() + " succeeded"
+			return out
 		},
 	}
 }

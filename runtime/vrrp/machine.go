@@ -419,7 +419,7 @@ func (m *Machine) Receive(now time.Time, rx *Received) []Action {
 func (m *Machine) backupReceive(now time.Time, rx *Received) []Action {
 	if rx.Priority == PriorityStop {
 		m.downTimer = now.Add(m.SkewTime())
-		m.downReason = Reason{CauseMasterDown, fmt.Sprintf("priority 0 advert from %v", rx.Src)}
+		m.downReason = Reason{CausePriorityZero, fmt.Sprintf("priority 0 advert from %v", rx.Src)}
 		return nil
 	}
 	lower := rx.Priority < m.priority

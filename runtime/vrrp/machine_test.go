@@ -208,7 +208,7 @@ func TestTransitions(t *testing.T) {
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 150), nil, StateBackup, sec + mdi100},
 			{2 * sec, recv(peer4, 0), nil, StateBackup, 2*sec + skw100},
-			{2*sec + skw100, expire, toMaster(100, Reason{CauseMasterDown, "priority 0 advert from 192.0.2.2"}), StateMaster, 3*sec + skw100},
+			{2*sec + skw100, expire, toMaster(100, Reason{CausePriorityZero, "priority 0 advert from 192.0.2.2"}), StateMaster, 3*sec + skw100},
 		}},
 		{"preempt_delay accepts lower priority until it expires", delay10, ours4, []step{
 			{0, start, startBackup, StateBackup, mdi100},
@@ -330,7 +330,7 @@ func TestTransitions(t *testing.T) {
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 0), nil, StateBackup, sec + skw100},
 			{1500 * ms, setPrio(250), []Action{PriorityChange{100, 250, "tracker"}}, StateBackup, 1500 * ms}, // 1 s + 6/256 s is past
-			{1500 * ms, expire, toMaster(250, Reason{CauseMasterDown, "priority 0 advert from 192.0.2.2"}), StateMaster, 2500 * ms},
+			{1500 * ms, expire, toMaster(250, Reason{CausePriorityZero, "priority 0 advert from 192.0.2.2"}), StateMaster, 2500 * ms},
 		}},
 		{"master's lowered priority goes in its adverts", v2Config, ours4, seq(masterAt100, []step{
 			{m + sec/2, setPrio(90), []Action{PriorityChange{100, 90, "tracker"}}, StateMaster, m + sec},
@@ -340,7 +340,7 @@ func TestTransitions(t *testing.T) {
 			{0, start, startBackup, StateBackup, mdi100},
 			{sec, recv(peer4, 150, withInterval(200)), nil, StateBackup, sec + 6*sec + 1218750*us}, // 3×2 s + 156×2/256 s
 			{2 * sec, recv(peer4, 0, withInterval(200)), nil, StateBackup, 2*sec + 1218750*us},
-			{2*sec + 1218750*us, expire, toMaster(100, Reason{CauseMasterDown, "priority 0 advert from 192.0.2.2"}), StateMaster, 3*sec + 1218750*us}, // own 1 s interval again
+			{2*sec + 1218750*us, expire, toMaster(100, Reason{CausePriorityZero, "priority 0 advert from 192.0.2.2"}), StateMaster, 3*sec + 1218750*us}, // own 1 s interval again
 		}},
 		{"v3 master adopts the new master's interval on yielding", v3Config, ours4, seq(masterAt100, []step{
 			{m + sec/2, recv(peer4, 150, withInterval(50)), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CausePreempted, "higher priority 150 from 192.0.2.2"}}},

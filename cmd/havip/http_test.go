@@ -1,0 +1,36 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestHTTPListenFailsTheStart(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tests := []struct {
+		name, addr, env, want string
+	}{
+		{"port in use", busy.Addr().String(), "", "address already in use"},
+		{"not an address", "9165", "", `--http-listen (or HAVIP_HTTP_LISTEN): "9165" is not HOST:PORT`},
+		{"from the environment", "", "nohost:1", `host "nohost" is not an IP address`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"-f", "/nonexistent/keepalived.conf", "--status-socket", "", "--output", t.TempDir()}
+			if tt.addr != "" {
+				args = append(args, "--http-listen", tt.addr)
+			}
+			var stderr bytes.Buffer
+			code := runSupervise(args, map[string]string{"HAVIP_HTTP_LISTEN": tt.env}, &stderr)
+			if code != 1 || !strings.Contains(stderr.String(), tt.want) {
+				t.Fatalf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), tt.want)
+			}
+		})
+	}
+}

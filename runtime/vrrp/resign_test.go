@@ -1,0 +1,61 @@
+package vrrp
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestResign(t *testing.T) {
+	resign := func(t *testing.T, m *Machine, now time.Time) []Action {
+		return m.Resign(now, "virtual address 192.0.2.100/24 on eth0 removed")
+	}
+	reason := Reason{CauseVIPRemoved, "virtual address 192.0.2.100/24 on eth0 removed"}
+	m := mdi100
+	rows := []struct {
+		name  string
+		cfg   func() Config
+		steps []step
+	}{
+		{"master resigns with priority 0 and is master again after Skew_Time", v2Config, seq(masterAt100, []step{
+			{m + sec/2, resign, []Action{SendAdvert{0}, RemoveVIPs{}, Transition{StateMaster, StateBackup, reason}},
+				StateBackup, m + sec/2 + skw100},
+			{m + sec/2 + skw100, expire, toMaster(100, reasonMasterDown), StateMaster, m + 3*sec/2 + skw100},
+		})},
+		{"a higher-priority advert during the re-election keeps it backup", v2Config, seq(masterAt100, []step{
+			{m + sec/2, resign, []Action{SendAdvert{0}, RemoveVIPs{}, Transition{StateMaster, StateBackup, reason}},
+				StateBackup, m + sec/2 + skw100},
+			{m + sec/2 + skw100/2, recv(peer4, 150), nil, StateBackup, m + sec/2 + skw100/2 + mdi100},
+		})},
+		{"backup ignores it", v2Config, []step{
+			{0, start, startBackup, StateBackup, mdi100},
+			{sec, resign, nil, StateBackup, mdi100},
+		}},
+		{"fault ignores it", v2Config, []step{
+			{0, start, startBackup, StateBackup, mdi100},
+			{sec, fault(true), []Action{Transition{StateBackup, StateFault, Reason{CauseFault, "link"}}}, StateFault, noDeadline},
+			{2 * sec, resign, nil, StateFault, noDeadline},
+		}},
+	}
+	for _, r := range rows {
+		t.Run(r.name, func(t *testing.T) {
+			mc, err := New(r.cfg(), ours4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range r.steps {
+				now := t0.Add(s.at)
+				if got := s.event(t, mc, now); !reflect.DeepEqual(got, s.want) {
+					t.Fatalf("step %d at %v: actions\n got %v\nwant %v", i, s.at, got, s.want)
+				}
+				if mc.State() != s.state {
+					t.Fatalf("step %d at %v: state %v, want %v", i, s.at, mc.State(), s.state)
+				}
+				next := mc.NextDeadline()
+				if s.next == noDeadline && !next.IsZero() || s.next != noDeadline && !next.Equal(t0.Add(s.next)) {
+					t.Fatalf("step %d at %v: deadline %v, want %v", i, s.at, next.Sub(t0), s.next)
+				}
+			}
+		})
+	}
+}
