@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/track"
 	"github.com/havip/havip/runtime/vrrp"
 )
@@ -41,6 +42,11 @@ type InstanceStatus struct {
 	Faults   []string        `json:"faults,omitempty"`
 	Trackers []TrackerStatus `json:"trackers,omitempty"`
 	Stats    InstanceStats   `json:"stats"`
+	// Source is the address adverts are sent from, once known.
+	Source string `json:"source,omitempty"`
+	// Config is the instance's running config (read-only), for the state
+	// dumps that print its settings.
+	Config *config.Instance `json:"-"`
 }
 
 // InstanceStats are an instance's counters: its activity, and the adverts
@@ -181,12 +187,16 @@ func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
 		Reason:       inst.reason,
 		Faults:       slices.Sorted(maps.Values(inst.faults)),
 		Stats:        InstanceStats{Stats: inst.stats},
+		Config:       inst.cfg,
 	}
 	var received vrrp.Counters
 	if inst.m != nil {
 		s.State, s.Priority = inst.m.State().String(), inst.m.Priority()
 		if a := inst.m.MasterAddr(); a.IsValid() {
 			s.Master = a.String()
+		}
+		if a := inst.m.Primary(); a.IsValid() {
+			s.Source = a.String()
 		}
 		received = inst.m.Counters()
 	} else if len(s.Faults) == 0 {
