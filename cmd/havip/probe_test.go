@@ -27,13 +27,16 @@ func TestProbeTCP(t *testing.T) {
 		inOutput string
 	}{
 		{[]string{"tcp", open}, 0, "up"},
+		{[]string{"tcp", "localhost:" + open[strings.LastIndex(open, ":")+1:]}, 0, "up"},
 		{[]string{"tcp", "--timeout", "1s", open}, 0, "up"},
 		{[]string{"tcp", open, "--timeout", "1s"}, 0, "up"},
 		{[]string{"tcp", refused}, 1, "down"},
-		{[]string{"tcp", "localhost:80"}, 2, "is not an IP:PORT"},
+		{[]string{"tcp", "localhost:" + refused[strings.LastIndex(refused, ":")+1:]}, 1, "down"},
+		{[]string{"tcp", "localhost"}, 2, "is not a HOST:PORT"},
+		{[]string{"tcp", "localhost:http"}, 2, "is not a HOST:PORT"},
 		{[]string{"tcp"}, 2, "exactly one HOST:PORT"},
 		{[]string{"udp", open}, 2, "the only probe"},
-		{[]string{"tcp", open, "--timeout", "soon"}, 2, "invalid value"},
+		{[]string{"tcp", open, "--timeout", "soon"}, 2, `invalid argument "soon" for "--timeout" flag`},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := dispatch(append([]string{"probe"}, tc.args...), &stdout, &stderr)
