@@ -100,9 +100,9 @@ func catalogList(dir string, asJSON bool, stdout, stderr io.Writer) int {
 
 // catalogVersion is `catalog show --json`: the template version and its questions.
 type catalogVersion struct {
-	Template    string              `json:"template"`
-	Version     string              `json:"version"`
-	Description string              `json:"description"`
+	Template    string            `json:"template"`
+	Version     string            `json:"version"`
+	Description string            `json:"description"`
 	Questions   []catalogQuestion `json:"questions"`
 }
 

@@ -53,9 +53,9 @@ func caughtSignals() []os.Signal {
 // daemonFlags are the options run, supervise and keepalived mode share; new
 // process-level options (an HTTP listener…) are added here once for all.
 type daemonFlags struct {
-	pidFiles                           []string
+	pidFiles                          []string
 	logFormat, logLevel, statusSocket string
-	dumpDir                            string
+	dumpDir                           string
 }
 
 // addDaemonFlags registers the shared options; each has an environment

@@ -51,11 +51,11 @@ var signalFuncs = map[string]syscall.Signal{
 // keepalivedFlags are keepalived's options that keepalived mode acts on.
 type keepalivedFlags struct {
 	file, configID, configTest, signum, umask string
-	dontFork, help, printVersion, check        bool
-	dontRelease, genhash                       bool
-	namespace                                  string
-	pid, vrrpPid                               string
-	daemon                                     daemonFlags
+	dontFork, help, printVersion, check       bool
+	dontRelease, genhash                      bool
+	namespace                                 string
+	pid, vrrpPid                              string
+	daemon                                    daemonFlags
 }
 
 // ignoredOption is a keepalived option keepalived mode accepts and has no
