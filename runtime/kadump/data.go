@@ -151,6 +151,8 @@ func writeInstance(b *bufio.Writer, inst engine.InstanceStatus, cfg *config.Conf
 		for _, p := range c.UnicastPeers {
 			fmt.Fprintf(b, "     %s\n", peerLine(p))
 		}
+		// keepalived's old_unicast_checksum, which havip does not implement.
+		fmt.Fprintln(b, "   Unicast checksum compatibility = no")
 	}
 	var scripts []engine.TrackerStatus
 	for _, t := range inst.Trackers {

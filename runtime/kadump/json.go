@@ -80,8 +80,8 @@ func WriteJSON(w io.Writer, d Dump) error {
 			for _, a := range c.ExcludedAddresses {
 				jd.EVIPs = append(jd.EVIPs, vipLine(a, c.Interface, jd.VIPSet))
 			}
-			for _, ref := range c.Track.Scripts {
-				if s, ok := scripts[ref.Name]; ok {
+			for _, t := range inst.Trackers {
+				if s, ok := scripts[t.Name]; ok && t.Kind == "script" {
 					jd.TrackScript = append(jd.TrackScript, "'"+strings.Join(s.Command.Args, " ")+"'")
 				}
 			}
