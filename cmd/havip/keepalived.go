@@ -36,9 +36,9 @@ const (
 	// kaExitConfigTest: -t found problems, warnings included.
 	kaExitConfigTest = 5
 	// kaExitConfigTestSecurity: -t found scripts running without
-	// enable_script_security; keepalived also exits with it when its
-	// config file is missing at start, and keepalived mode does so for any
-	// first config that cannot run.
+	// enable_script_security. keepalived also exits with it when its config
+	// file is missing at start; keepalived mode does so for any first
+	// config that cannot run.
 	kaExitConfigTestSecurity = 6
 )
 
@@ -204,9 +204,9 @@ func keepalivedUsage(w io.Writer, fs *pflag.FlagSet) {
 const securityViolation = "enable_script_security is not set"
 
 // keepalivedConfigTest is -t: the config's problems on stderr (or in the
-// -t=LOG_FILE), keepalived-style, and keepalived's exit code: 0 clean, 5
-// for any problem (warnings included), 6 when the only problem is scripts
-// that would run without enable_script_security. keepalived 2.2.7 exits 0
+// -t=LOG_FILE), keepalived-style, and keepalived's exit code: 0 clean, 6
+// when scripts would run without enable_script_security (whatever else is
+// wrong, as keepalived 2.2.7), else 5 for any problem, warnings included. keepalived 2.2.7 exits 0
 // when the file is missing; keepalived mode reports it and exits 5.
 func keepalivedConfigTest(f keepalivedFlags, stderr io.Writer) int {
 	out := stderr
@@ -224,8 +224,7 @@ func keepalivedConfigTest(f keepalivedFlags, stderr io.Writer) int {
 	security, other := false, false
 	for _, d := range diags {
 		if strings.Contains(d.Msg, securityViolation) {
-			security = true
-			fmt.Fprintln(out, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+			security = true // reported last, as keepalived does
 			continue
 		}
 		other = true
@@ -235,11 +234,14 @@ func keepalivedConfigTest(f keepalivedFlags, stderr io.Writer) int {
 			fmt.Fprintln(out, d.Msg)
 		}
 	}
+	if security {
+		fmt.Fprintln(out, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+	}
 	switch {
-	case other:
-		return kaExitConfigTest
 	case security:
 		return kaExitConfigTestSecurity
+	case other:
+		return kaExitConfigTest
 	}
 	return kaExitOK
 }

@@ -33,8 +33,12 @@ type InstanceStatus struct {
 	BasePriority uint8 `json:"base_priority"`
 	// Master is the current master's address: ours when MASTER, the sender
 	// of the last accepted advert when BACKUP.
-	Master string   `json:"master,omitempty"`
-	VIPs   []string `json:"vips"`
+	Master string `json:"master,omitempty"`
+	// MasterPriority and MasterAdvertInt are the current master's, from its
+	// last accepted advert (ours when MASTER).
+	MasterPriority  uint8         `json:"master_priority,omitempty"`
+	MasterAdvertInt time.Duration `json:"master_advert_int,omitempty"`
+	VIPs            []string      `json:"vips"`
 	// Since and Reason describe the last state change.
 	Since  time.Time `json:"since,omitzero"`
 	Reason string    `json:"reason,omitempty"`
@@ -194,6 +198,7 @@ func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
 		s.State, s.Priority = inst.m.State().String(), inst.m.Priority()
 		if a := inst.m.MasterAddr(); a.IsValid() {
 			s.Master = a.String()
+			s.MasterPriority, s.MasterAdvertInt = inst.m.MasterPriority(), inst.m.MasterAdverInterval()
 		}
 		if a := inst.m.Primary(); a.IsValid() {
 			s.Source = a.String()

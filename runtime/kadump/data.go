@@ -76,6 +76,13 @@ func writeInstance(b *bufio.Writer, inst engine.InstanceStatus, cfg *config.Conf
 		fmt.Fprintf(b, "   Sync group = %s\n", c.SyncGroup)
 	}
 	fmt.Fprintf(b, "   State = %s\n", inst.State)
+	if inst.State == "BACKUP" && inst.Master != "" {
+		fmt.Fprintf(b, "   Master router = %s\n", inst.Master)
+		fmt.Fprintf(b, "   Master priority = %d\n", inst.MasterPriority)
+		if inst.Version == 3 {
+			fmt.Fprintf(b, "   Master advert int = %.2f sec\n", inst.MasterAdvertInt.Seconds())
+		}
+	}
 	if c.Unicast() {
 		fmt.Fprintln(b, "   Flags:\n     Using unicast")
 	} else {

@@ -90,6 +90,12 @@ func WriteJSON(w io.Writer, d Dump) error {
 				jd.VMACIfname = vmacName(c, d.Config)
 			}
 		}
+		if inst.State == "BACKUP" {
+			jd.MasterPriority = int(inst.MasterPriority)
+			if inst.MasterAdvertInt > 0 {
+				jd.MasterAdverInt = inst.MasterAdvertInt.Seconds()
+			}
+		}
 		out = append(out, jsonInstance{Data: jd, Stats: CountersOf(inst.Stats)})
 	}
 	enc := json.NewEncoder(w)
