@@ -497,4 +497,3 @@ func TestKeepalivedConfigTestExitCodes(t *testing.T) {
 		})
 	}
 }
-
