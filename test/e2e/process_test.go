@@ -497,3 +497,41 @@ func TestKeepalivedConfigTestExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// Without --dont-fork the symlink daemonizes as keepalived: the command
+// returns once the daemon runs its config, and the daemon lives on.
+func TestKeepalivedSymlinkDaemonizes(t *testing.T) {
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n := l.Nodes[0]
+	dir := t.TempDir()
+	confPath, pidPath := filepath.Join(dir, "keepalived.conf"), filepath.Join(dir, "keepalived.pid")
+	writeConf(t, confPath, noSecondBurst+instanceConf{Priority: 150, VIPs: []string{vipA.String()}}.conf())
+	link := keepalivedLink(t)
+	env := []string{"env", "HAVIP_STATUS_SOCKET=" + filepath.Join(shortDir(t), "status.sock"), "HAVIP_DUMP_DIR=" + dir}
+
+	out := n.Exec(t, append(env, link, "-f", confPath, "-p", pidPath, "-r", filepath.Join(dir, "vrrp.pid"))...)
+	pid := readPid(t, pidPath)
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	if out != "" {
+		t.Errorf("the parent printed %q", out)
+	}
+	lab.Eventually(t, electionTimeout, "the daemon's VIP", func() bool { return n.HasAddr(t, "eth0", vipA) })
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatalf("the daemon (pid %d): %v", pid, err)
+	}
+	lab.Eventually(t, 10*time.Second, "the daemon gone and its pid file removed", func() bool {
+		_, err := os.Stat(pidPath)
+		return syscall.Kill(pid, 0) != nil && errors.Is(err, os.ErrNotExist)
+	})
+	if n.HasAddr(t, "eth0", vipA) {
+		t.Error("VIP left after SIGTERM")
+	}
+
+	// A config that cannot run: the parent says so with the daemon's exit code.
+	bad := filepath.Join(dir, "bad.conf")
+	writeConf(t, bad, "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n}\n")
+	code, out := exitCode(t, n, append(env, link, "-f", bad, "-p", pidPath, "-r", filepath.Join(dir, "vrrp.pid"))...)
+	if code != 6 || !strings.Contains(out, "exited with code 6") {
+		t.Errorf("daemonizing a bad config = %d %q; want 6", code, out)
+	}
+}
