@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"log/slog"
-	"os/exec"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
