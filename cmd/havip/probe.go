@@ -26,18 +26,37 @@ func newProbeCmd(a *app) *cobra.Command {
 			return usagef("want 'tcp HOST:PORT' (the only probe there is)")
 		},
 	}
-	var timeout time.Duration
+	timeout := probeTimeout(2 * time.Second)
 	tcp := &cobra.Command{
 		Use:   "tcp HOST:PORT [--timeout DURATION]",
 		Short: "connect to HOST:PORT once; HOST is an IP address or a host name",
 		Args:  exactArgs(1, "exactly one HOST:PORT, e.g. 127.0.0.1:80, [::1]:80 or db.example.com:5432"),
 		RunE: func(_ *cobra.Command, args []string) error {
-			return exit(probeTCP(args[0], timeout, a.stdout, a.stderr))
+			return exit(probeTCP(args[0], time.Duration(timeout), a.stdout, a.stderr))
 		},
 	}
-	tcp.Flags().DurationVar(&timeout, "timeout", 2*time.Second, "give up connecting after this `DURATION`")
+	tcp.Flags().Var(&timeout, "timeout", "give up connecting after this `DURATION` (2s, 500ms, or a number of seconds)")
 	cmd.AddCommand(tcp)
 	return cmd
+}
+
+// probeTimeout is --timeout: a Go duration or a number of seconds, as the
+// in-process probe (track.ParseProbe) reads the same command line.
+type probeTimeout time.Duration
+
+func (d *probeTimeout) String() string { return time.Duration(*d).String() }
+func (d *probeTimeout) Type() string   { return "duration" }
+func (d *probeTimeout) Set(s string) error {
+	if secs, err := strconv.ParseFloat(s, 64); err == nil && secs > 0 {
+		*d = probeTimeout(secs * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("want a positive duration such as 2s or 500ms, or a number of seconds")
+	}
+	*d = probeTimeout(v)
+	return nil
 }
 
 // probeTCP connects to target once; a host name is resolved and its

@@ -30,6 +30,8 @@ func TestProbeTCP(t *testing.T) {
 		{[]string{"tcp", "localhost:" + open[strings.LastIndex(open, ":")+1:]}, 0, "up"},
 		{[]string{"tcp", "--timeout", "1s", open}, 0, "up"},
 		{[]string{"tcp", open, "--timeout", "1s"}, 0, "up"},
+		{[]string{"tcp", "--timeout=1.5", open}, 0, "up"},
+		{[]string{"tcp", open, "--timeout", "0"}, 2, "want a positive duration"},
 		{[]string{"tcp", refused}, 1, "down"},
 		{[]string{"tcp", "localhost:" + refused[strings.LastIndex(refused, ":")+1:]}, 1, "down"},
 		{[]string{"tcp", "localhost"}, 2, "is not a HOST:PORT"},
