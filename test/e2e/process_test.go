@@ -188,7 +188,7 @@ func startRun(t *testing.T, node *lab.Node, conf string) (*speaker, string) {
 func TestRunSurvivesSIGHUP(t *testing.T) {
 	l := lab.New(t, lab.Options{Nodes: 1})
 	n := l.Nodes[0]
-	s, _ := startRun(t, n, noSecondBurst+instanceConf{Priority: 150, VIPs: []string{vipA.String()}}.conf())
+	s, dir := startRun(t, n, noSecondBurst+instanceConf{Priority: 150, VIPs: []string{vipA.String()}}.conf())
 	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
 	before := s.transitions("VI_1")
 	if err := s.proc.Signal(syscall.SIGHUP); err != nil {
@@ -200,6 +200,20 @@ func TestRunSurvivesSIGHUP(t *testing.T) {
 	})
 	if after := s.transitions("VI_1"); after != before {
 		t.Errorf("SIGHUP caused %d transitions", after-before)
+	}
+
+	// A broken edit: logged with file:line, the running config kept.
+	path := filepath.Join(dir, "keepalived.conf")
+	writeConf(t, path, "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n}\n")
+	if err := s.proc.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s.waitLog(t, "new config rejected; the running config keeps running", path+":3:", reloadTimeout)
+	holdsFor(t, time.Second, "havip running with the VIP after a rejected reload", func() bool {
+		return s.proc.Wait(0) != nil && n.HasAddr(t, "eth0", vipA)
+	})
+	if after := s.transitions("VI_1"); after != before {
+		t.Errorf("the rejected reload caused %d transitions", after-before)
 	}
 	s.Stop(t)
 	if n.HasAddr(t, "eth0", vipA) {
