@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/syslog"
 	"os"
 	"os/exec"
 	"slices"
@@ -173,8 +174,29 @@ func runKeepalived(args []string, environ map[string]string, stdout, stderr io.W
 	if !f.dontFork {
 		return daemonize(args, stderr)
 	}
+	logOut := stderr
+	readyFD := environ[envReadyFD]
+	if readyFD != "" {
+		os.Unsetenv(envReadyFD) // not for the scripts it runs
+		// A daemon has no terminal: it logs to syslog, as keepalived does.
+		if w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, keepalivedName); err == nil {
+			defer w.Close()
+			logOut = w
+		}
+	}
+	// A first config with errors: keepalived-style lines, keepalived's exit
+	// code, and nothing started (no pid file written).
+	if _, diags := config.Load(f.file, config.Options{ConfigID: f.configID}); diags.HasErrors() {
+		for _, d := range diags {
+			if d.Severity == config.Error {
+				printDiagnostic(logOut, d)
+			}
+		}
+		fmt.Fprintf(logOut, "keepalived: %s has errors; nothing was started\n", f.file)
+		return kaExitConfigTestSecurity
+	}
 	f.daemon.pidFiles = append(f.daemon.pidFiles, f.pid, f.vrrpPid)
-	d, err := newDaemon(keepalivedName, f.daemon, environ, stderr)
+	d, err := newDaemon(keepalivedName, f.daemon, environ, logOut)
 	if err != nil {
 		fmt.Fprintf(stderr, "keepalived: %v\n", err)
 		return kaExitUsage
@@ -184,9 +206,8 @@ func runKeepalived(args []string, environ map[string]string, stdout, stderr io.W
 			d.log.Info("option accepted and ignored", "option", "--"+o.long, "why", o.why)
 		}
 	}
-	if fd := environ[envReadyFD]; fd != "" {
-		os.Unsetenv(envReadyFD) // not for the scripts it runs
-		d.onReady = readyNotifier(fd, d.log)
+	if readyFD != "" {
+		d.onReady = readyNotifier(readyFD, d.log)
 	}
 	oneProcessor()
 	smallHeap()
@@ -228,11 +249,7 @@ func keepalivedConfigTest(f keepalivedFlags, stderr io.Writer) int {
 			continue
 		}
 		other = true
-		if d.Pos.Line > 0 {
-			fmt.Fprintf(out, "(%s: Line %d) %s\n", d.Pos.File, d.Pos.Line, d.Msg)
-		} else {
-			fmt.Fprintln(out, d.Msg)
-		}
+		printDiagnostic(out, d)
 	}
 	if security {
 		fmt.Fprintln(out, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
@@ -244,6 +261,18 @@ func keepalivedConfigTest(f keepalivedFlags, stderr io.Writer) int {
 		return kaExitConfigTest
 	}
 	return kaExitOK
+}
+
+// printDiagnostic prints d as keepalived does: "(FILE: Line N) MESSAGE".
+func printDiagnostic(w io.Writer, d config.Diagnostic) {
+	switch {
+	case d.Pos.Line > 0:
+		fmt.Fprintf(w, "(%s: Line %d) %s\n", d.Pos.File, d.Pos.Line, d.Msg)
+	case d.Pos.File != "":
+		fmt.Fprintf(w, "%s: %s\n", d.Pos.File, d.Msg)
+	default:
+		fmt.Fprintln(w, d.Msg)
+	}
 }
 
 // envReadyFD names the descriptor on which a daemonized child says it runs.

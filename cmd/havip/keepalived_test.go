@@ -104,7 +104,7 @@ func TestKeepalivedRefusesABadFirstConfig(t *testing.T) {
 	pid, vrrpPid := filepath.Join(dir, "keepalived.pid"), filepath.Join(dir, "vrrp.pid")
 	var stderr bytes.Buffer
 	code := runKeepalived([]string{"-n", "-f", path, "-p", pid, "-r", vrrpPid, "--status-socket", ""}, nil, &stderr, &stderr)
-	if code != 6 || !strings.Contains(stderr.String(), path+":3:") || !strings.Contains(stderr.String(), "nothing was started") {
+	if code != 6 || !strings.Contains(stderr.String(), "("+path+": Line 3) ") || !strings.Contains(stderr.String(), "nothing was started") {
 		t.Fatalf("bad first config = %d, %q; want 6 with file:line", code, stderr.String())
 	}
 	for _, f := range []string{pid, vrrpPid} {
