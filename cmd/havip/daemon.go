@@ -13,8 +13,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/control"
@@ -35,12 +37,13 @@ const (
 )
 
 // stopSignals end the process the way SIGTERM does: the instances are
-// released first. They are the asynchronous signals whose default in a Go
-// program is to exit (HUP, which reloads, aside), caught so that none of
-// them leaves a VIP behind.
+// released first. They are the signals that, sent by kill, end a Go program
+// that does not catch them (HUP, which reloads, aside): caught, none of them
+// leaves a VIP behind. A real fault (SIGSEGV from a bad pointer) is not
+// sent by kill and still crashes the program.
 var stopSignals = []os.Signal{
 	syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP,
-	syscall.SIGABRT, syscall.SIGSTKFLT, syscall.SIGSYS,
+	syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGSTKFLT, syscall.SIGSYS,
 }
 
 // caughtSignals are every signal a daemon handles: stop signals, keepalived's
@@ -48,6 +51,34 @@ var stopSignals = []os.Signal{
 // stderr pipe does not end the process.
 func caughtSignals() []os.Signal {
 	return append([]os.Signal{sigReload, sigData, sigStats, sigJSON, sigStatsClear, syscall.SIGPIPE}, stopSignals...)
+}
+
+// reservedSignals are the signals Go's runtime leaves at their default
+// action, which ends the process, and which os/signal cannot catch: 32
+// (glibc's SIGCANCEL) and 34 (musl's SIGSYNCCALL, glibc's SIGRTMIN).
+// keepalived gives them no meaning; ignoreReserved ignores them.
+var reservedSignals = []syscall.Signal{32, 34}
+
+// kernelSigaction is the kernel's struct sigaction on 64-bit Linux, as
+// far as ignoring a signal needs it: the handler first, the rest zero.
+type kernelSigaction struct {
+	handler, flags, restorer, mask uint64
+}
+
+// sigIgn is SIG_IGN.
+const sigIgn = 1
+
+// ignoreReserved sets the reservedSignals to be ignored, so that none of
+// them can end the process without its instances released.
+func ignoreReserved() error {
+	act := kernelSigaction{handler: sigIgn}
+	for _, sig := range reservedSignals {
+		_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+		if errno != 0 {
+			return fmt.Errorf("ignoring signal %d: %w", int(sig), errno)
+		}
+	}
+	return nil
 }
 
 // daemonFlags are the options run, supervise and keepalived mode share; new
@@ -88,8 +119,12 @@ type daemon struct {
 // the process without releasing its instances — then sets up logging and
 // the systemd notifier.
 func newDaemon(name string, f daemonFlags, environ map[string]string, stderr io.Writer) (*daemon, error) {
-	d := &daemon{name: name, flags: f, stderr: stderr, signals: make(chan os.Signal, 8)}
+	d := &daemon{name: name, flags: f, stderr: stderr, signals: make(chan os.Signal, 32)}
 	signal.Notify(d.signals, caughtSignals()...)
+	if err := ignoreReserved(); err != nil {
+		d.close()
+		return nil, err
+	}
 	var err error
 	if d.log, err = newLogger(stderr, f.logFormat, f.logLevel); err != nil {
 		d.close()
