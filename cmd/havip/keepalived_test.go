@@ -8,7 +8,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestKeepalivedCommandLine(t *testing.T) {
@@ -239,6 +243,25 @@ func TestSystemdUnitsCommandLines(t *testing.T) {
 		}
 		if err := tc.parse(exec[1:]); err != nil {
 			t.Errorf("%s: ExecStart %v: %v", tc.unit, exec, err)
+		}
+	}
+}
+
+// Signals 32 and 34 end a Go program and os/signal cannot catch them: the
+// daemon sets them to be ignored.
+func TestReservedSignalsIgnored(t *testing.T) {
+	if err := ignoreReserved(); err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range reservedSignals {
+		var old kernelSigaction
+		_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+		if errno != 0 || old.handler != sigIgn {
+			t.Errorf("signal %d: handler %#x (%v), want SIG_IGN", int(sig), old.handler, errno)
+		}
+		// Sent anyway, it must not end this test binary.
+		if err := syscall.Kill(os.Getpid(), sig); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
