@@ -55,11 +55,6 @@ func (e usageError) Error() string { return e.err.Error() }
 // usagef reports a misuse of a command.
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-// dispatch runs the havip command line args with the process environment.
-func dispatch(args []string, stdout, stderr io.Writer) int {
-	return execute(args, env.ToMap(os.Environ()), stdout, stderr)
-}
-
 // execute runs the havip command line args and returns the exit code: 0,
 // the command's own code, or 2 on misuse (unknown command or flag, bad
 // arguments), after printing what was wrong and the command's usage.
@@ -69,18 +64,14 @@ func execute(args []string, environ map[string]string, stdout, stderr io.Writer)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
 	var code exitCode
-	var usage usageError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &code):
 		return int(code)
-	case errors.As(err, &usage):
-		fmt.Fprintf(stderr, "%s: %v\n\n", cmd.CommandPath(), usage.err)
-	default:
-		// Unknown commands and flags, and cobra's argument checks.
-		fmt.Fprintf(stderr, "%s: %v\n\n", cmd.CommandPath(), err)
 	}
+	// A usageError, or cobra's own: an unknown command or flag.
+	fmt.Fprintf(stderr, "%s: %v\n\n", cmd.CommandPath(), err)
 	fmt.Fprint(stderr, cmd.UsageString())
 	return 2
 }
