@@ -54,6 +54,17 @@ bench:
 clean:
 	rm -rf bin
 
+## install: bin/havip into $(DESTDIR)$(PREFIX)/bin
+## install-keepalived: also /usr/sbin/keepalived -> havip and the keepalived.service drop-in (Debian layout)
+PREFIX    ?= /usr/local
+.PHONY: install install-keepalived
+install: build
+	install -D -m 0755 bin/havip $(DESTDIR)$(PREFIX)/bin/havip
+install-keepalived: install
+	install -d $(DESTDIR)/usr/sbin
+	ln -sf $(PREFIX)/bin/havip $(DESTDIR)/usr/sbin/keepalived
+	install -D -m 0644 deploy/systemd/keepalived.service $(DESTDIR)/etc/systemd/system/keepalived.service
+
 ## fuzz-short: every fuzz target for FUZZSHORT executions (part of `make test`).
 ## A count, not a duration: Go 1.26's fuzz coordinator can fail a healthy target with
 ## "context deadline exceeded" when a -fuzztime duration expires (golang/go#75804, fixed in 1.27);

@@ -1,65 +1,95 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/havip/havip/catalog"
 	"github.com/havip/havip/templates"
 )
 
-// cmdCatalog lists the catalog's templates or shows one template version's questions.
-func cmdCatalog(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		catalogUsage(stderr)
-		return 2
+func newCatalogCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "catalog",
+		Short: "list catalog templates or show a template's questions",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("a subcommand is required")
+			}
+			return usagef("unknown subcommand %q", args[0])
+		},
 	}
-	switch args[0] {
-	case "list":
-		return catalogList(args[1:], stdout, stderr)
-	case "show":
-		return catalogShow(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		catalogUsage(stderr)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "havip catalog: unknown subcommand %q\n", args[0])
-		catalogUsage(stderr)
-		return 2
-	}
+	cmd.AddCommand(newCatalogListCmd(a), newCatalogShowCmd(a))
+	return cmd
 }
 
-func catalogUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: havip catalog list [--catalog DIR]")
-	fmt.Fprintln(w, "       havip catalog show TEMPLATE [--catalog DIR] [--version V]")
+func newCatalogListCmd(a *app) *cobra.Command {
+	var dir string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--catalog DIR] [--json]",
+		Short: "list the catalog's templates and their versions",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return exit(catalogList(dir, asJSON, a.stdout, a.stderr))
+		},
+	}
+	cmd.Flags().StringVar(&dir, "catalog", "", "catalog `DIR` (default: the embedded catalog)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the templates as JSON")
+	return cmd
 }
 
-func catalogList(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("catalog list", "[--catalog DIR]", stderr)
-	dir := fs.String("catalog", "", "catalog `DIR` (default: the embedded catalog)")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+func newCatalogShowCmd(a *app) *cobra.Command {
+	var dir, version string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show TEMPLATE [--catalog DIR] [--version VERSION] [--json]",
+		Short: "show the questions of a template version",
+		Args:  exactArgs(1, "one TEMPLATE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return exit(catalogShow(args[0], dir, version, asJSON, a.stdout, a.stderr))
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "havip catalog list: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	c, err := loadCatalog(*dir)
+	cmd.Flags().StringVar(&dir, "catalog", "", "catalog `DIR` (default: the embedded catalog)")
+	cmd.Flags().StringVar(&version, "version", "", "template `VERSION` (default: the latest)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the template version and its questions as JSON")
+	return cmd
+}
+
+// catalogTemplate is one template in `catalog list --json`.
+type catalogTemplate struct {
+	Name        string   `json:"name"`
+	Versions    []string `json:"versions"`
+	Description string   `json:"description"`
+}
+
+func catalogList(dir string, asJSON bool, stdout, stderr io.Writer) int {
+	c, err := loadCatalog(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip catalog list: %v\n", err)
 		return 1
 	}
+	list := make([]catalogTemplate, 0, len(c.Templates))
+	for _, t := range c.Templates {
+		ct := catalogTemplate{Name: t.Folder, Description: t.Description}
+		for _, v := range t.Versions {
+			ct.Versions = append(ct.Versions, v.Version)
+		}
+		list = append(list, ct)
+	}
+	if asJSON {
+		return writeJSON(stdout, stderr, "havip catalog list", list)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSIONS\tDESCRIPTION")
-	for _, t := range c.Templates {
-		versions := make([]string, len(t.Versions))
-		for i, v := range t.Versions {
-			versions[i] = v.Version
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Folder, strings.Join(versions, ","), t.Description)
+	for _, t := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, strings.Join(t.Versions, ","), t.Description)
 	}
 	if err := tw.Flush(); err != nil {
 		fmt.Fprintf(stderr, "havip catalog list: %v\n", err)
@@ -68,52 +98,101 @@ func catalogList(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func catalogShow(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("catalog show", "TEMPLATE [--catalog DIR] [--version V]", stderr)
-	dir := fs.String("catalog", "", "catalog `DIR` (default: the embedded catalog)")
-	version := fs.String("version", "", "template `VERSION` (default: the latest)")
-	positional, code := parseInterleaved(fs, args)
-	if code >= 0 {
-		return code
+// catalogVersion is `catalog show --json`: the template version and its questions.
+type catalogVersion struct {
+	Template    string            `json:"template"`
+	Version     string            `json:"version"`
+	Description string            `json:"description"`
+	Questions   []catalogQuestion `json:"questions"`
+}
+
+// catalogQuestion is one question in `catalog show --json`; a password's
+// default is masked, as in the table.
+type catalogQuestion struct {
+	Variable     string            `json:"variable"`
+	Env          string            `json:"env,omitempty"`
+	Type         string            `json:"type"`
+	Options      []string          `json:"options,omitempty"`
+	Default      string            `json:"default,omitempty"`
+	Required     bool              `json:"required"`
+	Label        string            `json:"label"`
+	Description  string            `json:"description,omitempty"`
+	ShowIf       string            `json:"show_if,omitempty"`
+	Subquestions []catalogQuestion `json:"subquestions,omitempty"`
+}
+
+// jsonQuestions converts qs for `catalog show --json`.
+func jsonQuestions(qs []catalog.Question) []catalogQuestion {
+	var out []catalogQuestion
+	for _, q := range qs {
+		out = append(out, catalogQuestion{
+			Variable: q.Variable, Env: q.Env, Type: questionType(q), Options: q.Options,
+			Default: shownDefault(q), Required: q.Required, Label: q.Label, Description: q.Description,
+			ShowIf: q.ShowIf, Subquestions: jsonQuestions(q.Subquestions),
+		})
 	}
-	if len(positional) != 1 {
-		fs.Usage()
-		return 2
+	return out
+}
+
+// questionType is q's type, string when the file leaves it out.
+func questionType(q catalog.Question) string {
+	if q.Type == "" {
+		return catalog.TypeString
 	}
-	c, err := loadCatalog(*dir)
+	return q.Type
+}
+
+// shownDefault is q's default, masked for a password.
+func shownDefault(q catalog.Question) string {
+	if q.Type == catalog.TypePassword && q.Default != "" {
+		return "********"
+	}
+	return q.Default
+}
+
+func catalogShow(name, dir, version string, asJSON bool, stdout, stderr io.Writer) int {
+	c, err := loadCatalog(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip catalog show: %v\n", err)
 		return 1
 	}
-	v, t, err := pickVersion(c, positional[0], *version)
+	v, t, err := pickVersion(c, name, version)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip catalog show: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s version %s: %s\n\n", t.Folder, v.Version, firstNonEmpty(v.Description, t.Description))
+	desc := firstNonEmpty(v.Description, t.Description)
+	if asJSON {
+		return writeJSON(stdout, stderr, "havip catalog show", catalogVersion{Template: t.Folder, Version: v.Version, Description: desc, Questions: jsonQuestions(v.Questions)})
+	}
+	fmt.Fprintf(stdout, "%s version %s: %s\n\n", t.Folder, v.Version, desc)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VARIABLE\tENV\tTYPE\tDEFAULT\tREQUIRED\tLABEL")
 	var rows func(qs []catalog.Question, indent string)
 	rows = func(qs []catalog.Question, indent string) {
 		for _, q := range qs {
-			typ := q.Type
-			if typ == "" {
-				typ = catalog.TypeString
-			}
+			typ := questionType(q)
 			if q.Type == catalog.TypeEnum {
 				typ += "(" + strings.Join(q.Options, "|") + ")"
 			}
-			def := q.Default
-			if q.Type == catalog.TypePassword && def != "" {
-				def = "********"
-			}
-			fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\n", indent, q.Variable, dash(q.Env), typ, dash(def), yesNo(q.Required), q.Label)
+			fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\n", indent, q.Variable, dash(q.Env), typ, dash(shownDefault(q)), yesNo(q.Required), q.Label)
 			rows(q.Subquestions, indent+"  ")
 		}
 	}
 	rows(v.Questions, "")
 	if err := tw.Flush(); err != nil {
 		fmt.Fprintf(stderr, "havip catalog show: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(stdout, stderr io.Writer, cmd string, v any) int {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
 		return 1
 	}
 	return 0

@@ -8,7 +8,7 @@ import (
 
 func TestCatalogList(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := cmdCatalog([]string{"list"}, &out, &errOut); code != 0 {
+	if code := execute([]string{"catalog", "list"}, nil, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -27,7 +27,7 @@ func TestCatalogList(t *testing.T) {
 
 func TestCatalogShow(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := cmdCatalog([]string{"show", "keepalived", "--version", "0"}, &out, &errOut); code != 0 {
+	if code := execute([]string{"catalog", "show", "keepalived", "--version", "0"}, nil, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	text := out.String()
@@ -53,7 +53,7 @@ func TestCatalogShow(t *testing.T) {
 	}
 
 	out.Reset()
-	if code := cmdCatalog([]string{"show", "keepalived"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "keepalived version 1: ") {
+	if code := execute([]string{"catalog", "show", "keepalived"}, nil, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "keepalived version 1: ") {
 		t.Fatalf("show without --version: exit %d\n%s", code, out.String())
 	}
 	if !strings.Contains(out.String(), "enum(2|3)") || !strings.Contains(out.String(), "PREEMPT_DELAY") {
@@ -69,7 +69,7 @@ func TestCatalogErrors(t *testing.T) {
 	}{
 		{nil, 2, "usage: havip catalog"},
 		{[]string{"bogus"}, 2, `unknown subcommand "bogus"`},
-		{[]string{"help"}, 0, "usage: havip catalog"},
+		{[]string{"-h"}, 0, "usage: havip catalog"},
 		{[]string{"show"}, 2, "usage: havip catalog show"},
 		{[]string{"show", "nope"}, 1, `unknown template "nope"`},
 		{[]string{"show", "ipfailover", "--version", "7"}, 1, `has no version "7"`},
@@ -79,7 +79,7 @@ func TestCatalogErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := cmdCatalog(tt.args, &out, &errOut)
+			code := execute(append([]string{"catalog"}, tt.args...), nil, &out, &errOut)
 			if code != tt.code || !strings.Contains(errOut.String(), tt.want) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errOut.String(), tt.code, tt.want)
 			}

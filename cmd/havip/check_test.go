@@ -59,7 +59,7 @@ func TestCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stdout, stderr bytes.Buffer
-			code := cmdCheck(append([]string{"-f", path}, tt.args...), &stdout, &stderr)
+			code := execute(append([]string{"check", "-f", path}, tt.args...), nil, &stdout, &stderr)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.wantCode, stderr.String())
 			}
@@ -84,7 +84,7 @@ func TestCheckJSONIsTheModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := cmdCheck([]string{"-f", path, "--json"}, &stdout, &stderr); code != 0 {
+	if code := execute([]string{"check", "-f", path, "--json"}, nil, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	var model struct {

@@ -8,45 +8,48 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/havip/havip/runtime/check"
 )
 
-// cmdGenhash prints the MD5 digest of a URL's body as keepalived's genhash
-// does, for the digest of an HTTP_GET/SSL_GET url block. It takes
-// genhash's options, short or long.
-func cmdGenhash(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("genhash", "-s ADDRESS -p PORT -u PATH [-S] [-I] [-V HOST] [-P 1.0|1.0C|1.1] [-m FWMARK] [-t SECONDS] [-v]", stderr)
-	var (
-		server, path, vhost, proto string
-		port, fwmark, timeout      int
-		ssl, sni, verbose          bool
-	)
-	// Each option has genhash's short and long name.
-	str := func(dst *string, short, long, def, usage string) {
-		fs.StringVar(dst, long, def, usage)
-		fs.StringVar(dst, short, def, "same as --"+long)
+// genhashFlags are genhash's options.
+type genhashFlags struct {
+	server, path, vhost, proto string
+	port, fwmark, timeout      int
+	ssl, sni, verbose          bool
+}
+
+func newGenhashCmd(a *app) *cobra.Command {
+	var f genhashFlags
+	cmd := &cobra.Command{
+		Use:   "genhash -s ADDRESS -u PATH [-p PORT] [-S] [-I] [-V HOST] [-P 1.0|1.0C|1.1] [-m FWMARK] [-t SECONDS] [-v]",
+		Short: "print the MD5 digest of a URL's body, as keepalived's genhash (for HTTP_GET/SSL_GET digest)",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return exit(runGenhash(f, a.stdout, a.stderr))
+		},
 	}
-	num := func(dst *int, short, long string, def int, usage string) {
-		fs.IntVar(dst, long, def, usage)
-		fs.IntVar(dst, short, def, "same as --"+long)
-	}
-	flag := func(dst *bool, short, long, usage string) {
-		fs.BoolVar(dst, long, false, usage)
-		fs.BoolVar(dst, short, false, "same as --"+long)
-	}
-	str(&server, "s", "server", "", "server address")
-	str(&path, "u", "url", "", "url path")
-	str(&vhost, "V", "use-virtualhost", "", "virtualhost: the Host header, and the TLS SNI with --use-sni")
-	str(&proto, "P", "protocol", "1.0", "HTTP protocol: 1.0, 1.0C (with Connection: close) or 1.1")
-	num(&port, "p", "port", 0, "server port (default 80, 443 with --use-ssl)")
-	num(&fwmark, "m", "fwmark", 0, "firewall mark for the connection")
-	num(&timeout, "t", "timeout", 5, "timeout in seconds")
-	flag(&ssl, "S", "use-ssl", "connect with TLS")
-	flag(&sni, "I", "use-sni", "send the virtualhost as TLS SNI")
-	flag(&verbose, "v", "verbose", "print the response header and body too")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
+	fs := cmd.Flags()
+	fs.StringVarP(&f.server, "server", "s", "", "server `ADDRESS`")
+	fs.StringVarP(&f.path, "url", "u", "", "url `PATH`")
+	fs.StringVarP(&f.vhost, "use-virtualhost", "V", "", "virtualhost `HOST`: the Host header, and the TLS SNI with --use-sni")
+	fs.StringVarP(&f.proto, "protocol", "P", "1.0", "HTTP `PROTOCOL`: 1.0, 1.0C (with Connection: close) or 1.1")
+	fs.IntVarP(&f.port, "port", "p", 0, "server `PORT` (default 80, 443 with --use-ssl)")
+	fs.IntVarP(&f.fwmark, "fwmark", "m", 0, "firewall `MARK` for the connection")
+	fs.IntVarP(&f.timeout, "timeout", "t", 5, "timeout in `SECONDS`")
+	fs.BoolVarP(&f.ssl, "use-ssl", "S", false, "connect with TLS")
+	fs.BoolVarP(&f.sni, "use-sni", "I", false, "send the virtualhost as TLS SNI")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "print the response header and body too")
+	return cmd
+}
+
+// runGenhash prints the MD5 digest of a URL's body as keepalived's genhash
+// does, for the digest of an HTTP_GET/SSL_GET url block.
+func runGenhash(f genhashFlags, stdout, stderr io.Writer) int {
+	server, path, vhost, proto := f.server, f.path, f.vhost, f.proto
+	port, fwmark, timeout := f.port, f.fwmark, f.timeout
+	ssl, sni, verbose := f.ssl, f.sni, f.verbose
 	addr, err := netip.ParseAddr(server)
 	switch {
 	case server == "" || path == "":

@@ -78,7 +78,7 @@ func TestGenhashMatchesKeepalived(t *testing.T) {
 			}
 			want := lastLine(string(out))
 			var stdout, stderr bytes.Buffer
-			if code := dispatch(append([]string{"genhash"}, args...), &stdout, &stderr); code != 0 {
+			if code := execute(append([]string{"genhash"}, args...), nil, &stdout, &stderr); code != 0 {
 				t.Fatalf("havip genhash exit %d: %s", code, stderr.String())
 			}
 			if got := lastLine(stdout.String()); got != want || len(got) != 32 {
@@ -104,7 +104,7 @@ func TestGenhashUsage(t *testing.T) {
 		{[]string{"-s", "192.0.2.1", "-u", "/", "-P", "2"}, `-P "2" is not 1.0, 1.0C or 1.1`},
 	} {
 		var stdout, stderr bytes.Buffer
-		if code := dispatch(append([]string{"genhash"}, tc.args...), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+		if code := execute(append([]string{"genhash"}, tc.args...), nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
 		}
 	}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync/atomic"
 
 	"github.com/havip/havip/runtime/engine"
@@ -18,11 +16,6 @@ const httpListenEnv = "HAVIP_HTTP_LISTEN"
 
 // httpListenUsage documents --http-listen.
 const httpListenUsage = "serve /metrics, /healthz, /readyz and /status (read-only) on `HOST:PORT`, e.g. :9165; \"\" for none"
-
-// httpListenFlag registers --http-listen on fs, defaulting to $HAVIP_HTTP_LISTEN.
-func httpListenFlag(fs *flag.FlagSet) *string {
-	return fs.String("http-listen", os.Getenv(httpListenEnv), httpListenUsage+" ["+httpListenEnv+"]")
-}
 
 // serveHTTP serves the read-only HTTP endpoints on addr until ctx is done; ""
 // serves nothing. An address that is not valid or is in use is an error, so

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestHTTPListenFailsTheStart(t *testing.T) {
 				args = append(args, "--http-listen", tt.addr)
 			}
 			var stderr bytes.Buffer
-			code := runSupervise(args, map[string]string{"HAVIP_HTTP_LISTEN": tt.env}, &stderr)
+			code := execute(append([]string{"supervise"}, args...), map[string]string{"HAVIP_HTTP_LISTEN": tt.env}, io.Discard, &stderr)
 			if code != 1 || !strings.Contains(stderr.String(), tt.want) {
 				t.Fatalf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), tt.want)
 			}

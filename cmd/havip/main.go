@@ -1,125 +1,181 @@
 // Command havip keeps virtual IP addresses alive across hosts: it renders
 // keepalived-style configs from a catalog of templates, checks them, and runs
-// them with a native, keepalived-compatible VRRP engine.
+// them with a native, keepalived-compatible VRRP engine. Invoked as
+// keepalived (a symlink), it takes keepalived's command line instead.
 package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"path/filepath"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// command is one havip subcommand. run gets the arguments after the
-// subcommand name and returns the process exit code.
-type command struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
-}
-
-var commands = map[string]command{
-	"check":     {"check a keepalived.conf like keepalived -t", cmdCheck},
-	"render":    {"render a catalog template into keepalived.conf (and docker-compose.yml)", cmdRender},
-	"catalog":   {"list catalog templates or show a template's questions", cmdCatalog},
-	"run":       {"run the VRRP instances of a keepalived.conf", cmdRun},
-	"supervise": {"run a keepalived.conf or catalog template and apply every change of it live", cmdSupervise},
-	"probe":     {"probe a TCP port (the catalogs' native health check)", cmdProbe},
-	"status":    {"show the instances of a running havip: state, priority, master, why", cmdStatus},
-	"version":   {"print the havip version", cmdVersion},
-	"genhash":   {"print the MD5 digest of a URL's body, as keepalived's genhash", cmdGenhash},
-}
-
 func main() {
-	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+	environ := env.ToMap(os.Environ())
+	if filepath.Base(os.Args[0]) == keepalivedName {
+		os.Exit(runKeepalived(os.Args[1:], environ, os.Stdout, os.Stderr))
+	}
+	os.Exit(execute(os.Args[1:], environ, os.Stdout, os.Stderr))
 }
 
-func dispatch(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "havip: unknown command %q\n\n", args[0])
-		usage(stderr)
-		return 2
-	}
-	return cmd.run(args[1:], stdout, stderr)
+// app is what every command reads and writes besides its flags.
+type app struct {
+	environ        map[string]string
+	stdout, stderr io.Writer
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: havip COMMAND [options]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "commands:")
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
+// exitCode is an error that carries the process exit code; the command has
+// already said why on stderr.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit code %d", int(c)) }
+
+// exit turns a command's exit code into RunE's result.
+func exit(code int) error {
+	if code == 0 {
+		return nil
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'havip COMMAND -h' for the options of a command.")
+	return exitCode(code)
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting, and
-// prints its usage to stderr.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: havip %s %s\n\noptions:\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
+// usageError is a misuse of a command: exit code 2, with the command's usage.
+type usageError struct{ err error }
 
-// parseFlags parses args and maps the outcome to an exit code: -1 means
-// "continue", anything else is the code to return (0 after -h, 2 on misuse).
-func parseFlags(fs *flag.FlagSet, args []string) int {
-	err := fs.Parse(args)
+func (e usageError) Error() string { return e.err.Error() }
+
+// usagef reports a misuse of a command.
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// execute runs the havip command line args and returns the exit code: 0,
+// the command's own code, or 2 on misuse (unknown command or flag, bad
+// arguments), after printing what was wrong and the command's usage.
+func execute(args []string, environ map[string]string, stdout, stderr io.Writer) int {
+	a := &app{environ: environ, stdout: stdout, stderr: stderr}
+	root := newRoot(a)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	var code exitCode
 	switch {
 	case err == nil:
-		return -1
-	case errors.Is(err, flag.ErrHelp):
 		return 0
-	default:
-		return 2
+	case errors.As(err, &code):
+		return int(code)
+	}
+	// A usageError, or cobra's own: an unknown command or flag.
+	fmt.Fprintf(stderr, "%s: %v\n\n", cmd.CommandPath(), err)
+	fmt.Fprint(stderr, cmd.UsageString())
+	return 2
+}
+
+// usageTemplate is cobra's usage with a lower-case "usage:" line first, as
+// havip has always printed.
+const usageTemplate = `usage: {{if .Runnable}}{{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}{{if .Runnable}}
+       {{end}}{{.CommandPath}} COMMAND{{end}}{{if gt (len .Aliases) 0}}
+
+aliases: {{.NameAndAliases}}{{end}}{{if .HasExample}}
+
+examples:
+{{.Example}}{{end}}{{if .HasAvailableSubCommands}}
+
+commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
+
+options:
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
+
+global options:
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+Run '{{.CommandPath}} COMMAND -h' (or '{{.Root.Name}} help COMMAND') for the options of a command.{{end}}
+`
+
+// newRoot builds the havip command tree.
+func newRoot(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "havip",
+		Short: "keep virtual IP addresses alive across hosts with a keepalived-compatible VRRP engine",
+		Long: "havip renders keepalived-style configs from a catalog of templates, checks them, and runs them\n" +
+			"with a native, keepalived-compatible VRRP engine. Invoked as 'keepalived' (a symlink) it takes\n" +
+			"keepalived's command line.",
+		Version:       version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usagef("a command is required")
+		},
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetVersionTemplate("havip {{.Version}}\n")
+	root.SetUsageTemplate(usageTemplate)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newCheckCmd(a),
+		newRenderCmd(a),
+		newCatalogCmd(a),
+		newRunCmd(a),
+		newSuperviseCmd(a),
+		newProbeCmd(a),
+		newGenhashCmd(a),
+		newStatusCmd(a),
+		newVersionCmd(a),
+	)
+	// Help goes to stderr, with the usage of misuse, as havip has always done.
+	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) {
+		desc := cmd.Long
+		if desc == "" {
+			desc = cmd.Short
+		}
+		fmt.Fprintf(a.stderr, "%s\n\n%s", desc, cmd.UsageString())
+	})
+	return root
+}
+
+func newVersionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the havip version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(a.stdout, "havip %s\n", version)
+			return nil
+		},
 	}
 }
 
-func cmdVersion(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("version", "", stderr)
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+// noArgs rejects positional arguments, naming the first.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q", args[0])
 	}
-	fmt.Fprintf(stdout, "havip %s\n", version)
-	return 0
+	return nil
 }
 
-// parseInterleaved parses flags that may come before and after positional
-// arguments ("render keepalived --version 0"); it returns the positional
-// arguments and -1, or the exit code to return.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, int) {
-	var positional []string
-	for {
-		if code := parseFlags(fs, args); code >= 0 {
-			return nil, code
+// exactArgs wants n positional arguments, described by what.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("want %s, got %d arguments", what, len(args))
 		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, -1
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
+		return nil
 	}
+}
+
+// envDefault registers a string flag whose default comes from the
+// environment variable envName when set; the flag wins.
+func envDefault(fs *pflag.FlagSet, environ map[string]string, p *string, name, short, envName, def, usage string) {
+	if v := environ[envName]; v != "" {
+		def = v
+	}
+	fs.StringVarP(p, name, short, def, usage+" ["+envName+"]")
 }

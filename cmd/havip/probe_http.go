@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,25 +9,16 @@ import (
 	"time"
 )
 
-// cmdProbeHTTP is `havip probe http URL`: one GET, up on a 2xx answer. The
-// image has no shell or curl, so this is the container healthcheck of
+// probeHTTP is `havip probe http URL`: one GET, up on a 2xx answer. The
+// image may have no shell or curl, so this is the container healthcheck of
 // havip's own /healthz and /readyz.
-func cmdProbeHTTP(fs *flag.FlagSet, args []string, timeout *time.Duration, stdout, stderr io.Writer) int {
-	positional, code := parseInterleaved(fs, args)
-	if code >= 0 {
-		return code
-	}
-	if len(positional) != 1 {
-		fmt.Fprintln(stderr, "havip probe http: want exactly one URL, e.g. http://127.0.0.1:9165/healthz")
-		return 2
-	}
-	target := positional[0]
+func probeHTTP(target string, timeout time.Duration, stdout, stderr io.Writer) int {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		fmt.Fprintf(stderr, "havip probe http: %q is not an http:// or https:// URL with a host, e.g. http://127.0.0.1:9165/healthz\n", target)
 		return 2
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {

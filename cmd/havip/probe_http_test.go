@@ -30,7 +30,7 @@ func TestProbeHTTP(t *testing.T) {
 		{[]string{"http"}, 2, "exactly one URL"},
 	} {
 		var stdout, stderr bytes.Buffer
-		code := dispatch(append([]string{"probe"}, tc.args...), &stdout, &stderr)
+		code := execute(append([]string{"probe"}, tc.args...), nil, &stdout, &stderr)
 		out := stdout.String() + stderr.String()
 		if code != tc.code || !strings.Contains(out, tc.inOutput) {
 			t.Errorf("havip probe %v = %d %q, want %d and output containing %q", tc.args, code, out, tc.code, tc.inOutput)

@@ -6,60 +6,59 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"strings"
 
-	"github.com/caarlos0/env/v11"
+	"github.com/spf13/cobra"
 
 	"github.com/havip/havip/render"
 )
 
-// cmdRender renders a catalog template with answers from the process environment.
-func cmdRender(args []string, stdout, stderr io.Writer) int {
-	return runRender(args, env.ToMap(os.Environ()), stdout, stderr)
+// renderFlags are the options of render.
+type renderFlags struct {
+	catalogDir, version, answersFile, outDir, diffFile, probe, hostname string
+	sets, nodeAddrs                                                     []string
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
-
-// runRender is cmdRender with the environment given, for tests.
-func runRender(args []string, environ map[string]string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("render", "TEMPLATE [--catalog DIR] [--version V] [--answers FILE] [--set K=V]... [-o DIR] [--diff FILE]\n\n"+
-		"Answers, later winning: question defaults < --answers file < environment (each question's env name,\n"+
-		"empty counts as unset) < --set. Keys are question variables or their env names.\n"+
-		"Without -o keepalived.conf goes to stdout; with -o DIR, keepalived.conf and docker-compose.yml are\n"+
-		"written to DIR atomically. Node facts (host name, interface addresses) come from this host unless\n"+
-		"--node-address/--hostname describe another node.", stderr)
-	catalogDir := fs.String("catalog", "", "catalog `DIR` (default: the embedded catalog)")
-	version := fs.String("version", "", "template `VERSION` (default: the latest)")
-	answersFile := fs.String("answers", "", "answers `FILE`: KEY=VALUE lines (answers.txt) or YAML (*.yml, *.yaml)")
-	outDir := fs.String("o", "", "write keepalived.conf and docker-compose.yml into `DIR` instead of printing")
-	diffFile := fs.String("diff", "", "print a unified diff of the new keepalived.conf against `FILE`")
-	probe := fs.String("probe", render.DefaultProbe, "absolute `PATH` of the havip binary native TCP checks run")
-	hostname := fs.String("hostname", "", "preview for the node with this host `NAME`")
-	var sets, nodeAddrs stringList
-	fs.Var(&sets, "set", "answer `KEY=VALUE` (repeatable)")
-	fs.Var(&nodeAddrs, "node-address", "preview for the node with this interface `ADDRESS` (repeatable)")
-	positional, code := parseInterleaved(fs, args)
-	if code >= 0 {
-		return code
+func newRenderCmd(a *app) *cobra.Command {
+	var f renderFlags
+	cmd := &cobra.Command{
+		Use:   "render TEMPLATE [--answers FILE] [--set KEY=VALUE]... [-o DIR | --diff FILE]",
+		Short: "render a catalog template into keepalived.conf (and docker-compose.yml)",
+		Long: "Renders a catalog template into keepalived.conf (and docker-compose.yml).\n\n" +
+			"Answers, later winning: question defaults < --answers file < environment (each question's env name,\n" +
+			"empty counts as unset) < --set. Keys are question variables or their env names.\n" +
+			"Without -o keepalived.conf goes to stdout; with -o DIR, keepalived.conf and docker-compose.yml are\n" +
+			"written to DIR atomically. Node facts (host name, interface addresses) come from this host unless\n" +
+			"--node-address/--hostname describe another node.",
+		Args: exactArgs(1, "one TEMPLATE"),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return exit(runRender(args[0], f, a.environ, a.stdout, a.stderr))
+		},
 	}
-	if len(positional) != 1 {
-		fs.Usage()
-		return 2
-	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.catalogDir, "catalog", "", "catalog `DIR` (default: the embedded catalog)")
+	fs.StringVar(&f.version, "version", "", "template `VERSION` (default: the latest)")
+	fs.StringVar(&f.answersFile, "answers", "", "answers `FILE`: KEY=VALUE lines (answers.txt) or YAML (*.yml, *.yaml)")
+	fs.StringVarP(&f.outDir, "output", "o", "", "write keepalived.conf and docker-compose.yml into `DIR` instead of printing")
+	fs.StringVar(&f.diffFile, "diff", "", "print a unified diff of the new keepalived.conf against `FILE`")
+	fs.StringVar(&f.probe, "probe", render.DefaultProbe, "absolute `PATH` of the havip binary native TCP checks run")
+	fs.StringVar(&f.hostname, "hostname", "", "preview for the node with this host `NAME`")
+	fs.StringArrayVar(&f.sets, "set", nil, "answer `KEY=VALUE` (repeatable)")
+	fs.StringArrayVar(&f.nodeAddrs, "node-address", nil, "preview for the node with this interface `ADDRESS` (repeatable)")
+	return cmd
+}
+
+// runRender renders template with f and the environment given.
+func runRender(template string, f renderFlags, environ map[string]string, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "havip render: %v\n", err)
 		return 1
 	}
 
-	c, err := loadCatalog(*catalogDir)
+	c, err := loadCatalog(f.catalogDir)
 	if err != nil {
 		return fail(err)
 	}
-	v, t, err := pickVersion(c, positional[0], *version)
+	v, t, err := pickVersion(c, template, f.version)
 	if err != nil {
 		return fail(err)
 	}
@@ -67,27 +66,27 @@ func runRender(args []string, environ map[string]string, stdout, stderr io.Write
 		Template:    t.Folder,
 		Version:     v,
 		Env:         environ,
-		Set:         sets,
-		Probe:       *probe,
-		WithCompose: *outDir != "",
+		Set:         f.sets,
+		Probe:       f.probe,
+		WithCompose: f.outDir != "",
 	}
-	if *answersFile != "" {
-		data, err := os.ReadFile(*answersFile)
+	if f.answersFile != "" {
+		data, err := os.ReadFile(f.answersFile)
 		if err != nil {
 			return fail(fmt.Errorf("--answers: %w", err))
 		}
-		req.AnswersFile, req.Answers = *answersFile, data
+		req.AnswersFile, req.Answers = f.answersFile, data
 	}
-	if len(nodeAddrs) > 0 || *hostname != "" {
-		facts, err := previewFacts(*hostname, nodeAddrs)
+	if len(f.nodeAddrs) > 0 || f.hostname != "" {
+		facts, err := previewFacts(f.hostname, f.nodeAddrs)
 		if err != nil {
 			return fail(err)
 		}
 		req.Facts = render.StaticFacts(facts)
 	}
 	var old []byte
-	if *diffFile != "" {
-		if old, err = os.ReadFile(*diffFile); err != nil {
+	if f.diffFile != "" {
+		if old, err = os.ReadFile(f.diffFile); err != nil {
 			return fail(fmt.Errorf("--diff: %w", err))
 		}
 	}
@@ -99,18 +98,18 @@ func runRender(args []string, environ map[string]string, stdout, stderr io.Write
 	for _, w := range res.Warnings {
 		fmt.Fprintf(stderr, "havip render: warning: %s\n", w)
 	}
-	if *outDir != "" {
-		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+	if f.outDir != "" {
+		if err := os.MkdirAll(f.outDir, 0o755); err != nil {
 			return fail(fmt.Errorf("-o: %w", err))
 		}
-		if err := render.WriteDir(*outDir, res); err != nil {
+		if err := render.WriteDir(f.outDir, res); err != nil {
 			return fail(err)
 		}
 	}
 	switch {
-	case *diffFile != "":
-		fmt.Fprint(stdout, render.UnifiedDiff(*diffFile, "rendered "+render.ConfigFile, old, res.KeepalivedConf))
-	case *outDir == "":
+	case f.diffFile != "":
+		fmt.Fprint(stdout, render.UnifiedDiff(f.diffFile, "rendered "+render.ConfigFile, old, res.KeepalivedConf))
+	case f.outDir == "":
 		if _, err := stdout.Write(res.KeepalivedConf); err != nil {
 			return fail(err)
 		}

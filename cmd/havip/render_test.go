@@ -14,7 +14,7 @@ import (
 func runRenderT(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = runRender(args, env, &out, &errOut)
+	code = execute(append([]string{"render"}, args...), env, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -187,7 +187,7 @@ func TestRenderErrors(t *testing.T) {
 	}{
 		{"no template", nil, 2, "usage: havip render"},
 		{"two templates", []string{"keepalived", "haproxy"}, 2, "usage: havip render"},
-		{"unknown flag", []string{"keepalived", "--bogus"}, 2, "flag provided but not defined"},
+		{"unknown flag", []string{"keepalived", "--bogus"}, 2, "unknown flag: --bogus"},
 		{"unknown template", []string{"nope"}, 1, `unknown template "nope": the catalog has haproxy, ipfailover, keepalived`},
 		{"unknown version", []string{"keepalived", "--version", "9"}, 1, `--version: template keepalived has no version "9"`},
 		{"missing answers file", []string{"keepalived", "--answers", "/nonexistent/answers.txt"}, 1, "--answers: open /nonexistent/answers.txt"},

@@ -1,94 +1,61 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/havip/havip/config"
-	"github.com/havip/havip/runtime/control"
-	"github.com/havip/havip/runtime/engine"
-	"github.com/havip/havip/runtime/firewall"
 	"github.com/havip/havip/runtime/footprint"
+	"github.com/havip/havip/runtime/supervisor"
 )
 
-// cmdRun runs every vrrp_instance of a keepalived.conf in the foreground
-// until SIGTERM or SIGINT, then releases them (priority-0 adverts, VIPs removed).
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "-f FILE [--config-id ID] [--pid-file FILE] [--status-socket PATH] [--vrrp-accept-chain CHAIN] [--log-format text|json] [--log-level LEVEL]", stderr)
-	file := fs.String("f", "/etc/keepalived/keepalived.conf", "keepalived.conf to run")
-	configID := fs.String("config-id", "", "config id for @ID lines (default: the short host name)")
-	pidFile := fs.String("pid-file", "", "write the process id to this file while running")
-	logFormat := fs.String("log-format", "text", "log format: text or json")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	statusSocket := fs.String("status-socket", control.DefaultSocket, "serve `havip status` on this unix socket; \"\" for none")
-	acceptChain := fs.String("vrrp-accept-chain", "", "accept VRRP at the head of this `CHAIN` of the host's firewall while running (\"INPUT\": iptables' filter INPUT; or \"inet filter input\")")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+// runFlags are the options of run.
+type runFlags struct {
+	file, configID string
+	daemon         daemonFlags
+}
+
+func newRunCmd(a *app) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [-f FILE] [--config-id ID] [--pid-file FILE]",
+		Short: "run the VRRP instances of a keepalived.conf",
+		Long: "Runs every vrrp_instance of a keepalived.conf in the foreground, with keepalived's signals:\n" +
+			"SIGHUP reloads the file (only changed instances are touched; a config with errors is logged and\n" +
+			"the running one keeps running), SIGTERM/SIGINT release the instances (priority-0 adverts, VIPs\n" +
+			"removed) and exit, SIGUSR1/SIGUSR2/SIGRTMIN+2 write keepalived.data/.stats/.json into --dump-dir,\n" +
+			"signal 63 clears the statistics. With $NOTIFY_SOCKET, systemd hears READY=1, RELOADING=1 and\n" +
+			"STOPPING=1.",
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return exit(runRun(f, a.environ, a.stderr))
+		},
 	}
-	var chain firewall.Chain
-	if *acceptChain != "" {
-		var err error
-		if chain, err = firewall.ParseChain(*acceptChain); err != nil {
-			fmt.Fprintf(stderr, "havip run: --vrrp-accept-chain: %v\n", err)
-			return 2
-		}
-	}
-	oneProcessor()
-	smallHeap()
-	log, err := newLogger(stderr, *logFormat, *logLevel)
+	fs := cmd.Flags()
+	fs.StringVarP(&f.file, "file", "f", "/etc/keepalived/keepalived.conf", "keepalived.conf `FILE` to run")
+	fs.StringVar(&f.configID, "config-id", "", "config `ID` for @ID lines (default: the short host name)")
+	addDaemonFlags(fs, a.environ, &f.daemon)
+	return cmd
+}
+
+// runRun runs f.file until a stop signal.
+func runRun(f runFlags, environ map[string]string, stderr io.Writer) int {
+	d, err := newDaemon("havip run", f.daemon, environ, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip run: %v\n", err)
 		return 2
 	}
-
-	cfg, diags := config.Load(*file, config.Options{ConfigID: *configID})
-	for _, d := range diags {
-		if d.Severity == config.Error {
-			fmt.Fprintln(stderr, d.String())
-		} else {
-			log.Warn(d.Msg, "pos", d.Pos.String())
-		}
-	}
-	if diags.HasErrors() {
-		fmt.Fprintf(stderr, "havip run: %s has errors; nothing was started\n", *file)
-		return 1
-	}
-	eng, err := engine.New(cfg, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "havip run: %s: %v\n", *file, err)
-		return 1
-	}
-	if *acceptChain != "" {
-		eng.AcceptVRRPIn(chain)
-	}
-	if *pidFile != "" {
-		if err := os.WriteFile(*pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-			fmt.Fprintf(stderr, "havip run: writing the pid file: %v\n", err)
-			return 1
-		}
-		defer os.Remove(*pidFile)
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	serveStatus(ctx, *statusSocket, func() (any, error) { return eng.Status() }, log)
-	log.Info("havip running", "version", version, "config", *file, "instances", len(cfg.Instances))
-	defer trimAfterStartup(log).Stop()
-	if err := runWithLVS(ctx, eng, cfg, log); err != nil {
-		log.Error("engine stopped", "err", err)
-		return 1
-	}
-	log.Info("havip stopped: instances released")
-	return 0
+	oneProcessor()
+	smallHeap()
+	src := supervisor.File{Path: f.file, Options: config.Options{ConfigID: f.configID}}
+	return d.run(superviseOptions{source: src, noWatch: true}, 1)
 }
 
 // gcPercent is the GOGC that `run` and `supervise` use unless GOGC is set. The
@@ -133,7 +100,9 @@ func trimAfterStartup(log *slog.Logger) *time.Timer {
 	})
 }
 
-// newLogger builds the structured logger of `havip run`.
+// newLogger builds the structured logger of run, supervise and keepalived
+// mode. JSON logs give durations in seconds (a float), not slog's
+// nanoseconds, so that "advert_int":1 reads as it is configured.
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
@@ -144,8 +113,17 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
+		opts.ReplaceAttr = durationSeconds
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}
+}
+
+// durationSeconds logs a duration as its seconds.
+func durationSeconds(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.Float64Value(a.Value.Duration().Seconds())
+	}
+	return a
 }

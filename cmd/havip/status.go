@@ -10,35 +10,43 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/havip/havip/runtime/control"
 	"github.com/havip/havip/runtime/engine"
 )
 
-// cmdStatus prints the instances of a running havip: state, priority,
-// master, VIPs, and since when and why.
-func cmdStatus(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("status", "[--socket PATH] [--json]", stderr)
-	socket := fs.String("socket", control.DefaultSocket, "the --status-socket of the havip to ask")
-	asJSON := fs.Bool("json", false, "print the snapshot as JSON")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+func newStatusCmd(a *app) *cobra.Command {
+	var socket string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [--socket PATH] [--json]",
+		Short: "show the instances of a running havip: state, priority, master, why",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return exit(runStatus(socket, asJSON, a.stdout, a.stderr))
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "havip status: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	b, err := control.Query(*socket, 5*time.Second)
+	cmd.Flags().StringVar(&socket, "socket", control.DefaultSocket, "the --status-socket `PATH` of the havip to ask")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the snapshot as JSON")
+	return cmd
+}
+
+// runStatus prints the instances of the havip serving socket: state,
+// priority, master, VIPs, and since when and why.
+func runStatus(socket string, asJSON bool, stdout, stderr io.Writer) int {
+	b, err := control.Query(socket, 5*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip status: %v\n", err)
 		return 1
 	}
-	if *asJSON {
+	if asJSON {
 		stdout.Write(b)
 		return 0
 	}
 	var insts []engine.InstanceStatus
 	if err := json.Unmarshal(b, &insts); err != nil {
-		fmt.Fprintf(stderr, "havip status: the answer on %s is not a status snapshot: %v\n", *socket, err)
+		fmt.Fprintf(stderr, "havip status: the answer on %s is not a status snapshot: %v\n", socket, err)
 		return 1
 	}
 	printStatus(stdout, insts, time.Now())

@@ -29,7 +29,7 @@ func TestPrintStatus(t *testing.T) {
 
 func TestStatusWithoutAServer(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := dispatch([]string{"status", "--socket", t.TempDir() + "/none.sock"}, &stdout, &stderr)
+	code := execute([]string{"status", "--socket", t.TempDir() + "/none.sock"}, nil, &stdout, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "is it running, and is this its --status-socket?") {
 		t.Fatalf("havip status without a server = %d, %q", code, stderr.String())
 	}

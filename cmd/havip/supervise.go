@@ -1,176 +1,102 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"os/signal"
-	"sync/atomic"
-	"syscall"
 
-	"github.com/caarlos0/env/v11"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/render"
-	"github.com/havip/havip/runtime/control"
-	"github.com/havip/havip/runtime/engine"
-	"github.com/havip/havip/runtime/firewall"
 	"github.com/havip/havip/runtime/supervisor"
 )
 
 // defaultOutputDir is where supervise writes the running keepalived.conf.
 const defaultOutputDir = "/run/havip"
 
-// cmdSupervise runs a keepalived.conf or a catalog template and applies every
-// change of its inputs without disturbing what did not change.
-func cmdSupervise(args []string, _, stderr io.Writer) int {
-	return runSupervise(args, env.ToMap(os.Environ()), stderr)
-}
-
 // superviseFlags are the options of supervise; each has an environment
 // variable, which the flag overrides.
 type superviseFlags struct {
-	file, template, version, answers, output, configID, logFormat, logLevel, statusSocket, acceptChain string
+	file, template, version, answers, output, configID string
+	daemon                                             daemonFlags
 }
 
-// parseSupervise parses the flags of supervise with defaults from environ;
-// -1 means "continue", else the exit code.
-func parseSupervise(args []string, environ map[string]string, stderr io.Writer) (superviseFlags, int) {
-	fs := newFlagSet("supervise", "-f FILE | --template NAME [--version V] [--answers FILE] [--output DIR] [--config-id ID]\n"+
-		"                 [--vrrp-accept-chain CHAIN] [--log-format text|json] [--log-level LEVEL]\n\n"+
-		"Runs the config and reloads it when its input changes (the file's directory is watched, Kubernetes\n"+
-		"ConfigMap updates included) or on SIGHUP: only changed instances are touched, and a config that\n"+
-		"does not render or validate is logged and leaves the running one running. SIGTERM/SIGINT release\n"+
-		"the VIPs and exit. A template's answers come from --answers and from its env names, as in render.\n"+
-		"Every option can also be set with the environment variable in brackets; the option wins.", stderr)
+func newSuperviseCmd(a *app) *cobra.Command {
 	var f superviseFlags
-	str := func(p *string, name, envName, def, usage string) {
-		if v := environ[envName]; v != "" {
-			def = v
-		}
-		fs.StringVar(p, name, def, usage+" ["+envName+"]")
+	cmd := &cobra.Command{
+		Use:   "supervise (-f FILE | --template NAME [--version VERSION] [--answers FILE]) [--output DIR]",
+		Short: "run a keepalived.conf or catalog template and apply every change of it live",
+		Long: "Runs the config and reloads it when its input changes (the file's directory is watched, Kubernetes\n" +
+			"ConfigMap updates included) or on SIGHUP: only changed instances are touched, and a config that\n" +
+			"does not render or validate is logged and leaves the running one running. SIGTERM/SIGINT release\n" +
+			"the VIPs and exit; SIGUSR1/SIGUSR2/SIGRTMIN+2 write keepalived.data/.stats/.json into --dump-dir.\n" +
+			"A template's answers come from --answers and from its env names, as in render.\n" +
+			"Every option can also be set with the environment variable in brackets; the option wins.",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.settle(cmd.Flags().Changed); err != nil {
+				return err
+			}
+			return exit(runSupervise(f, a.environ, a.stderr))
+		},
 	}
-	str(&f.file, "f", "HAVIP_CONFIG", "", "keepalived.conf `FILE` to run")
-	str(&f.template, "template", "HAVIP_TEMPLATE", "", "catalog template `NAME` to render and run")
-	str(&f.version, "version", "HAVIP_VERSION", "", "template `VERSION` (default: the latest)")
-	str(&f.answers, "answers", "HAVIP_ANSWERS", "", "answers `FILE` of the template (answers.txt or YAML), watched")
-	str(&f.output, "output", "HAVIP_OUTPUT_DIR", defaultOutputDir, "write the running keepalived.conf into `DIR`")
-	str(&f.configID, "config-id", "HAVIP_CONFIG_ID", "", "config id for @ID lines of -f (default: the short host name)")
-	str(&f.statusSocket, "status-socket", "HAVIP_STATUS_SOCKET", control.DefaultSocket, "serve `havip status` on this unix socket; \"\" for none")
-	str(&f.logFormat, "log-format", "HAVIP_LOG_FORMAT", "text", "log format: text or json")
-	str(&f.logLevel, "log-level", "HAVIP_LOG_LEVEL", "info", "log level: debug, info, warn or error")
-	str(&f.acceptChain, "vrrp-accept-chain", "HAVIP_VRRP_ACCEPT_CHAIN", "", "accept VRRP at the head of this `CHAIN` of the host's firewall while running (\"INPUT\": iptables' filter INPUT; or \"inet filter input\")")
-	if code := parseFlags(fs, args); code >= 0 {
-		return f, code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "havip supervise: unexpected argument %q\n", fs.Arg(0))
-		return f, 2
-	}
-	// An input named on the command line replaces one from the environment
-	// (the image's compose contract sets HAVIP_TEMPLATE).
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if set["f"] && !set["template"] {
+	addSuperviseFlags(cmd.Flags(), a.environ, &f)
+	return cmd
+}
+
+// addSuperviseFlags registers the options of supervise with defaults from environ.
+func addSuperviseFlags(fs *pflag.FlagSet, environ map[string]string, f *superviseFlags) {
+	envDefault(fs, environ, &f.file, "file", "f", "HAVIP_CONFIG", "", "keepalived.conf `FILE` to run")
+	envDefault(fs, environ, &f.template, "template", "", "HAVIP_TEMPLATE", "", "catalog template `NAME` to render and run")
+	envDefault(fs, environ, &f.version, "version", "", "HAVIP_VERSION", "", "template `VERSION` (default: the latest)")
+	envDefault(fs, environ, &f.answers, "answers", "", "HAVIP_ANSWERS", "", "answers `FILE` of the template (answers.txt or YAML), watched")
+	envDefault(fs, environ, &f.output, "output", "", "HAVIP_OUTPUT_DIR", defaultOutputDir, "write the running keepalived.conf into `DIR`")
+	envDefault(fs, environ, &f.configID, "config-id", "", "HAVIP_CONFIG_ID", "", "config `ID` for @ID lines of -f (default: the short host name)")
+	addDaemonFlags(fs, environ, &f.daemon)
+}
+
+// settle resolves the input: one named on the command line replaces one
+// from the environment (the image's compose contract sets HAVIP_TEMPLATE),
+// and exactly one of file and template must remain.
+func (f *superviseFlags) settle(set func(name string) bool) error {
+	if set("file") && !set("template") {
 		f.template = ""
-		if !set["version"] {
+		if !set("version") {
 			f.version = ""
 		}
-		if !set["answers"] {
+		if !set("answers") {
 			f.answers = ""
 		}
 	}
-	if set["template"] && !set["f"] {
+	if set("template") && !set("file") {
 		f.file = ""
 	}
 	if (f.file == "") == (f.template == "") {
-		fmt.Fprintln(stderr, "havip supervise: give either -f FILE or --template NAME (or HAVIP_CONFIG / HAVIP_TEMPLATE)")
-		return f, 2
+		return usagef("give either -f FILE or --template NAME (or HAVIP_CONFIG / HAVIP_TEMPLATE)")
 	}
 	if f.file != "" && (f.version != "" || f.answers != "") {
-		fmt.Fprintln(stderr, "havip supervise: --version and --answers go with --template, not -f")
-		return f, 2
+		return usagef("--version and --answers go with --template, not -f")
 	}
-	return f, -1
+	return nil
 }
 
-// runSupervise is cmdSupervise with the environment given, for tests.
-func runSupervise(args []string, environ map[string]string, stderr io.Writer) int {
-	f, code := parseSupervise(args, environ, stderr)
-	if code >= 0 {
-		return code
-	}
-	oneProcessor()
-	smallHeap()
-	log, err := newLogger(stderr, f.logFormat, f.logLevel)
+// runSupervise runs the input of f until a stop signal.
+func runSupervise(f superviseFlags, environ map[string]string, stderr io.Writer) int {
+	d, err := newDaemon("havip supervise", f.daemon, environ, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "havip supervise: %v\n", err)
 		return 2
 	}
+	oneProcessor()
+	smallHeap()
 	src, err := superviseSource(f, environ)
 	if err != nil {
+		d.close()
 		fmt.Fprintf(stderr, "havip supervise: %v\n", err)
 		return 1
 	}
-	var acceptVRRP []firewall.Chain
-	if f.acceptChain != "" {
-		chain, err := firewall.ParseChain(f.acceptChain)
-		if err != nil {
-			fmt.Fprintf(stderr, "havip supervise: --vrrp-accept-chain: %v\n", err)
-			return 2
-		}
-		acceptVRRP = append(acceptVRRP, chain)
-	}
-	var running atomic.Pointer[engine.Engine]
-	sup := supervisor.New(supervisor.Options{
-		Source: src,
-		NewEngine: func(cfg *config.Config, log *slog.Logger) (supervisor.Engine, error) {
-			e, err := engine.New(cfg, log)
-			if err == nil {
-				e.AcceptVRRPIn(acceptVRRP...)
-				running.Store(e)
-			}
-			return withLVS(e, err, cfg, log)
-		},
-		OutputDir: f.output,
-		Log:       log,
-	})
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for {
-			select {
-			case <-hup:
-				sup.Reload()
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-
-	serveStatus(ctx, f.statusSocket, func() (any, error) {
-		e := running.Load()
-		if e == nil {
-			return nil, errors.New("starting: the first config is not running yet")
-		}
-		return e.Status()
-	}, log)
-	log.Info("havip running", "version", version)
-	defer trimAfterStartup(log).Stop()
-	if err := sup.Run(ctx); err != nil {
-		fmt.Fprintf(stderr, "havip supervise: %v\n", err)
-		return 1
-	}
-	log.Info("havip stopped: instances released")
-	return 0
+	return d.run(superviseOptions{source: src, outputDir: f.output}, 1)
 }
 
 // superviseSource builds the input of supervise from its flags.

@@ -59,15 +59,11 @@ func CheckScripts(cfg *config.Config) config.Diagnostics {
 			}
 			return
 		}
-		sev := config.Warning
-		if tracked && u.Reason != script.ReasonNotExecutable {
-			sev = config.Error
-		}
 		effect := "keepalived disables it at start; havip leaves it out with a warning until it can run"
 		if tracked {
 			effect = "keepalived and havip disable it at start, and the instances tracking it ignore it"
 		}
-		diags = append(diags, config.Diagnostic{Pos: pos, Severity: sev, Msg: fmt.Sprintf("%s: %v; %s", what, err, effect)})
+		diags = append(diags, config.Diagnostic{Pos: pos, Severity: config.Warning, Msg: fmt.Sprintf("%s: %v; %s", what, err, effect)})
 	}
 
 	used := map[string]bool{}

@@ -77,7 +77,7 @@ vrrp_instance VI_1 {
 		got = append(got, d.String())
 	}
 	want := []string{
-		`keepalived.conf:4: error: vrrp_script chk_missing: script "/nonexistent/chk.sh" is not found: /nonexistent/chk.sh does not exist`,
+		`keepalived.conf:4: warning: vrrp_script chk_missing: script "/nonexistent/chk.sh" is not found: /nonexistent/chk.sh does not exist`,
 		`keepalived.conf:7: warning: vrrp_script chk_plain: script "` + plain + `" is not executable`,
 		`keepalived.conf:10: warning: vrrp_script chk_bare: script "true" is found by PATH search at /`,
 		`keepalived.conf:13: warning: vrrp_script chk_noshell: script "` + noShell + `": ` + noShell + ` is run by /nonexistent/sh`,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/track"
 	"github.com/havip/havip/runtime/vrrp"
 )
@@ -45,8 +46,12 @@ type InstanceStatus struct {
 	BasePriority uint8 `json:"base_priority"`
 	// Master is the current master's address: ours when MASTER, the sender
 	// of the last accepted advert when BACKUP.
-	Master string   `json:"master,omitempty"`
-	VIPs   []string `json:"vips"`
+	Master string `json:"master,omitempty"`
+	// MasterPriority and MasterAdvertInt are the current master's, from its
+	// last accepted advert (ours when MASTER).
+	MasterPriority  uint8         `json:"master_priority,omitempty"`
+	MasterAdvertInt time.Duration `json:"master_advert_int,omitempty"`
+	VIPs            []string      `json:"vips"`
 	// Addresses are the VIPs with their interfaces, virtual_ipaddress then
 	// virtual_ipaddress_excluded.
 	Addresses []AddressStatus `json:"addresses,omitempty"`
@@ -59,6 +64,11 @@ type InstanceStatus struct {
 	Faults   []string        `json:"faults,omitempty"`
 	Trackers []TrackerStatus `json:"trackers,omitempty"`
 	Stats    InstanceStats   `json:"stats"`
+	// Source is the address adverts are sent from, once known.
+	Source string `json:"source,omitempty"`
+	// Config is the instance's running config (read-only), for the state
+	// dumps that print its settings.
+	Config *config.Instance `json:"-"`
 }
 
 // AddressStatus is one VIP of an instance.
@@ -243,12 +253,17 @@ func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
 		Reason:       inst.reason,
 		Faults:       slices.Sorted(maps.Values(inst.faults)),
 		Stats:        InstanceStats{Stats: inst.stats},
+		Config:       inst.cfg,
 	}
 	var received vrrp.Counters
 	if inst.m != nil {
 		s.State, s.Priority = inst.m.State().String(), inst.m.Priority()
 		if a := inst.m.MasterAddr(); a.IsValid() {
 			s.Master = a.String()
+			s.MasterPriority, s.MasterAdvertInt = inst.m.MasterPriority(), inst.m.MasterAdverInterval()
+		}
+		if a := inst.m.Primary(); a.IsValid() {
+			s.Source = a.String()
 		}
 		received = inst.m.Counters()
 	} else if len(s.Faults) == 0 {

@@ -29,7 +29,7 @@ func TestSnapshotOfInstancesWithoutMachine(t *testing.T) {
 	want := []InstanceStatus{{Name: "VI_1", Interface: "eth0", VRID: 51, Version: 2, State: "FAULT",
 		Priority: 110, BasePriority: 110, VIPs: []string{"192.0.2.100/24"}, Since: since, Reason: "startup",
 		Addresses: []AddressStatus{{Address: "192.0.2.100/24", Interface: "eth0"}}, GarpMasterDelay: 5,
-		Faults: []string{"waiting for a usable source address on eth0"}}}
+		Faults: []string{"waiting for a usable source address on eth0"}, Config: ci}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("snapshot without a machine:\n got %+v\nwant %+v", got, want)
 	}

@@ -20,8 +20,8 @@ type Engine interface {
 // side, as keepalived runs its VRRP and checker processes. The manager is
 // created with the first config that has virtual servers, so a VRRP-only
 // config opens no LVS backend. A failing LVS half is logged and does not
-// stop VRRP. VRRP may be nil for a config without vrrp_instance: the pair
-// then runs the virtual servers alone.
+// stop VRRP. A config without vrrp_instance runs a VRRP engine with no
+// instances beside its virtual servers.
 type Pair struct {
 	VRRP Engine
 	Log  *slog.Logger
@@ -57,12 +57,7 @@ func (p *Pair) Run(ctx context.Context) error {
 		p.startLVS(p.lvs)
 	}
 	p.mu.Unlock()
-	var err error
-	if p.VRRP != nil {
-		err = p.VRRP.Run(ctx)
-	} else {
-		<-ctx.Done()
-	}
+	err := p.VRRP.Run(ctx)
 	cancel()
 	p.mu.Lock()
 	running := p.lvs != nil
@@ -86,13 +81,7 @@ func (p *Pair) startLVS(m *Manager) {
 
 // Apply applies cfg to both halves.
 func (p *Pair) Apply(cfg *config.Config) error {
-	var vrrpErr error
-	switch {
-	case p.VRRP != nil:
-		vrrpErr = p.VRRP.Apply(cfg)
-	case len(cfg.Instances) > 0:
-		vrrpErr = errors.New("havip started without vrrp_instance runs virtual servers only; restart it to run the new vrrp_instances")
-	}
+	vrrpErr := p.VRRP.Apply(cfg)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.lvs != nil {

@@ -16,7 +16,8 @@
 // anew and hands the config to the engine's Apply; a render or validation
 // error is logged with its file:line or variable and the running config
 // keeps running; a render identical to the running one (same content hash)
-// changes nothing. Reload forces a reload at once (SIGHUP).
+// changes nothing. Reload forces a reload at once (SIGHUP). With NoWatch
+// nothing is watched and only Reload reloads.
 package supervisor
 
 import (
@@ -65,7 +66,22 @@ type Options struct {
 	OutputDir string
 	// Debounce is the quiet time before a reload; 0 means DefaultDebounce.
 	Debounce time.Duration
-	Log      *slog.Logger
+	// NoWatch turns file watching off: only Reload reloads (havip run).
+	NoWatch bool
+	Hooks   Hooks
+	Log     *slog.Logger
+}
+
+// Hooks tell the caller what the supervisor does; each may be nil. They run
+// on Run's goroutine, which they hold up.
+type Hooks struct {
+	// Running: the engine was started on the first config.
+	Running func(cfg *config.Config)
+	// Reloading: a reload starts; Reloaded follows it.
+	Reloading func()
+	// Reloaded: the reload ended with cfg running, or with err and the
+	// previous config still running.
+	Reloaded func(cfg *config.Config, err error)
 }
 
 // Supervisor runs an engine on a Source's config and reloads it.
@@ -116,13 +132,22 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", src, err)
 	}
 	s.logWarnings(first)
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return fmt.Errorf("watching %s: %w", src, err)
-	}
-	defer w.Close()
 	s.watched, s.targets = map[string]bool{}, map[string]string{}
-	s.track(w, first.Inputs, false)
+	var w *fsnotify.Watcher // nil with NoWatch
+	var events chan fsnotify.Event
+	var watchErrors chan error
+	var rewatchTick <-chan time.Time
+	if !s.opts.NoWatch {
+		if w, err = fsnotify.NewWatcher(); err != nil {
+			return fmt.Errorf("watching %s: %w", src, err)
+		}
+		defer w.Close()
+		events, watchErrors = w.Events, w.Errors
+		rewatch := time.NewTicker(rewatchInterval)
+		defer rewatch.Stop()
+		rewatchTick = rewatch.C
+		s.track(w, first.Inputs, false)
+	}
 
 	if s.engine, err = s.opts.NewEngine(first.Config, s.log); err != nil {
 		return fmt.Errorf("%s: %w", src, err)
@@ -134,12 +159,13 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer stopEngine()
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- s.engine.Run(engineCtx) }()
-	s.log.Info("supervising", "source", src.String(), "sha256", short(s.running), "output", s.opts.OutputDir)
+	s.log.Info("supervising", "source", src.String(), "sha256", short(s.running), "output", s.opts.OutputDir, "watch", !s.opts.NoWatch)
+	if h := s.opts.Hooks.Running; h != nil {
+		h(first.Config)
+	}
 
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
-	rewatch := time.NewTicker(rewatchInterval)
-	defer rewatch.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -150,13 +176,13 @@ func (s *Supervisor) Run(ctx context.Context) error {
 				err = errors.New("the engine stopped")
 			}
 			return err
-		case ev := <-w.Events:
+		case ev := <-events:
 			if s.relevant(ev) {
 				debounce.Reset(s.opts.Debounce)
 			}
-		case err := <-w.Errors:
+		case err := <-watchErrors:
 			s.log.Warn("watching the config inputs", "err", err)
-		case <-rewatch.C:
+		case <-rewatchTick:
 			if s.rewatch(w) {
 				debounce.Reset(s.opts.Debounce)
 			}
@@ -203,6 +229,9 @@ func (s *Supervisor) relevant(ev fsnotify.Event) bool {
 // adds to the current set instead (after a failed render, whose inputs may
 // be incomplete). Directories no longer needed lose their watch.
 func (s *Supervisor) track(w *fsnotify.Watcher, inputs config.Inputs, keep bool) {
+	if w == nil {
+		return // NoWatch
+	}
 	dirs := map[string]bool{}
 	targets := map[string]string{}
 	var patterns []string
@@ -269,8 +298,25 @@ func (s *Supervisor) rewatch(w *fsnotify.Watcher) bool {
 }
 
 // apply renders the inputs and applies the result unless it is the running
-// config (forced: even then). Failures leave the running config running.
+// config (forced: even then). Failures leave the running config running. A
+// forced reload, and one that changes the config, run between the Reloading
+// and Reloaded hooks.
 func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
+	hooked := false
+	reloading := func() {
+		if h := s.opts.Hooks.Reloading; h != nil && !hooked {
+			h()
+		}
+		hooked = true
+	}
+	reloaded := func(cfg *config.Config, err error) {
+		if h := s.opts.Hooks.Reloaded; h != nil && hooked {
+			h(cfg, err)
+		}
+	}
+	if forced {
+		reloading()
+	}
 	src := s.opts.Source
 	r, err := src.Render()
 	if err != nil {
@@ -279,6 +325,7 @@ func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
 		}
 		s.log.Error("new config rejected; the running config keeps running", "source", src.String(), "err", err)
 		s.reloadFailed(err)
+		reloaded(nil, err)
 		return
 	}
 	s.track(w, r.Inputs, false)
@@ -287,16 +334,19 @@ func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
 		s.log.Debug("config unchanged", "source", src.String(), "sha256", short(sum))
 		return
 	}
+	reloading()
 	s.logWarnings(r)
 	if err := s.engine.Apply(r.Config); err != nil {
 		s.log.Error("new config not applied; the running config keeps running", "source", src.String(), "err", err)
 		s.reloadFailed(err)
+		reloaded(nil, err)
 		return
 	}
 	s.running = sum
 	s.applied(sum, true)
 	s.write(r)
 	s.log.Info("config reloaded", "source", src.String(), "sha256", short(sum))
+	reloaded(r.Config, nil)
 }
 
 // write puts the running keepalived.conf into the output directory.

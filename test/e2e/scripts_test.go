@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,25 +39,13 @@ vrrp_instance VI_1 {
 `, script, vrid, vip4)
 }
 
-// exitCode runs cmd and returns its exit status and output.
-func exitCode(t *testing.T, cmd *exec.Cmd) (int, string) {
-	t.Helper()
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		return exit.ExitCode(), string(out)
-	case err != nil:
-		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
-	}
-	return 0, string(out)
-}
-
 // TestUnusableScriptLikeKeepalived runs keepalived 2.2.7 and havip side by side on a tracked
 // vrrp_script that is missing, not executable, unsafe under enable_script_security, or usable
-// but failing. keepalived is the oracle twice: `keepalived -t` passes exactly when `havip check`
-// has no error, and the daemons end in the same state — MASTER when the script is disabled (the
-// instance ignores it), FAULT when it runs and fails.
+// but failing. keepalived is the oracle twice: `keepalived -t` passes exactly when `havip check
+// --strict` does (but for a script that is not executable, which keepalived -t does not look at
+// and havip warns about), `havip check` passes every case as keepalived runs every case, and the
+// daemons end in the same state — MASTER when the script is disabled (the instance ignores it),
+// FAULT when it runs and fails.
 func TestUnusableScriptLikeKeepalived(t *testing.T) {
 	testenv.RequireCommand(t, "keepalived", "keepalived")
 	dir := t.TempDir() // root-owned 0700 under sticky /tmp: a safe chain
@@ -78,15 +63,15 @@ func TestUnusableScriptLikeKeepalived(t *testing.T) {
 		name      string
 		script    string
 		state     string // both daemons' final state
-		severity  string // what havip check reports at line 5: "error", "warning" or "" (nothing)
+		reported  bool   // havip check warns about the script at line 5
 		reason    string
-		checkExit int // 0 exactly when keepalived -t exits 0
+		kaChecked bool // keepalived -t looks at it: it exits 0 exactly when havip check --strict does
 	}{
-		{"missing", "/nonexistent/havip-chk.sh", "MASTER", "error", "is not found: /nonexistent/havip-chk.sh does not exist", 1},
-		{"missing bare name", "havip-no-such-check -0 haproxy", "MASTER", "error", "is not found: havip-no-such-check is not an executable file in any directory of PATH", 1},
-		{"not executable", fixture("noexec.sh", "#!/bin/sh\nexit 1\n", 0o644), "MASTER", "warning", "is not executable", 0},
-		{"unsafe", fixture("unsafe.sh", "#!/bin/sh\nexit 1\n", 0o777), "MASTER", "error", "is unsafe under enable_script_security", 1},
-		{"usable and failing", fixture("fails.sh", "#!/bin/sh\nexit 1\n", 0o755), "FAULT", "", "", 0},
+		{"missing", "/nonexistent/havip-chk.sh", "MASTER", true, "is not found: /nonexistent/havip-chk.sh does not exist", true},
+		{"missing bare name", "havip-no-such-check -0 haproxy", "MASTER", true, "is not found: havip-no-such-check is not an executable file in any directory of PATH", true},
+		{"not executable", fixture("noexec.sh", "#!/bin/sh\nexit 1\n", 0o644), "MASTER", true, "is not executable", false},
+		{"unsafe", fixture("unsafe.sh", "#!/bin/sh\nexit 1\n", 0o777), "MASTER", true, "is unsafe under enable_script_security", true},
+		{"usable and failing", fixture("fails.sh", "#!/bin/sh\nexit 1\n", 0o755), "FAULT", false, "", true},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,18 +81,23 @@ func TestUnusableScriptLikeKeepalived(t *testing.T) {
 			if err := os.WriteFile(confPath, []byte(scriptConf(tt.script, 60+i)), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			kaExit, kaOut := exitCode(t, l.Nodes[0].Command(ctx, "keepalived", "--config-test", "--use-file", confPath, "--log-console", "--dont-fork"))
-			hvExit, hvOut := exitCode(t, l.Nodes[0].Command(ctx, havipBin, "check", "-f", confPath))
-			if (kaExit == 0) != (hvExit == 0) || hvExit != tt.checkExit {
-				t.Errorf("keepalived -t exit %d, havip check exit %d (want %d)\nkeepalived:\n%s\nhavip:\n%s", kaExit, hvExit, tt.checkExit, kaOut, hvOut)
+			kaExit, kaOut := exitCode(t, l.Nodes[0], "keepalived", "--config-test", "--use-file", confPath, "--log-console", "--dont-fork")
+			hvExit, hvOut := exitCode(t, l.Nodes[0], havipBin, "check", "-f", confPath)
+			strictExit, strictOut := exitCode(t, l.Nodes[0], havipBin, "check", "--strict", "-f", confPath)
+			if hvExit != 0 {
+				t.Errorf("havip check exit %d, want 0: keepalived runs it\n%s", hvExit, hvOut)
+			}
+			if wantStrict := map[bool]int{false: 0, true: 5}[tt.reported]; strictExit != wantStrict {
+				t.Errorf("havip check --strict exit %d, want %d\n%s", strictExit, wantStrict, strictOut)
+			}
+			if tt.kaChecked && (kaExit == 0) != (strictExit == 0) {
+				t.Errorf("keepalived -t exit %d, havip check --strict exit %d\nkeepalived:\n%s\nhavip:\n%s", kaExit, strictExit, kaOut, strictOut)
 			}
 			switch {
-			case tt.severity == "" && strings.Contains(hvOut, "vrrp_script chk"):
+			case !tt.reported && strings.Contains(hvOut, "vrrp_script chk"):
 				t.Errorf("havip check reports a usable script:\n%s", hvOut)
-			case tt.severity != "" && (!strings.Contains(hvOut, confPath+":5: "+tt.severity+": vrrp_script chk: script ") || !strings.Contains(hvOut, tt.reason)):
-				t.Errorf("havip check does not report the script at %s:5 as %s %q:\n%s", confPath, tt.severity, tt.reason, hvOut)
+			case tt.reported && (!strings.Contains(hvOut, confPath+":5: warning: vrrp_script chk: script ") || !strings.Contains(hvOut, tt.reason)):
+				t.Errorf("havip check does not warn about the script at %s:5 with %q:\n%s", confPath, tt.reason, hvOut)
 			}
 
 			// Two lone routers, one per daemon, with different VRIDs.

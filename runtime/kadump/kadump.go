@@ -1,0 +1,103 @@
+// Package kadump writes the state dumps keepalived 2.2.7 writes on signals —
+// /tmp/keepalived.data (SIGUSR1), /tmp/keepalived.stats (SIGUSR2) and
+// /tmp/keepalived.json (SIGRTMIN+2) — from an engine snapshot, in
+// keepalived's layouts line for line, because exporters and monitoring
+// plugins parse them with fixed patterns. Lines keepalived prints about
+// kernel objects havip does not have (socket descriptors, the kernel's read
+// timeout) are left out; every line that is printed means what it means in
+// keepalived.
+package kadump
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/engine"
+	"github.com/havip/havip/runtime/vrrp"
+)
+
+// The files keepalived writes, in its dump directory (/tmp).
+const (
+	DataFile  = "keepalived.data"
+	StatsFile = "keepalived.stats"
+	JSONFile  = "keepalived.json"
+)
+
+// DefaultDir is where keepalived writes its dumps.
+const DefaultDir = "/tmp"
+
+// Counters are an instance's statistics under keepalived's names (the keys
+// of keepalived.json's "stats").
+type Counters struct {
+	AdvertRcvd        uint64 `json:"advert_rcvd"`
+	AdvertSent        uint64 `json:"advert_sent"`
+	BecomeMaster      uint64 `json:"become_master"`
+	ReleaseMaster     uint64 `json:"release_master"`
+	PacketLenErr      uint64 `json:"packet_len_err"`
+	AdvertIntervalErr uint64 `json:"advert_interval_err"`
+	IPTTLErr          uint64 `json:"ip_ttl_err"`
+	InvalidTypeRcvd   uint64 `json:"invalid_type_rcvd"`
+	AddrListErr       uint64 `json:"addr_list_err"`
+	InvalidAuthtype   uint64 `json:"invalid_authtype"`
+	AuthtypeMismatch  uint64 `json:"authtype_mismatch"`
+	AuthFailure       uint64 `json:"auth_failure"`
+	PriZeroRcvd       uint64 `json:"pri_zero_rcvd"`
+	PriZeroSent       uint64 `json:"pri_zero_sent"`
+}
+
+// CountersOf maps an instance's statistics onto keepalived's counters: a
+// packet too short or whose length disagrees with its address count is a
+// length error, an auth type other than the configured one a type
+// mismatch, a wrong password an authentication failure. havip drops an
+// advert with an auth type keepalived does not know as a mismatch, so
+// invalid_authtype stays 0.
+func CountersOf(s engine.InstanceStats) Counters {
+	return Counters{
+		AdvertRcvd:        s.AdvertsReceived,
+		AdvertSent:        s.AdvertsSent,
+		BecomeMaster:      s.BecameMaster,
+		ReleaseMaster:     s.ReleasedMaster,
+		PacketLenErr:      s.Dropped(vrrp.DropTooShort, vrrp.DropLength),
+		AdvertIntervalErr: s.Dropped(vrrp.DropIntervalMismatch),
+		IPTTLErr:          s.Dropped(vrrp.DropTTL),
+		InvalidTypeRcvd:   s.Dropped(vrrp.DropType),
+		AddrListErr:       s.AddrListErrors,
+		AuthtypeMismatch:  s.Dropped(vrrp.DropAuthType),
+		AuthFailure:       s.Dropped(vrrp.DropAuthPass),
+		PriZeroRcvd:       s.PriorityZeroReceived,
+		PriZeroSent:       s.PriorityZeroSent,
+	}
+}
+
+// Dump is what the dumps are written from: the engine's snapshot and the
+// running config's global settings and scripts.
+type Dump struct {
+	Snapshot engine.Snapshot
+	// Config is the running config; nil prints the defaults.
+	Config *config.Config
+}
+
+// WriteFile writes dir/name through a temporary file renamed over it, so
+// that a reader sees the previous dump or the new one, never a partial one.
+// Like keepalived's, the file is readable by its owner only.
+func WriteFile(dir, name string, write func(f *os.File) error) error {
+	path := filepath.Join(dir, name)
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
