@@ -57,6 +57,8 @@ else
 	(cd "$top" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" \
 		-o "$root/usr/local/bin/havip" ./cmd/havip)
 fi
+# Invoked as keepalived, havip takes keepalived's command line (keepalived -t, -f, -p...).
+ln -s havip "$root/usr/local/bin/keepalived"
 
 variant=busybox
 if $minimal; then

@@ -112,7 +112,9 @@ type TrackerStatus struct {
 	Name    string `json:"name"`
 	Weight  int    `json:"weight"`
 	Reverse bool   `json:"reverse,omitempty"`
-	// State is "up", "down", or "init" before the first result.
+	// State is "up", "down", "disabled" (a vrrp_script that cannot run:
+	// the instances ignore it, as keepalived's), or "init" before the first
+	// result.
 	State  string `json:"state"`
 	Detail string `json:"detail,omitempty"`
 	// Runs describes the runs of a script or TCP check; nil for other kinds.
@@ -303,7 +305,10 @@ func (e *Engine) trackerStatus(ref track.Ref) TrackerStatus {
 	t := TrackerStatus{Kind: ref.Key.Kind.String(), Name: ref.Key.Name, Weight: ref.Weight, Reverse: ref.Reverse, State: "init"}
 	if r, ok := e.results[ref.Key]; ok {
 		t.State, t.Detail = "down", r.Detail
-		if r.Up {
+		switch {
+		case r.Disabled:
+			t.State = "disabled"
+		case r.Up:
 			t.State = "up"
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/runtime/track"
 	"github.com/havip/havip/runtime/vrrp"
 )
 
@@ -91,5 +92,30 @@ func TestSnapshotCountsDropsByVRIDAndClears(t *testing.T) {
 	close(e.done)
 	if err := e.ClearStats(); err == nil {
 		t.Fatal("ClearStats on a stopped engine succeeded")
+	}
+}
+
+func TestTrackerStatusStates(t *testing.T) {
+	key := track.Key{Kind: track.KindScript, Name: "chk"}
+	ref := track.Ref{Key: key, Weight: -10}
+	for _, tc := range []struct {
+		name   string
+		result *track.Result
+		want   string
+	}{
+		{"before the first result", nil, "init"},
+		{"up", &track.Result{Key: key, Up: true}, "up"},
+		{"down", &track.Result{Key: key}, "down"},
+		{"cannot run", &track.Result{Key: key, Disabled: true, Detail: "disabled: not found"}, "disabled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &Engine{results: map[track.Key]track.Result{}, trackers: map[track.Key]*trackerRun{}}
+			if tc.result != nil {
+				e.results[key] = *tc.result
+			}
+			if got := e.trackerStatus(ref); got.State != tc.want || got.Weight != -10 || got.Name != "chk" {
+				t.Fatalf("trackerStatus = %+v, want state %q", got, tc.want)
+			}
+		})
 	}
 }

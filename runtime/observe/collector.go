@@ -42,14 +42,14 @@ type collector struct {
 	counters                                             []counterFamily
 	scriptStatus, scriptState                            *prometheus.Desc
 
-	transitions, priority, basePriority, trackerStatus, trackerWeight *prometheus.Desc
-	scriptRuns, scriptFailures, scriptSeconds, scriptLastSeconds      *prometheus.Desc
-	scriptLastExit, scriptRunning                                     *prometheus.Desc
-	advertsRcvd, advertsSent, advertsDropped                          *prometheus.Desc
-	foreignAdverts, foreignRouters, mastersSeen, vipRemovals          *prometheus.Desc
-	portAccepted, portDropped, portUnknownVRID, portChecksums         *prometheus.Desc
-	reloads, reloadsFailed, reloadLastSuccess, configInfo             *prometheus.Desc
-	notifyDepth, notifyDropped, buildInfo, heartbeat                  *prometheus.Desc
+	transitions, priority, basePriority, trackerStatus, trackerWeight, trackerDisabled *prometheus.Desc
+	scriptRuns, scriptFailures, scriptSeconds, scriptLastSeconds                       *prometheus.Desc
+	scriptLastExit, scriptRunning                                                      *prometheus.Desc
+	advertsRcvd, advertsSent, advertsDropped                                           *prometheus.Desc
+	foreignAdverts, foreignRouters, mastersSeen, vipRemovals                           *prometheus.Desc
+	portAccepted, portDropped, portUnknownVRID, portChecksums                          *prometheus.Desc
+	reloads, reloadsFailed, reloadLastSuccess, configInfo                              *prometheus.Desc
+	notifyDepth, notifyDropped, buildInfo, heartbeat                                   *prometheus.Desc
 }
 
 func newCollector(opts Options) *collector {
@@ -69,6 +69,7 @@ func newCollector(opts Options) *collector {
 		basePriority:      d("havip_vrrp_base_priority", "Configured priority.", instLabels, nil),
 		trackerStatus:     d("havip_tracker_status", "Tracker result per instance: 1 up, 0 down (absent before the first result).", withLabel("kind", "name"), nil),
 		trackerWeight:     d("havip_tracker_weight", "Weight of the tracker for the instance (0: FAULT when down).", withLabel("kind", "name"), nil),
+		trackerDisabled:   d("havip_tracker_disabled", "1 while a vrrp_script cannot run (not found, not executable, unsafe) and the instance ignores it, as keepalived does.", withLabel("kind", "name"), nil),
 		scriptRuns:        d("havip_script_runs_total", "Finished runs of a vrrp_script (or native TCP check).", nameLabels, nil),
 		scriptFailures:    d("havip_script_failures_total", "Failed runs of a vrrp_script: non-zero exit, timeout, TCP connect error.", nameLabels, nil),
 		scriptSeconds:     d("havip_script_run_seconds_total", "Time spent running a vrrp_script.", nameLabels, nil),
@@ -127,7 +128,7 @@ func newCollector(opts Options) *collector {
 // Describe sends every family's description.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.up, c.vrrpState, c.excludedState, c.checkScript, c.garpDelay, c.scriptStatus, c.scriptState,
-		c.transitions, c.priority, c.basePriority, c.trackerStatus, c.trackerWeight,
+		c.transitions, c.priority, c.basePriority, c.trackerStatus, c.trackerWeight, c.trackerDisabled,
 		c.scriptRuns, c.scriptFailures, c.scriptSeconds, c.scriptLastSeconds, c.scriptLastExit, c.scriptRunning,
 		c.advertsRcvd, c.advertsSent, c.advertsDropped, c.foreignAdverts, c.foreignRouters, c.mastersSeen, c.vipRemovals,
 		c.portAccepted, c.portDropped, c.portUnknownVRID, c.portChecksums, c.reloads, c.reloadsFailed, c.reloadLastSuccess, c.configInfo,
@@ -304,6 +305,7 @@ func (c *collector) collectInstance(ch chan<- prometheus.Metric, s *engine.Insta
 			gauge(c.trackerStatus, 0, tl)
 		}
 		gauge(c.trackerWeight, float64(t.Weight), tl)
+		gauge(c.trackerDisabled, b2f(t.State == "disabled"), tl)
 	}
 }
 

@@ -223,6 +223,7 @@ func TestMetricsValues(t *testing.T) {
 		{"havip_vrrp_base_priority", vi1, 100},
 		{"havip_tracker_status", with(vi1, "kind", "script", "name", "chk"), 0},
 		{"havip_tracker_weight", with(vi1, "kind", "script", "name", "chk"), -10},
+		{"havip_tracker_disabled", with(vi1, "kind", "script", "name", "chk"), 0},
 		{"havip_script_runs_total", map[string]string{"name": "chk"}, 4},
 		{"havip_script_failures_total", map[string]string{"name": "chk"}, 1},
 		{"havip_script_last_exit_code", map[string]string{"name": "chk"}, 3},

@@ -84,6 +84,9 @@ type inspectedScript struct {
 
 func (s *inspectedScript) Key() Key { return s.poll.key }
 
+// RunStats are the script's runs, none while it is disabled.
+func (s *inspectedScript) RunStats() RunStats { return s.poll.RunStats() }
+
 func (s *inspectedScript) Run(ctx context.Context, report func(Result)) {
 	err := s.inspect()
 	if err != nil {
