@@ -63,14 +63,14 @@ type keepalivedFlags struct {
 type ignoredOption struct{ long, short, why string }
 
 var ignoredOptions = []ignoredOption{
-	{"vrrp", "P", "havip runs only VRRP anyway"},
+	{"vrrp", "P", "havip runs VRRP and the virtual servers of the config in one process"},
 	{"no_bfd", "B", "havip has no BFD"},
 	{"all", "", "havip has no child processes"},
 	{"log-console", "l", "havip always logs to stderr (the journal under systemd)"},
 	{"log-detail", "D", "havip's log lines carry their details"},
 	{"no-syslog", "G", "havip logs to stderr, not syslog"},
 	{"release-vips", "X", "havip releases the VIPs on every transition out of MASTER"},
-	{"dont-release-ipvs", "I", "havip has no IPVS"},
+	{"dont-release-ipvs", "I", "havip removes the LVS services it made at stop"},
 	{"dont-respawn", "R", "havip has no child processes"},
 	{"dump-conf", "d", "use havip check -f FILE --print"},
 	{"address-monitoring", "a", "havip does not log address changes"},
@@ -93,13 +93,13 @@ func keepalivedFlagSet(environ map[string]string, f *keepalivedFlags) *pflag.Fla
 	fs := pflag.NewFlagSet(keepalivedName, pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.StringVarP(&f.file, "use-file", "f", "/etc/keepalived/keepalived.conf", "Use the specified configuration `FILE`")
-	fs.BoolVarP(&f.check, "check", "C", false, "Only run with Health-checker subsystem (not available in havip)")
+	fs.BoolVarP(&f.check, "check", "C", false, "Only run with Health-checker subsystem (refused: havip runs both in one process)")
 	fs.BoolVarP(&f.dontFork, "dont-fork", "n", false, "Don't fork the daemon process")
 	fs.BoolVarP(&f.dontRelease, "dont-release-vrrp", "V", false, "Don't remove VRRP VIPs and VROUTEs on daemon stop (refused by havip)")
 	fs.StringVarP(&f.umask, "umask", "u", "", "umask for file creation (in numeric form)")
 	fs.StringVarP(&f.pid, "pid", "p", "/run/keepalived.pid", "Use specified pidfile for parent process")
 	fs.StringVarP(&f.vrrpPid, "vrrp_pid", "r", "/run/vrrp.pid", "Use specified pidfile for VRRP child process")
-	fs.BoolVarP(&f.genhash, "genhash", "T", false, "Enter into genhash utility mode (use havip genhash)")
+	fs.BoolVarP(&f.genhash, "genhash", "T", false, "Enter into genhash utility mode (first option; the rest is genhash's)")
 	fs.StringVarP(&f.namespace, "namespace", "s", "", "Run in network namespace NAME (not available in havip)")
 	fs.StringVarP(&f.configID, "config-id", "i", "", "Skip any configuration lines beginning '@' that don't match `id`")
 	fs.StringVar(&f.signum, "signum", "", "Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON")
@@ -119,6 +119,10 @@ func keepalivedFlagSet(environ map[string]string, f *keepalivedFlags) *pflag.Fla
 
 // runKeepalived runs havip with keepalived's command line.
 func runKeepalived(args []string, environ map[string]string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-T" || args[0] == "--genhash") {
+		// genhash utility mode: the rest is genhash's command line, as keepalived reads it.
+		return execute(append([]string{"genhash"}, args[1:]...), environ, stdout, stderr)
+	}
 	var f keepalivedFlags
 	fs := keepalivedFlagSet(environ, &f)
 	fs.SetOutput(io.Discard)
@@ -148,10 +152,10 @@ func runKeepalived(args []string, environ map[string]string, stdout, stderr io.W
 		fmt.Fprintln(stdout, int(sig))
 		return kaExitOK
 	case f.genhash:
-		fmt.Fprintln(stderr, "keepalived: -T/--genhash: run 'havip genhash' instead")
+		fmt.Fprintln(stderr, "keepalived: -T/--genhash must come first: keepalived -T -s ADDRESS -u PATH ... (or havip genhash)")
 		return kaExitFatal
 	case f.check:
-		fmt.Fprintln(stderr, "keepalived: -C/--check: havip has no health-checker (LVS/IPVS) subsystem; it runs VRRP only (drop -C, or use -P)")
+		fmt.Fprintln(stderr, "keepalived: -C/--check: havip runs VRRP and the real-server checkers in one process and cannot run the checkers alone; run one keepalived without -C")
 		return kaExitFatal
 	case f.dontRelease:
 		fmt.Fprintln(stderr, "keepalived: -V/--dont-release-vrrp: havip always removes its VIPs at stop, so that no other node ever sees a duplicate address")

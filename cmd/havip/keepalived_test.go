@@ -35,10 +35,12 @@ func TestKeepalivedCommandLine(t *testing.T) {
 		{"unknown option", []string{"--bogus"}, 1, "", "unknown flag: --bogus"},
 		{"unknown short option", []string{"-Q"}, 1, "", "unknown shorthand flag: 'Q' in -Q"},
 		{"stray argument", []string{"-n", "extra"}, 1, "", `unexpected argument "extra"`},
-		{"checkers only", []string{"-C", "-n"}, 3, "", "havip has no health-checker (LVS/IPVS) subsystem"},
+		{"checkers only", []string{"-C", "-n"}, 3, "", "cannot run the checkers alone"},
 		{"keep VIPs at stop", []string{"--dont-release-vrrp", "-n"}, 3, "", "havip always removes its VIPs at stop"},
 		{"namespace", []string{"-s", "blue", "-n"}, 3, "", "ip netns exec blue keepalived"},
-		{"genhash", []string{"-T"}, 3, "", "havip genhash"},
+		{"genhash not first", []string{"-n", "-T"}, 3, "", "-T/--genhash must come first"},
+		{"genhash mode", []string{"-T", "-u", "/"}, 2, "", "-s ADDRESS and -u PATH are required"},
+		{"genhash mode, long", []string{"--genhash", "-s", "example.org", "-u", "/"}, 2, "", "is not an IP address"},
 		{"bad umask", []string{"-n", "-u", "0999"}, 1, "", `-u/--umask "0999"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
