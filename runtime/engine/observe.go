@@ -242,7 +242,7 @@ func (e *Engine) addrRemoved(ev netif.AddrRemoved) {
 			inst.obs.vipRemovals++
 			e.log.Warn("a VIP was removed behind havip's back; the master resigns and the election restores it",
 				"instance", inst.name, "vip", v.Prefix.String(), "interface", v.Dev)
-			e.apply(inst, inst.m.Resign(e.clock.Now(), "virtual address "+v.Prefix.String()+" on "+v.Dev+" removed"))
+			e.apply(inst, inst.m.Resign(e.clock.Now(), "virtual address removed: "+v.Prefix.String()+" on "+v.Dev))
 			break
 		}
 	}

@@ -8,9 +8,9 @@ import (
 
 func TestResign(t *testing.T) {
 	resign := func(t *testing.T, m *Machine, now time.Time) []Action {
-		return m.Resign(now, "virtual address 192.0.2.100/24 on eth0 removed")
+		return m.Resign(now, "virtual address removed: 192.0.2.100/24 on eth0")
 	}
-	reason := Reason{CauseVIPRemoved, "virtual address 192.0.2.100/24 on eth0 removed"}
+	reason := Reason{CauseVIPRemoved, "virtual address removed: 192.0.2.100/24 on eth0"}
 	m := mdi100
 	rows := []struct {
 		name  string
