@@ -19,15 +19,6 @@ type node struct {
 func (n *node) keyword() string { return n.toks[0] }
 func (n *node) args() []string  { return n.toks[1:] }
 
-// rawArgs returns the line text after the keyword.
-func (n *node) rawArgs() string {
-	s := strings.TrimSpace(n.raw)
-	if i := strings.IndexAny(s, " \t"); i >= 0 {
-		return strings.TrimSpace(s[i:])
-	}
-	return ""
-}
-
 // buildTree groups logical lines into statements with blocks. A '{' on the
 // line after a statement opens that statement's block.
 func buildTree(lines []line, rep *reporter) []*node {

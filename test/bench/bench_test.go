@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,8 +46,8 @@ var (
 		}
 		buildDir = dir
 		bin := filepath.Join(dir, "havip")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goTool, "build", "-o", bin, "github.com/havip/havip/cmd/havip").CombinedOutput()
+		// go test puts the go command it runs with first on the PATH.
+		out, err := exec.Command("go", "build", "-o", bin, "github.com/havip/havip/cmd/havip").CombinedOutput()
 		if err != nil {
 			return "", fmt.Errorf("building havip: %v\n%s", err, out)
 		}

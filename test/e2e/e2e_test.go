@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,8 +29,8 @@ func TestMain(m *testing.M) {
 	}
 	if os.Geteuid() == 0 {
 		havipBin = filepath.Join(dir, "havip")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goTool, "build", "-o", havipBin, "github.com/havip/havip/cmd/havip").CombinedOutput()
+		// go test puts the go command it runs with first on the PATH.
+		out, err := exec.Command("go", "build", "-o", havipBin, "github.com/havip/havip/cmd/havip").CombinedOutput()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: building havip: %v\n%s", err, out)
 			os.RemoveAll(dir)
