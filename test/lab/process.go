@@ -128,6 +128,17 @@ func (p *Process) Signal(sig os.Signal) error {
 	return p.cmd.Process.Signal(sig)
 }
 
+// SignalGroup sends sig to the process's whole process group: the process and
+// every child it forked (keepalived's VRRP child, a script's children).
+func (p *Process) SignalGroup(sig syscall.Signal) error {
+	return syscall.Kill(-p.cmd.Process.Pid, sig)
+}
+
+// Exited reports whether the process has exited and been reaped.
+func (p *Process) Exited() bool {
+	return p.exited()
+}
+
 // Wait waits up to timeout for the process to exit and returns its exit error
 // (nil for status 0), or an error saying it is still running.
 func (p *Process) Wait(timeout time.Duration) error {
