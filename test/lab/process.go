@@ -159,6 +159,12 @@ func (p *Process) Output() string {
 	return string(b)
 }
 
+// LogPath returns the file the process's stdout and stderr go to, for tests that
+// follow a long log incrementally instead of reading it whole with Output.
+func (p *Process) LogPath() string {
+	return p.logPath
+}
+
 // Pid returns the process id (that of the command itself: `ip netns exec` execs into it).
 func (p *Process) Pid() int {
 	return p.cmd.Process.Pid
