@@ -41,7 +41,8 @@ type clusterOpts struct {
 	v2       bool // VRRPv2 with PASS authentication and advert_int 1; else v3 at 0.5 s
 	// extraInstance returns more lines for member i's vrrp_instance block.
 	extraInstance func(i int) string
-	extraGlobal   string
+	// extraTop returns top-level blocks (vrrp_script) for member i's config.
+	extraTop func(i int) string
 }
 
 // member is one speaker of a cluster and what the fault walk did to it.
@@ -108,7 +109,10 @@ func (c *cluster) config(m *member) string {
 	if !c.opts.v2 {
 		b.WriteString("  vrrp_version 3\n")
 	}
-	b.WriteString("  dynamic_interfaces\n" + c.opts.extraGlobal + "}\n")
+	b.WriteString("  dynamic_interfaces\n}\n")
+	if c.opts.extraTop != nil {
+		b.WriteString(c.opts.extraTop(m.idx))
+	}
 	adv := "0.5"
 	if c.opts.v2 {
 		adv = "1"

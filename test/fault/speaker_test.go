@@ -136,7 +136,8 @@ func (s *speaker) log() string {
 
 var (
 	havipTransition      = regexp.MustCompile(`msg=transition instance=VI_1 `)
-	keepalivedTransition = regexp.MustCompile(`\(VI_1\) Entering [A-Z]+ STATE`)
+	// keepalived writes "Entering MASTER STATE" but "entering FAULT state".
+	keepalivedTransition = regexp.MustCompile(`(?i)\(VI_1\) entering [a-z]+ state`)
 )
 
 // ownTransitions counts the state changes of VI_1 the current process logged.
