@@ -15,7 +15,7 @@
 // keepalived is reported as a figure. The knobs are environment variables:
 //
 //	HAVIP_FAULT_SEED     seed of the random walk (default 1); printed by every run
-//	HAVIP_FAULT_STEPS    faults per speaker (default 6, `make chaos` runs 200)
+//	HAVIP_FAULT_STEPS    faults per speaker (default 8: each fault once; `make chaos` runs 200)
 //	HAVIP_FAULT_SPEAKER  havip or keepalived to run only one (default both)
 //
 // Clock steps are not injected: CLOCK_REALTIME is global to the machine, and a time
@@ -66,9 +66,9 @@ const (
 	speakerEnv = "HAVIP_FAULT_SPEAKER"
 )
 
-// defaultSteps is the length of the walk in `make test`: short enough that the
-// package stays under three minutes on an idle 2-core machine.
-const defaultSteps = 6
+// defaultSteps is the length of the walk in `make test`: every fault once, short
+// enough that the package stays under three minutes on an idle 2-core machine.
+const defaultSteps = 8
 
 // longRun is the step count from which the other tests run their long variants
 // (longer floods, a thousand reloads of keepalived too).
@@ -114,8 +114,10 @@ func (k knobs) long() bool { return k.steps >= longRun }
 
 // eachSpeaker runs f as a parallel sub-test per speaker kind, skipping
 // keepalived's when it is not installed (a failure under HAVIP_TEST_STRICT=1).
+// The tests of the package run in parallel with one another.
 func eachSpeaker(t *testing.T, f func(t *testing.T, k knobs, kind string)) {
 	t.Helper()
+	t.Parallel()
 	lab.RequireRoot(t)
 	k := readKnobs(t)
 	for _, kind := range k.speakers {
