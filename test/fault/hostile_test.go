@@ -16,8 +16,10 @@ import (
 	"github.com/havip/havip/test/lab"
 )
 
-// floodRate is the hostile sender's rate in packets per second.
-const floodRate = 12000
+// floodRate is the hostile sender's rate in packets per second: above
+// minFloodRate, so that a sender that loses some time to the machine's load
+// still floods at more than 10,000 per second.
+const floodRate = 15000
 
 // minFloodRate is the rate below which a flood does not count as one (a machine
 // too loaded to send it): the test fails rather than claim a result.
@@ -27,10 +29,11 @@ const minFloodRate = 10000
 // flood: a master that keeps its timer is off by a few milliseconds.
 const jitterTolerance = 150 * time.Millisecond
 
-// The invariants of the hostile-traffic test.
+// The invariants of the hostile-traffic test, checked per flood kind: the
+// kind's name follows.
 const (
-	invFloodNoChange = "hostile_flood_changes_no_state"
-	invFloodInterval = "master_keeps_advert_interval_under_flood"
+	invFloodNoChange = "flood_changes_no_state_"
+	invFloodInterval = "master_keeps_advert_interval_under_flood_"
 )
 
 // hostileBugs are the havip bugs the hostile-traffic test found (see knownBug).
@@ -247,7 +250,7 @@ func TestHostileTraffic(t *testing.T) {
 			// One Master_Down_Interval after the flood: a change it caused shows.
 			time.Sleep(c.masterDown(c.members[1].prio))
 			changes := c.transitions() - before
-			v.check(invFloodNoChange, changes == 0 && wrong == 0 && c.correct(t, true),
+			v.check(invFloodNoChange+h.name, changes == 0 && wrong == 0 && c.correct(t, true),
 				"%s flood (%d packets, %.0f/s): %d state changes, %d polls saw the VIP elsewhere than on n1:\n%s",
 				h.name, r.sent, rate, changes, wrong, c.describe(t))
 			gaps := advertGaps(lab.DecodeVRRP(t, capture.Path()), master.prio, r.began, r.began.Add(r.elapsed))
@@ -255,7 +258,7 @@ func TestHostileTraffic(t *testing.T) {
 			v.max("advert jitter under flood: "+h.name, jitter)
 			v.note("%-22s %6d packets at %6.0f/s: %3d adverts of n1, %d early (< advert_int/2), max |gap-advert_int| %v",
 				h.name, r.sent, rate, len(gaps)+1, extra, jitter.Round(time.Millisecond))
-			v.check(invFloodInterval, len(gaps) > 0 && jitter <= jitterTolerance && extra == 0,
+			v.check(invFloodInterval+h.name, len(gaps) > 0 && jitter <= jitterTolerance && extra == 0,
 				"%s flood: n1's adverts: %d gaps, max |gap-%v| = %v (tolerance %v), %d early adverts",
 				h.name, len(gaps), c.advert, jitter.Round(time.Millisecond), jitterTolerance, extra)
 			if changes == 0 && wrong == 0 {
@@ -266,7 +269,7 @@ func TestHostileTraffic(t *testing.T) {
 			}
 		}
 		v.report(t, fmt.Sprintf("hostile traffic at %d/s for %v per kind", floodRate, floodFor),
-			[]string{invFloodNoChange, invFloodInterval}, hostileBugs...)
+			nil, hostileBugs...)
 	})
 }
 
