@@ -37,7 +37,19 @@ const (
 )
 
 // hostileBugs are the havip bugs the hostile-traffic test found (see knownBug).
-var hostileBugs = []knownBug{}
+var hostileBugs = []knownBug{
+	{invFloodNoChange + "foreign_router", foreignRouterBug},
+	{invFloodInterval + "foreign_router", foreignRouterBug},
+	{invFloodInterval + "lower_priority", "every lower-priority advert makes a master answer with an advert " +
+		"(and a garp_lower_prio_repeat burst), with no rate limit: a lower-priority flood is amplified into thousands " +
+		"of adverts per second — runtime/vrrp/machine.go masterReceive returns SendAdvert (and Announce) for each one"},
+}
+
+// foreignRouterBug is the diagnosis of the foreign_router flood's failures.
+const foreignRouterBug = "an advert for our VRID whose address list differs from ours is acted on after a warning: " +
+	"a foreign router (another cluster reusing the VRID) at a higher priority takes mastership away and the VIP is " +
+	"held by nobody — runtime/vrrp/machine.go Receive only records AddrListMismatch, then backupReceive/masterReceive " +
+	"use the advert"
 
 // advert describes one VRRPv2 advertisement the hostile sender builds.
 type advert struct {
@@ -244,8 +256,19 @@ func TestHostileTraffic(t *testing.T) {
 			}
 			rate := float64(r.sent) / r.elapsed.Seconds()
 			if rate < minFloodRate {
-				t.Fatalf("%s flood: sent %d packets in %v (%.0f/s), below %d/s: the machine is too loaded for this test (uptime: see load)",
-					h.name, r.sent, r.elapsed, rate, minFloodRate)
+				// The receivers' work runs partly on the sender's CPU time (veth
+				// delivers synchronously): keepalived, which logs every bad
+				// packet, can slow the sender down. Not a flood: no verdict.
+				msg := fmt.Sprintf("%s flood: sent %d packets in %v (%.0f/s), below %d/s: no verdict for this kind",
+					h.name, r.sent, r.elapsed.Round(time.Millisecond), rate, minFloodRate)
+				if kind == havipKind {
+					t.Fatalf("%s; the machine is too loaded for this test", msg)
+				}
+				v.note("%s", msg)
+				if _, ok := c.settle(t, true, time.Now()); !ok {
+					t.Fatalf("after the %s flood the cluster did not settle back on n1:\n%s\n%s", h.name, c.describe(t), c.logs())
+				}
+				continue
 			}
 			// One Master_Down_Interval after the flood: a change it caused shows.
 			time.Sleep(c.masterDown(c.members[1].prio))

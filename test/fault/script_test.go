@@ -62,7 +62,7 @@ func countProcesses(t *testing.T, pattern string) int {
 // memory stay bounded; once the daemon stops, no script process may be left.
 func TestScriptAbuse(t *testing.T) {
 	eachSpeaker(t, func(t *testing.T, k knobs, kind string) {
-		phase := 5 * time.Second
+		phase := 4 * time.Second
 		if k.long() {
 			phase = 15 * time.Second
 		}
@@ -118,8 +118,8 @@ func TestScriptAbuse(t *testing.T) {
 			v.check(invScriptBounded, most <= forkChildren+1 && grew <= maxScriptRSSGrowthKiB,
 				"script %s: up to %d script processes at once (bound %d: one run and its children), RSS grew %d KiB (bound %d)",
 				mode, most, forkChildren+1, grew, maxScriptRSSGrowthKiB)
-			// Let the last abusive run end (its timeout) before the next phase.
-			time.Sleep(3 * time.Second)
+			// Let the last abusive run end (its 2 s timeout) before the next phase.
+			time.Sleep(2 * time.Second)
 		}
 		for _, m := range c.members {
 			m.stop(t)

@@ -39,7 +39,21 @@ func walkInvariants() []string {
 }
 
 // walkBugs are the havip bugs the walk found, reported to the lead (see knownBug).
-var walkBugs = []knownBug{}
+var walkBugs = []knownBug{
+	{invAfterHeal + "interface_deleted", "an interface deleted and created again (a new ifindex) is never reopened: " +
+		"the instance goes MASTER on the new eth0 but its VRRP sender and gratuitous-ARP socket still use the old " +
+		"ifindex (ENODEV/ENXIO) and its receiver hears nothing, so two nodes hold the VIP — runtime/netif DialVRRP/" +
+		"ListenVRRP/NewAnnouncer bind to the interface at open and runtime/engine opens a port per interface once, " +
+		"reacting to the link watcher's up/down only"},
+	{invHealGARP, splitBrainHealBug},
+	{invHealNotify, splitBrainHealBug},
+}
+
+// splitBrainHealBug is the diagnosis of the split-brain heal failures.
+const splitBrainHealBug = "after a split-brain heal the loser yields silently on the winner's first advert " +
+	"(runtime/vrrp/machine.go masterReceive sends nothing unless higher_prio_send_advert), so the winner never " +
+	"learns there was a split and neither re-announces (no gratuitous ARP) nor re-runs its master notify; even " +
+	"when it hears a lower-priority advert, runtime/engine/actions.go runs only MASTER_RX_LOWER_PRI, not the master notify"
 
 // healCheckTimeout bounds waiting for the winner's gratuitous ARP, notify and the
 // client's neighbour entry after a split-brain heal.
