@@ -67,19 +67,30 @@ func whoHas(n *lab.Node, ip netip.Addr) ([]string, error) {
 			if err != nil {
 				return fmt.Errorf("reading ARP replies: %w", err)
 			}
-			p := buf[:k]
-			// Ethernet header, then ARP: op at 20, sender MAC 22..28, sender IP 28..32.
-			if len(p) < 42 || binary.BigEndian.Uint16(p[20:22]) != 2 || netip.AddrFrom4([4]byte(p[28:32])) != ip {
-				continue
-			}
-			mac := net.HardwareAddr(p[22:28]).String()
-			if !slices.Contains(macs, mac) {
+			mac, ok := arpReplyFrom(buf[:k], ip)
+			if ok && !slices.Contains(macs, mac) {
 				macs = append(macs, mac)
 			}
 		}
 	})
 	slices.Sort(macs)
 	return macs, err
+}
+
+// arpReplyFrom returns the sender MAC of frame if it is an Ethernet ARP reply
+// whose sender IP is ip.
+func arpReplyFrom(frame []byte, ip netip.Addr) (string, bool) {
+	// Ethernet header (14), then ARP: hardware and protocol types and sizes, the
+	// operation at 20, sender MAC at 22..28, sender IP at 28..32.
+	if len(frame) < 42 || binary.BigEndian.Uint16(frame[12:14]) != unix.ETH_P_ARP ||
+		binary.BigEndian.Uint16(frame[14:16]) != 1 || binary.BigEndian.Uint16(frame[16:18]) != unix.ETH_P_IP ||
+		frame[18] != 6 || frame[19] != 4 || binary.BigEndian.Uint16(frame[20:22]) != 2 {
+		return "", false
+	}
+	if !ip.Is4() || netip.AddrFrom4([4]byte(frame[28:32])) != ip {
+		return "", false
+	}
+	return net.HardwareAddr(frame[22:28]).String(), true
 }
 
 // htons converts a 16-bit value to network byte order, as AF_PACKET wants.

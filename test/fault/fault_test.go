@@ -84,29 +84,38 @@ type knobs struct {
 // readKnobs parses the environment; a bad value fails the test naming it.
 func readKnobs(t *testing.T) knobs {
 	t.Helper()
+	k, err := parseKnobs(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// parseKnobs reads the suite's settings through getenv.
+func parseKnobs(getenv func(string) string) (knobs, error) {
 	k := knobs{seed: 1, steps: defaultSteps, speakers: []string{havipKind, keepalivedKind}}
-	if v := os.Getenv(seedEnv); v != "" {
+	if v := getenv(seedEnv); v != "" {
 		seed, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			t.Fatalf("%s=%q: want a decimal unsigned integer", seedEnv, v)
+			return k, fmt.Errorf("%s=%q: want a decimal unsigned integer", seedEnv, v)
 		}
 		k.seed = seed
 	}
-	if v := os.Getenv(stepsEnv); v != "" {
+	if v := getenv(stepsEnv); v != "" {
 		steps, err := strconv.Atoi(v)
 		if err != nil || steps < 1 || steps > 100000 {
-			t.Fatalf("%s=%q: want a number of steps from 1 to 100000", stepsEnv, v)
+			return k, fmt.Errorf("%s=%q: want a number of steps from 1 to 100000", stepsEnv, v)
 		}
 		k.steps = steps
 	}
-	switch v := os.Getenv(speakerEnv); v {
+	switch v := getenv(speakerEnv); v {
 	case "":
 	case havipKind, keepalivedKind:
 		k.speakers = []string{v}
 	default:
-		t.Fatalf("%s=%q: want havip or keepalived (unset runs both)", speakerEnv, v)
+		return k, fmt.Errorf("%s=%q: want havip or keepalived (unset runs both)", speakerEnv, v)
 	}
-	return k
+	return k, nil
 }
 
 // long reports whether this is a long (chaos) run.

@@ -52,26 +52,48 @@ func measure(t *testing.T, pid int) footprint {
 	if err != nil {
 		t.Fatalf("reading the descriptors of pid %d: %v", pid, err)
 	}
-	f := footprint{fds: len(ents)}
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatalf("reading /proc/%d/status: %v", pid, err)
 	}
-	for _, line := range strings.Split(string(status), "\n") {
+	f, err := parseStatus(string(status))
+	if err != nil {
+		t.Fatalf("/proc/%d/status: %v", pid, err)
+	}
+	f.fds = len(ents)
+	return f
+}
+
+// parseStatus reads Threads and VmRSS (KiB) from the text of /proc/PID/status.
+func parseStatus(text string) (footprint, error) {
+	var f footprint
+	seen := 0
+	for _, line := range strings.Split(text, "\n") {
 		k, v, _ := strings.Cut(line, ":")
-		fields := strings.Fields(v)
-		if len(fields) == 0 {
-			continue
-		}
-		n, _ := strconv.Atoi(fields[0])
+		var dst *int
 		switch k {
 		case "Threads":
-			f.threads = n
+			dst = &f.threads
 		case "VmRSS":
-			f.rssKiB = n
+			dst = &f.rssKiB
+		default:
+			continue
 		}
+		fields := strings.Fields(v)
+		if len(fields) == 0 {
+			return f, fmt.Errorf("%s: no value in %q", k, line)
+		}
+		n, err := strconv.Atoi(fields[0])
+		if err != nil || n < 0 {
+			return f, fmt.Errorf("%s: %q is not a count", k, fields[0])
+		}
+		*dst = n
+		seen++
 	}
-	return f
+	if seen != 2 {
+		return f, fmt.Errorf("want the Threads and VmRSS lines, found %d of them", seen)
+	}
+	return f, nil
 }
 
 // logFollower counts a marker in a growing log file, reading only what is new.
