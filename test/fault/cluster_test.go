@@ -242,11 +242,16 @@ func (c *cluster) transitions() int {
 	return n
 }
 
-// logs returns every member's log, for a failure message.
+// logLines is how many of each member's last log lines logs shows.
+const logLines = 25
+
+// logs returns the end of every member's log, for a failure message.
 func (c *cluster) logs() string {
 	var b strings.Builder
 	for _, m := range c.members {
-		fmt.Fprintf(&b, "==== n%d (%s)\n%s\n", m.idx+1, m.kind, m.log())
+		lines := strings.Split(strings.TrimRight(m.log(), "\n"), "\n")
+		fmt.Fprintf(&b, "==== n%d (%s), last %d lines\n%s\n", m.idx+1, m.kind, logLines,
+			strings.Join(lines[max(0, len(lines)-logLines):], "\n"))
 	}
 	return b.String()
 }
