@@ -157,6 +157,13 @@ func hostileKinds(long bool) []hostileKind {
 	return append(append(kinds, mix), wellFormedKinds...)
 }
 
+// floodNice is the sender thread's niceness during a flood.
+const floodNice = -5
+
+// floodAttempts is how many times a flood that fell short of minFloodRate (a
+// machine busy with other work) is tried before the test gives up on it.
+const floodAttempts = 3
+
 // floodMu lets one flood run at a time in this test binary, so that parallel
 // tests do not add up to more than the machine can send and receive.
 var floodMu sync.Mutex
@@ -182,6 +189,15 @@ func flood(n *lab.Node, frames [][]byte, rate int, d time.Duration) (int, time.T
 		defer unix.Close(fd)
 		to := &unix.SockaddrLinklayer{Ifindex: ifi.Index, Halen: 6}
 		copy(to.Addr[:], []byte{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12})
+		// A little ahead of the machine's other work for these few seconds, so that
+		// the rate holds on a loaded machine; the thread's niceness is restored.
+		tid := unix.Gettid()
+		if nice, err := unix.Getpriority(unix.PRIO_PROCESS, tid); err == nil {
+			// getpriority returns 20 - nice.
+			if unix.Setpriority(unix.PRIO_PROCESS, tid, floodNice) == nil {
+				defer unix.Setpriority(unix.PRIO_PROCESS, tid, 20-nice)
+			}
+		}
 		limit := int(float64(rate) * d.Seconds())
 		began = time.Now()
 		for sent < limit {
@@ -233,34 +249,40 @@ func TestHostileTraffic(t *testing.T) {
 				elapsed time.Duration
 				err     error
 			}
-			done := make(chan result, 1)
-			go func() {
-				sent, began, elapsed, err := flood(c.attacker, frames, floodRate, floodFor)
-				done <- result{sent, began, elapsed, err}
-			}()
-			wrong := 0
 			var r result
-		watch:
-			for {
-				select {
-				case r = <-done:
-					break watch
-				case <-time.After(50 * time.Millisecond):
-					if !c.correct(t, true) {
-						wrong++
+			var rate float64
+			wrong := 0
+			for attempt := 1; attempt <= floodAttempts && rate < minFloodRate; attempt++ {
+				done := make(chan result, 1)
+				go func() {
+					sent, began, elapsed, err := flood(c.attacker, frames, floodRate, floodFor)
+					done <- result{sent, began, elapsed, err}
+				}()
+			watch:
+				for {
+					select {
+					case r = <-done:
+						break watch
+					case <-time.After(50 * time.Millisecond):
+						if !c.correct(t, true) {
+							wrong++
+						}
 					}
 				}
+				if r.err != nil {
+					t.Fatalf("%s flood: %v", h.name, r.err)
+				}
+				rate = float64(r.sent) / r.elapsed.Seconds()
+				if rate < minFloodRate {
+					t.Logf("%s flood, attempt %d: %.0f packets/s, below %d/s", h.name, attempt, rate, minFloodRate)
+				}
 			}
-			if r.err != nil {
-				t.Fatalf("%s flood: %v", h.name, r.err)
-			}
-			rate := float64(r.sent) / r.elapsed.Seconds()
 			if rate < minFloodRate {
 				// The receivers' work runs partly on the sender's CPU time (veth
 				// delivers synchronously): keepalived, which logs every bad
 				// packet, can slow the sender down. Not a flood: no verdict.
-				msg := fmt.Sprintf("%s flood: sent %d packets in %v (%.0f/s), below %d/s: no verdict for this kind",
-					h.name, r.sent, r.elapsed.Round(time.Millisecond), rate, minFloodRate)
+				msg := fmt.Sprintf("%s flood: %d attempts, the last sent %d packets in %v (%.0f/s), below %d/s: no verdict for this kind",
+					h.name, floodAttempts, r.sent, r.elapsed.Round(time.Millisecond), rate, minFloodRate)
 				if kind == havipKind {
 					t.Fatalf("%s; the machine is too loaded for this test", msg)
 				}
