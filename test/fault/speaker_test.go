@@ -135,7 +135,7 @@ func (s *speaker) log() string {
 }
 
 var (
-	havipTransition      = regexp.MustCompile(`msg=transition instance=VI_1 `)
+	havipTransition = regexp.MustCompile(`msg=transition instance=VI_1 `)
 	// keepalived writes "Entering MASTER STATE" but "entering FAULT state".
 	keepalivedTransition = regexp.MustCompile(`(?i)\(VI_1\) entering [a-z]+ state`)
 )
