@@ -28,7 +28,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,8 +46,8 @@ func TestMain(m *testing.M) {
 	}
 	if os.Geteuid() == 0 {
 		havipBin = filepath.Join(dir, "havip")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goTool, "build", "-o", havipBin, "github.com/havip/havip/cmd/havip").CombinedOutput()
+		// `go test` puts its own Go's bin directory first in the PATH of tests.
+		out, err := exec.Command("go", "build", "-o", havipBin, "github.com/havip/havip/cmd/havip").CombinedOutput()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "fault: building havip: %v\n%s", err, out)
 			os.RemoveAll(dir)
