@@ -249,11 +249,15 @@ const logLines = 25
 func (c *cluster) logs() string {
 	var b strings.Builder
 	for _, m := range c.members {
-		lines := strings.Split(strings.TrimRight(m.log(), "\n"), "\n")
-		fmt.Fprintf(&b, "==== n%d (%s), last %d lines\n%s\n", m.idx+1, m.kind, logLines,
-			strings.Join(lines[max(0, len(lines)-logLines):], "\n"))
+		fmt.Fprintf(&b, "==== n%d (%s), last %d lines\n%s\n", m.idx+1, m.kind, logLines, tail(m.log(), logLines))
 	}
 	return b.String()
+}
+
+// tail returns the last n lines of text.
+func tail(text string, n int) string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // leftovers lists what a stopped speaker left in its node: the VIP, the virtual

@@ -181,6 +181,12 @@ func injectBadConfig(t *testing.T, c *cluster, v *verdicts, m *member, rng *rand
 	}
 	return step{desc: desc, during: invConfigFault, heal: func() {
 		writeFile(t, m.path, good, 0o644)
+		if !m.running() {
+			// keepalived exits on some bad configs; havip must not.
+			v.check(invConfigFault, false, "n%d: %s: the %s process exited:\n%s", m.idx+1, desc, m.kind, tail(m.log(), logLines))
+			c.startMember(t, m)
+			return
+		}
 		if m.kind == keepalivedKind {
 			m.hangup(t)
 		}
