@@ -192,9 +192,12 @@ func (c *cluster) correct(t *testing.T, full bool) bool {
 // than cut short.
 const settleTimeout = 15 * time.Second
 
-// settle waits until the VIP is where it must be and stays there for three
-// advert intervals. It returns how long after from it got there for good, and
-// false if it did not within settleTimeout.
+// settle waits until the VIP is where it must be and stays there for longer
+// than the lowest-priority member's Master_Down_Interval: a node that cannot
+// hear the master (a broken receive path) takes the VIP only when that timer
+// expires, so a shorter window would blame its failure on the next step. It
+// returns how long after from it got there for good, and false if it did not
+// within settleTimeout.
 func (c *cluster) settle(t *testing.T, full bool, from time.Time) (time.Duration, bool) {
 	t.Helper()
 	deadline := time.Now().Add(settleTimeout)
@@ -205,7 +208,7 @@ func (c *cluster) settle(t *testing.T, full bool, from time.Time) (time.Duration
 			if since.IsZero() {
 				since = now
 			}
-			if now.Sub(since) >= 3*c.advert {
+			if now.Sub(since) >= c.stableWindow() {
 				return since.Sub(from), true
 			}
 		} else {
@@ -214,6 +217,16 @@ func (c *cluster) settle(t *testing.T, full bool, from time.Time) (time.Duration
 		time.Sleep(20 * time.Millisecond)
 	}
 	return settleTimeout, false
+}
+
+// stableWindow is how long settle wants the VIP to stay put: the lowest
+// priority's Master_Down_Interval plus one advert interval.
+func (c *cluster) stableWindow() time.Duration {
+	lowest := c.members[0].prio
+	for _, m := range c.members {
+		lowest = min(lowest, m.prio)
+	}
+	return c.masterDown(lowest) + c.advert
 }
 
 // describe says who holds the VIP and what each member is, for messages.
