@@ -24,6 +24,7 @@
 package fault
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -38,7 +39,21 @@ import (
 // havipBin is the havip binary built once by TestMain (only when root).
 var havipBin string
 
+// parallelSubtests is how many of the suite's speaker sub-tests run at once
+// unless -test.parallel is given: they mostly wait on protocol timers, so more
+// than GOMAXPROCS of them share two CPUs well (floods run one at a time).
+const parallelSubtests = 4
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		if err := flag.Set("test.parallel", strconv.Itoa(parallelSubtests)); err != nil {
+			fmt.Fprintln(os.Stderr, "fault:", err)
+			os.Exit(1)
+		}
+	}
 	dir, err := os.MkdirTemp("", "havip-fault-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fault:", err)
