@@ -7,7 +7,7 @@ VERSION   ?= $(shell cat VERSION)
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 FUZZTIME  ?= 10s
 
-.PHONY: all build demo test lint fuzz fuzz-short bench clean
+.PHONY: all build demo test lint fuzz fuzz-short bench clean chaos
 
 all: lint test
 
@@ -31,6 +31,18 @@ demo:
 ## test: every test, including the privileged namespace, keepalived-interop and tshark tests (they skip when not root)
 test: fuzz-short
 	$(GO) test -count=1 -timeout 15m $(PKG)
+
+## chaos: the long seeded fault suite (root): HAVIP_FAULT_STEPS faults per speaker, longer floods,
+## 1000 reloads of keepalived too; HAVIP_FAULT_SEED picks the walk (default: the current time, printed)
+HAVIP_FAULT_STEPS ?= 200
+ifeq ($(origin HAVIP_FAULT_SEED),undefined)
+HAVIP_FAULT_SEED  := $(shell date +%s)
+endif
+chaos:
+	@echo "make chaos: HAVIP_FAULT_SEED=$(HAVIP_FAULT_SEED) HAVIP_FAULT_STEPS=$(HAVIP_FAULT_STEPS), full log in chaos.log"
+	@HAVIP_FAULT_STEPS=$(HAVIP_FAULT_STEPS) HAVIP_FAULT_SEED=$(HAVIP_FAULT_SEED) \
+	  $(GO) test -count=1 -v -timeout 180m ./test/fault >chaos.log 2>&1; status=$$?; \
+	  grep -vE '^=== (RUN|PAUSE|CONT)' chaos.log; exit $$status
 
 ## lint: gofmt and go vet
 lint:

@@ -15,8 +15,9 @@ const keepalivedStopTimeout = 15 * time.Second
 
 // Keepalived is a real keepalived (VRRP subsystem only) running in a namespace.
 type Keepalived struct {
-	proc *Process
-	node *Node
+	proc     *Process
+	node     *Node
+	confPath string
 }
 
 // StartKeepalived writes conf to a file under t.TempDir() and runs
@@ -34,7 +35,7 @@ func (n *Node) StartKeepalived(t testing.TB, conf string) *Keepalived {
 		"-f", confPath,
 		"-p", filepath.Join(dir, "keepalived.pid"),
 		"-r", filepath.Join(dir, "vrrp.pid"))
-	return &Keepalived{proc: p, node: n}
+	return &Keepalived{proc: p, node: n, confPath: confPath}
 }
 
 // stateLine matches keepalived's state change log lines, e.g.
@@ -92,4 +93,15 @@ func (k *Keepalived) Pid() int {
 // Log returns keepalived's console log so far.
 func (k *Keepalived) Log() string {
 	return k.proc.Output()
+}
+
+// ConfigPath returns the keepalived.conf keepalived runs, for tests that edit it
+// and send SIGHUP.
+func (k *Keepalived) ConfigPath() string {
+	return k.confPath
+}
+
+// Process returns the keepalived parent process, for signals and its exit.
+func (k *Keepalived) Process() *Process {
+	return k.proc
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -117,12 +118,7 @@ func New(t testing.TB, opts Options) *Lab {
 		// so that New waits about one RetransTimer (1 s) rather than up to two.
 		mustRun(t, "ip", "netns", "exec", n.NS, "sysctl", "-q", "-w",
 			"net.ipv6.conf.default.router_solicitation_delay=0")
-		mustIP(t, "-n", l.bridgeNS, "link", "add", n.bridgePort, "type", "veth",
-			"peer", "name", n.Iface, "netns", n.NS)
-		mustIP(t, "-n", l.bridgeNS, "link", "set", n.bridgePort, "master", bridgeName, "up")
-		mustIP(t, "-n", n.NS, "addr", "add", netip.PrefixFrom(n.IPv4, 24).String(), "dev", n.Iface)
-		mustIP(t, "-n", n.NS, "addr", "add", netip.PrefixFrom(n.IPv6, 64).String(), "dev", n.Iface)
-		mustIP(t, "-n", n.NS, "link", "set", n.Iface, "up")
+		l.plug(t, n)
 		return n
 	}
 	for i := 1; i <= opts.Nodes; i++ {
@@ -156,11 +152,60 @@ func (l *Lab) Detach(t testing.TB, n *Node) {
 	mustIP(t, "-n", l.bridgeNS, "link", "set", n.bridgePort, "nomaster")
 }
 
-// Attach puts n back on the bridge after Detach.
+// Attach puts n back on the first bridge after Detach or Partition.
 func (l *Lab) Attach(t testing.TB, n *Node) {
 	t.Helper()
 	l.checkMember(t, n)
 	mustIP(t, "-n", l.bridgeNS, "link", "set", n.bridgePort, "master", bridgeName)
+}
+
+// plug creates n's eth0 as a veth whose peer is a port of the bridge, with n's
+// addresses, and sets it up.
+func (l *Lab) plug(t testing.TB, n *Node) {
+	t.Helper()
+	mustIP(t, "-n", l.bridgeNS, "link", "add", n.bridgePort, "type", "veth",
+		"peer", "name", n.Iface, "netns", n.NS)
+	mustIP(t, "-n", l.bridgeNS, "link", "set", n.bridgePort, "master", bridgeName, "up")
+	mustIP(t, "-n", n.NS, "addr", "add", netip.PrefixFrom(n.IPv4, 24).String(), "dev", n.Iface)
+	mustIP(t, "-n", n.NS, "addr", "add", netip.PrefixFrom(n.IPv6, 64).String(), "dev", n.Iface)
+	mustIP(t, "-n", n.NS, "link", "set", n.Iface, "up")
+}
+
+// Unplug deletes n's eth0 (and its bridge port): the interface is gone from n, as
+// when a NIC or a container's veth disappears.
+func (l *Lab) Unplug(t testing.TB, n *Node) {
+	t.Helper()
+	l.checkMember(t, n)
+	mustIP(t, "-n", l.bridgeNS, "link", "del", n.bridgePort)
+}
+
+// Replug creates n's eth0 again after Unplug, with the same name and addresses,
+// on the first bridge. Its ifindex and MAC address are new.
+func (l *Lab) Replug(t testing.TB, n *Node) {
+	t.Helper()
+	l.checkMember(t, n)
+	l.plug(t, n)
+}
+
+// sideBridgeName is the second bridge Partition moves nodes to.
+const sideBridgeName = "br1"
+
+// Partition moves the given nodes' bridge ports to a second bridge: they reach one
+// another but no longer the other nodes (nor the client, unless it is among them),
+// and every link stays up. Attach puts a node back on the first bridge.
+func (l *Lab) Partition(t testing.TB, side ...*Node) {
+	t.Helper()
+	if out, err := runCommand("ip", "-n", l.bridgeNS, "link", "show", sideBridgeName); err != nil {
+		if !strings.Contains(out, "does not exist") {
+			t.Fatalf("lab: %v: %s", err, out)
+		}
+		mustIP(t, "-n", l.bridgeNS, "link", "add", sideBridgeName, "type", "bridge", "mcast_snooping", "0")
+		mustIP(t, "-n", l.bridgeNS, "link", "set", sideBridgeName, "up")
+	}
+	for _, n := range side {
+		l.checkMember(t, n)
+		mustIP(t, "-n", l.bridgeNS, "link", "set", n.bridgePort, "master", sideBridgeName)
+	}
 }
 
 func (l *Lab) checkMember(t testing.TB, n *Node) {

@@ -1,9 +1,12 @@
 package lab
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -412,5 +415,85 @@ func TestCaptureStopOnDownLink(t *testing.T) {
 	}
 	if requests == 0 {
 		t.Errorf("no ARP request for 198.51.100.2 in the capture of the downed eth1")
+	}
+}
+
+func TestPartitionAndUnplug(t *testing.T) {
+	l := New(t, Options{Nodes: 3, Client: true})
+	a, b, c := l.Nodes[0], l.Nodes[1], l.Nodes[2]
+	l.Partition(t, b, c)
+	if ping(a, b.IPv4, 2) || ping(l.Client, c.IPv4, 2) {
+		t.Errorf("the first bridge still reaches the partitioned nodes")
+	}
+	if !ping(b, c.IPv4, 2) {
+		t.Errorf("the partitioned nodes do not reach each other")
+	}
+	if up, lowerUp := b.LinkState(t, "eth0"); !up || !lowerUp {
+		t.Errorf("partitioned n2 eth0: UP=%v LOWER_UP=%v, want both", up, lowerUp)
+	}
+	l.Partition(t, a) // the second bridge exists already
+	Eventually(t, 10*time.Second, "n1 moved to the second bridge to reach n2", func() bool { return ping(a, b.IPv4, 1) })
+	for _, n := range []*Node{a, b, c} {
+		l.Attach(t, n)
+	}
+	Eventually(t, 10*time.Second, "the client to reach n3 after the heal", func() bool { return ping(l.Client, c.IPv4, 1) })
+
+	oldMAC := a.HardwareAddr(t, "eth0")
+	l.Unplug(t, a)
+	if out, err := a.Try("ip", "link", "show", "eth0"); err == nil {
+		t.Fatalf("eth0 still exists after Unplug:\n%s", out)
+	}
+	l.Replug(t, a)
+	if !a.HasAddr(t, "eth0", netip.PrefixFrom(a.IPv4, 24)) {
+		t.Errorf("the replugged eth0 lacks %s", a.IPv4)
+	}
+	if a.HardwareAddr(t, "eth0") == oldMAC {
+		t.Errorf("the replugged eth0 kept the MAC %s; want a new interface", oldMAC)
+	}
+	Eventually(t, 10*time.Second, "n1 to reach the client after Replug", func() bool { return ping(a, l.Client.IPv4, 1) })
+}
+
+func TestDoRunsInTheNamespace(t *testing.T) {
+	n := NewHost(t, "eth7")
+	var names []string
+	err := n.Do(func() error {
+		ifs, err := net.Interfaces()
+		for _, i := range ifs {
+			names = append(names, i.Name)
+		}
+		return err
+	})
+	if err != nil || !slices.Contains(names, "eth7") {
+		t.Fatalf("Do saw interfaces %v (%v), want eth7 among them", names, err)
+	}
+	if _, err := net.InterfaceByName("eth7"); err == nil {
+		t.Errorf("eth7 visible outside Do: the thread did not return to its namespace")
+	}
+	want := errors.New("from f")
+	if err := n.Do(func() error { return want }); !errors.Is(err, want) {
+		t.Errorf("Do returned %v, want f's error", err)
+	}
+}
+
+func TestSignalGroupReachesChildren(t *testing.T) {
+	n := NewHost(t, "eth0")
+	p := n.Start(t, "parent", "sh", "-c", "sleep 300 & echo child $!; wait")
+	var child int
+	Eventually(t, 5*time.Second, "the child's pid", func() bool {
+		_, err := fmt.Sscanf(p.Output(), "child %d", &child)
+		return err == nil
+	})
+	if p.Exited() {
+		t.Fatal("Exited before any signal")
+	}
+	if err := p.SignalGroup(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(5 * time.Second); err == nil {
+		t.Error("the parent exited with status 0 after SIGKILL")
+	}
+	Eventually(t, 5*time.Second, "the child to die with its group", func() bool { return processGone(child) })
+	if !p.Exited() || p.LogPath() == "" {
+		t.Errorf("Exited %v, LogPath %q after the kill", p.Exited(), p.LogPath())
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,40 +52,12 @@ func (m captureMarker) inFile(path string) bool {
 }
 
 // send transmits the marker out of iface in namespace ns, addressed to iface's own
-// MAC so that a bridge drops it instead of flooding it to other nodes. It enters ns
-// on a locked thread and returns the thread to its own namespace afterwards; if that
-// fails the thread stays locked, so the runtime discards it.
+// MAC so that a bridge drops it instead of flooding it to other nodes.
 func (m captureMarker) send(ns, iface string) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		own, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("opening this thread's network namespace: %w", err)
-			return
-		}
-		defer own.Close()
-		sendErr := m.sendFromThisThread(ns, iface)
-		if err := unix.Setns(int(own.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("returning from namespace %s: %w", ns, err)
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- sendErr
-	}()
-	return <-errc
+	return inNamespace(ns, func() error { return m.sendFromThisThread(ns, iface) })
 }
 
 func (m captureMarker) sendFromThisThread(ns, iface string) error {
-	nsFile, err := os.Open("/run/netns/" + ns)
-	if err != nil {
-		return fmt.Errorf("opening namespace %s: %w", ns, err)
-	}
-	defer nsFile.Close()
-	if err := unix.Setns(int(nsFile.Fd()), unix.CLONE_NEWNET); err != nil {
-		return fmt.Errorf("entering namespace %s: %w", ns, err)
-	}
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return fmt.Errorf("namespace %s: %w", ns, err)

@@ -128,6 +128,17 @@ func (p *Process) Signal(sig os.Signal) error {
 	return p.cmd.Process.Signal(sig)
 }
 
+// SignalGroup sends sig to the process's whole process group: the process and
+// every child it forked (keepalived's VRRP child, a script's children).
+func (p *Process) SignalGroup(sig syscall.Signal) error {
+	return syscall.Kill(-p.cmd.Process.Pid, sig)
+}
+
+// Exited reports whether the process has exited and been reaped.
+func (p *Process) Exited() bool {
+	return p.exited()
+}
+
 // Wait waits up to timeout for the process to exit and returns its exit error
 // (nil for status 0), or an error saying it is still running.
 func (p *Process) Wait(timeout time.Duration) error {
@@ -146,6 +157,12 @@ func (p *Process) Output() string {
 		return fmt.Sprintf("lab: reading %s: %v", p.logPath, err)
 	}
 	return string(b)
+}
+
+// LogPath returns the file the process's stdout and stderr go to, for tests that
+// follow a long log incrementally instead of reading it whole with Output.
+func (p *Process) LogPath() string {
+	return p.logPath
 }
 
 // Pid returns the process id (that of the command itself: `ip netns exec` execs into it).
