@@ -44,6 +44,7 @@ type Engine struct {
 	announce  map[string]Announcer
 	ifnames   []string              // interfaces whose link state the instances follow
 	linkUp    map[string]bool       // last reported link state per interface
+	linkIndex map[string]int        // last reported index per interface, to see one re-created
 	vmacs     map[string]netif.VMAC // use_vmac devices made or adopted, by name
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
@@ -127,6 +128,7 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		ports:        map[portKey]*port{},
 		announce:     map[string]Announcer{},
 		linkUp:       map[string]bool{},
+		linkIndex:    map[string]int{},
 		vmacs:        map[string]netif.VMAC{},
 		trackers:     map[track.Key]*trackerRun{},
 		results:      map[track.Key]track.Result{},
@@ -239,7 +241,8 @@ func (e *Engine) spawn(f func()) {
 
 // readPort starts p's socket reader.
 func (e *Engine) readPort(p *port) {
-	e.spawn(func() { p.read(e.bg, e.packets, e.log) })
+	rx := p.rx
+	e.spawn(func() { p.read(e.bg, rx, e.packets, e.log) })
 }
 
 // watchLinks (re)starts the link watcher on the interfaces in e.ifnames.
@@ -367,6 +370,12 @@ func (e *Engine) receive(in inbound) {
 // leave FAULT. A state already known (a restarted watcher reports every
 // interface again) changes nothing.
 func (e *Engine) link(ev netif.LinkEvent) {
+	if ev.Index != 0 {
+		if prev := e.linkIndex[ev.Name]; prev != 0 && prev != ev.Index {
+			e.reopen(ev.Name, prev, ev.Index)
+		}
+		e.linkIndex[ev.Name] = ev.Index
+	}
 	if up, ok := e.linkUp[ev.Name]; ok && up == ev.Up {
 		return
 	}
@@ -388,6 +397,36 @@ func (e *Engine) link(ev netif.LinkEvent) {
 		if ev.Up && inst.m == nil {
 			e.start(inst, now)
 		}
+	}
+}
+
+// reopen opens the VRRP and announcement sockets of ifname again: the
+// interface was deleted and created again under the same name, and sockets
+// bound to the old index neither send nor receive. keepalived follows such
+// an interface with dynamic_interfaces; havip always does.
+func (e *Engine) reopen(ifname string, from, to int) {
+	e.log.Warn("interface re-created; reopening its VRRP and gratuitous ARP sockets", "interface", ifname, "old_index", from, "index", to)
+	for _, p := range e.ports {
+		if p.key.ifname != ifname {
+			continue
+		}
+		if err := p.reopen(e.host); err != nil {
+			e.log.Error("reopening the VRRP sockets of a re-created interface failed; its instances neither send nor hear adverts",
+				"port", p.key.String(), "err", err)
+			continue
+		}
+		if e.running() {
+			e.readPort(p)
+		}
+	}
+	if old, ok := e.announce[ifname]; ok {
+		a, err := e.host.NewAnnouncer(ifname)
+		if err != nil {
+			e.log.Error("reopening the gratuitous ARP socket of a re-created interface failed", "interface", ifname, "err", err)
+			return
+		}
+		old.Close()
+		e.announce[ifname] = a
 	}
 }
 

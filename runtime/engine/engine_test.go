@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/track"
 	"github.com/havip/havip/runtime/vrrp"
 )
@@ -616,6 +617,57 @@ func TestEngineNoAcceptDropsVIPsWhileMaster(t *testing.T) {
 	}
 	if len(r.host.firewall.dropped) != 0 {
 		t.Fatalf("VIPs still dropped as BACKUP: %v", r.host.firewall.dropped)
+	}
+	r.stop()
+	if left := r.host.leftovers(); left != "" {
+		t.Fatalf("left after stop: %s", left)
+	}
+}
+
+// TestEngineReopensARecreatedInterface: an interface deleted and created
+// again under its name (a new index) gets new VRRP and announcement
+// sockets, and the old ones are closed; a link that only goes down and up
+// keeps its sockets.
+func TestEngineReopensARecreatedInterface(t *testing.T) {
+	r := newRig(t, vi("VI_1", 51, 100, "192.0.2.100")).start()
+	r.e.link(netif.LinkEvent{Name: "eth0", Index: 2, Up: true})
+	r.advance(4 * time.Second)
+	first := r.host.receivers["eth0"]
+
+	r.e.link(netif.LinkEvent{Name: "eth0", Index: 2, Up: false})
+	r.e.link(netif.LinkEvent{Name: "eth0", Index: 2, Up: true})
+	if r.host.receivers["eth0"] != first {
+		t.Fatal("a link that went down and up had its sockets reopened")
+	}
+
+	r.e.link(netif.LinkEvent{Name: "eth0", Index: 0, Up: false}) // deleted
+	r.e.link(netif.LinkEvent{Name: "eth0", Index: 7, Up: true})  // created again
+	second := r.host.receivers["eth0"]
+	if second == first {
+		t.Fatal("the re-created interface kept the sockets of the old one")
+	}
+	select {
+	case <-first.closed:
+	default:
+		t.Fatal("the old receiver is still open")
+	}
+	var rx, tx, ann int
+	for _, what := range r.host.open {
+		switch {
+		case strings.HasPrefix(what, "rx eth0"):
+			rx++
+		case strings.HasPrefix(what, "tx eth0"):
+			tx++
+		case strings.HasPrefix(what, "announce eth0"):
+			ann++
+		}
+	}
+	if rx != 1 || tx != 1 || ann != 1 {
+		t.Fatalf("open on eth0: %d receivers, %d senders, %d announcers, want one each: %v", rx, tx, ann, r.host.open)
+	}
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER" {
+		t.Fatalf("after the interface came back: %s", got)
 	}
 	r.stop()
 	if left := r.host.leftovers(); left != "" {

@@ -82,11 +82,11 @@ func openPort(host Host, key portKey, groups []netip.Addr) (*port, error) {
 
 // read receives adverts until ctx is done or the socket is closed, runs the
 // packet-level checks and hands the survivors to the event loop.
-func (p *port) read(ctx context.Context, out chan<- inbound, log *slog.Logger) {
+func (p *port) read(ctx context.Context, rx Receiver, out chan<- inbound, log *slog.Logger) {
 	buf := make([]byte, 64*1024)
 	limiter := logLimiter{every: logEvery, last: map[string]time.Time{}}
 	for {
-		pkt, err := p.rx.Read(buf)
+		pkt, err := rx.Read(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
 				return
@@ -172,6 +172,25 @@ func (p *port) send(payload []byte, src, dst netip.Addr, ttl int) error {
 
 // closeReceiver unblocks the reader.
 func (p *port) closeReceiver() { p.rx.Close() }
+
+// reopen replaces both sockets by new ones on the interface of the same
+// name, keeping the receive buffer size; the old ones are closed, which ends
+// their reader.
+func (p *port) reopen(host Host) error {
+	fresh, err := openPort(host, p.key, p.groups)
+	if err != nil {
+		return err
+	}
+	p.close()
+	p.rx, p.tx = fresh.rx, fresh.tx
+	if p.rxBuf > 0 {
+		if err := p.rx.SetReadBuffer(p.rxBuf); err != nil {
+			p.rxBuf = 0
+			return fmt.Errorf("sizing the receive buffer of %s: %w", p.key, err)
+		}
+	}
+	return nil
+}
 
 // close releases both sockets.
 func (p *port) close() {

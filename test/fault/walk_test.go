@@ -40,11 +40,6 @@ func walkInvariants() []string {
 
 // walkBugs are the havip bugs the walk found, reported to the lead (see knownBug).
 var walkBugs = []knownBug{
-	{invAfterHeal + "interface_deleted", "an interface deleted and created again (a new ifindex) is never reopened: " +
-		"the instance goes MASTER on the new eth0 but its VRRP sender and gratuitous-ARP socket still use the old " +
-		"ifindex (ENODEV/ENXIO) and its receiver hears nothing, so two nodes hold the VIP — runtime/netif DialVRRP/" +
-		"ListenVRRP/NewAnnouncer bind to the interface at open and runtime/engine opens a port per interface once, " +
-		"reacting to the link watcher's up/down only"},
 	{invHealGARP, splitBrainHealBug},
 	{invHealNotify, splitBrainHealBug},
 }
