@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/internal/atomicfile"
 	"github.com/havip/havip/runtime/control"
 	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/runtime/firewall"
@@ -310,7 +311,7 @@ func (d *daemon) dump(sig os.Signal) {
 	case sigJSON:
 		name, write = kadump.JSONFile, kadump.WriteJSON
 	}
-	err = kadump.WriteFile(d.flags.dumpDir, name, func(f *os.File) error { return write(f, dump) })
+	err = atomicfile.Write(d.flags.dumpDir, name, kadump.Mode, func(f *os.File) error { return write(f, dump) })
 	if err != nil {
 		d.log.Error("state dump", "signal", sig.String(), "err", err)
 		return

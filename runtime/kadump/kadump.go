@@ -9,9 +9,7 @@
 package kadump
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/engine"
@@ -79,25 +77,6 @@ type Dump struct {
 	Config *config.Config
 }
 
-// WriteFile writes dir/name through a temporary file renamed over it, so
-// that a reader sees the previous dump or the new one, never a partial one.
-// Like keepalived's, the file is readable by its owner only.
-func WriteFile(dir, name string, write func(f *os.File) error) error {
-	path := filepath.Join(dir, name)
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
+// Mode is the permissions of the dump files: readable by their owner only,
+// as keepalived's.
+const Mode os.FileMode = 0o600

@@ -166,32 +166,3 @@ func jsonEqual(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
 }
-
-func TestWriteFileIsAtomic(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteFile(dir, DataFile, func(f *os.File) error { _, err := f.WriteString("old\n"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	failed := WriteFile(dir, DataFile, func(f *os.File) error {
-		f.WriteString("partial")
-		return os.ErrInvalid
-	})
-	if failed == nil {
-		t.Fatal("a failed write reported success")
-	}
-	b, err := os.ReadFile(filepath.Join(dir, DataFile))
-	if err != nil || string(b) != "old\n" {
-		t.Fatalf("after a failed write: %q, %v; want the old file", b, err)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("temporary files left: %v", entries)
-	}
-	info, _ := os.Stat(filepath.Join(dir, DataFile))
-	if info.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600 as keepalived's", info.Mode().Perm())
-	}
-	if err := WriteFile(filepath.Join(dir, "missing"), DataFile, func(*os.File) error { return nil }); err == nil {
-		t.Error("writing into a missing directory succeeded")
-	}
-}

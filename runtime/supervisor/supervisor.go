@@ -36,6 +36,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/internal/atomicfile"
 	"github.com/havip/havip/render"
 )
 
@@ -358,34 +359,15 @@ func (s *Supervisor) write(r *Rendered) {
 	}
 }
 
-// writeAtomic replaces dir/name with data through a temporary file renamed
-// over it, so that a reader sees the old or the new file, never a partial
-// one. It does not fsync: the copy is for operators (under /run), and a
-// slow disk must not hold up the supervisor's loop, and with it SIGTERM.
+// writeAtomic replaces dir/name with data (atomicfile), creating dir.
 func writeAtomic(dir, name string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("output directory: %w", err)
 	}
-	path := filepath.Join(dir, name)
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(dir, name, 0o644, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
 }
 
 func (s *Supervisor) logWarnings(r *Rendered) {
