@@ -36,6 +36,7 @@ type Machine struct {
 	garpSecond     time.Time // second master burst
 	garpRefresh    time.Time // periodic refresh
 	garpLowerPrio  time.Time // delayed lower-priority burst
+	lowerAnswered  time.Time // when a lower-priority advert was last answered (MASTER)
 	preemptBlocked time.Time // preempt_delay: lower-prio adverts accepted until then
 
 	counters Counters
@@ -250,6 +251,7 @@ func (m *Machine) becomeMaster(now time.Time, from State, reason Reason) []Actio
 	m.masterAdverInt = m.advertInt
 	m.masterAddr, m.masterPriority = m.primary, m.priority
 	m.adverTimer = now.Add(m.advertInt)
+	m.lowerAnswered = time.Time{}
 	acts := []Action{SendAdvert{m.priority}, AddVIPs{}}
 	g := m.cfg.Garp
 	if g.MasterRepeat > 0 {
@@ -467,6 +469,14 @@ func (m *Machine) masterReceive(now time.Time, rx *Received) []Action {
 		m.masterAddr, m.masterPriority = rx.Src, rx.Priority
 		return acts
 	}
+	// A lower-priority advert is answered (an advert, a gratuitous ARP burst,
+	// the notify) once per Master_Down_Interval: enough for a healing split
+	// brain, whose other master yields on the first answer, and a flood of
+	// them is not amplified into a flood of adverts and ARPs.
+	if !m.lowerAnswered.IsZero() && now.Sub(m.lowerAnswered) < m.MasterDownInterval() {
+		return nil
+	}
+	m.lowerAnswered = now
 	acts := []Action{LowerPriorityAdvert{rx.Src, rx.Priority}}
 	if !m.cfg.LowerPrioNoAdvert {
 		acts = append(acts, SendAdvert{m.priority})

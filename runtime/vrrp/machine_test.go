@@ -253,6 +253,16 @@ func TestTransitions(t *testing.T) {
 			{m + 5*sec, expire, []Action{SendAdvert{100}, Announce{5}}, StateMaster, m + 5*sec + sec/2}, // second master burst
 			{m + 5*sec + sec/2, expire, []Action{Announce{5}}, StateMaster, m + 6*sec},                  // delayed lower-prio burst
 		})},
+		{"a lower-priority flood is answered once per Master_Down_Interval", noGarp2, ours4, seq(masterAt100, []step{
+			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + sec},
+			{m + sec/2 + ms, recv(peer4, 50), nil, StateMaster, m + sec},
+			{m + sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 2*sec},
+			{m + 2*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 3*sec},
+			{m + 3*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 4*sec},
+			{m + 4*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 5*sec},
+			{m + sec/2 + mdi100 - ms, recv(low4, 60), nil, StateMaster, m + 5*sec},
+			{m + sec/2 + mdi100, recv(low4, 60), []Action{LowerPriorityAdvert{low4, 60}, SendAdvert{100}, Announce{5}}, StateMaster, m + 5*sec},
+		})},
 		{"lower_prio_no_advert keeps RFC 5798 silence", noAdv, ours4, seq(masterAt100, []step{
 			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, Announce{5}}, StateMaster, m + sec},
 		})},

@@ -40,9 +40,10 @@ const (
 var hostileBugs = []knownBug{
 	{invFloodNoChange + "foreign_router", foreignRouterBug},
 	{invFloodInterval + "foreign_router", foreignRouterBug},
-	{invFloodInterval + "lower_priority", "every lower-priority advert makes a master answer with an advert " +
-		"(and a garp_lower_prio_repeat burst), with no rate limit: a lower-priority flood is amplified into thousands " +
-		"of adverts per second — runtime/vrrp/machine.go masterReceive returns SendAdvert (and Announce) for each one"},
+	{invFloodInterval + "lower_priority", "a master answers a lower-priority advert with an advert and a gratuitous ARP burst " +
+		"(keepalived's default, and how a healed split brain re-announces); runtime/vrrp/machine.go masterReceive now answers " +
+		"once per Master_Down_Interval, so a flood is no longer amplified, but each answer still falls between two regular " +
+		"adverts and shortens that gap"},
 }
 
 // foreignRouterBug is the diagnosis of the foreign_router flood's failures.
