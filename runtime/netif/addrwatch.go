@@ -2,11 +2,9 @@ package netif
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"sync"
 
 	"github.com/vishvananda/netlink"
 )
@@ -22,38 +20,20 @@ type AddrRemoved struct {
 // subscription fails (e.g. ENOBUFS after an event storm): calling it again resubscribes. fn runs
 // on the calling goroutine.
 func WatchAddrRemovals(ctx context.Context, fn func(AddrRemoved)) error {
-	updates := make(chan netlink.AddrUpdate, 64)
-	done := make(chan struct{})
-	var (
-		mu      sync.Mutex
-		lastErr error
-	)
-	opts := netlink.AddrSubscribeOptions{ErrorCallback: func(err error) {
-		mu.Lock()
-		lastErr = err
-		mu.Unlock()
-	}}
-	if err := netlink.AddrSubscribeWithOptions(updates, done, opts); err != nil {
+	sub, err := subscribe(func(updates chan netlink.AddrUpdate, done chan struct{}, onError func(error)) error {
+		return netlink.AddrSubscribeWithOptions(updates, done, netlink.AddrSubscribeOptions{ErrorCallback: onError})
+	})
+	if err != nil {
 		return fmt.Errorf("watch addresses: subscribe to netlink address updates: %w", err)
 	}
-	defer func() {
-		close(done)
-		for range updates { // let the subscription goroutine finish its last send and exit
-		}
-	}()
+	defer sub.close()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case u, ok := <-updates:
+		case u, ok := <-sub.updates:
 			if !ok {
-				mu.Lock()
-				err := lastErr
-				mu.Unlock()
-				if err == nil {
-					err = errors.New("channel closed")
-				}
-				return fmt.Errorf("watch addresses: netlink subscription ended: %w", err)
+				return fmt.Errorf("watch addresses: netlink subscription ended: %w", sub.ended())
 			}
 			if u.NewAddr {
 				continue

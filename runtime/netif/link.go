@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -26,25 +25,13 @@ type LinkEvent struct {
 // e.g. with ENOBUFS after an event storm; calling it again resubscribes and reports the current
 // state first.
 func WatchLinks(ctx context.Context, ifnames []string, fn func(LinkEvent)) error {
-	updates := make(chan netlink.LinkUpdate, 64)
-	done := make(chan struct{})
-	var (
-		mu      sync.Mutex
-		lastErr error
-	)
-	opts := netlink.LinkSubscribeOptions{ErrorCallback: func(err error) {
-		mu.Lock()
-		lastErr = err
-		mu.Unlock()
-	}}
-	if err := netlink.LinkSubscribeWithOptions(updates, done, opts); err != nil {
+	sub, err := subscribe(func(updates chan netlink.LinkUpdate, done chan struct{}, onError func(error)) error {
+		return netlink.LinkSubscribeWithOptions(updates, done, netlink.LinkSubscribeOptions{ErrorCallback: onError})
+	})
+	if err != nil {
 		return fmt.Errorf("watch links %v: subscribe to netlink link updates: %w", ifnames, err)
 	}
-	defer func() {
-		close(done)
-		for range updates { // let the subscription goroutine finish its last send and exit
-		}
-	}()
+	defer sub.close()
 
 	w := linkWatch{fn: fn, watched: map[string]bool{}, last: map[string]LinkEvent{}, nameOf: map[int]string{}}
 	for _, name := range ifnames {
@@ -65,15 +52,9 @@ func WatchLinks(ctx context.Context, ifnames []string, fn func(LinkEvent)) error
 		select {
 		case <-ctx.Done():
 			return nil
-		case u, ok := <-updates:
+		case u, ok := <-sub.updates:
 			if !ok {
-				mu.Lock()
-				err := lastErr
-				mu.Unlock()
-				if err == nil {
-					err = errors.New("channel closed")
-				}
-				return fmt.Errorf("watch links %v: netlink subscription ended: %w", ifnames, err)
+				return fmt.Errorf("watch links %v: netlink subscription ended: %w", ifnames, sub.ended())
 			}
 			w.update(u.Link, u.Header.Type)
 		}
