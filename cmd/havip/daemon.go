@@ -24,6 +24,7 @@ import (
 	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/runtime/firewall"
 	"github.com/havip/havip/runtime/kadump"
+	"github.com/havip/havip/runtime/lvs"
 	"github.com/havip/havip/runtime/sdnotify"
 	"github.com/havip/havip/runtime/supervisor"
 )
@@ -185,7 +186,9 @@ func (d *daemon) run(o superviseOptions, badConfig int) int {
 			}
 			e.AcceptVRRPIn(accept...)
 			d.engine.Store(e)
-			return withLVS(e, cfg, log)
+			// cfg's virtual servers run beside the VRRP engine (health checkers,
+			// IPVS or nftables pools, notify and quorum scripts, hot reload).
+			return lvs.NewPair(e, cfg, log)
 		},
 		OutputDir: o.outputDir,
 		NoWatch:   o.noWatch,
