@@ -75,7 +75,7 @@ func (e *Engine) Apply(cfg *config.Config) error {
 
 // reconfigure is Apply on the event loop.
 func (e *Engine) reconfigure(cfg *config.Config) error {
-	if len(cfg.Instances) == 0 && len(e.instances) > 0 {
+	if len(cfg.Instances) == 0 && len(cfg.VirtualServers) == 0 && len(e.instances) > 0 {
 		return errNothingToRun
 	}
 	p, err := e.plan(cfg)
@@ -87,10 +87,11 @@ func (e *Engine) reconfigure(cfg *config.Config) error {
 	return nil
 }
 
-// errNothingToRun refuses a reload that would release every instance: a
-// config emptied by accident (a truncated file) is far likelier than one
-// emptied on purpose, and stopping havip releases them on purpose.
-var errNothingToRun = errors.New("the new config has no vrrp_instance; the running instances keep running (stop havip to release them all)")
+// errNothingToRun refuses a reload of a config with nothing to run, which
+// would release every instance: a config emptied by accident (a truncated
+// file) is far likelier than one emptied on purpose, and stopping havip
+// releases them on purpose.
+var errNothingToRun = errors.New("the new config has no vrrp_instance and no virtual_server; the running instances keep running (stop havip to release them all)")
 
 // instancePair is a running instance and its counterpart in a new config.
 type instancePair struct{ old, new *instance }

@@ -35,9 +35,9 @@ func Check(cfg *config.Config) config.Diagnostics {
 		return config.Diagnostics{{Pos: pos, Severity: config.Error, Msg: err.Error()}}
 	}
 	p.abort(e.host)
-	if len(cfg.Instances) == 0 {
+	if len(cfg.Instances) == 0 && len(cfg.VirtualServers) == 0 {
 		return config.Diagnostics{{Severity: config.Warning,
-			Msg: "the config has no vrrp_instance: havip runs nothing until a reload adds one, as keepalived (\"no configuration to run\")"}}
+			Msg: "the config has no vrrp_instance and no virtual_server: havip runs nothing until a reload adds one, as keepalived (\"no configuration to run\")"}}
 	}
 	return nil
 }

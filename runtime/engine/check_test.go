@@ -113,4 +113,11 @@ func TestCheckNamesThePosition(t *testing.T) {
 	if d := Check(cfg); len(d) != 1 || d[0].Severity != config.Warning || !strings.Contains(d[0].Msg, "no vrrp_instance") {
 		t.Fatalf("Check of a config without instances = %v", d)
 	}
+	lvsOnly, diags := config.ParseBytes("lvs.conf", []byte("virtual_server 192.0.2.10 80 {\n  protocol TCP\n  real_server 192.0.2.20 80 {\n  }\n}\n"), config.Options{ConfigID: "test"})
+	if diags.HasErrors() || len(lvsOnly.VirtualServers) != 1 {
+		t.Fatalf("LVS-only config: %v", diags)
+	}
+	if d := Check(lvsOnly); len(d) != 0 {
+		t.Fatalf("Check of a config with virtual servers and no instances = %v, want nothing", d)
+	}
 }

@@ -539,6 +539,12 @@ func TestEngineApplyFailureChangesNothing(t *testing.T) {
 	if got := r.states(); got != "VI_1=MASTER" {
 		t.Fatalf("after an empty config was refused: %s", got)
 	}
+	if err := r.apply("virtual_server 192.0.2.10 80 {\n  protocol TCP\n  real_server 192.0.2.20 80 {\n  }\n}\n"); err != nil {
+		t.Fatalf("a config whose VRRP part is gone but has virtual servers: %v", err)
+	}
+	if got := r.states(); got != "" || r.host.installed() != "" {
+		t.Fatalf("after the vrrp_instances were removed: states %q, VIPs %q", got, r.host.installed())
+	}
 	r.stop()
 }
 
