@@ -105,23 +105,7 @@ func TestReconfigure(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, s := range r.steps {
-				now := t0.Add(s.at)
-				got := s.event(t, m, now)
-				if !reflect.DeepEqual(got, s.want) {
-					t.Fatalf("step %d at %v: actions\n got %v\nwant %v", i, s.at, got, s.want)
-				}
-				if m.State() != s.state {
-					t.Fatalf("step %d at %v: state %v, want %v", i, s.at, m.State(), s.state)
-				}
-				next := m.NextDeadline()
-				switch {
-				case s.next == noDeadline && !next.IsZero():
-					t.Fatalf("step %d at %v: deadline %v, want none", i, s.at, next.Sub(t0))
-				case s.next != noDeadline && !next.Equal(t0.Add(s.next)):
-					t.Fatalf("step %d at %v: deadline %v, want %v", i, s.at, next.Sub(t0), s.next)
-				}
-			}
+			runSteps(t, m, r.steps)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package vrrp
 
 import (
-	"reflect"
 	"testing"
 	"time"
 )
@@ -43,19 +42,7 @@ func TestResign(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, s := range r.steps {
-				now := t0.Add(s.at)
-				if got := s.event(t, mc, now); !reflect.DeepEqual(got, s.want) {
-					t.Fatalf("step %d at %v: actions\n got %v\nwant %v", i, s.at, got, s.want)
-				}
-				if mc.State() != s.state {
-					t.Fatalf("step %d at %v: state %v, want %v", i, s.at, mc.State(), s.state)
-				}
-				next := mc.NextDeadline()
-				if s.next == noDeadline && !next.IsZero() || s.next != noDeadline && !next.Equal(t0.Add(s.next)) {
-					t.Fatalf("step %d at %v: deadline %v, want %v", i, s.at, next.Sub(t0), s.next)
-				}
-			}
+			runSteps(t, mc, r.steps)
 		})
 	}
 }
