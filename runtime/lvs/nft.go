@@ -279,18 +279,7 @@ func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) e
 		if s.Family == config.IPv6 {
 			daddrOffset = 24
 		}
-		exprs = append(exprs,
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: daddrOffset, Len: addrLen},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: s.Addr.AsSlice()},
-			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{protoNumber(s.Protocol)}},
-		)
-		if s.Port != 0 {
-			exprs = append(exprs,
-				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(s.Port >> 8), byte(s.Port)}},
-			)
-		}
+		exprs = append(exprs, matchService(s, daddrOffset, addrLen)...)
 	}
 	exprs = append(exprs,
 		&expr.Numgen{Register: 1, Modulus: uint32(len(buckets)), Type: unix.NFT_NG_RANDOM},
@@ -309,6 +298,24 @@ func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) e
 	exprs = append(exprs, nat)
 	b.conn.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
 	return nil
+}
+
+// matchService matches packets to s's address (at daddrOffset in the network
+// header, addrLen bytes), protocol and port (when it has one).
+func matchService(s Service, daddrOffset, addrLen uint32) []expr.Any {
+	exprs := []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: daddrOffset, Len: addrLen},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: s.Addr.AsSlice()},
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{protoNumber(s.Protocol)}},
+	}
+	if s.Port != 0 {
+		exprs = append(exprs,
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(s.Port >> 8), byte(s.Port)}},
+		)
+	}
+	return exprs
 }
 
 func protoNumber(p string) byte {

@@ -177,20 +177,10 @@ func (b *NFT) addDRRule(t *nftables.Table, ch *nftables.Chain, r *drRule) {
 	if s.Family == config.IPv6 {
 		ethType, saddrOffset, daddrOffset, addrLen, sportReg = []byte{0x86, 0xdd}, 8, 24, 16, 16
 	}
-	exprs := []expr.Any{
+	exprs := append([]expr.Any{
 		&expr.Meta{Key: expr.MetaKeyPROTOCOL, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ethType},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: daddrOffset, Len: addrLen},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: s.Addr.AsSlice()},
-		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{protoNumber(s.Protocol)}},
-	}
-	if s.Port != 0 {
-		exprs = append(exprs,
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(s.Port >> 8), byte(s.Port)}},
-		)
-	}
+	}, matchService(s, daddrOffset, addrLen)...)
 	exprs = append(exprs,
 		&expr.Meta{Key: expr.MetaKeyIIFTYPE, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.NativeEndian.AppendUint16(nil, unix.ARPHRD_ETHER)},
