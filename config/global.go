@@ -19,6 +19,10 @@ func defaultGlobal() GlobalDefs {
 			MasterRefreshRepeat: 1,
 		},
 		DownTimerAdverts: 3,
+		// keepalived's default is off; havip's is on so that the winner of
+		// a healed split brain hears the loser and re-announces
+		// (docs/compatibility.md). vrrp_strict turns it off.
+		HigherPrioSendAdvert: true,
 	}
 }
 

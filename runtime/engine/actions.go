@@ -64,15 +64,16 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 			e.limiter.log(e.log, slog.LevelInfo, "lower:"+inst.name, "master received a lower-priority advert, re-asserting",
 				"instance", inst.name, "source", a.Source.String(), "priority", a.Priority)
 			e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: notify.MasterRxLowerPri, Priority: int(inst.m.Priority())})
+		case vrrp.Reassert:
+			e.log.Warn("split brain healed: the other master yielded; running the master notify again",
+				"instance", inst.name, "other", a.Other.String())
+			e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: notify.Master, Priority: int(inst.m.Priority())})
+			if g := inst.group; g != nil && g.notified == notify.Master {
+				e.notifier.Notify(notify.Event{Kind: notify.Group, Name: g.name, State: notify.Master})
+			}
 		case vrrp.Discard:
 			e.limiter.log(e.log, slog.LevelWarn, "discard:"+inst.name+":"+a.Reason.String(), "discarded an advert",
 				"instance", inst.name, "source", a.Source.String(), "reason", a.Reason.String(), "detail", a.Detail)
-		case vrrp.AddrListMismatch:
-			if inst.cfg.SkipCheckAdvAddr {
-				continue // skip_check_adv_addr: the operator does not want to hear of it
-			}
-			e.limiter.log(e.log, slog.LevelWarn, "addrlist:"+inst.name, "advert address list differs from ours (keep VIP lists identical on all peers)",
-				"instance", inst.name, "source", a.Source.String(), "detail", a.Detail)
 		default:
 			e.log.Error("unknown action from the state machine", "instance", inst.name, "action", act.String())
 		}

@@ -86,6 +86,7 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 		HigherPrioSendAdvert: ci.HigherPrioSendAdvert,
 		DownTimerAdverts:     ci.DownTimerAdverts,
 		CheckUnicastSrc:      ci.CheckUnicastSrc || g.CheckUnicastSrc,
+		SkipCheckAdvAddr:     ci.SkipCheckAdvAddr,
 		SyncGroup:            ci.SyncGroup != "",
 		Strict:               ci.Strict || g.Strict,
 		Garp: vrrp.GarpConfig{

@@ -75,6 +75,7 @@ type ForeignKind string
 const (
 	ForeignAuth   ForeignKind = "auth_mismatch" // its authentication type or password differs
 	ForeignSource ForeignKind = "source"        // unicast, and not a configured peer
+	ForeignVIPs   ForeignKind = "address_list"  // its address list differs from ours
 )
 
 // MasterSeenOutcome is what a MASTER did on an advert from another master.
@@ -84,6 +85,7 @@ type MasterSeenOutcome string
 const (
 	MasterSeenYielded    MasterSeenOutcome = "yielded"    // the other one wins: we went BACKUP
 	MasterSeenReasserted MasterSeenOutcome = "reasserted" // ours wins: we advertised at once
+	MasterSeenWon        MasterSeenOutcome = "won"        // the other one went quiet: master notify run again
 )
 
 // TransitionCount counts one kind of transition of an instance.
@@ -121,6 +123,8 @@ func (o *observed) tally(acts []vrrp.Action) {
 			}
 		case vrrp.LowerPriorityAdvert:
 			countIn(&o.mastersSeen, MasterSeenReasserted)
+		case vrrp.Reassert:
+			countIn(&o.mastersSeen, MasterSeenWon)
 		case vrrp.Discard:
 			var kind ForeignKind
 			switch a.Reason {
@@ -128,6 +132,8 @@ func (o *observed) tally(acts []vrrp.Action) {
 				kind = ForeignAuth
 			case vrrp.DropUnknownPeer:
 				kind = ForeignSource
+			case vrrp.DropAddrList:
+				kind = ForeignVIPs
 			default:
 				continue
 			}

@@ -117,11 +117,13 @@ func TestObservedTally(t *testing.T) {
 		vrrp.Transition{From: vrrp.StateBackup, To: vrrp.StateMaster, Reason: vrrp.Reason{Cause: vrrp.CauseMasterDown}},
 		vrrp.LowerPriorityAdvert{Source: a, Priority: 50},
 		vrrp.LowerPriorityAdvert{Source: a, Priority: 50},
+		vrrp.Reassert{Other: a},
 		vrrp.RemoveVIPs{}, vrrp.Transition{From: vrrp.StateMaster, To: vrrp.StateBackup, Reason: vrrp.Reason{Cause: vrrp.CausePreempted, Detail: "higher priority 150 from 192.0.2.8"}},
 		vrrp.Discard{Reason: vrrp.DropAuthPass, Source: a},
 		vrrp.Discard{Reason: vrrp.DropAuthType, Source: b},
 		vrrp.Discard{Reason: vrrp.DropAuthPass, Source: a},
 		vrrp.Discard{Reason: vrrp.DropUnknownPeer, Source: b},
+		vrrp.Discard{Reason: vrrp.DropAddrList, Source: a},
 		vrrp.Discard{Reason: vrrp.DropTTL, Source: b},
 	})
 	o.vipRemovals = 2
@@ -132,9 +134,9 @@ func TestObservedTally(t *testing.T) {
 			{From: "BACKUP", To: "MASTER", Reason: ReasonMasterDown, Count: 1},
 			{From: "MASTER", To: "BACKUP", Reason: ReasonHigherPriority, Count: 1},
 		},
-		MastersSeen:    map[MasterSeenOutcome]uint64{MasterSeenReasserted: 2, MasterSeenYielded: 1},
-		ForeignAdverts: map[ForeignKind]uint64{ForeignAuth: 3, ForeignSource: 1},
-		ForeignRouters: map[ForeignKind][]string{ForeignAuth: {"192.0.2.7", "192.0.2.8"}, ForeignSource: {"192.0.2.8"}},
+		MastersSeen:    map[MasterSeenOutcome]uint64{MasterSeenReasserted: 2, MasterSeenWon: 1, MasterSeenYielded: 1},
+		ForeignAdverts: map[ForeignKind]uint64{ForeignAuth: 3, ForeignSource: 1, ForeignVIPs: 1},
+		ForeignRouters: map[ForeignKind][]string{ForeignAuth: {"192.0.2.7", "192.0.2.8"}, ForeignSource: {"192.0.2.8"}, ForeignVIPs: {"192.0.2.7"}},
 		VIPRemovals:    2,
 	}
 	if !reflect.DeepEqual(got, want) {

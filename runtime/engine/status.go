@@ -271,7 +271,7 @@ func (e *Engine) instanceStatus(inst *instance) InstanceStatus {
 	} else if len(s.Faults) == 0 {
 		s.Faults = []string{"waiting for a usable source address on " + inst.ifname}
 	}
-	s.Stats.AddrListErrors = received.AddrListErr
+	s.Stats.AddrListErrors = received.Dropped(vrrp.DropAddrList)
 	inst.obs.fill(&s.Stats)
 	s.Stats.Drops = dropMap(received)
 	for _, p := range []*port{inst.port, inst.vmacPort} {

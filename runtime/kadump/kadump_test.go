@@ -23,6 +23,15 @@ const reference = "../../test/lab/testdata/"
 // equivalent of, and the transition time, which differs between runs.
 var kernelOnly = []string{"Read timeout", "Master down timer", "Last transition"}
 
+// deliberateText and deliberateJSON are the dump fields where havip differs
+// from keepalived by design, with havip's value: higher_prio_send_advert is
+// on by default so that a healed split brain's winner re-announces
+// (docs/compatibility.md).
+var (
+	deliberateText = map[string]string{"Send advert after receive higher priority advert": "true"}
+	deliberateJSON = map[string]any{"higher_prio_send_advert": float64(1)}
+)
+
 // referenceDump builds the snapshot havip takes in the state the reference
 // dumps show.
 func referenceDump(t *testing.T) Dump {
@@ -83,6 +92,9 @@ func TestDataMatchesKeepalived(t *testing.T) {
 		for k, wv := range w.Fields {
 			if slices.Contains(kernelOnly, k) {
 				continue
+			}
+			if v, ok := deliberateText[k]; ok {
+				wv = v
 			}
 			if gv, ok := g.Fields[k]; !ok || gv != wv {
 				t.Errorf("%s: %q = %q (present %v), keepalived %q", name, k, gv, ok, wv)
@@ -153,6 +165,9 @@ func TestJSONMatchesKeepalived(t *testing.T) {
 		for k, wv := range want[i].Data {
 			if k == "last_transition" || k == "track_script" {
 				continue // the time differs; keepalived resolves /bin to /usr/bin
+			}
+			if v, ok := deliberateJSON[k]; ok {
+				wv = v
 			}
 			if gv := got[i].Data[k]; !jsonEqual(gv, wv) {
 				t.Errorf("%v %s = %v, keepalived %v", name, k, gv, wv)

@@ -81,7 +81,7 @@ func newCollector(opts Options) *collector {
 		advertsDropped:    d("havip_vrrp_adverts_dropped_total", "Adverts for the instance's VRID dropped, by reason.", withLabel("reason"), nil),
 		foreignAdverts:    d("havip_vrrp_foreign_adverts_total", "Adverts for our VRID from routers that are not ours: auth_mismatch or source (not a unicast peer).", withLabel("kind"), nil),
 		foreignRouters:    d("havip_vrrp_foreign_routers", "Distinct foreign routers seen on our VRID (bounded at 16 per kind).", withLabel("kind"), nil),
-		mastersSeen:       d("havip_vrrp_masters_seen_total", "Adverts from another master while MASTER (a split brain healing), by outcome: yielded or reasserted.", withLabel("outcome"), nil),
+		mastersSeen:       d("havip_vrrp_masters_seen_total", "Adverts from another master while MASTER (a split brain healing), by outcome: yielded, reasserted or won.", withLabel("outcome"), nil),
 		vipRemovals:       d("havip_vrrp_vip_removals_total", "VIPs removed behind the master's back; each made it resign and re-run the election, which restores the VIP.", instLabels, nil),
 		portAccepted:      d("havip_port_adverts_accepted_total", "Packets that passed the packet-level checks on an interface.", portLabels, nil),
 		portDropped:       d("havip_port_adverts_dropped_total", "Packets dropped by the packet-level checks on an interface, by reason.", append(append([]string{}, portLabels...), "reason"), nil),

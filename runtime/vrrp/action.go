@@ -37,8 +37,7 @@ func (s State) String() string {
 
 // Action is something the driver must do, in the order returned. The set is
 // closed: SendAdvert, AddVIPs, RemoveVIPs, Announce, Transition,
-// RequestMaster, PriorityChange, LowerPriorityAdvert, Discard and
-// AddrListMismatch.
+// RequestMaster, PriorityChange, LowerPriorityAdvert, Reassert and Discard.
 type Action interface {
 	fmt.Stringer
 	action()
@@ -143,17 +142,18 @@ type LowerPriorityAdvert struct {
 	Priority uint8
 }
 
+// Reassert reports a healed split brain won: a master of long standing
+// heard another master (Other) at a lower priority, which has now been
+// quiet for a Master_Down_Interval. Run the master notify again, to redo
+// what the other master's notify changed.
+type Reassert struct {
+	Other netip.Addr
+}
+
 // Discard reports an advert dropped by the instance-level checks; the
 // Machine has counted it. Log it rate-limited.
 type Discard struct {
 	Reason DropReason
-	Source netip.Addr
-	Detail string
-}
-
-// AddrListMismatch reports an accepted advert whose address list differs
-// from ours (keepalived "ip address associated with VRID not present").
-type AddrListMismatch struct {
 	Source netip.Addr
 	Detail string
 }
@@ -166,8 +166,8 @@ func (Transition) action()          {}
 func (RequestMaster) action()       {}
 func (PriorityChange) action()      {}
 func (LowerPriorityAdvert) action() {}
+func (Reassert) action()            {}
 func (Discard) action()             {}
-func (AddrListMismatch) action()    {}
 
 func (a SendAdvert) String() string { return fmt.Sprintf("send advert priority %d", a.Priority) }
 func (AddVIPs) String() string      { return "add VIPs" }
@@ -183,9 +183,9 @@ func (a PriorityChange) String() string {
 func (a LowerPriorityAdvert) String() string {
 	return fmt.Sprintf("lower priority %d advert from %v", a.Priority, a.Source)
 }
+func (a Reassert) String() string {
+	return fmt.Sprintf("reassert mastership: %v at a lower priority has been quiet for a Master_Down_Interval", a.Other)
+}
 func (a Discard) String() string {
 	return fmt.Sprintf("discard advert from %v: %v: %s", a.Source, a.Reason, a.Detail)
-}
-func (a AddrListMismatch) String() string {
-	return fmt.Sprintf("address list mismatch from %v: %s", a.Source, a.Detail)
 }

@@ -71,6 +71,10 @@ type Config struct {
 	Garp                 GarpConfig
 	Peers                []Peer // unicast peers; empty = multicast
 	CheckUnicastSrc      bool   // drop unicast adverts from non-peers
+	// SkipCheckAdvAddr (skip_check_adv_addr) lets a backup accept an advert
+	// whose address list differs from ours when it comes from the master it
+	// already follows; any other such advert is dropped (DropAddrList).
+	SkipCheckAdvAddr bool
 	// Strict is keepalived's vrrp_strict / strict_mode receive rule of RFC
 	// 9568 erratum 8300: an IPv6 advert's first address must be link-local.
 	// Off by default because keepalived 2.2.7 sends its configured VIPs only.
@@ -89,7 +93,7 @@ func (c Config) Equal(o Config) bool {
 		c.AuthPass == o.AuthPass && c.Checksum == o.Checksum && c.LowerPrioNoAdvert == o.LowerPrioNoAdvert &&
 		c.HigherPrioSendAdvert == o.HigherPrioSendAdvert && c.DownTimerAdverts == o.DownTimerAdverts &&
 		c.Garp == o.Garp && slices.Equal(c.Peers, o.Peers) && c.CheckUnicastSrc == o.CheckUnicastSrc &&
-		c.Strict == o.Strict && c.SyncGroup == o.SyncGroup
+		c.SkipCheckAdvAddr == o.SkipCheckAdvAddr && c.Strict == o.Strict && c.SyncGroup == o.SyncGroup
 }
 
 // ErrConfig is wrapped by every configuration error of Validate, New,

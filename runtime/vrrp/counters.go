@@ -27,6 +27,7 @@ const (
 	DropAuthPass         // v2 PASS authentication data differs
 	DropIntervalMismatch // v2 advert interval differs from ours
 	DropDestination      // multicast destination in unicast mode or vice versa
+	DropAddrList         // address list differs from ours (keepalived addr_list_err)
 	DropUnknownPeer      // unicast source is not a configured peer (check_unicast_src)
 	DropOwnAddress       // equal priority advert carrying our own address
 	DropNotLinkLocal     // strict mode: IPv6 first address not link-local (erratum 8300)
@@ -51,6 +52,7 @@ var dropReasonNames = [dropReasonCount]string{
 	DropAuthPass:         "authentication failure",
 	DropIntervalMismatch: "advert interval mismatch",
 	DropDestination:      "destination mode mismatch",
+	DropAddrList:         "address list mismatch",
 	DropUnknownPeer:      "source is not a unicast peer",
 	DropOwnAddress:       "equal priority advert from our own address",
 }
@@ -76,10 +78,9 @@ func DropReasons() []DropReason {
 // packet-level checks; each Machine keeps one for its instance-level checks.
 // The zero value is ready to use; it is not safe for concurrent use.
 type Counters struct {
-	Accepted    uint64                    // packets that passed this stage
-	Drops       [dropReasonCount]uint64   // indexed by DropReason
-	AddrListErr uint64                    // accepted adverts whose address list differs from ours
-	Checksums   [checksumFormCount]uint64 // accepted packets per checksum form that matched
+	Accepted  uint64                    // packets that passed this stage
+	Drops     [dropReasonCount]uint64   // indexed by DropReason
+	Checksums [checksumFormCount]uint64 // accepted packets per checksum form that matched
 }
 
 // Count records the outcome of one Parse call.

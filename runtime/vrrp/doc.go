@@ -18,8 +18,10 @@
 // the instance checks (TTL or unicast min/max TTL, configured version, VRID,
 // v2 PASS and interval, multicast/unicast destination, unicast source, own
 // address), counts drops per DropReason in the machine's Counters, and
-// returns a Discard action for a dropped advert. An address list that differs
-// from ours is counted and reported (AddrListMismatch) but accepted.
+// returns a Discard action for a dropped advert. As in keepalived, an advert
+// whose address list differs from ours is dropped (DropAddrList: another
+// router uses the VRID), except by a backup with SkipCheckAdvAddr from the
+// master it follows.
 //
 // # Sending
 //
@@ -54,7 +56,11 @@
 // Master_Adver_Interval + Skew_Time. A v3 backup learns the master's interval
 // and recomputes both (RFC 9568). A priority-0 advert makes a backup time out
 // after Skew_Time; a master answers a lower-priority advert with an advert
-// (RFC 9568; LowerPrioNoAdvert restores RFC 5798) and a GarpLowerPrio burst.
+// (RFC 9568; LowerPrioNoAdvert restores RFC 5798) and a GarpLowerPrio burst,
+// once per Master_Down_Interval, and restarts Adver_Timer from the answer. A
+// master yielding to a higher priority sends one advert at its own priority
+// first when HigherPrioSendAdvert is set (havip's default outside strict
+// mode): the winner of a healed split brain hears it and re-announces.
 // Equal priorities are broken by the unsigned big-endian comparison of the
 // source address with ours.
 //

@@ -48,8 +48,8 @@ func TestInstanceLadder(t *testing.T) {
 		{"known unicast source with check_unicast_src", checked, ours4, adv(peer4, withDst(ours4)), DropNone},
 		{"min_ttl implies the source check", unicast(Peer{Addr: peer4, MinTTL: 1}), ours4, adv(other4, withDst(ours4)), DropUnknownPeer},
 		{"our own address", v2Config, ours4, adv(ours4), DropOwnAddress},
-		{"address list mismatch is accepted", v2Config, ours4, adv(peer4, withAddrs(netip.MustParseAddr("192.0.2.101"))), DropNone},
-		{"IPv6 without a link-local first address (keepalived 2.2.7)", v6Config, ll6, adv(peer6, withAddrs(vipV6)), DropNone},
+		{"address list mismatch", v2Config, ours4, adv(peer4, withAddrs(netip.MustParseAddr("192.0.2.101"))), DropAddrList},
+		{"IPv6 without a link-local first address (keepalived 2.2.7)", v6Config, ll6, adv(peer6, withAddrs(vipV6, vipLL)), DropNone},
 		{"strict: IPv6 first address not link-local", strict6, ll6, adv(peer6, withAddrs(vipV6, vipLL)), DropNotLinkLocal},
 		{"strict: IPv6 link-local first", strict6, ll6, adv(peer6), DropNone},
 	}
@@ -95,27 +95,67 @@ func adv(src netip.Addr, opts ...advOpt) func(*testing.T, Config) *Received {
 
 func isDiscard(a Action) bool { _, ok := a.(Discard); return ok }
 
-func TestAddrListMismatchReported(t *testing.T) {
-	m, err := New(v2Config(), ours4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Start(t0)
+func TestAddrListMismatchDropped(t *testing.T) {
 	other := netip.MustParseAddr("192.0.2.101")
-	for _, addrs := range [][]netip.Addr{{other}, {vipV4, other}, {}} {
-		acts := m.Receive(t0.Add(time.Second), advertFor(t, m.Config(), peer4, 150, withAddrs(addrs...)))
-		if len(acts) != 1 {
-			t.Fatalf("%v: actions %v", addrs, acts)
-		}
-		if a, ok := acts[0].(AddrListMismatch); !ok || a.Source != peer4 || a.Detail == "" {
-			t.Fatalf("%v: action %#v", addrs, acts[0])
-		}
+	skip := func() Config { c := v2Config(); c.SkipCheckAdvAddr = true; return c }
+	tests := []struct {
+		name   string
+		cfg    func() Config
+		master bool       // make the machine MASTER first
+		follow netip.Addr // a matching advert from this source first (the master the backup follows)
+		src    netip.Addr
+		addrs  []netip.Addr
+		drop   bool
+	}{
+		{"foreign address", v2Config, false, netip.Addr{}, peer4, []netip.Addr{other}, true},
+		{"one address too many", v2Config, false, netip.Addr{}, peer4, []netip.Addr{vipV4, other}, true},
+		{"no address", v2Config, false, netip.Addr{}, peer4, nil, true},
+		{"same list, other order of one", v2Config, false, netip.Addr{}, peer4, []netip.Addr{vipV4}, false},
+		{"master drops a foreign list", v2Config, true, netip.Addr{}, peer4, []netip.Addr{other}, true},
+		{"skip_check_adv_addr: from the followed master", skip, false, peer4, peer4, []netip.Addr{other}, false},
+		{"skip_check_adv_addr: from another router", skip, false, peer4, low4, []netip.Addr{other}, true},
+		{"skip_check_adv_addr: before following anyone", skip, false, netip.Addr{}, peer4, []netip.Addr{other}, true},
+		{"skip_check_adv_addr: a master still checks", skip, true, netip.Addr{}, peer4, []netip.Addr{other}, true},
 	}
-	if c := m.Counters(); c.AddrListErr != 3 || c.Accepted != 3 {
-		t.Fatalf("counters %+v", c)
-	}
-	if !m.NextDeadline().Equal(t0.Add(time.Second+mdi100)) || m.MasterAddr() != peer4 || m.MasterPriority() != 150 {
-		t.Fatal("mismatching advert was not processed")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(tt.cfg(), ours4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Start(t0)
+			now := t0
+			if tt.master {
+				now = t0.Add(mdi100)
+				m.Expire(now)
+			}
+			if tt.follow.IsValid() {
+				now = now.Add(time.Second)
+				m.Receive(now, advertFor(t, m.Config(), tt.follow, 150))
+			}
+			state, deadline, before := m.State(), m.NextDeadline(), m.Counters()
+			now = now.Add(time.Second)
+			acts := m.Receive(now, advertFor(t, m.Config(), tt.src, 150, withAddrs(tt.addrs...)))
+			got := m.Counters()
+			if !tt.drop {
+				if got.Accepted != before.Accepted+1 || got.Dropped(DropAddrList) != before.Dropped(DropAddrList) {
+					t.Fatalf("not accepted: actions %v, counters %+v", acts, got)
+				}
+				return
+			}
+			if len(acts) != 1 {
+				t.Fatalf("actions %v, want one Discard", acts)
+			}
+			if d, ok := acts[0].(Discard); !ok || d.Reason != DropAddrList || d.Source != tt.src || d.Detail == "" {
+				t.Fatalf("action %#v, want Discard of %v for an address list mismatch", acts[0], tt.src)
+			}
+			if got.Dropped(DropAddrList) != before.Dropped(DropAddrList)+1 || got.Accepted != before.Accepted {
+				t.Fatalf("counters %+v, before %+v", got, before)
+			}
+			if m.State() != state || !m.NextDeadline().Equal(deadline) {
+				t.Fatalf("a dropped advert changed the machine: %v until %v, was %v until %v", m.State(), m.NextDeadline(), state, deadline)
+			}
+		})
 	}
 }
 
@@ -267,8 +307,8 @@ func TestAppendAdvertError(t *testing.T) {
 
 func TestStringers(t *testing.T) {
 	acts := []Action{SendAdvert{1}, AddVIPs{}, RemoveVIPs{}, Announce{2}, Transition{StateBackup, StateMaster, Reason{CauseFault, "r"}},
-		RequestMaster{Reason{CauseFault, "r"}}, PriorityChange{1, 2, "r"}, LowerPriorityAdvert{peer4, 3}, Discard{DropTTL, peer4, "d"},
-		AddrListMismatch{peer4, "d"}}
+		RequestMaster{Reason{CauseFault, "r"}}, PriorityChange{1, 2, "r"}, LowerPriorityAdvert{peer4, 3}, Reassert{peer4},
+		Discard{DropTTL, peer4, "d"}}
 	seen := map[string]bool{}
 	for _, a := range acts {
 		s := a.String()

@@ -32,12 +32,16 @@ type Machine struct {
 
 	downTimer      time.Time // Master_Down_Timer (Backup)
 	downReason     Reason
-	adverTimer     time.Time // Adver_Timer (Master)
-	garpSecond     time.Time // second master burst
-	garpRefresh    time.Time // periodic refresh
-	garpLowerPrio  time.Time // delayed lower-priority burst
-	lowerAnswered  time.Time // when a lower-priority advert was last answered (MASTER)
-	preemptBlocked time.Time // preempt_delay: lower-prio adverts accepted until then
+	adverTimer     time.Time  // Adver_Timer (Master)
+	garpSecond     time.Time  // second master burst
+	garpRefresh    time.Time  // periodic refresh
+	garpLowerPrio  time.Time  // delayed lower-priority burst
+	masterSince    time.Time  // when it last became MASTER
+	lowerHeard     time.Time  // when a lower-priority advert was last received (MASTER)
+	lowerAnswered  time.Time  // when a lower-priority advert was last answered (MASTER)
+	lowerSource    netip.Addr // the other master of the current episode
+	reassertTimer  time.Time  // Reassert once the other master has been quiet this long
+	preemptBlocked time.Time  // preempt_delay: lower-prio adverts accepted until then
 
 	counters Counters
 }
@@ -181,7 +185,7 @@ func skewTime(version, priority uint8, mai time.Duration) time.Duration {
 // is armed. Call Expire when the clock reaches it.
 func (m *Machine) NextDeadline() time.Time {
 	var next time.Time
-	for _, t := range [...]time.Time{m.downTimer, m.adverTimer, m.garpSecond, m.garpRefresh, m.garpLowerPrio} {
+	for _, t := range [...]time.Time{m.downTimer, m.adverTimer, m.garpSecond, m.garpRefresh, m.garpLowerPrio, m.reassertTimer} {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}
@@ -192,7 +196,7 @@ func (m *Machine) NextDeadline() time.Time {
 func (m *Machine) cancelTimers() {
 	m.downTimer, m.adverTimer = time.Time{}, time.Time{}
 	m.garpSecond, m.garpRefresh, m.garpLowerPrio = time.Time{}, time.Time{}, time.Time{}
-	m.preemptBlocked = time.Time{}
+	m.preemptBlocked, m.reassertTimer = time.Time{}, time.Time{}
 }
 
 // Start runs the Startup event: every instance enters BACKUP (or FAULT when
@@ -251,7 +255,7 @@ func (m *Machine) becomeMaster(now time.Time, from State, reason Reason) []Actio
 	m.masterAdverInt = m.advertInt
 	m.masterAddr, m.masterPriority = m.primary, m.priority
 	m.adverTimer = now.Add(m.advertInt)
-	m.lowerAnswered = time.Time{}
+	m.masterSince, m.lowerHeard, m.lowerAnswered = now, time.Time{}, time.Time{}
 	acts := []Action{SendAdvert{m.priority}, AddVIPs{}}
 	g := m.cfg.Garp
 	if g.MasterRepeat > 0 {
@@ -318,6 +322,9 @@ func (m *Machine) Expire(now time.Time) []Action {
 		case m.garpLowerPrio:
 			m.garpLowerPrio = time.Time{}
 			acts = append(acts, Announce{m.cfg.Garp.LowerPrioRepeat})
+		case m.reassertTimer:
+			m.reassertTimer = time.Time{}
+			acts = append(acts, Reassert{m.lowerSource})
 		}
 	}
 }
@@ -407,15 +414,10 @@ func (m *Machine) Receive(now time.Time, rx *Received) []Action {
 		return []Action{Discard{reason, rx.Src, detail}}
 	}
 	m.counters.Count(DropNone, rx.Checksum)
-	var acts []Action
-	if detail := m.addrListDiff(rx.Addrs); detail != "" {
-		m.counters.AddrListErr++
-		acts = append(acts, AddrListMismatch{rx.Src, detail})
-	}
 	if m.state == StateBackup {
-		return append(acts, m.backupReceive(now, rx)...)
+		return m.backupReceive(now, rx)
 	}
-	return append(acts, m.masterReceive(now, rx)...)
+	return m.masterReceive(now, rx)
 }
 
 func (m *Machine) backupReceive(now time.Time, rx *Received) []Action {
@@ -469,17 +471,36 @@ func (m *Machine) masterReceive(now time.Time, rx *Received) []Action {
 		m.masterAddr, m.masterPriority = rx.Src, rx.Priority
 		return acts
 	}
-	// A lower-priority advert is answered (an advert, a gratuitous ARP burst,
-	// the notify) once per Master_Down_Interval: enough for a healing split
-	// brain, whose other master yields on the first answer, and a flood of
-	// them is not amplified into a flood of adverts and ARPs.
-	if !m.lowerAnswered.IsZero() && now.Sub(m.lowerAnswered) < m.MasterDownInterval() {
+	// Another master at a lower priority: a split brain is healing (or a
+	// backup's down timer fired while it could not hear us). It is answered
+	// (an advert, a gratuitous ARP burst, the notify) once per
+	// Master_Down_Interval: enough for the other master, which yields on the
+	// first answer, and a flood of them is not amplified into a flood of
+	// adverts and ARPs. The answer restarts Adver_Timer, so the adverts keep
+	// their interval from it. When this master held the VIPs for a
+	// Master_Down_Interval before the other one appeared, it reasserts
+	// mastership once the other has been quiet for a Master_Down_Interval
+	// (it yielded): the driver runs the master notify again, to redo what
+	// the other master's notify changed.
+	mdi := m.MasterDownInterval()
+	if m.lowerHeard.IsZero() || now.Sub(m.lowerHeard) >= mdi {
+		m.lowerSource, m.reassertTimer = rx.Src, time.Time{}
+		if now.Sub(m.masterSince) >= mdi {
+			m.reassertTimer = now // armed below
+		}
+	}
+	m.lowerHeard = now
+	if !m.reassertTimer.IsZero() {
+		m.reassertTimer = now.Add(mdi)
+	}
+	if !m.lowerAnswered.IsZero() && now.Sub(m.lowerAnswered) < mdi {
 		return nil
 	}
 	m.lowerAnswered = now
 	acts := []Action{LowerPriorityAdvert{rx.Src, rx.Priority}}
 	if !m.cfg.LowerPrioNoAdvert {
 		acts = append(acts, SendAdvert{m.priority})
+		m.adverTimer = now.Add(m.advertInt)
 	}
 	if g := m.cfg.Garp; g.LowerPrioRepeat > 0 {
 		acts = append(acts, Announce{g.LowerPrioRepeat})
@@ -539,6 +560,12 @@ func (m *Machine) check(rx *Received) (DropReason, string) {
 	}
 	if rx.Src == m.primary {
 		return DropOwnAddress, fmt.Sprintf("priority %d, ours %d", rx.Priority, m.priority)
+	}
+	if m.cfg.SkipCheckAdvAddr && m.state == StateBackup && rx.Src == m.masterAddr {
+		return DropNone, ""
+	}
+	if detail := m.addrListDiff(rx.Addrs); detail != "" {
+		return DropAddrList, detail + ": another router uses this VRID, or the peers' virtual_ipaddress lists differ"
 	}
 	return DropNone, ""
 }

@@ -238,30 +238,52 @@ func TestTransitions(t *testing.T) {
 				StateBackup, m + sec/2 + mdi100},
 		})},
 		{"tie-break: equal priority from lower address loses", v2Config, ours4, seq(masterAt100, []step{
-			{m + sec/2, recv(low4, 100), []Action{LowerPriorityAdvert{low4, 100}, SendAdvert{100}, Announce{5}}, StateMaster, m + sec},
+			{m + sec/2, recv(low4, 100), []Action{LowerPriorityAdvert{low4, 100}, SendAdvert{100}, Announce{5}}, StateMaster, m + 3*sec/2},
 		})},
 		{"tie-break compares unsigned (10.x < 192.x)", v2Config, netip.MustParseAddr("10.0.0.1"), seq(masterAt100, []step{
 			{m + sec/2, recv(netip.MustParseAddr("192.0.2.9"), 100), []Action{RemoveVIPs{},
 				Transition{StateMaster, StateBackup, Reason{CausePreempted, "equal priority 100 from higher address 192.0.2.9"}}}, StateBackup, m + sec/2 + mdi100},
 		})},
-		{"master answers lower priority at once (RFC 9568) and bursts GARP", v2Config, ours4, seq(masterAt100, []step{
-			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + sec},
-			{m + sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 2*sec},
-			{m + 2*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 3*sec},
-			{m + 3*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 4*sec},
-			{m + 4*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 5*sec},
-			{m + 5*sec, expire, []Action{SendAdvert{100}, Announce{5}}, StateMaster, m + 5*sec + sec/2}, // second master burst
-			{m + 5*sec + sec/2, expire, []Action{Announce{5}}, StateMaster, m + 6*sec},                  // delayed lower-prio burst
+		{"master answers lower priority at once (RFC 9568), bursts GARP and restarts Adver_Timer", v2Config, ours4, seq(masterAt100, []step{
+			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + 3*sec/2},
+			{m + 3*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 5*sec/2},
+			{m + 5*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 7*sec/2},
+			{m + 7*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 9*sec/2},
+			{m + 9*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 5*sec},
+			{m + 5*sec, expire, []Action{Announce{5}}, StateMaster, m + 11*sec/2},                     // second master burst
+			{m + 11*sec/2, expire, []Action{SendAdvert{100}, Announce{5}}, StateMaster, m + 13*sec/2}, // delayed lower-prio burst
+		})},
+		{"a master of long standing reasserts once the other master is quiet", noGarp2, ours4, seq(masterAt100, []step{
+			{m + 4*sec, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + 5*sec},
+			{m + 5*sec, recv(peer4, 50), nil, StateMaster, m + 5*sec},
+			{m + 5*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 6*sec},
+			{m + 6*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 7*sec},
+			{m + 7*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 8*sec},
+			{m + 8*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 5*sec + mdi100}, // quiet since m+5s
+			{m + 5*sec + mdi100, expire, []Action{Reassert{peer4}}, StateMaster, m + 9*sec},
+			{m + 9*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 10*sec},
+		})},
+		{"a new master does not reassert (preemption: the old master's yield advert)", noGarp2, ours4, seq(masterAt100, []step{
+			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + 3*sec/2},
+			{m + 3*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 5*sec/2},
+			{m + 5*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 7*sec/2},
+			{m + 7*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 9*sec/2},
+			{m + 9*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 11*sec/2},
+		})},
+		{"no reassert when the master yields first", noGarp2, ours4, seq(masterAt100, []step{
+			{m + 4*sec, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + 5*sec},
+			// The Reassert due at m+4s+Master_Down_Interval is cancelled.
+			{m + 4*sec + sec/2, recv(low4, 150), []Action{RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CausePreempted, "higher priority 150 from 192.0.2.0"}}},
+				StateBackup, m + 4*sec + sec/2 + mdi100},
 		})},
 		{"a lower-priority flood is answered once per Master_Down_Interval", noGarp2, ours4, seq(masterAt100, []step{
-			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + sec},
-			{m + sec/2 + ms, recv(peer4, 50), nil, StateMaster, m + sec},
-			{m + sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 2*sec},
-			{m + 2*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 3*sec},
-			{m + 3*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 4*sec},
-			{m + 4*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 5*sec},
-			{m + sec/2 + mdi100 - ms, recv(low4, 60), nil, StateMaster, m + 5*sec},
-			{m + sec/2 + mdi100, recv(low4, 60), []Action{LowerPriorityAdvert{low4, 60}, SendAdvert{100}, Announce{5}}, StateMaster, m + 5*sec},
+			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + 3*sec/2},
+			{m + sec/2 + ms, recv(peer4, 50), nil, StateMaster, m + 3*sec/2},
+			{m + 3*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 5*sec/2},
+			{m + 5*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 7*sec/2},
+			{m + 7*sec/2, expire, []Action{SendAdvert{100}}, StateMaster, m + 9*sec/2},
+			{m + sec/2 + mdi100 - ms, recv(low4, 60), nil, StateMaster, m + 9*sec/2},
+			{m + sec/2 + mdi100, recv(low4, 60), []Action{LowerPriorityAdvert{low4, 60}, SendAdvert{100}, Announce{5}}, StateMaster, m + 3*sec/2 + mdi100},
 		})},
 		{"lower_prio_no_advert keeps RFC 5798 silence", noAdv, ours4, seq(masterAt100, []step{
 			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, Announce{5}}, StateMaster, m + sec},
@@ -270,7 +292,7 @@ func TestTransitions(t *testing.T) {
 			{m + sec/2, recv(peer4, 0), []Action{SendAdvert{100}}, StateMaster, m + sec/2 + sec},
 		})},
 		{"GARP second burst after master delay, none when delay is 0", noGarp2, ours4, seq(masterAt100, []step{
-			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + sec},
+			{m + sec/2, recv(peer4, 50), []Action{LowerPriorityAdvert{peer4, 50}, SendAdvert{100}, Announce{5}}, StateMaster, m + 3*sec/2},
 			{m + 5*sec, expire, []Action{SendAdvert{100}}, StateMaster, m + 6*sec},
 		})},
 		{"GARP refresh while master", refresh, ours4, seq(masterAt100, []step{

@@ -235,9 +235,9 @@ func TestAdvertGapsAndFigures(t *testing.T) {
 			t.Fatalf("gaps %v, want %v", gaps, want)
 		}
 	}
-	jitter, early := gapFigures(gaps, time.Second)
-	if early != 1 || jitter < 199*time.Millisecond || jitter > 201*time.Millisecond {
-		t.Errorf("gapFigures = %v, %d early; want 200ms, 1", jitter, early)
+	jitter, short := gapFigures(gaps, time.Second)
+	if short != 1 || jitter < 199*time.Millisecond || jitter > 201*time.Millisecond {
+		t.Errorf("gapFigures = %v, %d short; want 200ms, 1", jitter, short)
 	}
 	if n := len(advertGaps(pkts, anyPriority, base, base.Add(5*time.Second))); n != 4 {
 		t.Errorf("any priority: %d gaps, want 4 (the priority-0 release is not an advert)", n)
