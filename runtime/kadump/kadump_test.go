@@ -23,15 +23,6 @@ const reference = "../../test/lab/testdata/"
 // equivalent of, and the transition time, which differs between runs.
 var kernelOnly = []string{"Read timeout", "Master down timer", "Last transition"}
 
-// deliberateText and deliberateJSON are the dump fields where havip differs
-// from keepalived by design, with havip's value: higher_prio_send_advert is
-// on by default so that a healed split brain's winner re-announces
-// (docs/compatibility.md).
-var (
-	deliberateText = map[string]string{"Send advert after receive higher priority advert": "true"}
-	deliberateJSON = map[string]any{"higher_prio_send_advert": float64(1)}
-)
-
 // referenceDump builds the snapshot havip takes in the state the reference
 // dumps show.
 func referenceDump(t *testing.T) Dump {
@@ -93,7 +84,7 @@ func TestDataMatchesKeepalived(t *testing.T) {
 			if slices.Contains(kernelOnly, k) {
 				continue
 			}
-			if v, ok := deliberateText[k]; ok {
+			if v, ok := lab.DeliberateData[k]; ok {
 				wv = v
 			}
 			if gv, ok := g.Fields[k]; !ok || gv != wv {
@@ -166,7 +157,7 @@ func TestJSONMatchesKeepalived(t *testing.T) {
 			if k == "last_transition" || k == "track_script" {
 				continue // the time differs; keepalived resolves /bin to /usr/bin
 			}
-			if v, ok := deliberateJSON[k]; ok {
+			if v, ok := lab.DeliberateJSON[k]; ok {
 				wv = v
 			}
 			if gv := got[i].Data[k]; !jsonEqual(gv, wv) {

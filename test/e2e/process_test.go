@@ -440,6 +440,9 @@ func TestDumpsParseLikeKeepalived(t *testing.T) {
 			if slices.Contains(kernelOnly, k) {
 				continue
 			}
+			if v, ok := lab.DeliberateData[k]; ok {
+				wv = v
+			}
 			if gv, ok := g.Fields[k]; !ok || gv != wv {
 				t.Errorf("data %s: %q = %q (present %v), keepalived %q", name, k, gv, ok, wv)
 			}

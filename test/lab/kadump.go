@@ -7,6 +7,15 @@ import (
 	"strings"
 )
 
+// DeliberateData are the keepalived.data fields where havip differs from
+// keepalived 2.2.7 by design, with havip's value: higher_prio_send_advert is
+// on by default so that a healed split brain's winner re-announces
+// (docs/compatibility.md). DeliberateJSON is the same for keepalived.json.
+var (
+	DeliberateData = map[string]string{"Send advert after receive higher priority advert": "true"}
+	DeliberateJSON = map[string]any{"higher_prio_send_advert": float64(1)}
+)
+
 // DataInstance is one "VRRP Instance" of a keepalived.data dump, read the
 // way keepalived exporters read it: "Key = value" lines, with the lines
 // indented under "Virtual IP (N):" collected as VIPs.
