@@ -187,8 +187,14 @@ func (d *daemon) run(o superviseOptions, badConfig int) int {
 			e.AcceptVRRPIn(accept...)
 			d.engine.Store(e)
 			// cfg's virtual servers run beside the VRRP engine (health checkers,
-			// IPVS or nftables pools, notify and quorum scripts, hot reload).
-			return lvs.NewPair(e, cfg, log)
+			// IPVS or nftables pools, notify and quorum scripts, hot reload),
+			// and their state is in the engine's snapshots.
+			p, err := lvs.NewPair(e, cfg, log)
+			if err != nil {
+				return nil, err
+			}
+			e.ReportVirtualServers(func() []engine.VirtualServerStatus { return virtualServerStatus(p.State()) })
+			return p, nil
 		},
 		OutputDir: o.outputDir,
 		NoWatch:   o.noWatch,
@@ -207,7 +213,7 @@ func (d *daemon) run(o superviseOptions, badConfig int) int {
 		if e == nil {
 			return nil, errors.New("starting: the first config is not running yet")
 		}
-		return e.Status()
+		return e.Snapshot()
 	}, d.log)
 	if err := serveHTTP(ctx, d.flags.httpListen, engineOf(&d.engine), sup.Stats, d.log); err != nil {
 		fmt.Fprintf(d.stderr, "%s: %v\n", d.name, err)
@@ -405,4 +411,18 @@ func readyNotifier(fd string, log *slog.Logger) func() {
 		}
 		f.Close()
 	}
+}
+
+// virtualServerStatus is the LVS half's state as the engine's snapshot
+// carries it.
+func virtualServerStatus(vss []lvs.VirtualServerState) []engine.VirtualServerStatus {
+	out := make([]engine.VirtualServerStatus, 0, len(vss))
+	for _, v := range vss {
+		st := engine.VirtualServerStatus{Name: v.VirtualServer, Quorum: v.Quorum, SorryServer: v.Sorry}
+		for _, r := range v.RealServers {
+			st.RealServers = append(st.RealServers, engine.RealServerStatus{Address: r.RealServer.String(), Alive: r.Alive, Weight: r.Weight})
+		}
+		out = append(out, st)
+	}
+	return out
 }

@@ -21,7 +21,7 @@ func newStatusCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status [--socket PATH] [--json]",
-		Short: "show the instances of a running havip: state, priority, master, why",
+		Short: "show the instances and virtual servers of a running havip: state, priority, master, why",
 		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			return exit(runStatus(socket, asJSON, a.stdout, a.stderr))
@@ -44,20 +44,21 @@ func runStatus(socket string, asJSON bool, stdout, stderr io.Writer) int {
 		stdout.Write(b)
 		return 0
 	}
-	var insts []engine.InstanceStatus
-	if err := json.Unmarshal(b, &insts); err != nil {
+	var snap engine.Snapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
 		fmt.Fprintf(stderr, "havip status: the answer on %s is not a status snapshot: %v\n", socket, err)
 		return 1
 	}
-	printStatus(stdout, insts, time.Now())
+	printStatus(stdout, snap, time.Now())
 	return 0
 }
 
-// printStatus writes the instances as a table.
-func printStatus(w io.Writer, insts []engine.InstanceStatus, now time.Time) {
+// printStatus writes the instances as a table, then the virtual servers'
+// real servers, if any.
+func printStatus(w io.Writer, snap engine.Snapshot, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "INSTANCE\tSTATE\tPRIORITY\tMASTER\tVIPS\tSINCE\tWHY")
-	for _, s := range insts {
+	for _, s := range snap.Instances {
 		prio := fmt.Sprint(s.Priority)
 		if s.Priority != s.BasePriority {
 			prio = fmt.Sprintf("%d (base %d)", s.Priority, s.BasePriority)
@@ -72,6 +73,35 @@ func printStatus(w io.Writer, insts []engine.InstanceStatus, now time.Time) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.State, prio, dash(s.Master),
 			dash(strings.Join(s.VIPs, ",")), since, dash(why))
+	}
+	tw.Flush()
+	if len(snap.VirtualServers) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "VIRTUAL SERVER\tQUORUM\tREAL SERVER\tHEALTH\tWEIGHT")
+	for _, v := range snap.VirtualServers {
+		quorum := "up"
+		switch {
+		case v.SorryServer:
+			quorum = "lost: sorry server"
+		case !v.Quorum:
+			quorum = "lost"
+		}
+		if len(v.RealServers) == 0 {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\n", v.Name, quorum)
+		}
+		for _, r := range v.RealServers {
+			health, weight := "down", "out of the pool"
+			if r.Alive {
+				health = "up"
+			}
+			if r.Weight >= 0 {
+				weight = fmt.Sprint(r.Weight)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Name, quorum, r.Address, health, weight)
+		}
 	}
 	tw.Flush()
 }

@@ -12,15 +12,31 @@ import (
 func TestPrintStatus(t *testing.T) {
 	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	var b bytes.Buffer
-	printStatus(&b, []engine.InstanceStatus{
-		{Name: "VI_1", State: "MASTER", Priority: 120, BasePriority: 110, Master: "192.0.2.1",
-			VIPs: []string{"192.0.2.100/24", "192.0.2.101/32"}, Since: now.Add(-90 * time.Second), Reason: "master down timer expired"},
-		{Name: "VI_2", State: "FAULT", Priority: 100, BasePriority: 100, Faults: []string{"interface eth1 down", "tracker: script \"chk\" down"}},
+	printStatus(&b, engine.Snapshot{
+		Instances: []engine.InstanceStatus{
+			{Name: "VI_1", State: "MASTER", Priority: 120, BasePriority: 110, Master: "192.0.2.1",
+				VIPs: []string{"192.0.2.100/24", "192.0.2.101/32"}, Since: now.Add(-90 * time.Second), Reason: "master down timer expired"},
+			{Name: "VI_2", State: "FAULT", Priority: 100, BasePriority: 100, Faults: []string{"interface eth1 down", "tracker: script \"chk\" down"}},
+		},
+		VirtualServers: []engine.VirtualServerStatus{
+			{Name: "192.0.2.100:80 TCP", Quorum: true, RealServers: []engine.RealServerStatus{
+				{Address: "198.51.100.1:8080", Alive: true, Weight: 2},
+				{Address: "198.51.100.2:8080", Alive: false, Weight: -1},
+				{Address: "198.51.100.3:8080", Alive: false, Weight: 0},
+			}},
+			{Name: "192.0.2.101:53 UDP", SorryServer: true},
+		},
 	}, now)
 	want := []string{
 		"INSTANCE  STATE   PRIORITY        MASTER     VIPS                           SINCE      WHY",
 		"VI_1      MASTER  120 (base 110)  192.0.2.1  192.0.2.100/24,192.0.2.101/32  1m30s ago  master down timer expired",
 		`VI_2      FAULT   100             -          -                              -          interface eth1 down; tracker: script "chk" down`,
+		"",
+		"VIRTUAL SERVER      QUORUM              REAL SERVER        HEALTH  WEIGHT",
+		"192.0.2.100:80 TCP  up                  198.51.100.1:8080  up      2",
+		"192.0.2.100:80 TCP  up                  198.51.100.2:8080  down    out of the pool",
+		"192.0.2.100:80 TCP  up                  198.51.100.3:8080  down    0",
+		"192.0.2.101:53 UDP  lost: sorry server  -                  -       -",
 	}
 	if got := strings.Split(strings.TrimRight(b.String(), "\n"), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("table:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -69,6 +69,9 @@ type Engine struct {
 	sendBuf []byte
 	// heartbeat is when the loop last ran the heartbeat (unix ns), for the liveness probe (observe.go).
 	heartbeat atomic.Int64
+	// virtualServers reports the LVS half's virtual servers for the
+	// snapshot (ReportVirtualServers); nil without one.
+	virtualServers atomic.Pointer[func() []VirtualServerStatus]
 
 	// checking is set by Check: planning writes no file.
 	checking bool

@@ -20,15 +20,15 @@ func waitFor(t *testing.T, e *Engine, what string, cond func([]InstanceStatus) b
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st, err := e.Status()
+		snap, err := e.Snapshot()
 		if err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)
 		}
-		if cond(st) {
+		if cond(snap.Instances) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s: %+v", what, st)
+			t.Fatalf("timed out waiting for %s: %+v", what, snap.Instances)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -108,8 +108,8 @@ func TestRunLoop(t *testing.T) {
 	if err := e.Apply(parseConfig(t, conf)); err == nil {
 		t.Fatal("Apply after Run succeeded")
 	}
-	if _, err := e.Status(); err == nil {
-		t.Fatal("Status after Run succeeded")
+	if _, err := e.Snapshot(); err == nil {
+		t.Fatal("Snapshot after Run succeeded")
 	}
 }
 

@@ -20,6 +20,27 @@ type Snapshot struct {
 	Instances []InstanceStatus `json:"instances"`
 	Ports     []PortStatus     `json:"ports"`
 	Notify    NotifyStatus     `json:"notify"`
+	// VirtualServers are the LVS virtual servers run beside the instances
+	// (see ReportVirtualServers).
+	VirtualServers []VirtualServerStatus `json:"virtual_servers,omitempty"`
+}
+
+// VirtualServerStatus is one LVS virtual server: whether its pool has
+// quorum, whether the sorry server stands in, and its real servers.
+type VirtualServerStatus struct {
+	Name        string             `json:"name"`
+	Quorum      bool               `json:"quorum"`
+	SorryServer bool               `json:"sorry_server_in_use"`
+	RealServers []RealServerStatus `json:"real_servers"`
+}
+
+// RealServerStatus is one real server of a virtual server: whether its
+// health checkers pass, and its weight in the pool (-1 when out of it, 0
+// when inhibited).
+type RealServerStatus struct {
+	Address string `json:"address"`
+	Alive   bool   `json:"alive"`
+	Weight  int    `json:"weight"`
 }
 
 // NotifyStatus is the state of the notify scripts' queues and FIFOs.
@@ -133,19 +154,28 @@ type PortStatus struct {
 	Checksums map[string]uint64 `json:"checksums,omitempty"`
 }
 
-// Status returns a snapshot of every instance, taken on the event loop. It
-// fails when Run is not running.
-func (e *Engine) Status() ([]InstanceStatus, error) {
-	s, err := e.Snapshot()
-	return s.Instances, err
-}
-
 // Snapshot returns the state of the engine, taken on the event loop. It fails
 // when Run is not running.
 func (e *Engine) Snapshot() (Snapshot, error) {
 	var s Snapshot
 	err := e.onLoop(func() { s = e.snapshot() })
+	if err == nil {
+		e.addVirtualServers(&s)
+	}
 	return s, err
+}
+
+// ReportVirtualServers makes every snapshot carry what f returns: the
+// virtual servers of the LVS half that runs beside this engine. f runs on
+// the caller's goroutine, not on the event loop.
+func (e *Engine) ReportVirtualServers(f func() []VirtualServerStatus) {
+	e.virtualServers.Store(&f)
+}
+
+func (e *Engine) addVirtualServers(s *Snapshot) {
+	if f := e.virtualServers.Load(); f != nil {
+		s.VirtualServers = (*f)()
+	}
 }
 
 // ClearStats zeroes every counter, as keepalived's STATS_CLEAR signal does.
@@ -169,6 +199,9 @@ func (e *Engine) ClearStats() error {
 func (e *Engine) SnapshotContext(ctx context.Context) (Snapshot, error) {
 	var s Snapshot
 	err := e.onLoopContext(ctx, func() { s = e.snapshot() })
+	if err == nil {
+		e.addVirtualServers(&s)
+	}
 	return s, err
 }
 

@@ -50,6 +50,7 @@ type collector struct {
 	portAccepted, portDropped, portUnknownVRID, portChecksums                          *prometheus.Desc
 	reloads, reloadsFailed, reloadLastSuccess, configInfo                              *prometheus.Desc
 	notifyDepth, notifyDropped, buildInfo, heartbeat                                   *prometheus.Desc
+	vsQuorum, vsSorry, rsUp, rsWeight                                                  *prometheus.Desc
 }
 
 func newCollector(opts Options) *collector {
@@ -79,7 +80,7 @@ func newCollector(opts Options) *collector {
 		advertsRcvd:       d("havip_vrrp_adverts_received_total", "Adverts for the instance's VRID that passed the packet checks.", instLabels, nil),
 		advertsSent:       d("havip_vrrp_adverts_sent_total", "Adverts sent.", instLabels, nil),
 		advertsDropped:    d("havip_vrrp_adverts_dropped_total", "Adverts for the instance's VRID dropped, by reason.", withLabel("reason"), nil),
-		foreignAdverts:    d("havip_vrrp_foreign_adverts_total", "Adverts for our VRID from routers that are not ours: auth_mismatch or source (not a unicast peer).", withLabel("kind"), nil),
+		foreignAdverts:    d("havip_vrrp_foreign_adverts_total", "Adverts for our VRID from routers that are not ours: auth_mismatch, source (not a unicast peer) or address_list.", withLabel("kind"), nil),
 		foreignRouters:    d("havip_vrrp_foreign_routers", "Distinct foreign routers seen on our VRID (bounded at 16 per kind).", withLabel("kind"), nil),
 		mastersSeen:       d("havip_vrrp_masters_seen_total", "Adverts from another master while MASTER (a split brain healing), by outcome: yielded, reasserted or won.", withLabel("outcome"), nil),
 		vipRemovals:       d("havip_vrrp_vip_removals_total", "VIPs removed behind the master's back; each made it resign and re-run the election, which restores the VIP.", instLabels, nil),
@@ -95,6 +96,10 @@ func newCollector(opts Options) *collector {
 		notifyDropped:     d("havip_notify_dropped_total", "Notify events dropped: from a full script queue (queue=script) or a full FIFO (queue=fifo).", []string{"queue"}, nil),
 		buildInfo:         d("havip_build_info", "havip's version and Go version.", []string{"version", "goversion"}, nil),
 		heartbeat:         d("havip_event_loop_heartbeat_timestamp_seconds", "When the event loop last turned for the heartbeat.", nil, nil),
+		vsQuorum:          d("havip_lvs_virtual_server_quorum", "1 while the virtual server's alive real servers meet its quorum, 0 otherwise.", []string{"virtual_server"}, nil),
+		vsSorry:           d("havip_lvs_sorry_server_active", "1 while the sorry server stands in for the virtual server's pool.", []string{"virtual_server"}, nil),
+		rsUp:              d("havip_lvs_real_server_up", "1 while every health checker of the real server passes, 0 otherwise.", []string{"virtual_server", "real_server"}, nil),
+		rsWeight:          d("havip_lvs_real_server_weight", "The real server's weight in the pool: 0 when inhibited, -1 when out of it.", []string{"virtual_server", "real_server"}, nil),
 	}
 	drops := func(reasons ...vrrp.DropReason) func(*engine.InstanceStats) uint64 {
 		return func(s *engine.InstanceStats) uint64 { return s.Dropped(reasons...) }
@@ -207,6 +212,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 				gauge(c.scriptLastSeconds, r.LastDuration.Seconds(), name)
 				gauge(c.scriptLastExit, float64(r.LastExit), name)
 			}
+		}
+	}
+	for _, v := range snap.VirtualServers {
+		gauge(c.vsQuorum, b2f(v.Quorum), v.Name)
+		gauge(c.vsSorry, b2f(v.SorryServer), v.Name)
+		for _, r := range v.RealServers {
+			gauge(c.rsUp, b2f(r.Alive), v.Name, r.Address)
+			gauge(c.rsWeight, float64(r.Weight), v.Name, r.Address)
 		}
 	}
 	for _, p := range snap.Ports {

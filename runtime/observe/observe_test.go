@@ -59,6 +59,10 @@ func sample() *fakeEngine {
 		Ports: []engine.PortStatus{{Interface: "eth0", Family: 4, Accepted: 11, UnknownVRID: 2, Drops: map[vrrp.DropReason]uint64{vrrp.DropChecksum: 1},
 			Checksums: map[string]uint64{"rfc5798-pseudo-header": 11}}},
 		Notify: engine.NotifyStatus{Pending: 2, Dropped: 1},
+		VirtualServers: []engine.VirtualServerStatus{{Name: "192.0.2.100:80 TCP", Quorum: true, RealServers: []engine.RealServerStatus{
+			{Address: "198.51.100.1:8080", Alive: true, Weight: 3},
+			{Address: "198.51.100.2:8080", Alive: false, Weight: -1},
+		}}},
 	}}
 }
 
@@ -247,6 +251,12 @@ func TestMetricsValues(t *testing.T) {
 		{"havip_notify_queue_depth", map[string]string{}, 2},
 		{"havip_notify_dropped_total", map[string]string{"queue": "script"}, 1},
 		{"havip_notify_dropped_total", map[string]string{"queue": "fifo"}, 0},
+		{"havip_lvs_virtual_server_quorum", map[string]string{"virtual_server": "192.0.2.100:80 TCP"}, 1},
+		{"havip_lvs_sorry_server_active", map[string]string{"virtual_server": "192.0.2.100:80 TCP"}, 0},
+		{"havip_lvs_real_server_up", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.1:8080"}, 1},
+		{"havip_lvs_real_server_weight", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.1:8080"}, 3},
+		{"havip_lvs_real_server_up", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.2:8080"}, 0},
+		{"havip_lvs_real_server_weight", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.2:8080"}, -1},
 	}
 	for _, tt := range tests {
 		got, ok := value(fams, tt.fam, tt.labels)
@@ -345,13 +355,13 @@ func TestNotReadyAfterARejectedReload(t *testing.T) {
 	}
 }
 
-func TestStatusIsTheSnapshotsInstances(t *testing.T) {
+func TestStatusIsTheSnapshot(t *testing.T) {
 	e := sample()
 	code, body := get(t, http.MethodGet, newServer(t, e, nil).URL+"/status")
 	if code != 200 {
 		t.Fatalf("GET /status = %d %s", code, body)
 	}
-	want, _ := json.Marshal(e.snap.Instances)
+	want, _ := json.Marshal(e.snap)
 	if strings.TrimSpace(body) != string(want) {
 		t.Fatalf("GET /status:\n got %s\nwant %s", body, want)
 	}

@@ -90,5 +90,5 @@ func (p probes) status(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, snap.Instances)
+	writeJSON(w, http.StatusOK, snap)
 }

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/havip/havip/internal/testenv"
+	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/test/lab"
 )
 
@@ -160,6 +163,33 @@ func (ll *lvsLab) hits(t *testing.T, n int) map[string]int {
 	return got
 }
 
+// wantRealServers checks that `havip status` shows the virtual server with
+// its quorum and each real server as "ADDR:PORT up|down WEIGHT", in the JSON
+// snapshot and in the table.
+func wantRealServers(t *testing.T, s *speaker, quorum bool, want ...string) {
+	t.Helper()
+	out, err := exec.Command(havipBin, "status", "--socket", s.status, "--json").Output()
+	if err != nil {
+		t.Fatalf("havip status --json: %v", err)
+	}
+	var snap engine.Snapshot
+	if err := json.Unmarshal(out, &snap); err != nil || len(snap.VirtualServers) != 1 {
+		t.Fatalf("havip status --json = %s (%v), want one virtual server", out, err)
+	}
+	vs := snap.VirtualServers[0]
+	var got []string
+	for _, r := range vs.RealServers {
+		got = append(got, fmt.Sprintf("%s %s %d", r.Address, map[bool]string{true: "up", false: "down"}[r.Alive], r.Weight))
+	}
+	if vs.Quorum != quorum || strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("havip status: %s quorum %v, real servers %v; want quorum %v, %v", vs.Name, vs.Quorum, got, quorum, want)
+	}
+	table, err := exec.Command(havipBin, "status", "--socket", s.status).Output()
+	if err != nil || !strings.Contains(string(table), "VIRTUAL SERVER") || !strings.Contains(string(table), strings.Fields(want[0])[0]) {
+		t.Fatalf("havip status (table): %v\n%s", err, table)
+	}
+}
+
 func (ll *lvsLab) nftTables(t *testing.T) string {
 	return ll.director.Exec(t, "nft", "list", "tables")
 }
@@ -197,6 +227,7 @@ func TestLVSPoolFollowsHealth(t *testing.T) {
 	if got := ll.hits(t, 20); got[rs2] != 20 {
 		t.Fatalf("20 requests with only %s healthy: %v", rs2, got)
 	}
+	wantRealServers(t, s, true, rs1+":8080 down -1", rs2+":8080 up 1")
 
 	// The inhibited real server stays in the pool at weight 0; with no
 	// weight left the quorum (1) is lost.
@@ -205,6 +236,7 @@ func TestLVSPoolFollowsHealth(t *testing.T) {
 	ll.rs[rs2].Wait(5 * time.Second)
 	left = waitPool(t, s, rs2+":8080=0", bound+5*time.Second).Sub(stopped)
 	t.Logf("inhibited real server %s at weight 0 after %v", rs2, left.Round(time.Millisecond))
+	wantRealServers(t, s, false, rs1+":8080 down -1", rs2+":8080 down 0")
 
 	// Both come back.
 	ll.startRS(t, ll.l.Nodes[1])

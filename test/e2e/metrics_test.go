@@ -169,10 +169,11 @@ func TestMetricsAndProbes(t *testing.T) {
 	}
 	// /status is `havip status --json`: the same instances, fields and values (but the counters, which move).
 	code, body := a.httpGet(t, "GET", "/status")
-	var overHTTP []engine.InstanceStatus
-	if err := json.Unmarshal([]byte(body), &overHTTP); code != 200 || err != nil || len(overHTTP) != 1 {
+	var snap engine.Snapshot
+	if err := json.Unmarshal([]byte(body), &snap); code != 200 || err != nil || len(snap.Instances) != 1 {
 		t.Fatalf("GET /status = %d %q (%v), want VI_1's status", code, body, err)
 	}
+	overHTTP := snap.Instances
 	if fromSocket := status(t, a); fromSocket.Name != overHTTP[0].Name || fromSocket.State != "MASTER" || overHTTP[0].State != "MASTER" ||
 		!reflect.DeepEqual(fromSocket.VIPs, overHTTP[0].VIPs) || fromSocket.Master != overHTTP[0].Master || !fromSocket.Since.Equal(overHTTP[0].Since) {
 		t.Fatalf("GET /status = %+v, havip status --json = %+v: want the same instance", overHTTP[0], fromSocket)

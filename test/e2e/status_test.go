@@ -50,9 +50,9 @@ func status(t *testing.T, s *speaker) engine.InstanceStatus {
 	if err != nil {
 		t.Fatalf("havip status --socket %s: %v\n%s", s.status, err, out)
 	}
-	var insts []engine.InstanceStatus
-	if err := json.Unmarshal(out, &insts); err != nil || len(insts) != 1 || insts[0].Name != "VI_1" {
+	var snap engine.Snapshot
+	if err := json.Unmarshal(out, &snap); err != nil || len(snap.Instances) != 1 || snap.Instances[0].Name != "VI_1" {
 		t.Fatalf("havip status --json = %s (%v), want VI_1 only", out, err)
 	}
-	return insts[0]
+	return snap.Instances[0]
 }
