@@ -25,6 +25,7 @@ import (
 	"github.com/havip/havip/runtime/firewall"
 	"github.com/havip/havip/runtime/kadump"
 	"github.com/havip/havip/runtime/lvs"
+	"github.com/havip/havip/runtime/observe"
 	"github.com/havip/havip/runtime/sdnotify"
 	"github.com/havip/havip/runtime/supervisor"
 )
@@ -91,6 +92,9 @@ type daemonFlags struct {
 	logFormat, logLevel, statusSocket string
 	dumpDir                           string
 	httpListen                        string
+	// heartbeatBound is how old the event loop's heartbeat may be before
+	// /healthz fails (a duration; parsed when the endpoint starts).
+	heartbeatBound string
 	// vrrpAcceptChain is a host firewall chain to accept VRRP in while running.
 	vrrpAcceptChain string
 }
@@ -105,6 +109,7 @@ func addDaemonFlags(fs *pflag.FlagSet, environ map[string]string, f *daemonFlags
 	envDefault(fs, environ, &f.dumpDir, "dump-dir", "", "HAVIP_DUMP_DIR", kadump.DefaultDir,
 		"`DIR` of the state dumps SIGUSR1 (keepalived.data), SIGUSR2 (keepalived.stats) and SIGRTMIN+2 (keepalived.json) write")
 	envDefault(fs, environ, &f.httpListen, "http-listen", "", httpListenEnv, "", httpListenUsage)
+	envDefault(fs, environ, &f.heartbeatBound, "healthz-heartbeat-bound", "", heartbeatBoundEnv, observe.DefaultHeartbeatBound.String(), heartbeatBoundUsage)
 	envDefault(fs, environ, &f.vrrpAcceptChain, "vrrp-accept-chain", "", "HAVIP_VRRP_ACCEPT_CHAIN", "",
 		"accept VRRP at the head of this `CHAIN` of the host's firewall while running (\"INPUT\": iptables' filter INPUT; or \"inet filter input\")")
 }
@@ -215,7 +220,7 @@ func (d *daemon) run(o superviseOptions, badConfig int) int {
 		}
 		return e.Snapshot()
 	}, d.log)
-	if err := serveHTTP(ctx, d.flags.httpListen, engineOf(&d.engine), sup.Stats, d.log); err != nil {
+	if err := serveHTTP(ctx, d.flags.httpListen, d.flags.heartbeatBound, engineOf(&d.engine), sup.Stats, d.log); err != nil {
 		fmt.Fprintf(d.stderr, "%s: %v\n", d.name, err)
 		return 1
 	}

@@ -32,7 +32,7 @@ func parseSupervise(args []string, environ map[string]string, stderr io.Writer) 
 }
 
 func TestSuperviseFlags(t *testing.T) {
-	defaults := daemonFlags{logFormat: "text", logLevel: "info", statusSocket: "/run/havip/havip.sock", dumpDir: "/tmp"}
+	defaults := daemonFlags{logFormat: "text", logLevel: "info", statusSocket: "/run/havip/havip.sock", dumpDir: "/tmp", heartbeatBound: "10s"}
 	with := func(change func(*daemonFlags)) daemonFlags {
 		d := defaults
 		change(&d)
