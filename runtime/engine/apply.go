@@ -538,6 +538,9 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 // first as its new FAULT reasons say. Then the trackers' verdict is applied
 // to the new base priority.
 func (e *Engine) completeAdoption(old, nu *instance, priority uint8, now time.Time) {
+	// What old dropped as a no_accept MASTER is nu's to drop again, under
+	// its own settings (accept may have changed, and VIPs).
+	e.allowVIPs(old)
 	if nu.m == nil { // old had not started: neither does nu, yet
 		e.start(nu, now)
 		return
@@ -550,6 +553,7 @@ func (e *Engine) completeAdoption(old, nu *instance, priority uint8, now time.Ti
 			if nu.vmac != nil && !nu.vmacUp {
 				e.setVMACUp(nu, true) // a MASTER whose VMAC is new
 			}
+			e.dropVIPs(nu)
 			added := subtractVIPs(nu.vips, old.vips)
 			for _, v := range added {
 				if err := e.host.AddVIP(v); err != nil {

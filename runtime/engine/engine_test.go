@@ -630,6 +630,52 @@ func TestEngineNoAcceptDropsVIPsWhileMaster(t *testing.T) {
 	}
 }
 
+// TestEngineNoAcceptFollowsReloads: a reload of a MASTER that changes
+// no_accept, its VIPs or anything else applies the drops at once, under
+// the new settings, and leaves none behind.
+func TestEngineNoAcceptFollowsReloads(t *testing.T) {
+	noAccept := func(prio int, vips string) string { return vi("VI_1", 51, prio, vips, "no_accept") }
+	r := newRig(t, noAccept(100, "192.0.2.100")).start()
+	r.advance(4 * time.Second)
+	dropped := func(want map[string]int) {
+		t.Helper()
+		got := map[string]int{}
+		for a, n := range r.host.firewall.dropped {
+			got[a.String()] = n
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("dropped %v, want %v (states %s)", got, want, r.states())
+		}
+	}
+	dropped(map[string]int{"192.0.2.100": 1})
+	for _, step := range []struct {
+		conf string
+		want map[string]int
+	}{
+		{noAccept(110, "192.0.2.100"), map[string]int{"192.0.2.100": 1}},
+		{vi("VI_1", 51, 110, "192.0.2.100"), map[string]int{}},
+		{noAccept(110, "192.0.2.100,192.0.2.101"), map[string]int{"192.0.2.100": 1, "192.0.2.101": 1}},
+		{noAccept(110, "192.0.2.101"), map[string]int{"192.0.2.101": 1}},
+	} {
+		if err := r.apply(step.conf); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.states(); got != "VI_1=MASTER" {
+			t.Fatalf("a reload changed the state: %s", got)
+		}
+		dropped(step.want)
+	}
+	r.advert("eth0", ip("192.0.2.9"), group4, 51, 200, "192.0.2.101")
+	if got := r.states(); got != "VI_1=BACKUP" {
+		t.Fatalf("states %s after a higher priority advert", got)
+	}
+	dropped(map[string]int{})
+	r.stop()
+	if left := r.host.leftovers(); left != "" {
+		t.Fatalf("left after stop: %s", left)
+	}
+}
+
 // TestEngineReopensARecreatedInterface: an interface deleted and created
 // again under its name (a new index) gets new VRRP and announcement
 // sockets, and the old ones are closed; a link that only goes down and up
