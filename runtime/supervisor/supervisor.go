@@ -338,7 +338,7 @@ func (s *Supervisor) apply(w *fsnotify.Watcher, forced bool) {
 	reloading()
 	s.logWarnings(r)
 	if err := s.engine.Apply(r.Config); err != nil {
-		s.log.Error("new config not applied; the running config keeps running", "source", src.String(), "err", err)
+		s.log.Error("new config rejected; the running config keeps running", "source", src.String(), "err", err)
 		s.reloadFailed(err)
 		reloaded(nil, err)
 		return

@@ -292,7 +292,7 @@ func TestApplyErrorKeepsTheRunningOne(t *testing.T) {
 	h := start(t, File{Path: path}, true)
 
 	writeFile(t, path, conf(150))
-	h.waitLog(t, "new config not applied", "no such interface")
+	h.waitLog(t, "new config rejected", "no such interface")
 	h.outputIs(t, conf(100))
 }
 
