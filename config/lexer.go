@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -80,7 +81,8 @@ func (lx *lexer) lexFile(name string, src []byte) {
 		dir = abs
 	}
 	raw := strings.Split(string(src), "\n")
-	var multi *definition // open multi-line definition
+	lx.out = slices.Grow(lx.out, len(raw)+len(raw)/2) // a line and, for some, a brace
+	var multi *definition                             // open multi-line definition
 	for i, text := range raw {
 		pos := Pos{File: name, Line: i + 1}
 		text = strings.TrimRight(text, "\r")
@@ -272,6 +274,10 @@ func (lx *lexer) processLine(text string, pos Pos, dir string, depth int) *defin
 			return nil
 		}
 		text = rest
+	}
+	if strings.IndexByte(text, '$') < 0 && text[0] != '~' {
+		lx.emit(text, pos) // the common line: no definition, substitution or generator
+		return nil
 	}
 	if m := definitionRe.FindStringSubmatch(text); m != nil {
 		name, value := m[1], strings.TrimSpace(m[2])
