@@ -43,6 +43,8 @@ func TestDiagnostics(t *testing.T) {
 		{"duplicate vrid", inst("") + strings.Replace(inst(""), "VI_1", "VI_2", 1), Error, "VRID 51 is duplicated on interface eth0"},
 		{"auth truncated", inst("authentication {\nauth_type PASS\nauth_pass 0123456789\n}"), Warning, `truncated to "01234567"`},
 		{"auth dropped for v3", inst("version 3\nauthentication {\nauth_type PASS\nauth_pass x\n}"), Warning, "authentication is only used with VRRPv2"},
+		{"auth AH", inst("authentication {\nauth_type AH\nauth_pass secret\n}"), 0, ""},
+		{"auth AH with state MASTER", inst("state MASTER\nauthentication {\nauth_type AH\nauth_pass secret\n}"), Warning, "initial state MASTER is incompatible with AH authentication; using BACKUP"},
 		{"undefined script", inst("track_script {\nchk\n}"), Warning, "vrrp_script chk is not defined; the reference is ignored"},
 		{"undefined file", inst("track_file {\ntf\n}"), Warning, "track_file tf is not defined"},
 		{"undefined process", inst("track_process {\ntp\n}"), Warning, "vrrp_track_process tp is not defined"},

@@ -14,7 +14,7 @@ import (
 // 8-byte zero-padded auth_pass.
 const (
 	ProtocolAH   = 51 // IP protocol number of the Authentication Header
-	ahHeaderLen  = 24
+	AHHeaderLen  = 24 // length of the Authentication Header, ICV included
 	ahPayloadLen = 4 // the Payload Len field: 24-byte header in 32-bit words, minus 2
 	ahICVLen     = 12
 	ahICVOffset  = 12 // the ICV's offset in the header
@@ -109,19 +109,19 @@ func ParseAH(rx *Received, datagram []byte) DropReason {
 		return DropTooShort
 	}
 	ihl := int(datagram[0]&0x0f) * 4
-	if ihl < ipv4HeaderLen || len(datagram) < ihl+ahHeaderLen {
+	if ihl < ipv4HeaderLen || len(datagram) < ihl+AHHeaderLen {
 		return DropTooShort
 	}
 	if datagram[9] != ProtocolAH || int(binary.BigEndian.Uint16(datagram[2:4])) != len(datagram) {
 		return DropLength
 	}
-	ah := datagram[ihl : ihl+ahHeaderLen]
+	ah := datagram[ihl : ihl+AHHeaderLen]
 	if ah[0] != ProtocolNumber {
 		return DropNotVRRP
 	}
 	src := netip.AddrFrom4([4]byte(datagram[12:16]))
 	dst := netip.AddrFrom4([4]byte(datagram[16:20]))
-	if reason := Parse(rx, datagram[ihl+ahHeaderLen:], src, dst, datagram[ipv4TTLByte]); reason != DropNone {
+	if reason := Parse(rx, datagram[ihl+AHHeaderLen:], src, dst, datagram[ipv4TTLByte]); reason != DropNone {
 		return reason
 	}
 	rx.AH = true
@@ -150,8 +150,8 @@ func VerifyAH(datagram []byte, key [8]byte, unicast bool) bool {
 // bytes, Authentication Header, VRRP message) with the mutable fields and the
 // ICV taken as zero.
 func ahICV(key [8]byte, datagram []byte, ihl int, zeroTTL bool) [ahICVLen]byte {
-	var hdr [60 + ahHeaderLen]byte
-	n := copy(hdr[:], datagram[:ihl+ahHeaderLen])
+	var hdr [60 + AHHeaderLen]byte
+	n := copy(hdr[:], datagram[:ihl+AHHeaderLen])
 	hdr[ipv4TOSByte] = 0
 	hdr[6], hdr[7] = 0, 0   // flags and fragment offset
 	hdr[10], hdr[11] = 0, 0 // header checksum
@@ -161,7 +161,7 @@ func ahICV(key [8]byte, datagram []byte, ihl int, zeroTTL bool) [ahICVLen]byte {
 	clear(hdr[ihl+ahICVOffset : ihl+ahICVOffset+ahICVLen])
 	mac := hmac.New(md5.New, key[:])
 	mac.Write(hdr[:n])
-	mac.Write(datagram[ihl+ahHeaderLen:])
+	mac.Write(datagram[ihl+AHHeaderLen:])
 	var icv [ahICVLen]byte
 	copy(icv[:], mac.Sum(nil))
 	return icv
