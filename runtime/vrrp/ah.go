@@ -15,7 +15,7 @@ import (
 const (
 	ProtocolAH   = 51 // IP protocol number of the Authentication Header
 	AHHeaderLen  = 24 // length of the Authentication Header, ICV included
-	ahPayloadLen = 4 // the Payload Len field: 24-byte header in 32-bit words, minus 2
+	ahPayloadLen = 4  // the Payload Len field: 24-byte header in 32-bit words, minus 2
 	ahICVLen     = 12
 	ahICVOffset  = 12 // the ICV's offset in the header
 	ipv4TOSByte  = 1
