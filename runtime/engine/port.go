@@ -158,7 +158,7 @@ func (p *port) sizeReadBuffer(n int) error {
 	if want == p.rxBuf || want == 0 {
 		return nil
 	}
-	if err := p.rx.SetReadBuffer(want); err != nil {
+	if err := p.setReadBuffer(want); err != nil {
 		return err
 	}
 	p.rxBuf = want
@@ -215,9 +215,20 @@ func (p *port) closeReceiver() {
 	}
 }
 
-// reopen replaces both sockets by new ones on the interface of the same
+// setReadBuffer sizes the receive buffers of the port's receivers.
+func (p *port) setReadBuffer(bytes int) error {
+	if err := p.rx.SetReadBuffer(bytes); err != nil {
+		return err
+	}
+	if p.ahRx != nil {
+		return p.ahRx.SetReadBuffer(bytes)
+	}
+	return nil
+}
+
+// reopen replaces the sockets by new ones on the interface of the same
 // name, keeping the receive buffer size; the old ones are closed, which ends
-// their reader.
+// their readers.
 func (p *port) reopen(host Host) error {
 	fresh, err := openPort(host, p.key, p.groups, p.ah)
 	if err != nil {
@@ -226,7 +237,7 @@ func (p *port) reopen(host Host) error {
 	p.close()
 	p.rx, p.tx, p.ahRx, p.ahTx = fresh.rx, fresh.tx, fresh.ahRx, fresh.ahTx
 	if p.rxBuf > 0 {
-		if err := p.rx.SetReadBuffer(p.rxBuf); err != nil {
+		if err := p.setReadBuffer(p.rxBuf); err != nil {
 			p.rxBuf = 0
 			return fmt.Errorf("sizing the receive buffer of %s: %w", p.key, err)
 		}
