@@ -97,8 +97,8 @@ const trafficClass = 0xc0
 
 // ParseAH runs the packet-level receive checks on datagram, a whole IPv4
 // datagram of protocol 51 as a raw socket delivers it: IPv4 header (its
-// total length must be the datagram's), an Authentication Header whose next
-// header is VRRP (else DropNotVRRP), then Parse on the VRRP message with the
+// total length must be the datagram's), protocol 51 and an Authentication
+// Header whose next header is VRRP (else DropNotVRRP), then Parse on the VRRP message with the
 // header's source, destination and TTL. On DropNone rx holds the advert with
 // AH set, AuthHeader filled and Datagram aliasing datagram; the ICV, SPI and
 // sequence number are the instance's to check (Machine.Receive), with its key.
@@ -112,11 +112,11 @@ func ParseAH(rx *Received, datagram []byte) DropReason {
 	if ihl < ipv4HeaderLen || len(datagram) < ihl+AHHeaderLen {
 		return DropTooShort
 	}
-	if datagram[9] != ProtocolAH || int(binary.BigEndian.Uint16(datagram[2:4])) != len(datagram) {
+	if int(binary.BigEndian.Uint16(datagram[2:4])) != len(datagram) {
 		return DropLength
 	}
 	ah := datagram[ihl : ihl+AHHeaderLen]
-	if ah[0] != ProtocolNumber {
+	if datagram[9] != ProtocolAH || ah[0] != ProtocolNumber {
 		return DropNotVRRP
 	}
 	src := netip.AddrFrom4([4]byte(datagram[12:16]))

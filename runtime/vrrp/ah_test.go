@@ -169,7 +169,7 @@ func TestParseAHLadder(t *testing.T) {
 		{"IPv6 version nibble", edit(func(b []byte) []byte { b[0] = 0x65; return b }), DropTooShort},
 		{"header length 16", edit(func(b []byte) []byte { b[0] = 0x44; return b }), DropTooShort},
 		{"AH cut short", good[:40], DropTooShort},
-		{"not protocol 51", edit(func(b []byte) []byte { b[9] = ProtocolNumber; return b }), DropLength},
+		{"not protocol 51", edit(func(b []byte) []byte { b[9] = ProtocolNumber; return b }), DropNotVRRP},
 		{"total length beyond the datagram", edit(func(b []byte) []byte { b[3]++; return b }), DropLength},
 		{"trailing byte", append(bytes.Clone(good), 0), DropLength},
 		{"AH for TCP", edit(func(b []byte) []byte { b[20] = 6; return b }), DropNotVRRP},

@@ -18,7 +18,7 @@ const (
 	DropChecksum     // no acceptable checksum form matched
 	DropZeroInterval // v3 Max Adver Int is 0 (RFC 9568 erratum 8301)
 	DropNoAddrs      // v3 count is 0 (RFC 9568 erratum 8299)
-	DropNotVRRP      // an IPsec Authentication Header for another protocol than VRRP
+	DropNotVRRP      // an IPsec-AH datagram that does not carry VRRP (not protocol 51, or next header not 112)
 	// Instance-level.
 	DropTTL              // TTL/hop limit not 255 (multicast) or outside the peer's min/max (unicast)
 	DropFamily           // address family differs from the instance's
@@ -44,7 +44,7 @@ var dropReasonNames = [dropReasonCount]string{
 	DropChecksum:         "bad checksum",
 	DropZeroInterval:     "zero advert interval",
 	DropNoAddrs:          "no addresses",
-	DropNotVRRP:          "AH header for another protocol",
+	DropNotVRRP:          "AH datagram not carrying VRRP",
 	DropNotLinkLocal:     "first IPv6 address not link-local",
 	DropTTL:              "bad TTL",
 	DropFamily:           "address family mismatch",
