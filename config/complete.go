@@ -179,7 +179,9 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		p.rep.warnf(in.Pos, "%s: authentication is only used with VRRPv2 over IPv4; ignored", where)
 		in.Auth = nil
 	}
-	if in.Auth != nil && in.Auth.Type == AuthAH && in.State == StateMaster {
+	// keepalived: a non-owner must hear an advert (the AH sequence number)
+	// before it takes over.
+	if in.Auth != nil && in.Auth.Type == AuthAH && in.State == StateMaster && in.Priority != 255 {
 		p.rep.warnf(in.Pos, "%s: initial state MASTER is incompatible with AH authentication; using BACKUP", where)
 		in.State = StateBackup
 	}

@@ -23,7 +23,6 @@ import (
 // drops and runs without; havip's strict mode fails on every warning.
 var strictDiffers = map[string]string{
 	"fail-strict-unicast.conf":   "keepalived 2.2.7 accepts unicast_peer with vrrp_strict; current keepalived (reference §2.1, issue #2645) rejects it when the interface supports multicast, as havip does",
-	"fail-auth-ah.conf":          "keepalived 2.2.7 runs IPsec-AH authentication; havip refuses it with an error rather than run without the authentication its peers expect",
 	"pass-routes-rules.conf":     "keepalived exits 5 for 'cannot track route ... with no interface specified' on a blackhole route; havip does not track routes",
 	"pass-one-line-block.conf":   "keepalived 2.2.7 mis-parses a whole block on one line (beyondKeepalived)",
 	"pass-global-strict-v3.conf": "havip warns that owner_ignore_adverts (implied by vrrp_strict) is not applied; keepalived applies it",
@@ -39,7 +38,6 @@ var beyondKeepalived = map[string]string{
 // drops or corrects the faulty part), with why havip refuses them instead.
 // docs/compatibility.md has the same table.
 var havipRefuses = map[string]string{
-	"fail-auth-ah.conf":                     "IPsec-AH is not implemented; peers expecting AH would not accept havip's adverts",
 	"fail-extra-brace.conf":                 "an unbalanced brace changes which block the next lines belong to",
 	"fail-missing-brace.conf":               "an unbalanced brace changes which block the next lines belong to",
 	"fail-script-weight-range.conf":         "what keepalived runs instead (no weight, or no script) is not checked yet",

@@ -266,7 +266,6 @@ func (p *parser) authentication(in *Instance, n *node) {
 				auth.Type = AuthPass
 			case "AH":
 				auth.Type = AuthAH
-				p.rep.errorf(n.pos, "vrrp_instance %s: auth_type AH is not supported by havip (RFC 3768 removed IPsec-AH from VRRP and keepalived deprecates it); use auth_type PASS, or no authentication block", in.Name)
 			default:
 				unknown = true
 				p.rep.dropf(n.pos, "the instance runs without authentication", "vrrp_instance %s: auth_type %q must be PASS or AH", in.Name, n.args()[0])

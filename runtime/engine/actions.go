@@ -83,14 +83,26 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 // sendAdvert sends one advert with the given priority to every destination.
 func (e *Engine) sendAdvert(inst *instance, priority uint8) {
 	src := inst.m.Primary()
+	ah := inst.m.UsesAH()
 	for _, dst := range inst.destinations() {
-		b, err := inst.m.AppendAdvert(e.sendBuf[:0], priority, dst)
+		var b []byte
+		var err error
+		if ah {
+			b, err = inst.m.AppendAHDatagram(e.sendBuf[:0], priority, dst, uint8(inst.ttl))
+		} else {
+			b, err = inst.m.AppendAdvert(e.sendBuf[:0], priority, dst)
+		}
 		if err != nil {
 			e.limiter.log(e.log, slog.LevelError, "encode:"+inst.name, "building an advert failed", "instance", inst.name, "err", err)
 			continue
 		}
 		e.sendBuf = b
-		if err := inst.sendPort().send(b, src, dst, inst.ttl); err != nil {
+		if ah {
+			err = inst.sendPort().sendDatagram(b)
+		} else {
+			err = inst.sendPort().send(b, src, dst, inst.ttl)
+		}
+		if err != nil {
 			e.limiter.log(e.log, slog.LevelWarn, "send:"+inst.name+":"+dst.String(), "sending an advert failed",
 				"instance", inst.name, "destination", dst.String(), "err", err)
 		}

@@ -273,8 +273,9 @@ func checkVRIDs(insts []*instance) error {
 }
 
 // planPorts finds or opens the sockets of every interface and family the
-// new instances use, joined to all their multicast groups (a port whose
-// groups change is reopened), and one announcer per VIP interface.
+// new instances use, joined to all their multicast groups, with the AH
+// sockets where an instance uses IPsec-AH (a port whose groups or AH need
+// change is reopened), and one announcer per VIP interface.
 func (e *Engine) planPorts(p *plan) error {
 	if err := e.planVMACs(p); err != nil {
 		return err
@@ -298,6 +299,15 @@ func (e *Engine) planPorts(p *plan) error {
 			}
 		}
 	}
+	ah := map[portKey]bool{}
+	for _, inst := range p.instances {
+		if inst.vcfg.AuthType == vrrp.AuthAH {
+			ah[portKey{ifname: inst.ifname, family: inst.family}] = true
+			if inst.vmac != nil {
+				ah[portKey{ifname: inst.vmac.Name, family: inst.family}] = true
+			}
+		}
+	}
 	counts := map[portKey]int{}
 	for _, inst := range p.instances {
 		counts[portKey{ifname: inst.ifname, family: inst.family}]++
@@ -308,11 +318,11 @@ func (e *Engine) planPorts(p *plan) error {
 	p.ports = map[portKey]*port{}
 	for _, key := range keys {
 		slices.SortFunc(groups[key], netip.Addr.Compare) // instance order does not matter
-		if cur := e.ports[key]; cur != nil && slices.Equal(cur.groups, groups[key]) {
+		if cur := e.ports[key]; cur != nil && slices.Equal(cur.groups, groups[key]) && cur.ah == ah[key] {
 			p.ports[key] = cur
 			continue
 		}
-		pt, err := openPort(e.host, key, groups[key])
+		pt, err := openPort(e.host, key, groups[key], ah[key])
 		if err != nil {
 			return err
 		}

@@ -81,6 +81,8 @@ func (checkHost) DialVRRP(string, int) (Sender, error)   { return nopSocket{}, n
 func (checkHost) ListenVRRP(string, int, []netip.Addr) (Receiver, error) {
 	return nopSocket{}, nil
 }
+func (checkHost) ListenAH(string, []netip.Addr) (Receiver, error) { return nopSocket{}, nil }
+func (checkHost) DialAH(string) (DatagramSender, error)           { return nopSocket{}, nil }
 func (checkHost) PrimaryAddr(_ string, family int) (netip.Addr, error) {
 	if family == 6 {
 		return netip.MustParseAddr("fe80::1"), nil
@@ -97,6 +99,7 @@ type nopSocket struct{}
 
 func (nopSocket) Read([]byte) (netif.Packet, error)              { return netif.Packet{}, net.ErrClosed }
 func (nopSocket) Send([]byte, netip.Addr, netip.Addr, int) error { return nil }
+func (nopSocket) SendDatagram([]byte) error                      { return nil }
 func (nopSocket) GratuitousARP(netip.Addr) error                 { return nil }
 func (nopSocket) UnsolicitedNA(netip.Addr) error                 { return nil }
 func (nopSocket) SetReadBuffer(int) error                        { return nil }

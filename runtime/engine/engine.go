@@ -242,10 +242,13 @@ func (e *Engine) spawn(f func()) {
 	}()
 }
 
-// readPort starts p's socket reader.
+// readPort starts p's socket readers.
 func (e *Engine) readPort(p *port) {
 	rx := p.rx
-	e.spawn(func() { p.read(e.bg, rx, e.packets, e.log) })
+	e.spawn(func() { p.read(e.bg, rx, false, e.packets, e.log) })
+	if ahRx := p.ahRx; ahRx != nil {
+		e.spawn(func() { p.read(e.bg, ahRx, true, e.packets, e.log) })
+	}
 }
 
 // watchLinks (re)starts the link watcher on the interfaces in e.ifnames.

@@ -38,6 +38,7 @@ type fakeHost struct {
 	links      chan netif.LinkEvent
 	watching   []string
 	receivers  map[string]*fakeSocket // the last receiver opened per interface
+	ahRx       map[string]*fakeSocket // the last AH receiver opened per interface
 	rxBuf      map[string]int         // receive buffer sizes set, by interface
 	// counting makes the host only count adverts and announcements
 	// (benchmarks: the engine's cost, not the fake's).
@@ -129,13 +130,15 @@ type sentAdvert struct {
 	priority uint8
 	vrid     uint8
 	addrs    []netip.Addr
+	ah       bool   // sent as an AH datagram
+	seq      uint32 // its AH sequence number
 }
 
 func newFakeHost() *fakeHost {
 	return &fakeHost{
 		vips: map[netif.VIP]bool{}, routes: map[string]bool{}, rules: map[string]bool{}, vmacs: map[string]bool{},
 		noAddr: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
-		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{}, rxBuf: map[string]int{},
+		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{}, ahRx: map[string]*fakeSocket{}, rxBuf: map[string]int{},
 	}
 }
 
@@ -246,6 +249,26 @@ func (h *fakeHost) DialVRRP(ifname string, family int) (Sender, error) {
 	return s, nil
 }
 
+func (h *fakeHost) ListenAH(ifname string, groups []netip.Addr) (Receiver, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failListen[ifname] {
+		return nil, fmt.Errorf("listen AH on %s: %w", ifname, errors.New("no such interface"))
+	}
+	r := &fakeSocket{host: h, ifname: ifname, closed: make(chan struct{}), packets: make(chan netif.Packet, 16)}
+	h.open[r] = fmt.Sprintf("rx AH %s %v", ifname, groups)
+	h.ahRx[ifname] = r
+	return r, nil
+}
+
+func (h *fakeHost) DialAH(ifname string) (DatagramSender, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := &fakeSocket{host: h, ifname: ifname, closed: make(chan struct{})}
+	h.open[s] = "tx AH " + ifname
+	return s, nil
+}
+
 func (h *fakeHost) NewAnnouncer(ifname string) (Announcer, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -283,7 +306,12 @@ func (s *fakeSocket) Read(buf []byte) (netif.Packet, error) {
 	case <-s.closed:
 		return netif.Packet{}, net.ErrClosed
 	case p := <-s.packets:
-		p.Payload = buf[:copy(buf, p.Payload)]
+		if p.Datagram == nil {
+			p.Payload = buf[:copy(buf, p.Payload)]
+			return p, nil
+		}
+		n, hdr := copy(buf, p.Datagram), len(p.Datagram)-len(p.Payload)
+		p.Datagram, p.Payload = buf[:n], buf[hdr:n]
 		return p, nil
 	}
 }
@@ -295,6 +323,17 @@ func (h *fakeHost) deliver(t testing.TB, ifname string, p netif.Packet) {
 	h.mu.Unlock()
 	if r == nil {
 		t.Fatalf("no receiver on %s", ifname)
+	}
+	r.packets <- p
+}
+
+// deliverAH hands a packet to the AH receiver of ifname.
+func (h *fakeHost) deliverAH(t testing.TB, ifname string, p netif.Packet) {
+	h.mu.Lock()
+	r := h.ahRx[ifname]
+	h.mu.Unlock()
+	if r == nil {
+		t.Fatalf("no AH receiver on %s", ifname)
 	}
 	r.packets <- p
 }
@@ -313,6 +352,19 @@ func (s *fakeSocket) Send(payload []byte, src, dst netip.Addr, ttl int) error {
 	s.host.mu.Lock()
 	defer s.host.mu.Unlock()
 	s.host.sent = append(s.host.sent, sentAdvert{ifname: s.ifname, src: src, dst: dst, priority: rx.Priority, vrid: rx.VRID, addrs: slices.Clone(rx.Addrs)})
+	return nil
+}
+
+// SendDatagram records an AH advert, which must pass ParseAH.
+func (s *fakeSocket) SendDatagram(d []byte) error {
+	var rx vrrp.Received
+	if r := vrrp.ParseAH(&rx, d); r != vrrp.DropNone {
+		return fmt.Errorf("the engine sent an AH datagram ParseAH refuses: %v", r)
+	}
+	s.host.mu.Lock()
+	defer s.host.mu.Unlock()
+	s.host.sent = append(s.host.sent, sentAdvert{ifname: s.ifname, src: rx.Src, dst: rx.Dst, priority: rx.Priority, vrid: rx.VRID,
+		addrs: slices.Clone(rx.Addrs), ah: true, seq: rx.AuthHeader.Seq})
 	return nil
 }
 

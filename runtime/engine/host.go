@@ -39,6 +39,11 @@ type Host interface {
 	// joined to groups; DialVRRP the send socket.
 	ListenVRRP(ifname string, family int, groups []netip.Addr) (Receiver, error)
 	DialVRRP(ifname string, family int) (Sender, error)
+	// ListenAH and DialAH are the IPv4 sockets of auth_type AH instances:
+	// protocol 51 received with the whole datagram, datagrams sent with
+	// the IP header the engine built.
+	ListenAH(ifname string, groups []netip.Addr) (Receiver, error)
+	DialAH(ifname string) (DatagramSender, error)
 	// NewAnnouncer opens the gratuitous ARP / unsolicited NA socket of ifname.
 	NewAnnouncer(ifname string) (Announcer, error)
 
@@ -80,6 +85,13 @@ type Receiver interface {
 // Sender sends VRRP packets out of one interface.
 type Sender interface {
 	Send(payload []byte, src, dst netip.Addr, ttl int) error
+	Close() error
+}
+
+// DatagramSender sends whole IPv4 datagrams, IP header included, out of one
+// interface.
+type DatagramSender interface {
+	SendDatagram(datagram []byte) error
 	Close() error
 }
 
@@ -145,6 +157,20 @@ func (SystemHost) ListenVRRP(ifname string, family int, groups []netip.Addr) (Re
 }
 func (SystemHost) DialVRRP(ifname string, family int) (Sender, error) {
 	s, err := netif.DialVRRP(ifname, family)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+func (SystemHost) ListenAH(ifname string, groups []netip.Addr) (Receiver, error) {
+	r, err := netif.ListenAH(ifname, groups)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+func (SystemHost) DialAH(ifname string) (DatagramSender, error) {
+	s, err := netif.DialAH(ifname)
 	if err != nil {
 		return nil, err
 	}

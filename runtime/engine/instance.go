@@ -106,8 +106,10 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 		case config.AuthNone:
 		case config.AuthPass:
 			vc.AuthType, vc.AuthPass = vrrp.AuthPass, a.Password
+		case config.AuthAH:
+			vc.AuthType, vc.AuthPass = vrrp.AuthAH, a.Password
 		default:
-			return nil, fmt.Errorf("vrrp_instance %s (%s): auth_type %s is not supported by havip; use PASS or none",
+			return nil, fmt.Errorf("vrrp_instance %s (%s): auth_type %s is not supported by havip; use PASS, AH or none",
 				ci.Name, ci.Pos, a.Type)
 		}
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"net/netip"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -115,24 +114,26 @@ func TestNewInstanceMulticastDefaults(t *testing.T) {
 	}
 }
 
-// TestNewInstanceRefusesAH: config refuses auth_type AH; an engine handed
-// such a model anyway (built in code, not parsed) refuses it too.
-func TestNewInstanceRefusesAH(t *testing.T) {
+// TestNewInstanceAH: auth_type AH maps to the machine's AH
+// authentication keyed by auth_pass.
+func TestNewInstanceAH(t *testing.T) {
 	cfg, ci := parse(t, `vrrp_instance VI_1 {
   interface eth0
   virtual_router_id 51
   authentication {
-    auth_type PASS
+    auth_type AH
     auth_pass secret
   }
   virtual_ipaddress {
     192.0.2.100
   }
 }`)
-	ci.Auth.Type = config.AuthAH
-	_, err := newInstance(ci, &cfg.Global)
-	if err == nil || !strings.Contains(err.Error(), "auth_type AH is not supported") || !strings.Contains(err.Error(), "VI_1") {
-		t.Fatalf("err = %v, want a refusal of AH naming the instance", err)
+	inst, err := newInstance(ci, &cfg.Global)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.vcfg.AuthType != vrrp.AuthAH || inst.vcfg.AuthPass != "secret" {
+		t.Fatalf("auth %v %q, want AH keyed by the auth_pass", inst.vcfg.AuthType, inst.vcfg.AuthPass)
 	}
 }
 

@@ -30,6 +30,12 @@ type port struct {
 	rxBuf  int          // the receive buffer size set, in bytes; 0 = the kernel's default
 	rx     Receiver
 	tx     Sender
+	// ah is set when an instance of the port authenticates with IPsec-AH
+	// (IPv4 only): its adverts arrive on ahRx (protocol 51) and leave
+	// through ahTx as whole datagrams.
+	ah   bool
+	ahRx Receiver
+	ahTx DatagramSender
 	// instances are the instances of each VRID: several share one when
 	// they listen to different multicast groups or to disjoint unicast
 	// peers (keepalived allows it), and lookup tells them apart.
@@ -66,8 +72,9 @@ type inbound struct {
 	rx   vrrp.Received
 }
 
-// openPort opens the receive socket (joined to groups) and the send socket.
-func openPort(host Host, key portKey, groups []netip.Addr) (*port, error) {
+// openPort opens the receive socket (joined to groups) and the send socket,
+// and with ah the AH sockets too.
+func openPort(host Host, key portKey, groups []netip.Addr, ah bool) (*port, error) {
 	rx, err := host.ListenVRRP(key.ifname, key.family, groups)
 	if err != nil {
 		return nil, fmt.Errorf("receiving VRRP on %s: %w", key, err)
@@ -77,12 +84,25 @@ func openPort(host Host, key portKey, groups []netip.Addr) (*port, error) {
 		rx.Close()
 		return nil, fmt.Errorf("sending VRRP on %s: %w", key, err)
 	}
-	return &port{key: key, groups: groups, rx: rx, tx: tx}, nil
+	p := &port{key: key, groups: groups, rx: rx, tx: tx, ah: ah}
+	if !ah {
+		return p, nil
+	}
+	if p.ahRx, err = host.ListenAH(key.ifname, groups); err != nil {
+		p.close()
+		return nil, fmt.Errorf("receiving VRRP with IPsec-AH on %s: %w", key, err)
+	}
+	if p.ahTx, err = host.DialAH(key.ifname); err != nil {
+		p.close()
+		return nil, fmt.Errorf("sending VRRP with IPsec-AH on %s: %w", key, err)
+	}
+	return p, nil
 }
 
 // read receives adverts until ctx is done or the socket is closed, runs the
-// packet-level checks and hands the survivors to the event loop.
-func (p *port) read(ctx context.Context, rx Receiver, out chan<- inbound, log *slog.Logger) {
+// packet-level checks and hands the survivors to the event loop. ah says rx
+// is the AH socket: its packets are whole IPv4 datagrams of protocol 51.
+func (p *port) read(ctx context.Context, rx Receiver, ah bool, out chan<- inbound, log *slog.Logger) {
 	buf := make([]byte, 64*1024)
 	limiter := logLimiter{every: logEvery, last: map[string]time.Time{}}
 	for {
@@ -96,15 +116,24 @@ func (p *port) read(ctx context.Context, rx Receiver, out chan<- inbound, log *s
 		}
 		var in inbound
 		in.port = p
-		reason := vrrp.Parse(&in.rx, pkt.Payload, pkt.Src, pkt.Dst, uint8(min(max(pkt.TTL, 0), 255)))
-		p.count(reason, &in.rx, pkt.Payload)
+		var reason vrrp.DropReason
+		msg := pkt.Payload
+		if ah {
+			reason = vrrp.ParseAH(&in.rx, pkt.Datagram)
+			msg = msg[min(len(msg), vrrp.AHHeaderLen):]
+		} else {
+			reason = vrrp.Parse(&in.rx, pkt.Payload, pkt.Src, pkt.Dst, uint8(min(max(pkt.TTL, 0), 255)))
+		}
+		p.count(reason, &in.rx, msg)
 		if reason != vrrp.DropNone {
 			limiter.log(log, slog.LevelWarn, reason.String(), "dropped a VRRP packet",
 				"port", p.key.String(), "source", pkt.Src.String(), "reason", reason.String())
 			continue
 		}
-		// Received reuses its address slice; the loop gets its own copy.
+		// Received reuses its address slice and aliases buf; the loop gets
+		// its own copies.
 		in.rx.Addrs = slices.Clone(in.rx.Addrs)
+		in.rx.Datagram = slices.Clone(in.rx.Datagram)
 		select {
 		case out <- in:
 		case <-ctx.Done():
@@ -129,7 +158,7 @@ func (p *port) sizeReadBuffer(n int) error {
 	if want == p.rxBuf || want == 0 {
 		return nil
 	}
-	if err := p.rx.SetReadBuffer(want); err != nil {
+	if err := p.setReadBuffer(want); err != nil {
 		return err
 	}
 	p.rxBuf = want
@@ -170,21 +199,45 @@ func (p *port) send(payload []byte, src, dst netip.Addr, ttl int) error {
 	return p.tx.Send(payload, src, dst, ttl)
 }
 
-// closeReceiver unblocks the reader.
-func (p *port) closeReceiver() { p.rx.Close() }
+// sendDatagram transmits one AH advert, a whole IPv4 datagram.
+func (p *port) sendDatagram(datagram []byte) error {
+	if p.ahTx == nil {
+		return fmt.Errorf("no IPsec-AH socket on %s", p.key)
+	}
+	return p.ahTx.SendDatagram(datagram)
+}
 
-// reopen replaces both sockets by new ones on the interface of the same
+// closeReceiver unblocks the readers.
+func (p *port) closeReceiver() {
+	p.rx.Close()
+	if p.ahRx != nil {
+		p.ahRx.Close()
+	}
+}
+
+// setReadBuffer sizes the receive buffers of the port's receivers.
+func (p *port) setReadBuffer(bytes int) error {
+	if err := p.rx.SetReadBuffer(bytes); err != nil {
+		return err
+	}
+	if p.ahRx != nil {
+		return p.ahRx.SetReadBuffer(bytes)
+	}
+	return nil
+}
+
+// reopen replaces the sockets by new ones on the interface of the same
 // name, keeping the receive buffer size; the old ones are closed, which ends
-// their reader.
+// their readers.
 func (p *port) reopen(host Host) error {
-	fresh, err := openPort(host, p.key, p.groups)
+	fresh, err := openPort(host, p.key, p.groups, p.ah)
 	if err != nil {
 		return err
 	}
 	p.close()
-	p.rx, p.tx = fresh.rx, fresh.tx
+	p.rx, p.tx, p.ahRx, p.ahTx = fresh.rx, fresh.tx, fresh.ahRx, fresh.ahTx
 	if p.rxBuf > 0 {
-		if err := p.rx.SetReadBuffer(p.rxBuf); err != nil {
+		if err := p.setReadBuffer(p.rxBuf); err != nil {
 			p.rxBuf = 0
 			return fmt.Errorf("sizing the receive buffer of %s: %w", p.key, err)
 		}
@@ -192,8 +245,14 @@ func (p *port) reopen(host Host) error {
 	return nil
 }
 
-// close releases both sockets.
+// close releases the sockets.
 func (p *port) close() {
 	p.rx.Close()
 	p.tx.Close()
+	if p.ahRx != nil {
+		p.ahRx.Close()
+	}
+	if p.ahTx != nil {
+		p.ahTx.Close()
+	}
 }

@@ -1,5 +1,6 @@
 // Package netif is the operating-system side of the VRRP engine on Linux: raw IP protocol 112
-// sockets that move VRRP messages (it never parses them), virtual IP addresses added and removed
+// sockets that move VRRP messages (it never parses them) and protocol 51 ones for keepalived's
+// IPsec-AH authentication, virtual IP addresses added and removed
 // with netlink using keepalived's semantics, the routes and policy rules of virtual_routes,
 // virtual_rules and static_*, the link watch that drives the FAULT state, and the gratuitous
 // ARP / unsolicited neighbour advertisements sent when an instance becomes master.

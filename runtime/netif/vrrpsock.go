@@ -25,11 +25,14 @@ const DefaultTTL = 255
 
 // Packet is one received VRRP message with what the kernel reported about its IP header.
 type Packet struct {
-	Payload []byte     // the VRRP message (the IP header is not included); aliases the buffer given to Read
-	Src     netip.Addr // IP source; IPv6 link-local sources carry no zone (the receiver is bound to one interface)
-	Dst     netip.Addr // IP destination: the multicast group or one of our unicast addresses
-	TTL     int        // IPv4 TTL or IPv6 hop limit; 0 if the kernel attached no control message
-	IfIndex int        // interface the packet arrived on
+	Payload []byte // the VRRP message (the IP header is not included); aliases the buffer given to Read
+	// Datagram is, for IPv4, the whole datagram: IP header, then Payload (for ListenAH,
+	// the Authentication Header and the VRRP message). It aliases the buffer given to Read.
+	Datagram []byte
+	Src      netip.Addr // IP source; IPv6 link-local sources carry no zone (the receiver is bound to one interface)
+	Dst      netip.Addr // IP destination: the multicast group or one of our unicast addresses
+	TTL      int        // IPv4 TTL or IPv6 hop limit; 0 if the kernel attached no control message
+	IfIndex  int        // interface the packet arrived on
 }
 
 // Receiver reads every VRRP message arriving on one interface for one address family. One Receiver
@@ -63,6 +66,23 @@ func ListenVRRP(ifname string, family int, groups []netip.Addr) (*Receiver, erro
 	if err := checkFamily(family); err != nil {
 		return nil, fmt.Errorf("listen VRRP on %s: %w", ifname, err)
 	}
+	return listen(ifname, family, protoVRRP, groups)
+}
+
+// ListenAH is ListenVRRP for the IPv4 VRRP adverts of keepalived's auth_type AH: a raw
+// protocol-51 (IPsec Authentication Header) socket. Packet.Payload starts with the
+// Authentication Header; Packet.Datagram holds the IP header the ICV covers.
+func ListenAH(ifname string, groups []netip.Addr) (*Receiver, error) {
+	return listen(ifname, 4, protoAH, groups)
+}
+
+// IP protocols of the raw sockets.
+const (
+	protoVRRP = 112
+	protoAH   = 51
+)
+
+func listen(ifname string, family, proto int, groups []netip.Addr) (*Receiver, error) {
 	joined := make([]netip.Addr, 0, len(groups))
 	for _, g := range groups {
 		if !g.IsValid() || !g.IsMulticast() || addrFamily(g) != family {
@@ -74,7 +94,7 @@ func ListenVRRP(ifname string, family int, groups []netip.Addr) (*Receiver, erro
 	if err != nil {
 		return nil, fmt.Errorf("listen VRRP: %w", err)
 	}
-	conn, err := listenRaw(ifname, family, false)
+	conn, err := listenRaw(ifname, family, proto, false)
 	if err != nil {
 		return nil, fmt.Errorf("listen VRRP on %s: %w", ifname, err)
 	}
@@ -179,7 +199,7 @@ func (r *Receiver) packet4(b []byte) (Packet, error) {
 	if ihl < ipv4.HeaderLen || ihl > len(b) {
 		return Packet{}, fmt.Errorf("IPv4 header length %d in a %d-byte datagram", ihl, len(b))
 	}
-	p := Packet{Payload: b[ihl:], TTL: int(b[8]), Src: netip.AddrFrom4([4]byte(b[12:16])), Dst: netip.AddrFrom4([4]byte(b[16:20]))}
+	p := Packet{Payload: b[ihl:], Datagram: b, TTL: int(b[8]), Src: netip.AddrFrom4([4]byte(b[12:16])), Dst: netip.AddrFrom4([4]byte(b[16:20]))}
 	r.eachCmsg(func(level, typ int32, data []byte) {
 		if level == unix.IPPROTO_IP && typ == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo {
 			p.IfIndex = int((*unix.Inet4Pktinfo)(unsafe.Pointer(&data[0])).Ifindex)
@@ -308,7 +328,7 @@ func DialVRRP(ifname string, family int) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial VRRP: %w", err)
 	}
-	conn, err := listenRaw(ifname, family, true)
+	conn, err := listenRaw(ifname, family, protoVRRP, true)
 	if err != nil {
 		return nil, fmt.Errorf("dial VRRP on %s: %w", ifname, err)
 	}
@@ -490,12 +510,12 @@ func (s *Sender) Close() error {
 // dropAll is a classic BPF socket filter ("ret #0") that accepts no packet, for send-only raw sockets.
 var dropAll = []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
 
-// listenRaw opens a raw VRRP socket bound to ifname with IP(V6)_MULTICAST_ALL off; sendOnly
-// attaches a drop-all filter so the socket never queues received packets.
-func listenRaw(ifname string, family int, sendOnly bool) (net.PacketConn, error) {
-	network, address, level, multicastAll := "ip4:112", "0.0.0.0", unix.IPPROTO_IP, unix.IP_MULTICAST_ALL
+// listenRaw opens a raw socket of IP protocol proto bound to ifname with IP(V6)_MULTICAST_ALL
+// off; sendOnly attaches a drop-all filter so the socket never queues received packets.
+func listenRaw(ifname string, family, proto int, sendOnly bool) (net.PacketConn, error) {
+	network, address, level, multicastAll := fmt.Sprintf("ip4:%d", proto), "0.0.0.0", unix.IPPROTO_IP, unix.IP_MULTICAST_ALL
 	if family == 6 {
-		network, address, level, multicastAll = "ip6:112", "::", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_ALL
+		network, address, level, multicastAll = fmt.Sprintf("ip6:%d", proto), "::", unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_ALL
 	}
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
 		var serr error

@@ -58,8 +58,8 @@ type Config struct {
 	// keepalived it cancels NoPreempt and PreemptDelay.
 	WantMaster bool
 	Addrs      []netip.Addr // advertised VIPs, all of the instance's family
-	AuthType   AuthType     // v2 only: AuthNone or AuthPass
-	AuthPass   string       // v2 PASS password; truncated to 8 bytes, zero-padded
+	AuthType   AuthType     // v2 only: AuthNone, AuthPass or AuthAH
+	AuthPass   string       // v2 PASS password or AH key; truncated to 8 bytes, zero-padded
 	// Checksum is the v3/IPv4 transmit checksum form: ChecksumRFC5798
 	// (default, keepalived default), ChecksumRFC9568 (v3_checksum_as_v2) or,
 	// with unicast peers only, ChecksumLegacyUnicast (old_unicast_checksum).
@@ -161,6 +161,10 @@ func (c *Config) Validate() error {
 	case AuthPass:
 		if c.Version != 2 {
 			return configErr(c.Name, "PASS authentication is VRRPv2 only")
+		}
+	case AuthAH:
+		if c.Version != 2 {
+			return configErr(c.Name, "AH authentication is VRRPv2 only")
 		}
 	default:
 		return configErr(c.Name, "authentication type %v not supported", c.AuthType)

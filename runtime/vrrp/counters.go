@@ -18,13 +18,14 @@ const (
 	DropChecksum     // no acceptable checksum form matched
 	DropZeroInterval // v3 Max Adver Int is 0 (RFC 9568 erratum 8301)
 	DropNoAddrs      // v3 count is 0 (RFC 9568 erratum 8299)
+	DropNotVRRP      // an IPsec-AH datagram that does not carry VRRP (not protocol 51, or next header not 112)
 	// Instance-level.
 	DropTTL              // TTL/hop limit not 255 (multicast) or outside the peer's min/max (unicast)
 	DropFamily           // address family differs from the instance's
 	DropVersionMismatch  // version differs from the configured one
 	DropVRID             // VRID differs from the instance's
-	DropAuthType         // v2 auth type differs from the configured one
-	DropAuthPass         // v2 PASS authentication data differs
+	DropAuthType         // v2 auth type differs from the configured one, or an AH header arrived where none is expected or the reverse
+	DropAuthPass         // v2 authentication failure: PASS data differs, or the AH ICV, SPI or sequence number is refused
 	DropIntervalMismatch // v2 advert interval differs from ours
 	DropDestination      // multicast destination in unicast mode or vice versa
 	DropAddrList         // address list differs from ours (keepalived addr_list_err)
@@ -43,6 +44,7 @@ var dropReasonNames = [dropReasonCount]string{
 	DropChecksum:         "bad checksum",
 	DropZeroInterval:     "zero advert interval",
 	DropNoAddrs:          "no addresses",
+	DropNotVRRP:          "AH datagram not carrying VRRP",
 	DropNotLinkLocal:     "first IPv6 address not link-local",
 	DropTTL:              "bad TTL",
 	DropFamily:           "address family mismatch",

@@ -70,6 +70,12 @@ type Received struct {
 	Src, Dst netip.Addr   // IP source and destination
 	TTL      uint8        // IPv4 TTL or IPv6 hop limit
 	Checksum ChecksumForm // the checksum form that matched
+	// AH is set for an advert that arrived in an IPsec Authentication
+	// Header (IPv4 protocol 51, ParseAH): AuthHeader holds the header and
+	// Datagram the whole IPv4 datagram its ICV covers.
+	AH         bool
+	AuthHeader AuthHeader
+	Datagram   []byte
 }
 
 // Parse runs the packet-level part of the receive ladder: the checks that do
@@ -107,6 +113,7 @@ func Parse(rx *Received, payload []byte, src, dst netip.Addr, ttl uint8) DropRea
 		return DropNoAddrs
 	}
 	rx.Src, rx.Dst, rx.TTL, rx.Checksum = src, dst, ttl, form
+	rx.AH, rx.AuthHeader, rx.Datagram = false, AuthHeader{}, nil
 	return DropNone
 }
 

@@ -16,7 +16,7 @@
 // group (rx.Dst) or unicast peer (rx.Src) — then hand the Received to
 // Machine.Receive, which runs
 // the instance checks (TTL or unicast min/max TTL, configured version, VRID,
-// v2 PASS and interval, multicast/unicast destination, unicast source, own
+// v2 PASS or AH and interval, multicast/unicast destination, unicast source, own
 // address), counts drops per DropReason in the machine's Counters, and
 // returns a Discard action for a dropped advert. As in keepalived, an advert
 // whose address list differs from ours is dropped (DropAddrList: another
@@ -31,6 +31,19 @@
 // or IPv4 pseudo-header, is already in place (ChecksumRFC5798 by default,
 // ChecksumRFC9568 for keepalived's v3_checksum_as_v2); do not use
 // IPV6_CHECKSUM.
+//
+// # IPsec-AH authentication
+//
+// An instance with AuthType AuthAH (VRRPv2, IPv4) speaks keepalived's
+// auth_type AH: its adverts are IPv4 protocol 51 datagrams with a 24-byte
+// Authentication Header whose ICV is HMAC-MD5-96 keyed by the 8-byte
+// auth_pass (ah.go). The driver sends the whole datagram that
+// Machine.AppendAHDatagram builds (IP_HDRINCL) and reads protocol 51 with
+// ParseAH, which keeps the datagram in the Received; Machine.Receive checks
+// the ICV, the SPI and a sequence number above the instance's counter, which
+// it shares with sending as keepalived's ipsecah_counter does. Refusals count
+// as DropAuthPass (keepalived's auth_failure), AH on one side only as
+// DropAuthType.
 //
 // # Driving the machine
 //
@@ -75,7 +88,7 @@
 //
 // # Not implemented
 //
-// v2 AH authentication and auth_hmac, keepalived's two-owner conflict
+// auth_hmac, keepalived's two-owner conflict
 // handling (owner_ignore_adverts, lowering to 254; two owners are resolved by
 // the address tie-break), timer_expired_backup, and an "auto" checksum mode.
 package vrrp

@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"crypto/subtle"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -19,7 +20,7 @@ type Machine struct {
 	ipv6         bool
 	advertInt    time.Duration // Advertisement_Interval
 	advertField  uint16        // its wire value
-	auth         [8]byte
+	auth         [8]byte       // PASS data, or the AH key
 	state        State
 	basePriority uint8
 	priority     uint8 // effective priority
@@ -42,6 +43,16 @@ type Machine struct {
 	lowerSource    netip.Addr // the other master of the current episode
 	reassertTimer  time.Time  // Reassert once the other master has been quiet this long
 	preemptBlocked time.Time  // preempt_delay: lower-prio adverts accepted until then
+
+	// AH authentication (keepalived's ipsecah_counter): one sequence
+	// counter for both directions, incremented by every advert sent and
+	// raised to the sequence number of every advert accepted, so that a
+	// new master continues above what its peers last saw. ahCycled is set
+	// when it can no longer increment (reset on becoming MASTER); ipID is
+	// the IPv4 identification of the last AH advert sent.
+	ahSeq    uint32
+	ahCycled bool
+	ipID     uint16
 
 	counters Counters
 }
@@ -101,7 +112,7 @@ func normalise(cfg Config, primary netip.Addr) (Config, uint16, error) {
 // setAuth derives the v2 authentication data from the config.
 func (m *Machine) setAuth() {
 	m.auth = [8]byte{}
-	if m.cfg.AuthType == AuthPass {
+	if m.cfg.AuthType == AuthPass || m.cfg.AuthType == AuthAH {
 		copy(m.auth[:], m.cfg.AuthPass)
 	}
 }
@@ -251,6 +262,9 @@ func (m *Machine) tryMaster(now time.Time, reason Reason) []Action {
 func (m *Machine) becomeMaster(now time.Time, from State, reason Reason) []Action {
 	m.cancelTimers()
 	m.state = StateMaster
+	if m.ahCycled {
+		m.ahSeq, m.ahCycled = 0, false
+	}
 	m.wantsMaster = false
 	m.masterAdverInt = m.advertInt
 	m.masterAddr, m.masterPriority = m.primary, m.priority
@@ -512,11 +526,19 @@ func (m *Machine) masterReceive(now time.Time, rx *Received) []Action {
 }
 
 // check is the instance-level part of the receive ladder, in keepalived
-// order: family, TTL, version, VRID, v2 authentication and interval,
-// destination mode, unicast source, our own address.
+// order: family, AH header present exactly when we use AH, TTL, version,
+// VRID, v2 authentication and interval, destination mode, unicast source,
+// our own address. An AH advert that authenticates raises the sequence
+// counter even if a later check drops it, as in keepalived.
 func (m *Machine) check(rx *Received) (DropReason, string) {
 	if rx.Src.Is6() != m.ipv6 {
 		return DropFamily, fmt.Sprintf("source %v", rx.Src)
+	}
+	if ah := m.cfg.AuthType == AuthAH; rx.AH != ah {
+		if ah {
+			return DropAuthType, "no AH header, ours is AH"
+		}
+		return DropAuthType, fmt.Sprintf("AH header, ours is %v", m.cfg.AuthType)
 	}
 	unicast := len(m.cfg.Peers) > 0
 	peer, known := m.peer(rx.Src)
@@ -544,6 +566,11 @@ func (m *Machine) check(rx *Received) (DropReason, string) {
 		if m.cfg.AuthType == AuthPass && subtle.ConstantTimeCompare(rx.AuthData[:], m.auth[:]) != 1 {
 			return DropAuthPass, "PASS mismatch"
 		}
+		if m.cfg.AuthType == AuthAH {
+			if detail := m.checkAH(rx); detail != "" {
+				return DropAuthPass, detail
+			}
+		}
 		if rx.AdverInt != m.advertField {
 			return DropIntervalMismatch, fmt.Sprintf("advert interval %ds, ours %ds", rx.AdverInt, m.advertField)
 		}
@@ -568,6 +595,26 @@ func (m *Machine) check(rx *Received) (DropReason, string) {
 		return DropAddrList, detail + ": another router uses this VRID, or the peers' virtual_ipaddress lists differ"
 	}
 	return DropNone, ""
+}
+
+// checkAH authenticates an AH advert as keepalived's vrrp_in_chk_ipsecah
+// does: the ICV, then the SPI (the sender's address), then a sequence
+// number above the counter, which it raises. It returns why it refused, or "".
+func (m *Machine) checkAH(rx *Received) string {
+	if !VerifyAH(rx.Datagram, m.auth, len(m.cfg.Peers) > 0) {
+		return "AH ICV mismatch (another auth_pass?)"
+	}
+	if src := rx.Src.As4(); rx.AuthHeader.SPI != binary.BigEndian.Uint32(src[:]) {
+		return fmt.Sprintf("AH SPI %#08x is not the source %v", rx.AuthHeader.SPI, rx.Src)
+	}
+	if rx.AuthHeader.Seq <= m.ahSeq {
+		return fmt.Sprintf("AH sequence number %d already seen (counter %d)", rx.AuthHeader.Seq, m.ahSeq)
+	}
+	m.ahSeq = rx.AuthHeader.Seq
+	if m.state == StateBackup {
+		m.ahCycled = false
+	}
+	return ""
 }
 
 func (m *Machine) peer(addr netip.Addr) (Peer, bool) {
@@ -605,6 +652,8 @@ func (m *Machine) Advert(priority uint8) Advert {
 	}
 	if m.cfg.Version == 2 {
 		a.AuthType = m.cfg.AuthType
+	}
+	if m.cfg.AuthType == AuthPass {
 		a.AuthData = m.auth
 	}
 	return a
@@ -630,12 +679,47 @@ func (m *Machine) Destinations() []netip.Addr {
 // Destinations) onto b: version, auth, checksum form and pseudo-header
 // (source Primary, destination dst) are the instance's. The socket layer
 // adds the IP header (TTL 255, TOS 0xc0, protocol 112) and must not
-// checksum the message again.
+// checksum the message again. An AH instance (UsesAH) sends whole
+// datagrams instead: see AppendAHDatagram.
 func (m *Machine) AppendAdvert(b []byte, priority uint8, dst netip.Addr) ([]byte, error) {
+	if m.UsesAH() {
+		return b, fmt.Errorf("vrrp instance %q: an AH advert is a whole IPv4 datagram (AppendAHDatagram)", m.cfg.Name)
+	}
 	a := m.Advert(priority)
 	out, err := a.Append(b, m.primary, dst, m.cfg.Checksum)
 	if err != nil {
 		return b, fmt.Errorf("vrrp instance %q: encode advert to %v: %w", m.cfg.Name, dst, err)
+	}
+	return out, nil
+}
+
+// UsesAH reports whether the instance authenticates with IPsec-AH: its
+// adverts are IPv4 protocol 51 datagrams built by AppendAHDatagram.
+func (m *Machine) UsesAH() bool { return m.cfg.AuthType == AuthAH }
+
+// AppendAHDatagram appends, for an AH instance, the whole IPv4 datagram of
+// a SendAdvert to dst (one of Destinations) with the given TTL onto b, as
+// keepalived builds it (Advert.AppendAH): each call takes the next IPv4
+// identification (never 0) and the next AH sequence number. The socket must
+// send it as is (IP_HDRINCL).
+func (m *Machine) AppendAHDatagram(b []byte, priority uint8, dst netip.Addr, ttl uint8) ([]byte, error) {
+	if !m.UsesAH() {
+		return b, fmt.Errorf("vrrp instance %q: auth_type is %v, not AH", m.cfg.Name, m.cfg.AuthType)
+	}
+	if m.ahSeq > ahSeqLimit {
+		m.ahCycled = true
+	} else {
+		m.ahSeq++
+	}
+	if m.ipID++; m.ipID == 0 {
+		m.ipID = 1
+	}
+	a := m.Advert(priority)
+	out, err := a.AppendAH(b, AHPacket{
+		Src: m.primary, Dst: dst, TTL: ttl, ID: m.ipID, Seq: m.ahSeq, Key: m.auth, Unicast: len(m.cfg.Peers) > 0,
+	})
+	if err != nil {
+		return b, fmt.Errorf("vrrp instance %q: encode AH advert to %v: %w", m.cfg.Name, dst, err)
 	}
 	return out, nil
 }

@@ -43,8 +43,8 @@ const (
 // AuthType is the VRRPv2 authentication type field.
 type AuthType uint8
 
-// VRRPv2 authentication types. keepalived implements PASS; AH (2) is not
-// supported by havip.
+// VRRPv2 authentication types, as keepalived implements them: PASS carries
+// the password in the message, AH an IPsec Authentication Header (ah.go).
 const (
 	AuthNone AuthType = 0
 	AuthPass AuthType = 1

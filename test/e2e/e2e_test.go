@@ -134,6 +134,7 @@ type instanceConf struct {
 	AdvertInt    string // default "1"
 	VIPs         []string
 	AuthPass     string
+	AuthType     string // with AuthPass: PASS (the default) or AH
 	UnicastSrc   string
 	UnicastPeers []string
 	Nopreempt    bool
@@ -167,7 +168,11 @@ func (c instanceConf) conf() string {
 		fmt.Fprintf(&b, "  preempt_delay %s\n", c.PreemptDelay)
 	}
 	if c.AuthPass != "" {
-		fmt.Fprintf(&b, "  authentication {\n    auth_type PASS\n    auth_pass %s\n  }\n", c.AuthPass)
+		authType := c.AuthType
+		if authType == "" {
+			authType = "PASS"
+		}
+		fmt.Fprintf(&b, "  authentication {\n    auth_type %s\n    auth_pass %s\n  }\n", authType, c.AuthPass)
 	}
 	if c.UnicastSrc != "" {
 		fmt.Fprintf(&b, "  unicast_src_ip %s\n", c.UnicastSrc)

@@ -20,6 +20,13 @@ var interopVariants = []interopVariant{
 	{name: "v2 multicast PASS auth", conf: func(_ *lab.Lab, _, _ int, prio int) instanceConf {
 		return instanceConf{Version: 2, Priority: prio, AuthPass: "s3cret", VIPs: []string{vip4.String()}}
 	}},
+	{name: "v2 multicast AH auth", conf: func(_ *lab.Lab, _, _ int, prio int) instanceConf {
+		return instanceConf{Version: 2, Priority: prio, AuthType: "AH", AuthPass: "s3cret", VIPs: []string{vip4.String()}}
+	}},
+	{name: "v2 unicast AH auth", conf: func(l *lab.Lab, self, peer int, prio int) instanceConf {
+		return instanceConf{Version: 2, Priority: prio, AuthType: "AH", AuthPass: "s3cret", VIPs: []string{vip4.String()},
+			UnicastSrc: l.Nodes[self].IPv4.String(), UnicastPeers: []string{l.Nodes[peer].IPv4.String()}}
+	}},
 	{name: "v3 IPv4 multicast", conf: func(_ *lab.Lab, _, _ int, prio int) instanceConf {
 		return instanceConf{Version: 3, Priority: prio, VIPs: []string{vip4.String()}}
 	}},
