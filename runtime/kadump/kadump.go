@@ -47,10 +47,9 @@ type Counters struct {
 
 // CountersOf maps an instance's statistics onto keepalived's counters: a
 // packet too short or whose length disagrees with its address count is a
-// length error, an auth type other than the configured one a type
-// mismatch, a wrong password an authentication failure. havip drops an
-// advert with an auth type keepalived does not know as a mismatch, so
-// invalid_authtype stays 0.
+// length error, an auth type none of 0, 1, 2 an invalid auth type, another
+// known one than the configured one a type mismatch, a wrong password or
+// AH ICV an authentication failure.
 func CountersOf(s engine.InstanceStats) Counters {
 	return Counters{
 		AdvertRcvd:        s.AdvertsReceived,
@@ -62,6 +61,7 @@ func CountersOf(s engine.InstanceStats) Counters {
 		IPTTLErr:          s.Dropped(vrrp.DropTTL),
 		InvalidTypeRcvd:   s.Dropped(vrrp.DropType),
 		AddrListErr:       s.AddrListErrors,
+		InvalidAuthtype:   s.Dropped(vrrp.DropAuthInvalid),
 		AuthtypeMismatch:  s.Dropped(vrrp.DropAuthType),
 		AuthFailure:       s.Dropped(vrrp.DropAuthPass),
 		PriZeroRcvd:       s.PriorityZeroReceived,

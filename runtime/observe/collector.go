@@ -122,7 +122,7 @@ func newCollector(opts Options) *collector {
 	family("keepalived_address_list_errors_total", "keepalived_vrrp_addr_list_err", "Address list errors", func(s *engine.InstanceStats) uint64 { return s.AddrListErrors })
 	// havip counts an unknown auth type as a mismatch: keepalived's separate
 	// "invalid" class stays 0, so that dashboards find the family.
-	family("keepalived_authentication_invalid_total", "keepalived_vrrp_invalid_authtype", "Invalid authentication type (counted as mismatch by havip)", drops())
+	family("keepalived_authentication_invalid_total", "keepalived_vrrp_invalid_authtype", "Invalid authentication type (none of 0, 1, 2)", drops(vrrp.DropAuthInvalid))
 	family("keepalived_authentication_mismatch_total", "keepalived_vrrp_authtype_mismatch", "Authentication type mismatch", drops(vrrp.DropAuthType))
 	family("keepalived_authentication_failure_total", "keepalived_vrrp_auth_failure", "Authentication failure", drops(vrrp.DropAuthPass))
 	family("keepalived_priority_zero_received_total", "keepalived_vrrp_pri_zero_rcvd", "Priority zero adverts received", func(s *engine.InstanceStats) uint64 { return s.PriorityZeroReceived })

@@ -47,7 +47,7 @@ func sample() *fakeEngine {
 				Stats: engine.InstanceStats{
 					Stats:          vrrp.Stats{AdvertsReceived: 7, AdvertsSent: 40, BecameMaster: 1, PriorityZeroSent: 2},
 					AddrListErrors: 3,
-					Drops:          map[vrrp.DropReason]uint64{vrrp.DropTTL: 5, vrrp.DropTooShort: 1, vrrp.DropLength: 2, vrrp.DropAuthPass: 4},
+					Drops:          map[vrrp.DropReason]uint64{vrrp.DropTTL: 5, vrrp.DropTooShort: 1, vrrp.DropLength: 2, vrrp.DropAuthPass: 4, vrrp.DropAuthInvalid: 6},
 					Transitions:    []engine.TransitionCount{{From: "BACKUP", To: "MASTER", Reason: engine.ReasonMasterDown, Count: 1}},
 					MastersSeen:    map[engine.MasterSeenOutcome]uint64{engine.MasterSeenReasserted: 6},
 					ForeignAdverts: map[engine.ForeignKind]uint64{engine.ForeignAuth: 4},
@@ -218,6 +218,8 @@ func TestMetricsValues(t *testing.T) {
 		{"keepalived_ip_ttl_errors_total", vi1, 5},
 		{"keepalived_address_list_errors_total", vi1, 3},
 		{"keepalived_authentication_failure_total", vi1, 4},
+		{"keepalived_authentication_invalid_total", vi1, 6},
+		{"keepalived_authentication_mismatch_total", vi1, 0},
 		{"keepalived_priority_zero_sent_total", vi1, 2},
 		{"keepalived_vrrp_advert_sent", map[string]string{"name": "VI_1", "intf": "eth0", "vrid": "51", "state": "MASTER"}, 40},
 		{"keepalived_script_status", map[string]string{"name": "chk"}, 0},

@@ -24,6 +24,7 @@ const (
 	DropFamily           // address family differs from the instance's
 	DropVersionMismatch  // version differs from the configured one
 	DropVRID             // VRID differs from the instance's
+	DropAuthInvalid      // v2 auth type is none of 0, 1, 2 (keepalived invalid_authtype)
 	DropAuthType         // v2 auth type differs from the configured one, or an AH header arrived where none is expected or the reverse
 	DropAuthPass         // v2 authentication failure: PASS data differs, or the AH ICV, SPI or sequence number is refused
 	DropIntervalMismatch // v2 advert interval differs from ours
@@ -50,6 +51,7 @@ var dropReasonNames = [dropReasonCount]string{
 	DropFamily:           "address family mismatch",
 	DropVersionMismatch:  "version mismatch",
 	DropVRID:             "VRID mismatch",
+	DropAuthInvalid:      "invalid auth type",
 	DropAuthType:         "auth type mismatch",
 	DropAuthPass:         "authentication failure",
 	DropIntervalMismatch: "advert interval mismatch",

@@ -37,6 +37,7 @@ func TestInstanceLadder(t *testing.T) {
 		{"version mismatch", v2Config, ours4, adv(peer4, withVersion(3)), DropVersionMismatch},
 		{"VRID mismatch", v2Config, ours4, adv(peer4, withVRID(52)), DropVRID},
 		{"auth type mismatch", v2Config, ours4, adv(peer4, withAuth(AuthPass, "x")), DropAuthType},
+		{"auth type unknown to VRRP", pass, ours4, adv(peer4, withAuth(AuthType(3), "")), DropAuthInvalid},
 		{"PASS matches (truncated to 8 bytes)", pass, ours4, adv(peer4, withAuth(AuthPass, "secretpa")), DropNone},
 		{"PASS mismatch", pass, ours4, adv(peer4, withAuth(AuthPass, "secretpb")), DropAuthPass},
 		{"v2 interval mismatch", v2Config, ours4, adv(peer4, withInterval(2)), DropIntervalMismatch},

@@ -560,6 +560,9 @@ func (m *Machine) check(rx *Received) (DropReason, string) {
 		return DropNotLinkLocal, fmt.Sprintf("addresses %v", rx.Addrs)
 	}
 	if rx.Version == 2 {
+		if rx.AuthType > AuthAH {
+			return DropAuthInvalid, fmt.Sprintf("auth type %d is none of 0 (none), 1 (PASS), 2 (AH)", rx.AuthType)
+		}
 		if rx.AuthType != m.cfg.AuthType {
 			return DropAuthType, fmt.Sprintf("auth type %v, ours %v", rx.AuthType, m.cfg.AuthType)
 		}
