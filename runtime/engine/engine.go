@@ -331,6 +331,9 @@ func (e *Engine) start(inst *instance, now time.Time) {
 	e.log.Info("instance starting", "instance", inst.name, "interface", inst.ifname, "vrid", inst.vrid,
 		"version", inst.cfg.Version, "priority", inst.m.Priority(), "source", inst.m.Primary().String(),
 		"advert_int", inst.cfg.AdvertInt.String(), "unicast", inst.cfg.Unicast())
+	if inst.faulted() {
+		e.log.Warn("instance starts in FAULT", "instance", inst.name, "faults", inst.faultReasons())
+	}
 	e.apply(inst, inst.m.Start(now))
 }
 

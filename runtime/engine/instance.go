@@ -14,6 +14,10 @@ import (
 	"github.com/havip/havip/runtime/vrrp"
 )
 
+// noPeerFaultKey is the FAULT reason key of unicast_fault_no_peer without
+// a unicast_peer: set from the config, for as long as the config says so.
+const noPeerFaultKey = "unicast_fault_no_peer"
+
 // instance is one vrrp_instance with what the engine keeps beside its
 // machine: where it sends and receives, the VIPs it installs, why it is in
 // FAULT.
@@ -72,6 +76,11 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 	}
 	if ci.Unicast() && ci.UnicastTTL > 0 {
 		inst.ttl = ci.UnicastTTL
+	}
+	if ci.UnicastFaultNoPeer && !ci.Unicast() {
+		// keepalived 2.2.7 counts it as a config fault: the instance stays in FAULT
+		// rather than falling back to multicast.
+		inst.faults[noPeerFaultKey] = "unicast_fault_no_peer: no unicast_peer configured"
 	}
 	vc := vrrp.Config{
 		Name:                 ci.Name,
