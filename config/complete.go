@@ -190,7 +190,6 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		what string
 	}{
 		{in.TimerExpiredBackup, "timer_expired_backup is not applied"},
-		{in.TrackSrcIP, "track_src_ip is not applied: losing the source address does not put the instance in FAULT"},
 		{in.PromoteSecondaries, "promote_secondaries is not applied: the interface's promote_secondaries sysctl is left as it is"},
 		{in.VMACXmitBase && in.VMAC == nil, "vmac_xmit_base has no effect without use_vmac"},
 		{in.OwnerIgnoreAdverts && in.Priority == 255, "owner_ignore_adverts (implied by vrrp_strict) is not applied: an address owner that hears another owner with a higher address yields"},

@@ -506,11 +506,11 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	// The same VMAC device stays as it is; a new one starts down.
 	nu.vmacUp = old.vmacUp && nu.vmac != nil && old.vmac.Name == nu.vmac.Name
 	// Link faults carry over; the trackers' and the group's are recomputed
-	// (the group's stands while nu stays in the group, until groupFault), and
-	// newInstance has set the config's own.
+	// (the group's stands while nu stays in the group, until groupFault), as
+	// is track_src_ip's, and newInstance has set the config's own.
 	for key, reason := range old.faults {
 		switch {
-		case key == trackersFaultKey, key == noPeerFaultKey:
+		case key == trackersFaultKey, key == noPeerFaultKey, key == sourceFaultKey:
 		case old.group != nil && key == old.group.faultReason() && nu.cfg.SyncGroup != old.group.name:
 		default:
 			nu.faults[key] = reason
@@ -518,6 +518,9 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	}
 	if v := e.verdict(nu); len(nu.refs) > 0 && v.fault {
 		nu.faults[trackersFaultKey] = "tracker: " + v.reason
+	}
+	if nu.m != nil {
+		e.markSource(nu, now)
 	}
 	if nu.m == nil || nu.m.State() != vrrp.StateMaster {
 		return // completeAdoption

@@ -324,6 +324,7 @@ func (e *Engine) start(inst *instance, now time.Time) {
 		return
 	}
 	inst.retryAt = time.Time{}
+	e.markSource(inst, now)
 	e.retrack(inst, now)
 	for _, reason := range inst.faults {
 		e.apply(inst, inst.m.SetFault(now, true, reason))

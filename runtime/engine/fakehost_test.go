@@ -31,6 +31,7 @@ type fakeHost struct {
 	rules      map[string]bool // Rule.String()
 	vmacs      map[string]bool // name → up
 	noAddr     map[string]bool // interfaces without a source address
+	gone       map[string]bool // "ifname addr" taken off the interface (HasAddr)
 	failListen map[string]bool // interfaces whose sockets cannot be opened
 	sent       []sentAdvert
 	announced  []string       // "dev addr"
@@ -69,6 +70,24 @@ func (h *fakeHost) HasVIP(v netif.VIP) (bool, error) {
 }
 
 func (h *fakeHost) LinkUp(string) (bool, error) { return true, nil }
+
+// HasAddr reports every address present but those a test took away (gone).
+func (h *fakeHost) HasAddr(ifname string, addr netip.Addr) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.gone[ifname+" "+addr.String()], nil
+}
+
+// setAddr puts addr on ifname, or takes it away, for HasAddr.
+func (h *fakeHost) setAddr(ifname string, addr netip.Addr, present bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if present {
+		delete(h.gone, ifname+" "+addr.String())
+	} else {
+		h.gone[ifname+" "+addr.String()] = true
+	}
+}
 
 // WatchAddrRemovals reports nothing: tests call the engine's addrRemoved.
 func (h *fakeHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved)) error {
@@ -134,7 +153,7 @@ type sentAdvert struct {
 func newFakeHost() *fakeHost {
 	return &fakeHost{
 		vips: map[netif.VIP]bool{}, routes: map[string]bool{}, rules: map[string]bool{}, vmacs: map[string]bool{},
-		noAddr: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
+		noAddr: map[string]bool{}, gone: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
 		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{}, rxBuf: map[string]int{},
 	}
 }

@@ -47,11 +47,14 @@ type Host interface {
 	WatchLinks(ctx context.Context, ifnames []string, fn func(netif.LinkEvent)) error
 
 	// WatchAddrRemovals reports every address removed from an interface
-	// until ctx is done (netif.WatchAddrRemovals); HasVIP and LinkUp read
-	// the host's current state.
+	// until ctx is done (netif.WatchAddrRemovals); HasVIP, LinkUp and
+	// HasAddr read the host's current state.
 	WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemoved)) error
 	HasVIP(netif.VIP) (bool, error)
 	LinkUp(ifname string) (bool, error)
+	// HasAddr reports whether addr is on ifname, with any prefix length
+	// (track_src_ip).
+	HasAddr(ifname string, addr netip.Addr) (bool, error)
 
 	// OpenFirewall replaces havip's nftables table (one a crashed run left
 	// included) by an empty one; RemoveStaleFirewall deletes a table an
@@ -121,7 +124,10 @@ func (SystemHost) WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemov
 }
 func (SystemHost) HasVIP(v netif.VIP) (bool, error)   { return netif.HasVIP(v) }
 func (SystemHost) LinkUp(ifname string) (bool, error) { return netif.LinkUp(ifname) }
-func (SystemHost) DelVIP(v netif.VIP) error           { return netif.DelVIP(v) }
+func (SystemHost) HasAddr(ifname string, addr netip.Addr) (bool, error) {
+	return netif.HasAddr(ifname, addr)
+}
+func (SystemHost) DelVIP(v netif.VIP) error { return netif.DelVIP(v) }
 func (SystemHost) RemoveStale(vips []netif.VIP) ([]netif.VIP, error) {
 	return netif.RemoveStale(vips)
 }

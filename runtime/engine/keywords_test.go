@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/havip/havip/runtime/netif"
 )
 
 // TestEngineUnicastFaultNoPeer: with unicast_fault_no_peer, an instance
@@ -78,6 +80,117 @@ func TestEngineUnicastFaultNoPeerReload(t *testing.T) {
 	for i, s := range steps {
 		if err := r.apply(s.conf); err != nil {
 			t.Fatal(err)
+		}
+		r.advance(5 * time.Second)
+		if got := r.states(); got != s.state {
+			t.Fatalf("step %d: %s, want %s", i, got, s.state)
+		}
+	}
+	r.stop()
+}
+
+// TestEngineTrackSrcIP: with track_src_ip, an instance whose configured
+// source address (unicast_src_ip, or mcast_src_ip) is missing from its
+// interface starts in FAULT, a removal puts a running one in FAULT, and it
+// leaves FAULT within retryInterval of the address coming back. Without a
+// configured source, or without the keyword, nothing is tracked.
+func TestEngineTrackSrcIP(t *testing.T) {
+	src := ip("192.0.2.1")
+	unicast := []string{"unicast_src_ip 192.0.2.1", "unicast_peer {\n    " + peer + "\n  }"}
+	tests := []struct {
+		name       string
+		body       []string
+		tracked    bool
+		missingAt0 bool // the address is missing when the instance starts
+	}{
+		{"unicast_src_ip", append([]string{"track_src_ip"}, unicast...), true, false},
+		{"mcast_src_ip", []string{"track_src_ip", "mcast_src_ip 192.0.2.1"}, true, false},
+		{"missing at start", append([]string{"track_src_ip"}, unicast...), true, true},
+		{"no configured source", []string{"track_src_ip"}, false, false},
+		{"no keyword", unicast, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, vi("VI_1", 51, 100, "192.0.2.100", tt.body...))
+			if tt.missingAt0 {
+				r.host.setAddr("eth0", src, false)
+			}
+			r.start()
+			r.advance(5 * time.Second)
+			want := "VI_1=MASTER"
+			if tt.missingAt0 && tt.tracked {
+				want = "VI_1=FAULT"
+			}
+			if got := r.states(); got != want {
+				t.Fatalf("start: %s, want %s", got, want)
+			}
+			if !tt.missingAt0 {
+				r.host.setAddr("eth0", src, false)
+				r.e.addrRemoved(netif.AddrRemoved{Dev: "eth1", Addr: src}) // another interface's
+				if got := r.states(); got != "VI_1=MASTER" {
+					t.Fatalf("removal on eth1: %s", got)
+				}
+				r.e.addrRemoved(netif.AddrRemoved{Dev: "eth0", Addr: src})
+				want = "VI_1=MASTER"
+				if tt.tracked {
+					want = "VI_1=FAULT"
+				}
+				if got := r.states(); got != want {
+					t.Fatalf("source removed: %s, want %s", got, want)
+				}
+				if tt.tracked && r.host.installed() != "" {
+					t.Fatalf("FAULT holds %s", r.host.installed())
+				}
+			}
+			if !tt.tracked {
+				r.stop()
+				return
+			}
+			r.advance(10 * time.Second)
+			if got := r.states(); got != "VI_1=FAULT" {
+				t.Fatalf("source still missing: %s", got)
+			}
+			st := r.e.snapshot().Instances[0]
+			if len(st.Faults) != 1 || st.Faults[0] != "track_src_ip: source address 192.0.2.1 is not on eth0" {
+				t.Fatalf("faults %v", st.Faults)
+			}
+			r.host.setAddr("eth0", src, true)
+			r.advance(retryInterval)
+			if got := r.states(); got != "VI_1=BACKUP" {
+				t.Fatalf("within %v of the source coming back: %s, want BACKUP", retryInterval, got)
+			}
+			r.advance(5 * time.Second)
+			if got := r.states(); got != "VI_1=MASTER" {
+				t.Fatalf("source back: %s", got)
+			}
+			r.stop()
+			if got := r.host.leftovers(); got != "" {
+				t.Fatalf("left after stop: %s", got)
+			}
+		})
+	}
+}
+
+// TestEngineTrackSrcIPReload: a reload re-evaluates track_src_ip: dropping
+// the keyword clears the FAULT, adding it back with the address missing sets
+// it again.
+func TestEngineTrackSrcIPReload(t *testing.T) {
+	body := []string{"mcast_src_ip 192.0.2.1"}
+	tracked := vi("VI_1", 51, 100, "192.0.2.100", append(body, "track_src_ip")...)
+	plain := vi("VI_1", 51, 100, "192.0.2.100", body...)
+	r := newRig(t, tracked)
+	r.host.setAddr("eth0", ip("192.0.2.1"), false)
+	r.start()
+	steps := []struct{ conf, state string }{
+		{tracked, "VI_1=FAULT"},
+		{plain, "VI_1=MASTER"},
+		{tracked, "VI_1=FAULT"},
+	}
+	for i, s := range steps {
+		if i > 0 {
+			if err := r.apply(s.conf); err != nil {
+				t.Fatal(err)
+			}
 		}
 		r.advance(5 * time.Second)
 		if got := r.states(); got != s.state {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -44,6 +45,70 @@ func TestUnicastFaultNoPeer(t *testing.T) {
 	}
 	if l.Nodes[0].HasAddr(t, "eth0", vip4) {
 		t.Fatal("havip in FAULT holds the VIP")
+	}
+	h.Stop(t)
+	backup.Stop(t)
+}
+
+// trackedVIP is the VIP of TestTrackSrcIP: outside the source address's
+// subnet, so that removing the source does not take it away too.
+const trackedVIP = "198.51.100.10/32"
+
+// TestTrackSrcIP removes the unicast_src_ip of a master with track_src_ip
+// from its interface (where it is the only IPv4 address) and adds it back,
+// beside a keepalived backup. keepalived 2.2.7 documents that the instance
+// goes to FAULT ("if the configured src_ip doesn't exist or is removed put
+// the instance into fault state") but does not: its netlink handler compares
+// the removed address with the sockaddr rather than the address in it, so
+// the master stays MASTER (the first half records that, as the reference).
+// havip does what the documentation says: the master goes to FAULT and the
+// backup takes over; the address back, it leaves FAULT and preempts.
+func TestTrackSrcIP(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 2})
+	n0, n1 := l.Nodes[0], l.Nodes[1]
+	src := n0.IPv4.String() + "/24"
+	conf := func(self, other *lab.Node, prio int, extra string) string {
+		return instanceConf{Priority: prio, VIPs: []string{trackedVIP}, UnicastSrc: self.IPv4.String(),
+			UnicastPeers: []string{other.IPv4.String()}, Extra: extra}.conf()
+	}
+	tracked := conf(n0, n1, 120, "  track_src_ip\n")
+	backupConf := conf(n1, n0, 100, "")
+
+	// keepalived handles each address event in order, logging it first.
+	backup := n1.StartKeepalived(t, backupConf)
+	ka := n0.StartKeepalived(t, tracked)
+	ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+	n0.Exec(t, "ip", "addr", "del", src, "dev", "eth0")
+	lab.Eventually(t, electionTimeout, "keepalived seeing the removal", func() bool {
+		return strings.Contains(ka.Log(), "Deassigned address "+n0.IPv4.String()+" from interface eth0")
+	})
+	n0.Exec(t, "ip", "addr", "add", src, "dev", "eth0")
+	lab.Eventually(t, electionTimeout, "keepalived seeing the address back", func() bool {
+		return strings.Count(ka.Log(), "Assigned address "+n0.IPv4.String()+" for interface eth0") == 2
+	})
+	if strings.Contains(ka.Log(), "Entering FAULT STATE") || ka.State("VI_1") != "MASTER" {
+		t.Fatalf("keepalived 2.2.7 acted on track_src_ip; havip's documented divergence is stale:\n%s", ka.Log())
+	}
+	ka.Stop(t)
+	backup.Stop(t)
+
+	backup = n1.StartKeepalived(t, backupConf)
+	h := startHavip(t, n0, tracked)
+	h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+	n0.Exec(t, "ip", "addr", "del", src, "dev", "eth0")
+	h.WaitState(t, "VI_1", "FAULT", electionTimeout)
+	backup.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	if n0.HasAddr(t, "eth0", netip.MustParsePrefix(trackedVIP)) {
+		t.Fatal("havip in FAULT holds the VIP")
+	}
+	n0.Exec(t, "ip", "addr", "add", src, "dev", "eth0")
+	h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+	if !strings.Contains(h.proc.Output(), `reason="track_src_ip: source address `+n0.IPv4.String()+` is not on eth0"`) {
+		t.Fatalf("havip's FAULT does not give the missing source as its reason:\n%s", h.proc.Output())
 	}
 	h.Stop(t)
 	backup.Stop(t)
