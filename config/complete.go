@@ -193,7 +193,6 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		{in.PromoteSecondaries, "promote_secondaries is not applied: the interface's promote_secondaries sysctl is left as it is"},
 		{in.VMACXmitBase && in.VMAC == nil, "vmac_xmit_base has no effect without use_vmac"},
 		{in.OwnerIgnoreAdverts && in.Priority == 255, "owner_ignore_adverts (implied by vrrp_strict) is not applied: an address owner that hears another owner with a higher address yields"},
-		{in.GARP.Interval > 0 || in.GARP.NAInterval > 0, "garp_interval/gna_interval are not applied: a burst's gratuitous ARPs / NAs are sent back to back"},
 	} {
 		if u.set {
 			p.rep.warnf(in.Pos, "%s: %s", where, u.what)

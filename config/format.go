@@ -275,8 +275,6 @@ func (w *printer) instance(in *Instance) {
 	w.line("garp_lower_prio_repeat " + strconv.Itoa(in.GARP.LowerPrioRepeat))
 	w.timer("garp_master_refresh", in.GARP.MasterRefresh)
 	w.line("garp_master_refresh_repeat " + strconv.Itoa(in.GARP.MasterRefreshRepeat))
-	w.timer("garp_interval", in.GARP.Interval)
-	w.timer("gna_interval", in.GARP.NAInterval)
 	if in.Accept {
 		w.line("accept")
 	} else {

@@ -132,7 +132,9 @@ type GARP struct {
 	LowerPrioRepeat     int           `json:"lower_prio_repeat"`
 	MasterRefresh       time.Duration `json:"master_refresh"`
 	MasterRefreshRepeat int           `json:"master_refresh_repeat"`
-	// Interval and NAInterval pace successive GARPs / NAs on one interface.
+	// Interval and NAInterval are the least time between two GARPs / NAs
+	// sent on one interface, by any instance (global_defs only: an
+	// instance's copy is the global value).
 	Interval   time.Duration `json:"interval"`
 	NAInterval time.Duration `json:"na_interval"`
 }

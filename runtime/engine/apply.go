@@ -410,6 +410,7 @@ func (e *Engine) commit(p *plan) {
 		}
 	}
 	e.announce = p.announce
+	e.pacing.arp, e.pacing.na = p.cfg.Global.GARP.Interval, p.cfg.Global.GARP.NAInterval
 
 	// Trackers: unchanged ones keep running and their last result; a changed
 	// one's last result stands until the new one reports.
@@ -503,6 +504,12 @@ func (e *Engine) commit(p *plan) {
 // the VIPs, routes and rules no longer configured.
 func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	nu.since, nu.reason = old.since, old.reason // its last transition still stands
+	for _, v := range old.pending {             // announcements still due for VIPs it keeps
+		if containsVIP(nu.vips, v) {
+			nu.pending = append(nu.pending, v)
+			nu.announceAt = old.announceAt
+		}
+	}
 	// The same VMAC device stays as it is; a new one starts down.
 	nu.vmacUp = old.vmacUp && nu.vmac != nil && old.vmac.Name == nu.vmac.Name
 	// Link faults carry over; the trackers' and the group's are recomputed

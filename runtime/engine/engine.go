@@ -42,6 +42,7 @@ type Engine struct {
 	sched     schedule // instances by next deadline
 	ports     map[portKey]*port
 	announce  map[string]Announcer
+	pacing    pacing                // vrrp_garp_interval / vrrp_gna_interval and when each interface may announce next
 	ifnames   []string              // interfaces whose link state the instances follow
 	linkUp    map[string]bool       // last reported link state per interface
 	linkIndex map[string]int        // last reported index per interface, to see one re-created
@@ -127,6 +128,7 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		clock:        opts.Clock,
 		ports:        map[portKey]*port{},
 		announce:     map[string]Announcer{},
+		pacing:       pacing{next: map[paceKey]time.Time{}},
 		linkUp:       map[string]bool{},
 		linkIndex:    map[string]int{},
 		vmacs:        map[string]netif.VMAC{},

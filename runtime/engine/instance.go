@@ -50,6 +50,9 @@ type instance struct {
 	stats   vrrp.Stats    // adverts, transitions; the machine counts receive drops
 	obs     observed      // transitions by reason, other masters, foreign routers, VIP removals
 	retryAt time.Time     // when to retry building the machine
+	// pending are announcements waiting for their interface's garp/gna interval, to send at announceAt.
+	pending    []netif.VIP
+	announceAt time.Time
 	// sourceCheckAt is when to look for a missing track_src_ip address again; zero while it is there.
 	sourceCheckAt time.Time
 	when          time.Time         // nextDeadline as of the last reschedule

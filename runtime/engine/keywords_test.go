@@ -199,3 +199,85 @@ func TestEngineTrackSrcIPReload(t *testing.T) {
 	}
 	r.stop()
 }
+
+// TestEngineGARPPacing: vrrp_garp_interval and vrrp_gna_interval space the
+// announcements of one interface, as keepalived 2.2.7 does: the first goes
+// at once, each later one waits the interval after the one before, and an
+// address waiting is sent once however many repeats asked for it, in the
+// order of the VIPs. steps lists what is announced at each multiple of
+// step after the instance becomes MASTER.
+func TestEngineGARPPacing(t *testing.T) {
+	const step = 100 * time.Millisecond
+	tests := []struct {
+		name   string
+		global string // global_defs lines
+		vips   string
+		steps  []string // announcements at 0, step, 2×step, ...
+	}{
+		{"no pacing: back to back", "", "192.0.2.100,192.0.2.101",
+			[]string{"eth0 192.0.2.100 eth0 192.0.2.101 eth0 192.0.2.100 eth0 192.0.2.101 eth0 192.0.2.100 eth0 192.0.2.101"}},
+		{"garp_interval: repeats collapse", "vrrp_garp_interval 0.1", "192.0.2.100,192.0.2.101",
+			[]string{"eth0 192.0.2.100", "eth0 192.0.2.100", "eth0 192.0.2.101", ""}},
+		{"garp_interval 0.2", "vrrp_garp_interval 0.2", "192.0.2.100,192.0.2.101",
+			[]string{"eth0 192.0.2.100", "", "eth0 192.0.2.100", "", "eth0 192.0.2.101", "", ""}},
+		{"gna_interval paces IPv6 only", "vrrp_gna_interval 0.1", "2001:db8::100,2001:db8::101",
+			[]string{"eth0 2001:db8::100", "eth0 2001:db8::100", "eth0 2001:db8::101", ""}},
+		{"garp_interval leaves IPv6 alone", "vrrp_garp_interval 0.1", "2001:db8::100",
+			[]string{"eth0 2001:db8::100 eth0 2001:db8::100 eth0 2001:db8::100", ""}},
+		{"one VIP elsewhere: its own interface's interval", "vrrp_garp_interval 0.1", "192.0.2.100,192.0.2.101 dev eth1",
+			[]string{"eth0 192.0.2.100 eth1 192.0.2.101", "eth0 192.0.2.100 eth1 192.0.2.101", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conf := "global_defs {\n  " + tt.global + "\n}\n" +
+				vi("VI_1", 51, 100, tt.vips, "garp_master_repeat 3", "garp_master_delay 0")
+			r := newRig(t, conf).start()
+			r.advance(3 * time.Second) // Master_Down_Interval at priority 100: 3.609375 s
+			r.host.takeAnnounced()
+			r.advance(610 * time.Millisecond) // skew time 0.609375 s
+			if got := r.states(); got != "VI_1=MASTER" {
+				t.Fatalf("state %s", got)
+			}
+			for i, want := range tt.steps {
+				if i > 0 {
+					r.advance(step)
+				}
+				if got := strings.Join(r.host.takeAnnounced(), " "); got != want {
+					t.Fatalf("at %v: announced %q, want %q", time.Duration(i)*step, got, want)
+				}
+			}
+			r.stop()
+		})
+	}
+}
+
+// TestEngineGARPPacingSharedAndDropped: two instances on one interface share
+// its interval, and an instance that leaves MASTER drops what it still had
+// to announce.
+func TestEngineGARPPacingSharedAndDropped(t *testing.T) {
+	conf := "global_defs {\n  vrrp_garp_interval 0.1\n}\n" +
+		vi("VI_1", 51, 100, "192.0.2.100", "garp_master_repeat 1", "garp_master_delay 0") +
+		vi("VI_2", 52, 100, "192.0.2.101,192.0.2.102", "garp_master_repeat 1", "garp_master_delay 0")
+	r := newRig(t, conf).start()
+	r.advance(3610 * time.Millisecond)
+	if got := r.states(); got != "VI_1=MASTER VI_2=MASTER" {
+		t.Fatalf("state %s", got)
+	}
+	if got := strings.Join(r.host.takeAnnounced(), " "); got != "eth0 192.0.2.100" {
+		t.Fatalf("at MASTER: %q, want VI_1's VIP only", got)
+	}
+	r.advance(100 * time.Millisecond)
+	if got := strings.Join(r.host.takeAnnounced(), " "); got != "eth0 192.0.2.101" {
+		t.Fatalf("after one interval: %q", got)
+	}
+	// VI_2 yields to a higher priority: 192.0.2.102 is never announced.
+	r.advert("eth0", ip(peer), group4, 52, 200, "192.0.2.101", "192.0.2.102")
+	if got := r.states(); got != "VI_1=MASTER VI_2=BACKUP" {
+		t.Fatalf("state %s", got)
+	}
+	r.advance(time.Second)
+	if got := r.host.takeAnnounced(); len(got) != 0 {
+		t.Fatalf("after leaving MASTER: announced %q", got)
+	}
+	r.stop()
+}

@@ -41,7 +41,7 @@ func (inst *instance) nextDeadline() time.Time {
 	if inst.m == nil {
 		return inst.retryAt
 	}
-	return earliest(inst.m.NextDeadline(), inst.sourceCheckAt)
+	return earliest(inst.m.NextDeadline(), inst.sourceCheckAt, inst.announceAt)
 }
 
 // earliest is the earliest of times that are not zero; zero if all are.
@@ -110,6 +110,9 @@ func (e *Engine) expire(now time.Time) {
 		}
 		if due(inst.sourceCheckAt, now) {
 			e.checkSource(inst, now)
+		}
+		if due(inst.announceAt, now) {
+			e.sendPending(inst, now)
 		}
 		e.apply(inst, inst.m.Expire(now))
 	}

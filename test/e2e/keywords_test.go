@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/havip/havip/test/lab"
 )
@@ -112,4 +113,66 @@ func TestTrackSrcIP(t *testing.T) {
 	}
 	h.Stop(t)
 	backup.Stop(t)
+}
+
+// garpInterval is TestGARPInterval's vrrp_garp_interval.
+const garpInterval = 300 * time.Millisecond
+
+// TestGARPInterval runs a lone master of two VIPs with vrrp_garp_interval
+// 0.3 and garp_master_repeat 3, first keepalived 2.2.7 (the reference),
+// then havip, capturing its gratuitous ARPs until its second advert (1 s
+// after the first, so later than any ARP of the burst). keepalived's
+// behaviour, which havip matches: the first VIP at once, then one ARP per
+// interval — the first VIP again (its repeats collapse into one), then the
+// second — three ARPs at least 0.3 s apart.
+func TestGARPInterval(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	vips := []string{"198.51.100.10/32", "198.51.100.11/32"}
+	conf := "global_defs {\n  vrrp_garp_interval 0.3\n}\n" +
+		instanceConf{Priority: 100, VIPs: vips, Extra: "  garp_master_repeat 3\n  garp_master_delay 0\n"}.conf()
+	want := []string{"198.51.100.10", "198.51.100.10", "198.51.100.11"}
+
+	burst := func(name string, start func() (stop func())) {
+		c := n0.Capture(t, "eth0", "arp or ip proto 112")
+		stop := start()
+		var garps []lab.ARPPacket
+		lab.Eventually(t, 3*electionTimeout, name+"'s second advert", func() bool {
+			return len(lab.DecodeVRRP(t, c.Path())) >= 2
+		})
+		stop()
+		pcap := c.Stop(t)
+		for _, a := range lab.DecodeARP(t, pcap) {
+			if a.Gratuitous {
+				garps = append(garps, a)
+			}
+		}
+		var got []string
+		for i, g := range garps {
+			got = append(got, g.SenderIP)
+			if i > 0 {
+				if gap := time.Duration((g.Time - garps[i-1].Time) * float64(time.Second)); gap < garpInterval-10*time.Millisecond {
+					t.Errorf("%s: ARP %d came %v after the one before, want at least %v", name, i, gap, garpInterval)
+				}
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("%s: gratuitous ARPs for %v, want %v", name, got, want)
+		}
+		if adverts := lab.DecodeVRRP(t, pcap); adverts[0].Time > garps[0].Time {
+			t.Errorf("%s: the burst began before the first advert", name)
+		}
+		t.Logf("%s: ARPs %v over %.3f s", name, got, garps[len(garps)-1].Time-garps[0].Time)
+	}
+	burst("keepalived", func() func() {
+		ka := n0.StartKeepalived(t, conf)
+		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { ka.Stop(t) }
+	})
+	burst("havip", func() func() {
+		h := startHavip(t, n0, conf)
+		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { h.Stop(t) }
+	})
 }
