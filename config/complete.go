@@ -190,7 +190,6 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		what string
 	}{
 		{in.TimerExpiredBackup, "timer_expired_backup is not applied"},
-		{in.PromoteSecondaries, "promote_secondaries is not applied: the interface's promote_secondaries sysctl is left as it is"},
 		{in.VMACXmitBase && in.VMAC == nil, "vmac_xmit_base has no effect without use_vmac"},
 		{in.OwnerIgnoreAdverts && in.Priority == 255, "owner_ignore_adverts (implied by vrrp_strict) is not applied: an address owner that hears another owner with a higher address yields"},
 	} {
@@ -199,6 +198,10 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		}
 	}
 
+	if in.VMAC != nil && in.PromoteSecondaries {
+		p.rep.dropf(in.Pos, "promote_secondaries is ignored", "%s: promote_secondaries is set on use_vmac devices anyway", where)
+		in.PromoteSecondaries = false
+	}
 	if in.VMAC != nil && !p.completeVMAC(in, where) {
 		return false
 	}

@@ -64,6 +64,8 @@ func TestDiagnostics(t *testing.T) {
 		{"unicast_fault_no_peer runs", inst("unicast_fault_no_peer"), Warning, ""},
 		{"track_src_ip runs", inst("track_src_ip\nmcast_src_ip 192.0.2.1"), Warning, ""},
 		{"vrrp_garp_interval runs", "global_defs {\nvrrp_garp_interval 0.1\nvrrp_gna_interval 0.2\n}\n" + inst(""), Warning, ""},
+		{"promote_secondaries runs", inst("promote_secondaries"), Warning, ""},
+		{"promote_secondaries with use_vmac", inst("use_vmac\npromote_secondaries"), Warning, "vrrp_instance VI_1: promote_secondaries is set on use_vmac devices anyway; promote_secondaries is ignored, as keepalived does"},
 		{"garp_interval in an instance", inst("garp_interval 0.1"), Warning, "garp_interval is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: vrrp_garp_interval in global_defs); the keyword is ignored, as keepalived does"},
 		{"gna_interval in an instance", inst("gna_interval 0.1"), Warning, "gna_interval is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: vrrp_gna_interval in global_defs); the keyword is ignored, as keepalived does"},
 		{"smtp not supported", "global_defs {\nsmtp_server 192.0.2.1\n}\n", Warning, "smtp_server is not supported by havip"},

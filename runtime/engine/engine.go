@@ -47,6 +47,7 @@ type Engine struct {
 	linkUp    map[string]bool       // last reported link state per interface
 	linkIndex map[string]int        // last reported index per interface, to see one re-created
 	vmacs     map[string]netif.VMAC // use_vmac devices made or adopted, by name
+	promoted  map[string]bool       // interfaces whose promote_secondaries the engine turned on
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
 	startupDelay time.Duration
@@ -132,6 +133,7 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		linkUp:       map[string]bool{},
 		linkIndex:    map[string]int{},
 		vmacs:        map[string]netif.VMAC{},
+		promoted:     map[string]bool{},
 		trackers:     map[track.Key]*trackerRun{},
 		results:      map[track.Key]track.Result{},
 		packets:      make(chan inbound, 1024),
@@ -205,6 +207,7 @@ func (e *Engine) receiveQueued() {
 // instances.
 func (e *Engine) begin() {
 	e.startFirewall()
+	e.promoteSecondaries(e.instances)
 	e.removeStale(e.instances)
 	e.installStatic(e.static, staticSet{})
 	if e.running() {
@@ -453,7 +456,8 @@ func (e *Engine) setFault(inst *instance, now time.Time, key, reason string, fau
 	}
 }
 
-// close releases the sockets, the use_vmac devices and havip's nftables table.
+// close releases the sockets, the use_vmac devices, the promote_secondaries
+// it set and havip's nftables table.
 func (e *Engine) close() {
 	for _, p := range e.ports {
 		p.close()
@@ -463,6 +467,9 @@ func (e *Engine) close() {
 	}
 	for name := range e.vmacs {
 		e.deleteVMAC(name)
+	}
+	for ifname := range e.promoted {
+		e.restorePromote(ifname)
 	}
 	e.closeFirewall()
 }

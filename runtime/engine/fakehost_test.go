@@ -32,6 +32,7 @@ type fakeHost struct {
 	vmacs      map[string]bool // name → up
 	noAddr     map[string]bool // interfaces without a source address
 	gone       map[string]bool // "ifname addr" taken off the interface (HasAddr)
+	promote    map[string]bool // promote_secondaries by interface
 	failListen map[string]bool // interfaces whose sockets cannot be opened
 	sent       []sentAdvert
 	announced  []string       // "dev addr"
@@ -153,7 +154,7 @@ type sentAdvert struct {
 func newFakeHost() *fakeHost {
 	return &fakeHost{
 		vips: map[netif.VIP]bool{}, routes: map[string]bool{}, rules: map[string]bool{}, vmacs: map[string]bool{},
-		noAddr: map[string]bool{}, gone: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
+		noAddr: map[string]bool{}, gone: map[string]bool{}, promote: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
 		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{}, rxBuf: map[string]int{},
 	}
 }
@@ -226,6 +227,14 @@ func (h *fakeHost) EnsureVMAC(v netif.VMAC) ([]string, error) {
 		h.vmacs[v.Name] = false
 	}
 	return nil, nil
+}
+
+func (h *fakeHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	was := h.promote[ifname]
+	h.promote[ifname] = on
+	return was, nil
 }
 
 func (h *fakeHost) SetVMACUp(name string, up bool) error {

@@ -30,6 +30,10 @@ type Host interface {
 	AddRule(netif.Rule) error
 	DelRule(netif.Rule) error
 
+	// SetPromoteSecondaries sets the IPv4 promote_secondaries sysctl of
+	// ifname and returns the value it had.
+	SetPromoteSecondaries(ifname string, on bool) (was bool, err error)
+
 	// EnsureVMAC makes or adopts a use_vmac device, down, with its sysctls.
 	EnsureVMAC(netif.VMAC) (warnings []string, err error)
 	SetVMACUp(name string, up bool) error
@@ -134,11 +138,14 @@ func (SystemHost) RemoveStale(vips []netif.VIP) ([]netif.VIP, error) {
 func (SystemHost) PrimaryAddr(ifname string, family int) (netip.Addr, error) {
 	return netif.PrimaryAddr(ifname, family)
 }
-func (SystemHost) AddRoute(r netif.Route) error                  { return netif.AddRoute(r) }
-func (SystemHost) DelRoute(r netif.Route) error                  { return netif.DelRoute(r) }
-func (SystemHost) AddRule(r netif.Rule) error                    { return netif.AddRule(r) }
-func (SystemHost) DelRule(r netif.Rule) error                    { return netif.DelRule(r) }
-func (SystemHost) EnsureVMAC(v netif.VMAC) ([]string, error)     { return netif.EnsureVMAC(v) }
+func (SystemHost) AddRoute(r netif.Route) error              { return netif.AddRoute(r) }
+func (SystemHost) DelRoute(r netif.Route) error              { return netif.DelRoute(r) }
+func (SystemHost) AddRule(r netif.Rule) error                { return netif.AddRule(r) }
+func (SystemHost) DelRule(r netif.Rule) error                { return netif.DelRule(r) }
+func (SystemHost) EnsureVMAC(v netif.VMAC) ([]string, error) { return netif.EnsureVMAC(v) }
+func (SystemHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
+	return netif.SetPromoteSecondaries(ifname, on)
+}
 func (SystemHost) SetVMACUp(name string, up bool) error          { return netif.SetVMACUp(name, up) }
 func (SystemHost) DeleteVMAC(name string) error                  { return netif.DeleteVMAC(name) }
 func (SystemHost) NewAnnouncer(ifname string) (Announcer, error) { return newAnnouncer(ifname) }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +281,58 @@ func TestEngineGARPPacingSharedAndDropped(t *testing.T) {
 		t.Fatalf("after leaving MASTER: announced %q", got)
 	}
 	r.stop()
+}
+
+// TestEnginePromoteSecondaries: at start the engine turns promote_secondaries
+// on for the interfaces of instances that ask for it, a reload turns it on
+// or back off as instances come and go, and at exit it is restored; an
+// interface that had it on already is never touched.
+func TestEnginePromoteSecondaries(t *testing.T) {
+	promoted := vi("VI_1", 51, 100, "192.0.2.100", "promote_secondaries")
+	onEth1 := "vrrp_instance VI_2 {\n  interface eth1\n  virtual_router_id 52\n  virtual_ipaddress {\n    198.51.100.1\n  }\n  promote_secondaries\n}\n"
+	plain := vi("VI_1", 51, 100, "192.0.2.100")
+	tests := []struct {
+		name     string
+		preset   map[string]bool // sysctls on before havip starts
+		confs    []string        // the start config, then reloads
+		want     []string        // "eth0=.. eth1=.." after each config
+		wantExit string
+	}{
+		{"on, then restored", nil, []string{promoted}, []string{"eth0=true eth1=false"}, "eth0=false eth1=false"},
+		{"not asked", nil, []string{plain}, []string{"eth0=false eth1=false"}, "eth0=false eth1=false"},
+		{"already on: left on", map[string]bool{"eth0": true}, []string{promoted, plain}, []string{"eth0=true eth1=false", "eth0=true eth1=false"}, "eth0=true eth1=false"},
+		{"reloads", nil, []string{plain, promoted + onEth1, promoted, plain},
+			[]string{"eth0=false eth1=false", "eth0=true eth1=true", "eth0=true eth1=false", "eth0=false eth1=false"}, "eth0=false eth1=false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, tt.confs[0])
+			for ifname, on := range tt.preset {
+				r.host.promote[ifname] = on
+			}
+			sysctls := func() string {
+				r.host.mu.Lock()
+				defer r.host.mu.Unlock()
+				return fmt.Sprintf("eth0=%v eth1=%v", r.host.promote["eth0"], r.host.promote["eth1"])
+			}
+			if got := sysctls(); got != "eth0="+fmt.Sprint(tt.preset["eth0"])+" eth1=false" {
+				t.Fatalf("New changed the host: %s", got)
+			}
+			r.start()
+			for i, conf := range tt.confs {
+				if i > 0 {
+					if err := r.apply(conf); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got := sysctls(); got != tt.want[i] {
+					t.Fatalf("config %d: %s, want %s", i, got, tt.want[i])
+				}
+			}
+			r.stop()
+			if got := sysctls(); got != tt.wantExit {
+				t.Fatalf("at exit: %s, want %s", got, tt.wantExit)
+			}
+		})
+	}
 }

@@ -176,3 +176,58 @@ func TestGARPInterval(t *testing.T) {
 		return func() { h.Stop(t) }
 	})
 }
+
+// TestPromoteSecondaries runs a lone master with promote_secondaries whose
+// VIP (192.0.2.100/24) is a secondary of the interface's own subnet beside
+// another secondary, first keepalived 2.2.7 (the reference), then havip, and
+// deletes the interface's primary address. keepalived's behaviour, which
+// havip matches: it sets net.ipv4.conf.eth0.promote_secondaries to 1 at
+// start, so the kernel promotes the other secondary instead of deleting the
+// VIP with the primary, and resets it to 0 at exit. (The other secondary
+// keeps keepalived from going to FAULT for want of a source address.)
+func TestPromoteSecondaries(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	primary := n0.IPv4.String() + "/24"
+	conf := instanceConf{Priority: 100, VIPs: []string{vip4.String()}, Extra: "  promote_secondaries\n"}.conf()
+	sysctl := func() string {
+		return strings.TrimSpace(n0.Exec(t, "cat", "/proc/sys/net/ipv4/conf/eth0/promote_secondaries"))
+	}
+	check := func(name string, start func() (stop func())) {
+		n0.Exec(t, "ip", "-4", "addr", "flush", "dev", "eth0")
+		n0.Exec(t, "ip", "addr", "add", primary, "dev", "eth0")
+		n0.Exec(t, "ip", "addr", "add", "192.0.2.50/24", "dev", "eth0")
+		if got := sysctl(); got != "0" {
+			t.Fatalf("%s: promote_secondaries is %s before the start", name, got)
+		}
+		stop := start()
+		if got := sysctl(); got != "1" {
+			t.Fatalf("%s: promote_secondaries is %s while it runs", name, got)
+		}
+		lab.Eventually(t, electionTimeout, name+" installing the VIP", func() bool { return n0.HasAddr(t, "eth0", vip4) })
+		n0.Exec(t, "ip", "addr", "del", primary, "dev", "eth0")
+		if !n0.HasAddr(t, "eth0", vip4) {
+			t.Fatalf("%s: the VIP went with the primary address", name)
+		}
+		stop()
+		if got := sysctl(); got != "0" {
+			t.Fatalf("%s: promote_secondaries is %s after the exit, want it reset to 0", name, got)
+		}
+	}
+	check("keepalived", func() func() {
+		ka := n0.StartKeepalived(t, conf)
+		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { ka.Stop(t) }
+	})
+	check("havip", func() func() {
+		h := startHavip(t, n0, conf)
+		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() {
+			if strings.Contains(h.proc.Output(), "a VIP was removed behind havip's back") {
+				t.Errorf("havip saw the VIP removed:\n%s", h.proc.Output())
+			}
+			h.Stop(t)
+		}
+	})
+}
