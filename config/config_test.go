@@ -3,6 +3,7 @@ package config
 import (
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -357,6 +358,54 @@ func TestUseVMAC(t *testing.T) {
 			again, _ := ParseBytes("printed.conf", Format(cfg), testOpts)
 			if !cfg.Equal(again) {
 				t.Errorf("printed config does not parse back equal:\n%s", Format(cfg))
+			}
+		})
+	}
+}
+
+// TestGARPGroups reads garp_group blocks as keepalived 2.2.7 does.
+func TestGARPGroups(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		want  []GARPGroup // positions left out
+		diags []string
+	}{
+		{"interface and interfaces", "garp_group {\ngarp_interval 0.1\ngna_interval 0.002\ninterface eth0\ninterfaces {\neth1\neth2\n}\n}\n",
+			[]GARPGroup{{Interval: 100 * time.Millisecond, NAInterval: 2 * time.Millisecond, Interfaces: []string{"eth0", "eth1", "eth2"}}}, nil},
+		{"an interface in two groups", "garp_group {\ngarp_interval 0.1\ninterface eth0\n}\ngarp_group {\ngna_interval 0.1\ninterface eth0\ninterface eth1\n}\n",
+			[]GARPGroup{{Interval: 100 * time.Millisecond, Interfaces: []string{"eth0"}}, {NAInterval: 100 * time.Millisecond, Interfaces: []string{"eth1"}}},
+			[]string{"/cfg/test.conf:7: warning: garp_group: eth0 is already in the garp_group at /cfg/test.conf:1; the interface is ignored, as keepalived does"}},
+		{"named twice", "garp_group {\ngarp_interval 0.1\ninterface eth0\ninterface eth0\n}\n",
+			[]GARPGroup{{Interval: 100 * time.Millisecond, Interfaces: []string{"eth0"}}},
+			[]string{"/cfg/test.conf:4: warning: garp_group: eth0 is named twice; the interface is ignored, as keepalived does"}},
+		{"no interval", "garp_group {\ninterface eth0\n}\n", nil,
+			[]string{"/cfg/test.conf:1: warning: garp_group has no garp_interval or gna_interval; the garp_group is ignored, as keepalived does"}},
+		{"empty interfaces", "garp_group {\ngarp_interval 0.1\ninterfaces {\n}\n}\n",
+			[]GARPGroup{{Interval: 100 * time.Millisecond}},
+			[]string{"/cfg/test.conf:3: warning: garp_group: the interfaces block is empty"}},
+		{"bad interval", "garp_group {\ngarp_interval soon\ninterface eth0\n}\n",
+			[]GARPGroup{{Interfaces: []string{"eth0"}}},
+			[]string{`/cfg/test.conf:2: error: garp_interval: "soon" is not a number of seconds`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, diags := parse(t, tt.src)
+			var got []string
+			for _, d := range diags {
+				got = append(got, d.String())
+			}
+			if !reflect.DeepEqual(got, tt.diags) {
+				t.Fatalf("diagnostics\n%q\nwant\n%q", got, tt.diags)
+			}
+			for i := range cfg.GARPGroups {
+				cfg.GARPGroups[i].Pos = Pos{}
+			}
+			if !reflect.DeepEqual(cfg.GARPGroups, tt.want) {
+				t.Fatalf("groups %+v, want %+v", cfg.GARPGroups, tt.want)
+			}
+			if len(tt.want) > 0 && !strings.Contains(string(Format(cfg)), "garp_group {") {
+				t.Fatalf("Format lost the garp_group:\n%s", Format(cfg))
 			}
 		})
 	}

@@ -18,6 +18,13 @@ func Format(c *Config) []byte {
 	valueBlock(w, "static_ipaddress", c.StaticAddresses, formatAddress)
 	valueBlock(w, "static_routes", c.StaticRoutes, formatRoute)
 	valueBlock(w, "static_rules", c.StaticRules, formatRule)
+	for _, g := range c.GARPGroups {
+		w.open("garp_group")
+		w.timer("garp_interval", g.Interval)
+		w.timer("gna_interval", g.NAInterval)
+		valueBlock(w, "interfaces", g.Interfaces, func(s string) string { return s })
+		w.close()
+	}
 	for _, s := range c.Scripts {
 		w.open("vrrp_script " + s.Name)
 		w.line("script " + quoteCommand(s.Command))

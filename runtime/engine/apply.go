@@ -410,7 +410,7 @@ func (e *Engine) commit(p *plan) {
 		}
 	}
 	e.announce = p.announce
-	e.pacing.arp, e.pacing.na = p.cfg.Global.GARP.Interval, p.cfg.Global.GARP.NAInterval
+	e.pacing.set(p.cfg)
 
 	// Trackers: unchanged ones keep running and their last result; a changed
 	// one's last result stands until the new one reports.

@@ -5,20 +5,34 @@ import (
 	"slices"
 	"time"
 
+	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/vrrp"
 )
 
-// pacing is vrrp_garp_interval and vrrp_gna_interval, carried out as
-// keepalived 2.2.7 does: on each interface (a VMAC's parent for its VIPs),
-// after a gratuitous ARP the next one waits garp_interval, after an
+// pacing is vrrp_garp_interval and vrrp_gna_interval, or an interface's
+// garp_group, carried out as keepalived 2.2.7 does: on each interface (a
+// VMAC's parent for its VIPs), after a gratuitous ARP the next one waits
+// garp_interval, after an
 // unsolicited NA the next NA gna_interval, whichever instance sends it. An
 // announcement that must wait is queued on its instance, once per address
 // however many repeats asked for it, and sent when its interface's time
 // comes while the instance is still MASTER.
 type pacing struct {
-	arp, na time.Duration
-	next    map[paceKey]time.Time // when an interface may send its next ARP / NA
+	arp, na time.Duration               // global_defs'
+	groups  map[string]config.GARPGroup // an interface's garp_group, instead
+	next    map[paceKey]time.Time       // when an interface may send its next ARP / NA
+}
+
+// set takes the pacing of cfg; when each interface may send next stands.
+func (p *pacing) set(cfg *config.Config) {
+	p.arp, p.na = cfg.Global.GARP.Interval, cfg.Global.GARP.NAInterval
+	p.groups = map[string]config.GARPGroup{}
+	for _, g := range cfg.GARPGroups {
+		for _, ifname := range g.Interfaces {
+			p.groups[ifname] = g
+		}
+	}
 }
 
 // paceKey is one interface and family.
@@ -27,12 +41,17 @@ type paceKey struct {
 	v4  bool
 }
 
-// interval is the pacing of family v4 (ARP) or IPv6 (NA); zero for none.
-func (p *pacing) interval(v4 bool) time.Duration {
-	if v4 {
-		return p.arp
+// interval is the pacing of k's interface and family, ARP or NA: its
+// garp_group's, else global_defs'; zero for none.
+func (p *pacing) interval(k paceKey) time.Duration {
+	arp, na := p.arp, p.na
+	if g, ok := p.groups[k.dev]; ok {
+		arp, na = g.Interval, g.NAInterval
 	}
-	return p.na
+	if k.v4 {
+		return arp
+	}
+	return na
 }
 
 // baseDev is the interface v is announced from for pacing: a VMAC's parent,
@@ -53,7 +72,7 @@ func (e *Engine) announceVIPs(inst *instance, vips []netif.VIP, repeat int) {
 	for range repeat {
 		for _, v := range vips {
 			key := paceKey{dev: inst.baseDev(v), v4: v.Prefix.Addr().Is4()}
-			if next := e.pacing.next[key]; e.pacing.interval(key.v4) > 0 && now.Before(next) {
+			if next := e.pacing.next[key]; e.pacing.interval(key) > 0 && now.Before(next) {
 				if !slices.Contains(inst.pending, v) {
 					inst.pending = append(inst.pending, v)
 				}
@@ -72,7 +91,7 @@ func (e *Engine) announceVIPs(inst *instance, vips []netif.VIP, repeat int) {
 // announce1 sends one announcement of v now and starts its interface's
 // interval.
 func (e *Engine) announce1(inst *instance, v netif.VIP, key paceKey, now time.Time) {
-	if d := e.pacing.interval(key.v4); d > 0 {
+	if d := e.pacing.interval(key); d > 0 {
 		e.pacing.next[key] = now.Add(d)
 	}
 	a := e.announce[v.Dev]
@@ -104,7 +123,7 @@ func (e *Engine) sendPending(inst *instance, now time.Time) {
 			continue
 		}
 		key := paceKey{dev: inst.baseDev(v), v4: v.Prefix.Addr().Is4()}
-		if next := e.pacing.next[key]; e.pacing.interval(key.v4) > 0 && now.Before(next) {
+		if next := e.pacing.next[key]; e.pacing.interval(key) > 0 && now.Before(next) {
 			kept = append(kept, v)
 			inst.announceAt = earliest(inst.announceAt, next)
 			continue

@@ -225,6 +225,12 @@ func TestEngineGARPPacing(t *testing.T) {
 			[]string{"eth0 2001:db8::100", "eth0 2001:db8::100", "eth0 2001:db8::101", ""}},
 		{"garp_interval leaves IPv6 alone", "vrrp_garp_interval 0.1", "2001:db8::100",
 			[]string{"eth0 2001:db8::100 eth0 2001:db8::100 eth0 2001:db8::100", ""}},
+		{"garp_group overrides global_defs", "vrrp_garp_interval 0.2\n}\ngarp_group {\n  garp_interval 0.1\n  interface eth0", "192.0.2.100,192.0.2.101",
+			[]string{"eth0 192.0.2.100", "eth0 192.0.2.100", "eth0 192.0.2.101", ""}},
+		{"garp_group without gna_interval: NAs unpaced", "vrrp_gna_interval 0.2\n}\ngarp_group {\n  garp_interval 0.1\n  interface eth0", "2001:db8::100",
+			[]string{"eth0 2001:db8::100 eth0 2001:db8::100 eth0 2001:db8::100", ""}},
+		{"garp_group of another interface", "vrrp_garp_interval 0.2\n}\ngarp_group {\n  garp_interval 0.1\n  interface eth1", "192.0.2.100,192.0.2.101",
+			[]string{"eth0 192.0.2.100", "", "eth0 192.0.2.100", "", "eth0 192.0.2.101", "", ""}},
 		{"one VIP elsewhere: its own interface's interval", "vrrp_garp_interval 0.1", "192.0.2.100,192.0.2.101 dev eth1",
 			[]string{"eth0 192.0.2.100 eth1 192.0.2.101", "eth0 192.0.2.100 eth1 192.0.2.101", ""}},
 	}

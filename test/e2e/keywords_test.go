@@ -118,20 +118,32 @@ func TestTrackSrcIP(t *testing.T) {
 // garpInterval is TestGARPInterval's vrrp_garp_interval.
 const garpInterval = 300 * time.Millisecond
 
-// TestGARPInterval runs a lone master of two VIPs with vrrp_garp_interval
-// 0.3 and garp_master_repeat 3, first keepalived 2.2.7 (the reference),
-// then havip, capturing its gratuitous ARPs until its second advert (1 s
-// after the first, so later than any ARP of the burst). keepalived's
-// behaviour, which havip matches: the first VIP at once, then one ARP per
-// interval — the first VIP again (its repeats collapse into one), then the
-// second — three ARPs at least 0.3 s apart.
+// TestGARPInterval runs a lone master of two VIPs with garp_master_repeat
+// 3 and a garp interval of 0.3 s on eth0 — from vrrp_garp_interval, or from
+// a garp_group overriding a shorter global one — first keepalived 2.2.7
+// (the reference), then havip, capturing its gratuitous ARPs until its
+// second advert (1 s after the first, so later than any ARP of the burst).
+// keepalived's behaviour, which havip matches: the first VIP at once, then
+// one ARP per interval — the first VIP again (its repeats collapse into
+// one), then the second — three ARPs at least 0.3 s apart.
 func TestGARPInterval(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct{ name, global string }{
+		{"vrrp_garp_interval", "global_defs {\n  vrrp_garp_interval 0.3\n}\n"},
+		{"garp_group", "global_defs {\n  vrrp_garp_interval 0.05\n}\ngarp_group {\n  garp_interval 0.3\n  interface eth0\n}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testGARPInterval(t, tc.global)
+		})
+	}
+}
+
+func testGARPInterval(t *testing.T, global string) {
 	l := lab.New(t, lab.Options{Nodes: 1})
 	n0 := l.Nodes[0]
 	vips := []string{"198.51.100.10/32", "198.51.100.11/32"}
-	conf := "global_defs {\n  vrrp_garp_interval 0.3\n}\n" +
-		instanceConf{Priority: 100, VIPs: vips, Extra: "  garp_master_repeat 3\n  garp_master_delay 0\n"}.conf()
+	conf := global + instanceConf{Priority: 100, VIPs: vips, Extra: "  garp_master_repeat 3\n  garp_master_delay 0\n"}.conf()
 	want := []string{"198.51.100.10", "198.51.100.10", "198.51.100.11"}
 
 	burst := func(name string, start func() (stop func())) {
