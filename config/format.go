@@ -20,8 +20,8 @@ func Format(c *Config) []byte {
 	valueBlock(w, "static_rules", c.StaticRules, formatRule)
 	for _, g := range c.GARPGroups {
 		w.open("garp_group")
-		w.timer("garp_interval", g.Interval)
-		w.timer("gna_interval", g.NAInterval)
+		w.line("garp_interval " + formatTimer(g.Interval)) // a zero interval keeps the group
+		w.line("gna_interval " + formatTimer(g.NAInterval))
 		valueBlock(w, "interfaces", g.Interfaces, func(s string) string { return s })
 		w.close()
 	}
