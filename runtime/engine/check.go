@@ -58,22 +58,24 @@ func atPos(pos config.Pos, err error) error { return &posError{pos: pos, err: er
 // changes nothing.
 type checkHost struct{}
 
-func (checkHost) AddVIP(netif.VIP) error                           { return nil }
-func (checkHost) DelVIP(netif.VIP) error                           { return nil }
-func (checkHost) RemoveStale([]netif.VIP) ([]netif.VIP, error)     { return nil, nil }
-func (checkHost) AddRoute(netif.Route) error                       { return nil }
-func (checkHost) DelRoute(netif.Route) error                       { return nil }
-func (checkHost) AddRule(netif.Rule) error                         { return nil }
-func (checkHost) DelRule(netif.Rule) error                         { return nil }
-func (checkHost) EnsureVMAC(netif.VMAC) ([]string, error)          { return nil, nil }
-func (checkHost) SetVMACUp(string, bool) error                     { return nil }
-func (checkHost) SetPromoteSecondaries(string, bool) (bool, error) { return false, nil }
-func (checkHost) DeleteVMAC(string) error                          { return nil }
-func (checkHost) OpenFirewall() (Firewall, error)                  { return nopFirewall{}, nil }
-func (checkHost) RemoveStaleFirewall() error                       { return nil }
-func (checkHost) HasVIP(netif.VIP) (bool, error)                   { return false, nil }
-func (checkHost) LinkUp(string) (bool, error)                      { return true, nil }
+func (checkHost) AddVIP(netif.VIP) error                       { return nil }
+func (checkHost) DelVIP(netif.VIP) error                       { return nil }
+func (checkHost) RemoveStale([]netif.VIP) ([]netif.VIP, error) { return nil, nil }
+func (checkHost) AddRoute(netif.Route) error                   { return nil }
+func (checkHost) DelRoute(netif.Route) error                   { return nil }
+func (checkHost) AddRule(netif.Rule) error                     { return nil }
+func (checkHost) DelRule(netif.Rule) error                     { return nil }
+func (checkHost) EnsureVMAC(netif.VMAC) ([]string, error)      { return nil, nil }
+func (checkHost) SetVMACUp(string, bool) error                 { return nil }
+func (checkHost) DeleteVMAC(string) error                      { return nil }
+func (checkHost) OpenFirewall() (Firewall, error)              { return nopFirewall{}, nil }
+func (checkHost) RemoveStaleFirewall() error                   { return nil }
+func (checkHost) HasVIP(netif.VIP) (bool, error)               { return false, nil }
+func (checkHost) LinkUp(string) (bool, error)                  { return true, nil }
+
 func (checkHost) HasAddr(string, netip.Addr) (bool, error)         { return true, nil }
+func (checkHost) SetPromoteSecondaries(string, bool) (bool, error) { return false, nil }
+
 func (checkHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved)) error {
 	<-ctx.Done()
 	return nil

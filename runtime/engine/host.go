@@ -51,8 +51,8 @@ type Host interface {
 	WatchLinks(ctx context.Context, ifnames []string, fn func(netif.LinkEvent)) error
 
 	// WatchAddrRemovals reports every address removed from an interface
-	// until ctx is done (netif.WatchAddrRemovals); HasVIP, LinkUp and
-	// HasAddr read the host's current state.
+	// until ctx is done (netif.WatchAddrRemovals); HasVIP and LinkUp read
+	// the host's current state.
 	WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemoved)) error
 	HasVIP(netif.VIP) (bool, error)
 	LinkUp(ifname string) (bool, error)
@@ -128,24 +128,18 @@ func (SystemHost) WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemov
 }
 func (SystemHost) HasVIP(v netif.VIP) (bool, error)   { return netif.HasVIP(v) }
 func (SystemHost) LinkUp(ifname string) (bool, error) { return netif.LinkUp(ifname) }
-func (SystemHost) HasAddr(ifname string, addr netip.Addr) (bool, error) {
-	return netif.HasAddr(ifname, addr)
-}
-func (SystemHost) DelVIP(v netif.VIP) error { return netif.DelVIP(v) }
+func (SystemHost) DelVIP(v netif.VIP) error           { return netif.DelVIP(v) }
 func (SystemHost) RemoveStale(vips []netif.VIP) ([]netif.VIP, error) {
 	return netif.RemoveStale(vips)
 }
 func (SystemHost) PrimaryAddr(ifname string, family int) (netip.Addr, error) {
 	return netif.PrimaryAddr(ifname, family)
 }
-func (SystemHost) AddRoute(r netif.Route) error              { return netif.AddRoute(r) }
-func (SystemHost) DelRoute(r netif.Route) error              { return netif.DelRoute(r) }
-func (SystemHost) AddRule(r netif.Rule) error                { return netif.AddRule(r) }
-func (SystemHost) DelRule(r netif.Rule) error                { return netif.DelRule(r) }
-func (SystemHost) EnsureVMAC(v netif.VMAC) ([]string, error) { return netif.EnsureVMAC(v) }
-func (SystemHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
-	return netif.SetPromoteSecondaries(ifname, on)
-}
+func (SystemHost) AddRoute(r netif.Route) error                  { return netif.AddRoute(r) }
+func (SystemHost) DelRoute(r netif.Route) error                  { return netif.DelRoute(r) }
+func (SystemHost) AddRule(r netif.Rule) error                    { return netif.AddRule(r) }
+func (SystemHost) DelRule(r netif.Rule) error                    { return netif.DelRule(r) }
+func (SystemHost) EnsureVMAC(v netif.VMAC) ([]string, error)     { return netif.EnsureVMAC(v) }
 func (SystemHost) SetVMACUp(name string, up bool) error          { return netif.SetVMACUp(name, up) }
 func (SystemHost) DeleteVMAC(name string) error                  { return netif.DeleteVMAC(name) }
 func (SystemHost) NewAnnouncer(ifname string) (Announcer, error) { return newAnnouncer(ifname) }
@@ -162,6 +156,12 @@ func (SystemHost) DialVRRP(ifname string, family int) (Sender, error) {
 		return nil, err
 	}
 	return s, nil
+}
+func (SystemHost) HasAddr(ifname string, addr netip.Addr) (bool, error) {
+	return netif.HasAddr(ifname, addr)
+}
+func (SystemHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
+	return netif.SetPromoteSecondaries(ifname, on)
 }
 func (SystemHost) WatchLinks(ctx context.Context, ifnames []string, fn func(netif.LinkEvent)) error {
 	return netif.WatchLinks(ctx, ifnames, fn)

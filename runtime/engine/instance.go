@@ -46,20 +46,23 @@ type instance struct {
 	notifyPriorityChanges bool
 	deleted               bool // removed by a reload: its STOP is notified as DELETED with notify_deleted
 
-	m       *vrrp.Machine // nil until a source address is known
-	stats   vrrp.Stats    // adverts, transitions; the machine counts receive drops
-	obs     observed      // transitions by reason, other masters, foreign routers, VIP removals
-	retryAt time.Time     // when to retry building the machine
-	// pending are announcements waiting for their interface's garp/gna interval, to send at announceAt.
+	m       *vrrp.Machine     // nil until a source address is known
+	stats   vrrp.Stats        // adverts, transitions; the machine counts receive drops
+	obs     observed          // transitions by reason, other masters, foreign routers, VIP removals
+	retryAt time.Time         // when to retry building the machine
+	when    time.Time         // nextDeadline as of the last reschedule
+	since   time.Time         // when the last transition happened
+	reason  string            // why
+	slot    int               // index in the engine's schedule; -1 when not in it
+	faults  map[string]string // why it is in FAULT: key → human reason
+
+	// pending are announcements waiting for their interface's garp/gna
+	// interval, to send at announceAt.
 	pending    []netif.VIP
 	announceAt time.Time
-	// sourceCheckAt is when to look for a missing track_src_ip address again; zero while it is there.
+	// sourceCheckAt is when to look for a missing track_src_ip address
+	// again; zero while it is there.
 	sourceCheckAt time.Time
-	when          time.Time         // nextDeadline as of the last reschedule
-	since         time.Time         // when the last transition happened
-	reason        string            // why
-	slot          int               // index in the engine's schedule; -1 when not in it
-	faults        map[string]string // why it is in FAULT: key → human reason
 }
 
 // newInstance maps a validated config instance onto the engine's view of it.
