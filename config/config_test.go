@@ -253,6 +253,23 @@ func TestDiagnosticFormatting(t *testing.T) {
 	}
 }
 
+// TestGARPGroupInterfaceWarnings names a missing garp_group interface at
+// its own line, as keepalived -t does.
+func TestGARPGroupInterfaceWarnings(t *testing.T) {
+	opts := testOpts
+	opts.InterfaceExists = func(name string) bool { return name == "eth0" }
+	src := "garp_group {\ngarp_interval 0.1\ninterface eth0\ninterfaces {\neth9\n}\n}\n" + inst("")
+	_, diags := ParseBytes("/cfg/test.conf", []byte(src), opts)
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.String())
+	}
+	want := "/cfg/test.conf:5: warning: interface eth9 for garp_group does not exist on this host"
+	if strings.Join(got, "\n") != want {
+		t.Fatalf("diagnostics %q, want %q", got, want)
+	}
+}
+
 func TestInterfaceWarnings(t *testing.T) {
 	opts := testOpts
 	opts.InterfaceExists = func(name string) bool { return name == "eth0" }
@@ -399,7 +416,7 @@ func TestGARPGroups(t *testing.T) {
 				t.Fatalf("diagnostics\n%q\nwant\n%q", got, tt.diags)
 			}
 			for i := range cfg.GARPGroups {
-				cfg.GARPGroups[i].Pos = Pos{}
+				cfg.GARPGroups[i].Pos, cfg.GARPGroups[i].ifPos = Pos{}, nil
 			}
 			if !reflect.DeepEqual(cfg.GARPGroups, tt.want) {
 				t.Fatalf("groups %+v, want %+v", cfg.GARPGroups, tt.want)

@@ -31,6 +31,7 @@ func (p *parser) parseGARPGroup(n *node) {
 			}
 		}
 		g.Interfaces = append(g.Interfaces, name)
+		g.ifPos = append(g.ifPos, c.pos)
 	}
 	p.dispatch("garp_group", n.children, map[string]handler{
 		"garp_interval": func(c *node) {

@@ -150,6 +150,8 @@ type GARPGroup struct {
 	Interval   time.Duration `json:"garp_interval"`
 	NAInterval time.Duration `json:"gna_interval"`
 	Interfaces []string      `json:"interfaces"`
+
+	ifPos []Pos // where each of Interfaces is named, for diagnostics
 }
 
 // GlobalDefs is the global_defs section (VRRP-relevant keywords modelled,

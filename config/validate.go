@@ -188,8 +188,8 @@ func (p *parser) checkInterfaces(exists func(string) bool) {
 		warn(r.Pos, r.Dev, "static route "+r.Dst.String())
 	}
 	for _, g := range p.cfg.GARPGroups {
-		for _, name := range g.Interfaces {
-			warn(g.Pos, name, "garp_group")
+		for i, name := range g.Interfaces {
+			warn(g.ifPos[i], name, "garp_group")
 		}
 	}
 }
