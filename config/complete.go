@@ -192,18 +192,18 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		what string
 	}{
 		{in.TimerExpiredBackup, "timer_expired_backup is not applied"},
-		{in.UnicastFaultNoPeer, "unicast_fault_no_peer is not applied"},
-		{in.TrackSrcIP, "track_src_ip is not applied: losing the source address does not put the instance in FAULT"},
-		{in.PromoteSecondaries, "promote_secondaries is not applied: the interface's promote_secondaries sysctl is left as it is"},
 		{in.VMACXmitBase && in.VMAC == nil, "vmac_xmit_base has no effect without use_vmac"},
 		{in.OwnerIgnoreAdverts && in.Priority == 255, "owner_ignore_adverts (implied by vrrp_strict) is not applied: an address owner that hears another owner with a higher address yields"},
-		{in.GARP.Interval > 0 || in.GARP.NAInterval > 0, "garp_interval/gna_interval are not applied: a burst's gratuitous ARPs / NAs are sent back to back"},
 	} {
 		if u.set {
 			p.rep.warnf(in.Pos, "%s: %s", where, u.what)
 		}
 	}
 
+	if in.VMAC != nil && in.PromoteSecondaries {
+		p.rep.dropf(in.Pos, "promote_secondaries is ignored", "%s: promote_secondaries is set on use_vmac devices anyway", where)
+		in.PromoteSecondaries = false
+	}
 	if in.VMAC != nil && !p.completeVMAC(in, where) {
 		return false
 	}

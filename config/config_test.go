@@ -3,6 +3,7 @@ package config
 import (
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,13 @@ func TestDiagnostics(t *testing.T) {
 		{"no vip", "vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 1\n}\n", Warning, "no virtual_ipaddress"},
 		{"sync group member", inst("") + "vrrp_sync_group G {\ngroup {\nVI_1\nVI_X\n}\n}\n", Warning, "vrrp_instance VI_X is not defined (did you mean 'VI_1'?); the member is ignored"},
 		{"lvs without protocol", "virtual_server 192.0.2.1 80 {\nreal_server 192.0.2.2 80 {\nweight 1\n}\n}\n", Warning, "no protocol; using UDP as keepalived 2.2.7 does"},
+		{"unicast_fault_no_peer runs", inst("unicast_fault_no_peer"), Warning, ""},
+		{"track_src_ip runs", inst("track_src_ip\nmcast_src_ip 192.0.2.1"), Warning, ""},
+		{"vrrp_garp_interval runs", "global_defs {\nvrrp_garp_interval 0.1\nvrrp_gna_interval 0.2\n}\n" + inst(""), Warning, ""},
+		{"promote_secondaries runs", inst("promote_secondaries"), Warning, ""},
+		{"promote_secondaries with use_vmac", inst("use_vmac\npromote_secondaries"), Warning, "vrrp_instance VI_1: promote_secondaries is set on use_vmac devices anyway; promote_secondaries is ignored, as keepalived does"},
+		{"garp_interval in an instance", inst("garp_interval 0.1"), Warning, "garp_interval is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: vrrp_garp_interval in global_defs); the keyword is ignored, as keepalived does"},
+		{"gna_interval in an instance", inst("gna_interval 0.1"), Warning, "gna_interval is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: vrrp_gna_interval in global_defs); the keyword is ignored, as keepalived does"},
 		{"smtp not supported", "global_defs {\nsmtp_server 192.0.2.1\n}\n", Warning, "smtp_server is not supported by havip"},
 		{"random refused", "$X=${_RANDOM}\n" + inst("priority $X"), Error, "${_RANDOM} is not supported"},
 		{"nopreempt master", inst("state MASTER\nnopreempt"), Warning, "nopreempt needs state BACKUP"},
@@ -248,6 +256,23 @@ func TestDiagnosticFormatting(t *testing.T) {
 	}
 }
 
+// TestGARPGroupInterfaceWarnings names a missing garp_group interface at
+// its own line, as keepalived -t does.
+func TestGARPGroupInterfaceWarnings(t *testing.T) {
+	opts := testOpts
+	opts.InterfaceExists = func(name string) bool { return name == "eth0" }
+	src := "garp_group {\ngarp_interval 0.1\ninterface eth0\ninterfaces {\neth9\n}\n}\n" + inst("")
+	_, diags := ParseBytes("/cfg/test.conf", []byte(src), opts)
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.String())
+	}
+	want := "/cfg/test.conf:5: warning: interface eth9 for garp_group does not exist on this host"
+	if strings.Join(got, "\n") != want {
+		t.Fatalf("diagnostics %q, want %q", got, want)
+	}
+}
+
 func TestInterfaceWarnings(t *testing.T) {
 	opts := testOpts
 	opts.InterfaceExists = func(name string) bool { return name == "eth0" }
@@ -353,6 +378,54 @@ func TestUseVMAC(t *testing.T) {
 			again, _ := ParseBytes("printed.conf", Format(cfg), testOpts)
 			if !cfg.Equal(again) {
 				t.Errorf("printed config does not parse back equal:\n%s", Format(cfg))
+			}
+		})
+	}
+}
+
+// TestGARPGroups reads garp_group blocks as keepalived 2.2.7 does.
+func TestGARPGroups(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		want  []GARPGroup // positions left out
+		diags []string
+	}{
+		{"interface and interfaces", "garp_group {\ngarp_interval 0.1\ngna_interval 0.002\ninterface eth0\ninterfaces {\neth1\neth2\n}\n}\n",
+			[]GARPGroup{{Interval: 100 * time.Millisecond, NAInterval: 2 * time.Millisecond, Interfaces: []string{"eth0", "eth1", "eth2"}}}, nil},
+		{"an interface in two groups", "garp_group {\ngarp_interval 0.1\ninterface eth0\n}\ngarp_group {\ngna_interval 0.1\ninterface eth0\ninterface eth1\n}\n",
+			[]GARPGroup{{Interval: 100 * time.Millisecond, Interfaces: []string{"eth0"}}, {NAInterval: 100 * time.Millisecond, Interfaces: []string{"eth1"}}},
+			[]string{"/cfg/test.conf:7: warning: garp_group: eth0 is already in the garp_group at /cfg/test.conf:1; the interface is ignored, as keepalived does"}},
+		{"named twice", "garp_group {\ngarp_interval 0.1\ninterface eth0\ninterface eth0\n}\n",
+			[]GARPGroup{{Interval: 100 * time.Millisecond, Interfaces: []string{"eth0"}}},
+			[]string{"/cfg/test.conf:4: warning: garp_group: eth0 is named twice; the interface is ignored, as keepalived does"}},
+		{"no interval", "garp_group {\ninterface eth0\n}\n", nil,
+			[]string{"/cfg/test.conf:1: warning: garp_group has no garp_interval or gna_interval; the garp_group is ignored, as keepalived does"}},
+		{"empty interfaces", "garp_group {\ngarp_interval 0.1\ninterfaces {\n}\n}\n",
+			[]GARPGroup{{Interval: 100 * time.Millisecond}},
+			[]string{"/cfg/test.conf:3: warning: garp_group: the interfaces block is empty"}},
+		{"bad interval", "garp_group {\ngarp_interval soon\ninterface eth0\n}\n",
+			[]GARPGroup{{Interfaces: []string{"eth0"}}},
+			[]string{`/cfg/test.conf:2: error: garp_interval: "soon" is not a number of seconds`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, diags := parse(t, tt.src)
+			var got []string
+			for _, d := range diags {
+				got = append(got, d.String())
+			}
+			if !reflect.DeepEqual(got, tt.diags) {
+				t.Fatalf("diagnostics\n%q\nwant\n%q", got, tt.diags)
+			}
+			for i := range cfg.GARPGroups {
+				cfg.GARPGroups[i].Pos, cfg.GARPGroups[i].ifPos = Pos{}, nil
+			}
+			if !reflect.DeepEqual(cfg.GARPGroups, tt.want) {
+				t.Fatalf("groups %+v, want %+v", cfg.GARPGroups, tt.want)
+			}
+			if len(tt.want) > 0 && !strings.Contains(string(Format(cfg)), "garp_group {") {
+				t.Fatalf("Format lost the garp_group:\n%s", Format(cfg))
 			}
 		})
 	}

@@ -18,6 +18,13 @@ func Format(c *Config) []byte {
 	valueBlock(w, "static_ipaddress", c.StaticAddresses, formatAddress)
 	valueBlock(w, "static_routes", c.StaticRoutes, formatRoute)
 	valueBlock(w, "static_rules", c.StaticRules, formatRule)
+	for _, g := range c.GARPGroups {
+		w.open("garp_group")
+		w.line("garp_interval " + formatTimer(g.Interval)) // a zero interval keeps the group
+		w.line("gna_interval " + formatTimer(g.NAInterval))
+		valueBlock(w, "interfaces", g.Interfaces, func(s string) string { return s })
+		w.close()
+	}
 	for _, s := range c.Scripts {
 		w.open("vrrp_script " + s.Name)
 		w.line("script " + quoteCommand(s.Command))
@@ -275,8 +282,6 @@ func (w *printer) instance(in *Instance) {
 	w.line("garp_lower_prio_repeat " + strconv.Itoa(in.GARP.LowerPrioRepeat))
 	w.timer("garp_master_refresh", in.GARP.MasterRefresh)
 	w.line("garp_master_refresh_repeat " + strconv.Itoa(in.GARP.MasterRefreshRepeat))
-	w.timer("garp_interval", in.GARP.Interval)
-	w.timer("gna_interval", in.GARP.NAInterval)
 	if in.Accept {
 		w.line("accept")
 	} else {

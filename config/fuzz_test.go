@@ -21,6 +21,7 @@ func addCorpus(f *testing.F) {
 		"$A=1\n$B=$A $A\n~SEQ(i,1,3) ~LST(j,a,b) v ${i}$j $B\n",
 		"$M=a \\\n b \\\n c\n@^x $M\n",
 		`notify_master "a\x41\101'b c'" u g` + "\n",
+		"garp_group {\ngarp_interval 0\ninterface e\ninterfaces {\nf\ne\n}\n}\ngarp_group { gna_interval 0.5 interface e }\n",
 		"vrrp_instance V { interface e\nvirtual_router_id 1\nvirtual_ipaddress { 2001:db8::1 dev e scope link }\nunicast_peer { 2001:db8::2 min_ttl 1 }\n}\n",
 	} {
 		f.Add([]byte(s))

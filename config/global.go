@@ -133,8 +133,8 @@ func (p *parser) parseGlobal(n *node) {
 		"vrrp_garp_lower_prio_repeat":     p.intKw(&g.GARP.LowerPrioRepeat, 0, 10000),
 		"vrrp_garp_master_refresh":        p.timerKw(&g.GARP.MasterRefresh, 0, 1000*time.Second),
 		"vrrp_garp_master_refresh_repeat": p.intKw(&g.GARP.MasterRefreshRepeat, 0, 10000),
-		"vrrp_garp_interval":              p.timerKw(&g.GARP.Interval, 0, time.Second),
-		"vrrp_gna_interval":               p.timerKw(&g.GARP.NAInterval, 0, time.Second),
+		"vrrp_garp_interval":              p.timerKw(&g.GARP.Interval, 0, maxGARPInterval),
+		"vrrp_gna_interval":               p.timerKw(&g.GARP.NAInterval, 0, maxGARPInterval),
 		"vrrp_min_garp": func(n *node) {
 			// keepalived applies it where it stands: later keywords override it.
 			p.boolKw(&g.MinGARP)(n)

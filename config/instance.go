@@ -23,6 +23,15 @@ var instanceDeprecated = map[string]string{
 	"old_unicast_checksum":      "unicast VRRPv3 adverts use the current checksum; keepalived before 1.3.6 peers expecting the old one will drop them",
 }
 
+// globalOnlyKw drops a keyword keepalived 2.2.7 does not know in a
+// vrrp_instance but in global_defs, as global (or in a garp_group).
+func (p *parser) globalOnlyKw(global string) handler {
+	return func(n *node) {
+		p.rep.dropf(n.pos, "the keyword is ignored", "%s is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: %s in global_defs)",
+			n.keyword(), global)
+	}
+}
+
 func (p *parser) parseInstance(n *node) {
 	name, ok := p.nameArg(n)
 	if !ok {
@@ -141,8 +150,8 @@ func (p *parser) parseInstance(n *node) {
 		"garp_lower_prio_repeat":     mark("garp_lower_prio_repeat", p.intKw(&in.GARP.LowerPrioRepeat, 0, 10000)),
 		"garp_master_refresh":        p.timerKw(&in.GARP.MasterRefresh, 0, 1000*time.Second),
 		"garp_master_refresh_repeat": p.intKw(&in.GARP.MasterRefreshRepeat, 0, 10000),
-		"garp_interval":              p.timerKw(&in.GARP.Interval, 0, time.Second),
-		"gna_interval":               p.timerKw(&in.GARP.NAInterval, 0, time.Second),
+		"garp_interval":              p.globalOnlyKw("vrrp_garp_interval"),
+		"gna_interval":               p.globalOnlyKw("vrrp_gna_interval"),
 		"accept":                     p.flagKw(&accept, true),
 		"no_accept":                  p.flagKw(&noAccept, true),
 		"strict_mode":                p.boolKw(&in.Strict),

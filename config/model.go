@@ -23,11 +23,14 @@ type Config struct {
 	StaticAddresses []VirtualAddress `json:"static_ipaddress,omitempty"`
 	StaticRoutes    []Route          `json:"static_routes,omitempty"`
 	StaticRules     []Rule           `json:"static_rules,omitempty"`
-	Scripts         []*Script        `json:"vrrp_scripts,omitempty"`
-	TrackProcesses  []*TrackProcess  `json:"vrrp_track_processes,omitempty"`
-	TrackFiles      []*TrackFile     `json:"track_files,omitempty"`
-	SyncGroups      []*SyncGroup     `json:"vrrp_sync_groups,omitempty"`
-	Instances       []*Instance      `json:"vrrp_instances,omitempty"`
+	// GARPGroups pace the gratuitous ARPs / NAs of the interfaces they name,
+	// instead of global_defs.
+	GARPGroups     []GARPGroup     `json:"garp_group,omitempty"`
+	Scripts        []*Script       `json:"vrrp_scripts,omitempty"`
+	TrackProcesses []*TrackProcess `json:"vrrp_track_processes,omitempty"`
+	TrackFiles     []*TrackFile    `json:"track_files,omitempty"`
+	SyncGroups     []*SyncGroup    `json:"vrrp_sync_groups,omitempty"`
+	Instances      []*Instance     `json:"vrrp_instances,omitempty"`
 	// LVS: virtual_server_group, virtual_server and SSL (lvs_model.go).
 	VirtualServerGroups []*VirtualServerGroup `json:"virtual_server_groups,omitempty"`
 	VirtualServers      []*VirtualServer      `json:"virtual_servers,omitempty"`
@@ -132,9 +135,23 @@ type GARP struct {
 	LowerPrioRepeat     int           `json:"lower_prio_repeat"`
 	MasterRefresh       time.Duration `json:"master_refresh"`
 	MasterRefreshRepeat int           `json:"master_refresh_repeat"`
-	// Interval and NAInterval pace successive GARPs / NAs on one interface.
+	// Interval and NAInterval are the least time between two GARPs / NAs
+	// sent on one interface, by any instance (global_defs only: an
+	// instance's copy is the global value).
 	Interval   time.Duration `json:"interval"`
 	NAInterval time.Duration `json:"na_interval"`
+}
+
+// GARPGroup is one garp_group: the least time between two gratuitous ARPs
+// (Interval) or unsolicited NAs (NAInterval) sent on each of Interfaces;
+// zero for one it does not give is no pacing, whatever global_defs says.
+type GARPGroup struct {
+	Pos        Pos           `json:"pos"`
+	Interval   time.Duration `json:"garp_interval"`
+	NAInterval time.Duration `json:"gna_interval"`
+	Interfaces []string      `json:"interfaces"`
+
+	ifPos []Pos // where each of Interfaces is named, for diagnostics
 }
 
 // GlobalDefs is the global_defs section (VRRP-relevant keywords modelled,

@@ -249,7 +249,6 @@ func (p *parser) nameArg(n *node) (string, bool) {
 // with what will not happen.
 var unsupportedSections = map[string]string{
 	"bfd_instance":             "BFD sessions will not be run",
-	"garp_group":               "per-interface GARP pacing groups will not be applied",
 	"linkbeat_interfaces":      "link beat polling will not be used",
 	"interface_up_down_delays": "interface up/down debounce delays will not be applied",
 	"track_group":              "track groups will not be applied",
@@ -270,6 +269,7 @@ func (p *parser) parseTop(nodes []*node) {
 		"track_file":         p.parseTrackFile,
 		"vrrp_track_file":    p.parseTrackFile,
 		"vrrp_sync_group":    p.parseSyncGroup,
+		"garp_group":         p.parseGARPGroup,
 		"vrrp_instance":      p.parseInstance,
 		"static_ipaddress": func(n *node) {
 			if p.needBlock(n) {

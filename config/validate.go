@@ -187,6 +187,11 @@ func (p *parser) checkInterfaces(exists func(string) bool) {
 	for _, r := range p.cfg.StaticRoutes {
 		warn(r.Pos, r.Dev, "static route "+r.Dst.String())
 	}
+	for _, g := range p.cfg.GARPGroups {
+		for i, name := range g.Interfaces {
+			warn(g.ifPos[i], name, "garp_group")
+		}
+	}
 }
 
 // firstScript returns where the first script (vrrp_script or notify) is

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/vrrp"
 )
@@ -32,6 +31,7 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 			e.addVIPs(inst)
 			e.installRouting(inst.name, inst.routing)
 		case vrrp.RemoveVIPs:
+			inst.dropPending()
 			e.removeRouting(inst.name, inst.routing)
 			e.removeVIPs(inst)
 			if inst.vmac != nil {
@@ -127,27 +127,6 @@ func (e *Engine) removeVIPs(inst *instance) {
 		}
 	}
 	e.allowVIPs(inst)
-}
-
-// announceVIPs sends repeat gratuitous ARPs (IPv4) or unsolicited NAs (IPv6)
-// for every one of vips (inst's), back to back, on the VIP's interface.
-func (e *Engine) announceVIPs(inst *instance, vips []netif.VIP, repeat int) {
-	for range repeat {
-		for _, v := range vips {
-			a := e.announce[v.Dev]
-			addr := v.Prefix.Addr()
-			var err error
-			if addr.Is4() {
-				err = a.GratuitousARP(addr)
-			} else {
-				err = a.UnsolicitedNA(addr)
-			}
-			if err != nil {
-				e.limiter.log(e.log, slog.LevelWarn, "announce:"+v.Dev, "announcing a VIP failed",
-					"instance", inst.name, "vip", addr.String(), "err", err)
-			}
-		}
-	}
 }
 
 // logLimiter drops repeats of the same log line within every.

@@ -420,6 +420,7 @@ func (e *Engine) commit(p *plan) {
 		}
 	}
 	e.announce = p.announce
+	e.pacing.set(p.cfg)
 
 	// Trackers: unchanged ones keep running and their last result; a changed
 	// one's last result stands until the new one reports.
@@ -473,6 +474,7 @@ func (e *Engine) commit(p *plan) {
 	e.removeStatic(e.static, p.static)
 	e.installStatic(p.static, e.static)
 	e.static = p.static
+	e.promoteSecondaries(e.instances)
 
 	// Two passes over the changed instances, so that a VIP moving between
 	// them is removed by one before the other adds it.
@@ -513,13 +515,20 @@ func (e *Engine) commit(p *plan) {
 // the VIPs, routes and rules no longer configured.
 func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	nu.since, nu.reason = old.since, old.reason // its last transition still stands
+	for _, v := range old.pending {             // announcements still due for VIPs it keeps
+		if containsVIP(nu.vips, v) {
+			nu.pending = append(nu.pending, v)
+			nu.announceAt = old.announceAt
+		}
+	}
 	// The same VMAC device stays as it is; a new one starts down.
 	nu.vmacUp = old.vmacUp && nu.vmac != nil && old.vmac.Name == nu.vmac.Name
 	// Link faults carry over; the trackers' and the group's are recomputed
-	// (the group's stands while nu stays in the group, until groupFault).
+	// (the group's stands while nu stays in the group, until groupFault), as
+	// is track_src_ip's, and newInstance has set the config's own.
 	for key, reason := range old.faults {
 		switch {
-		case key == trackersFaultKey:
+		case key == trackersFaultKey, key == noPeerFaultKey, key == sourceFaultKey:
 		case old.group != nil && key == old.group.faultReason() && nu.cfg.SyncGroup != old.group.name:
 		default:
 			nu.faults[key] = reason
@@ -527,6 +536,9 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	}
 	if v := e.verdict(nu); len(nu.refs) > 0 && v.fault {
 		nu.faults[trackersFaultKey] = "tracker: " + v.reason
+	}
+	if nu.m != nil {
+		e.markSource(nu, now)
 	}
 	if nu.m == nil || nu.m.State() != vrrp.StateMaster {
 		return // completeAdoption

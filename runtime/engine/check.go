@@ -72,6 +72,10 @@ func (checkHost) OpenFirewall() (Firewall, error)              { return nopFirew
 func (checkHost) RemoveStaleFirewall() error                   { return nil }
 func (checkHost) HasVIP(netif.VIP) (bool, error)               { return false, nil }
 func (checkHost) LinkUp(string) (bool, error)                  { return true, nil }
+
+func (checkHost) HasAddr(string, netip.Addr) (bool, error)         { return true, nil }
+func (checkHost) SetPromoteSecondaries(string, bool) (bool, error) { return false, nil }
+
 func (checkHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved)) error {
 	<-ctx.Done()
 	return nil

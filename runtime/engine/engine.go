@@ -42,10 +42,12 @@ type Engine struct {
 	sched     schedule // instances by next deadline
 	ports     map[portKey]*port
 	announce  map[string]Announcer
+	pacing    pacing                // vrrp_garp_interval / vrrp_gna_interval and when each interface may announce next
 	ifnames   []string              // interfaces whose link state the instances follow
 	linkUp    map[string]bool       // last reported link state per interface
 	linkIndex map[string]int        // last reported index per interface, to see one re-created
 	vmacs     map[string]netif.VMAC // use_vmac devices made or adopted, by name
+	promoted  map[string]bool       // interfaces whose promote_secondaries the engine turned on
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
 	startupDelay time.Duration
@@ -130,9 +132,11 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		clock:        opts.Clock,
 		ports:        map[portKey]*port{},
 		announce:     map[string]Announcer{},
+		pacing:       pacing{next: map[paceKey]time.Time{}},
 		linkUp:       map[string]bool{},
 		linkIndex:    map[string]int{},
 		vmacs:        map[string]netif.VMAC{},
+		promoted:     map[string]bool{},
 		trackers:     map[track.Key]*trackerRun{},
 		results:      map[track.Key]track.Result{},
 		packets:      make(chan inbound, 1024),
@@ -206,6 +210,7 @@ func (e *Engine) receiveQueued() {
 // instances.
 func (e *Engine) begin() {
 	e.startFirewall()
+	e.promoteSecondaries(e.instances)
 	e.removeStale(e.instances)
 	e.installStatic(e.static, staticSet{})
 	if e.running() {
@@ -330,6 +335,7 @@ func (e *Engine) start(inst *instance, now time.Time) {
 		return
 	}
 	inst.retryAt = time.Time{}
+	e.markSource(inst, now)
 	e.retrack(inst, now)
 	for _, reason := range inst.faults {
 		e.apply(inst, inst.m.SetFault(now, true, reason))
@@ -337,6 +343,9 @@ func (e *Engine) start(inst *instance, now time.Time) {
 	e.log.Info("instance starting", "instance", inst.name, "interface", inst.ifname, "vrid", inst.vrid,
 		"version", inst.cfg.Version, "priority", inst.m.Priority(), "source", inst.m.Primary().String(),
 		"advert_int", inst.cfg.AdvertInt.String(), "unicast", inst.cfg.Unicast())
+	if inst.faulted() {
+		e.log.Warn("instance starts in FAULT", "instance", inst.name, "faults", inst.faultReasons())
+	}
 	e.apply(inst, inst.m.Start(now))
 }
 
@@ -453,7 +462,8 @@ func (e *Engine) setFault(inst *instance, now time.Time, key, reason string, fau
 	}
 }
 
-// close releases the sockets, the use_vmac devices and havip's nftables table.
+// close releases the sockets, the use_vmac devices, the promote_secondaries
+// it set and havip's nftables table.
 func (e *Engine) close() {
 	for _, p := range e.ports {
 		p.close()
@@ -463,6 +473,9 @@ func (e *Engine) close() {
 	}
 	for name := range e.vmacs {
 		e.deleteVMAC(name)
+	}
+	for ifname := range e.promoted {
+		e.restorePromote(ifname)
 	}
 	e.closeFirewall()
 }

@@ -31,6 +31,8 @@ type fakeHost struct {
 	rules      map[string]bool // Rule.String()
 	vmacs      map[string]bool // name → up
 	noAddr     map[string]bool // interfaces without a source address
+	gone       map[string]bool // "ifname addr" taken off the interface (HasAddr)
+	promote    map[string]bool // promote_secondaries by interface
 	failListen map[string]bool // interfaces whose sockets cannot be opened
 	sent       []sentAdvert
 	announced  []string       // "dev addr"
@@ -70,6 +72,24 @@ func (h *fakeHost) HasVIP(v netif.VIP) (bool, error) {
 }
 
 func (h *fakeHost) LinkUp(string) (bool, error) { return true, nil }
+
+// HasAddr reports every address present but those a test took away (gone).
+func (h *fakeHost) HasAddr(ifname string, addr netip.Addr) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return !h.gone[ifname+" "+addr.String()], nil
+}
+
+// setAddr puts addr on ifname, or takes it away, for HasAddr.
+func (h *fakeHost) setAddr(ifname string, addr netip.Addr, present bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if present {
+		delete(h.gone, ifname+" "+addr.String())
+	} else {
+		h.gone[ifname+" "+addr.String()] = true
+	}
+}
 
 // WatchAddrRemovals reports nothing: tests call the engine's addrRemoved.
 func (h *fakeHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved)) error {
@@ -137,7 +157,7 @@ type sentAdvert struct {
 func newFakeHost() *fakeHost {
 	return &fakeHost{
 		vips: map[netif.VIP]bool{}, routes: map[string]bool{}, rules: map[string]bool{}, vmacs: map[string]bool{},
-		noAddr: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
+		noAddr: map[string]bool{}, gone: map[string]bool{}, promote: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
 		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{}, ahRx: map[string]*fakeSocket{}, rxBuf: map[string]int{},
 	}
 }
@@ -210,6 +230,14 @@ func (h *fakeHost) EnsureVMAC(v netif.VMAC) ([]string, error) {
 		h.vmacs[v.Name] = false
 	}
 	return nil, nil
+}
+
+func (h *fakeHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	was := h.promote[ifname]
+	h.promote[ifname] = on
+	return was, nil
 }
 
 func (h *fakeHost) SetVMACUp(name string, up bool) error {

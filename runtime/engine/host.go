@@ -30,6 +30,10 @@ type Host interface {
 	AddRule(netif.Rule) error
 	DelRule(netif.Rule) error
 
+	// SetPromoteSecondaries sets the IPv4 promote_secondaries sysctl of
+	// ifname and returns the value it had.
+	SetPromoteSecondaries(ifname string, on bool) (was bool, err error)
+
 	// EnsureVMAC makes or adopts a use_vmac device, down, with its sysctls.
 	EnsureVMAC(netif.VMAC) (warnings []string, err error)
 	SetVMACUp(name string, up bool) error
@@ -57,6 +61,9 @@ type Host interface {
 	WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemoved)) error
 	HasVIP(netif.VIP) (bool, error)
 	LinkUp(ifname string) (bool, error)
+	// HasAddr reports whether addr is on ifname, with any prefix length
+	// (track_src_ip).
+	HasAddr(ifname string, addr netip.Addr) (bool, error)
 
 	// OpenFirewall replaces havip's nftables table (one a crashed run left
 	// included) by an empty one; RemoveStaleFirewall deletes a table an
@@ -175,6 +182,12 @@ func (SystemHost) DialAH(ifname string) (DatagramSender, error) {
 		return nil, err
 	}
 	return s, nil
+}
+func (SystemHost) HasAddr(ifname string, addr netip.Addr) (bool, error) {
+	return netif.HasAddr(ifname, addr)
+}
+func (SystemHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
+	return netif.SetPromoteSecondaries(ifname, on)
 }
 func (SystemHost) WatchLinks(ctx context.Context, ifnames []string, fn func(netif.LinkEvent)) error {
 	return netif.WatchLinks(ctx, ifnames, fn)

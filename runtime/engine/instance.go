@@ -14,6 +14,10 @@ import (
 	"github.com/havip/havip/runtime/vrrp"
 )
 
+// noPeerFaultKey is the FAULT reason key of unicast_fault_no_peer without
+// a unicast_peer: set from the config, for as long as the config says so.
+const noPeerFaultKey = "unicast_fault_no_peer"
+
 // instance is one vrrp_instance with what the engine keeps beside its
 // machine: where it sends and receives, the VIPs it installs, why it is in
 // FAULT.
@@ -51,6 +55,14 @@ type instance struct {
 	reason  string            // why
 	slot    int               // index in the engine's schedule; -1 when not in it
 	faults  map[string]string // why it is in FAULT: key → human reason
+
+	// pending are announcements waiting for their interface's garp/gna
+	// interval, to send at announceAt.
+	pending    []netif.VIP
+	announceAt time.Time
+	// sourceCheckAt is when to look for a missing track_src_ip address
+	// again; zero while it is there.
+	sourceCheckAt time.Time
 }
 
 // newInstance maps a validated config instance onto the engine's view of it.
@@ -72,6 +84,11 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 	}
 	if ci.Unicast() && ci.UnicastTTL > 0 {
 		inst.ttl = ci.UnicastTTL
+	}
+	if ci.UnicastFaultNoPeer && !ci.Unicast() {
+		// keepalived 2.2.7 counts it as a config fault: the instance stays in FAULT
+		// rather than falling back to multicast.
+		inst.faults[noPeerFaultKey] = "unicast_fault_no_peer: no unicast_peer configured"
 	}
 	vc := vrrp.Config{
 		Name:                 ci.Name,

@@ -226,11 +226,13 @@ func (e *Engine) LastHeartbeat() time.Time {
 	return time.Time{}
 }
 
-// addrRemoved handles an address removed from an interface: when it is a VIP
-// of a MASTER and still missing, the master resigns and the election runs
+// addrRemoved handles an address removed from an interface: an instance
+// whose track_src_ip address it is goes to FAULT (sourceRemoved); when it is
+// a VIP of a MASTER and still missing, the master resigns and the election runs
 // again, which re-installs every VIP on its winner — what keepalived 2.2.7
 // does. It runs on the event loop.
 func (e *Engine) addrRemoved(ev netif.AddrRemoved) {
+	e.sourceRemoved(ev)
 	for _, inst := range e.instances {
 		if inst.m == nil || inst.m.State() != vrrp.StateMaster {
 			continue

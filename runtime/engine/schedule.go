@@ -41,7 +41,18 @@ func (inst *instance) nextDeadline() time.Time {
 	if inst.m == nil {
 		return inst.retryAt
 	}
-	return inst.m.NextDeadline()
+	return earliest(inst.m.NextDeadline(), inst.sourceCheckAt, inst.announceAt)
+}
+
+// earliest is the earliest of times that are not zero; zero if all are.
+func earliest(times ...time.Time) time.Time {
+	var first time.Time
+	for _, t := range times {
+		if !t.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first
 }
 
 // reschedule moves inst to its place after an event changed its timers.
@@ -83,16 +94,25 @@ func (e *Engine) arm() {
 	e.timer.Reset(wait)
 }
 
+// due reports whether a deadline is set and has come at now.
+func due(deadline, now time.Time) bool { return !deadline.IsZero() && !now.Before(deadline) }
+
 // expire fires every timer due at now.
 func (e *Engine) expire(now time.Time) {
-	var due []*instance
+	var ready []*instance
 	for len(e.sched) > 0 && !now.Before(e.sched[0].when) {
-		due = append(due, heap.Pop(&e.sched).(*instance))
+		ready = append(ready, heap.Pop(&e.sched).(*instance))
 	}
-	for _, inst := range due {
+	for _, inst := range ready {
 		if inst.m == nil {
 			e.start(inst, now)
 			continue
+		}
+		if due(inst.sourceCheckAt, now) {
+			e.checkSource(inst, now)
+		}
+		if due(inst.announceAt, now) {
+			e.sendPending(inst, now)
 		}
 		e.apply(inst, inst.m.Expire(now))
 	}

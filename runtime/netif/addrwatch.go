@@ -56,3 +56,26 @@ func LinkUp(ifname string) (bool, error) {
 	}
 	return ifi.Flags&net.FlagUp != 0 && ifi.Flags&net.FlagRunning != 0, nil
 }
+
+// HasAddr reports whether addr is one of ifname's addresses, whatever its prefix length.
+func HasAddr(ifname string, addr netip.Addr) (bool, error) {
+	link, err := linkByName(ifname)
+	if err != nil {
+		return false, fmt.Errorf("look up address %s: %w", addr, err)
+	}
+	family := netlink.FAMILY_V4
+	if addrFamily(addr) == 6 {
+		family = netlink.FAMILY_V6
+	}
+	addrs, err := netlink.AddrList(link, family)
+	if err != nil {
+		return false, fmt.Errorf("look up address %s: list addresses of %s: %w", addr, ifname, err)
+	}
+	want := addr.Unmap()
+	for _, a := range addrs {
+		if addrFromIP(a.IP) == want {
+			return true, nil
+		}
+	}
+	return false, nil
+}

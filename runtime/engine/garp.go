@@ -1,0 +1,139 @@
+package engine
+
+import (
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/netif"
+	"github.com/havip/havip/runtime/vrrp"
+)
+
+// pacing is vrrp_garp_interval and vrrp_gna_interval, or an interface's
+// garp_group, carried out as keepalived 2.2.7 does: on each interface (a
+// VMAC's parent for its VIPs), after a gratuitous ARP the next one waits
+// garp_interval, after an
+// unsolicited NA the next NA gna_interval, whichever instance sends it. An
+// announcement that must wait is queued on its instance, once per address
+// however many repeats asked for it, and sent when its interface's time
+// comes while the instance is still MASTER.
+type pacing struct {
+	arp, na time.Duration               // global_defs'
+	groups  map[string]config.GARPGroup // an interface's garp_group, instead
+	next    map[paceKey]time.Time       // when an interface may send its next ARP / NA
+}
+
+// set takes the pacing of cfg; when each interface may send next stands.
+func (p *pacing) set(cfg *config.Config) {
+	p.arp, p.na = cfg.Global.GARP.Interval, cfg.Global.GARP.NAInterval
+	p.groups = map[string]config.GARPGroup{}
+	for _, g := range cfg.GARPGroups {
+		for _, ifname := range g.Interfaces {
+			p.groups[ifname] = g
+		}
+	}
+}
+
+// paceKey is one interface and family.
+type paceKey struct {
+	dev string
+	v4  bool
+}
+
+// interval is the pacing of k's interface and family, ARP or NA: its
+// garp_group's, else global_defs'; zero for none.
+func (p *pacing) interval(k paceKey) time.Duration {
+	arp, na := p.arp, p.na
+	if g, ok := p.groups[k.dev]; ok {
+		arp, na = g.Interval, g.NAInterval
+	}
+	if k.v4 {
+		return arp
+	}
+	return na
+}
+
+// baseDev is the interface v is announced from for pacing: a VMAC's parent,
+// as keepalived paces the physical interface.
+func (inst *instance) baseDev(v netif.VIP) string {
+	if inst.vmac != nil && v.Dev == inst.vmac.Name {
+		return inst.vmac.Parent
+	}
+	return v.Dev
+}
+
+// announceVIPs sends repeat gratuitous ARPs (IPv4) or unsolicited NAs (IPv6)
+// for every one of vips (inst's) on the VIP's interface: at once without
+// pacing, else queued behind the interface's interval.
+func (e *Engine) announceVIPs(inst *instance, vips []netif.VIP, repeat int) {
+	now := e.clock.Now()
+	queued := false
+	for range repeat {
+		for _, v := range vips {
+			key := paceKey{dev: inst.baseDev(v), v4: v.Prefix.Addr().Is4()}
+			if next := e.pacing.next[key]; e.pacing.interval(key) > 0 && now.Before(next) {
+				if !slices.Contains(inst.pending, v) {
+					inst.pending = append(inst.pending, v)
+				}
+				inst.announceAt = earliest(inst.announceAt, next)
+				queued = true
+				continue
+			}
+			e.announce1(inst, v, key, now)
+		}
+	}
+	if queued {
+		e.reschedule(inst)
+	}
+}
+
+// announce1 sends one announcement of v now and starts its interface's
+// interval.
+func (e *Engine) announce1(inst *instance, v netif.VIP, key paceKey, now time.Time) {
+	if d := e.pacing.interval(key); d > 0 {
+		e.pacing.next[key] = now.Add(d)
+	}
+	a := e.announce[v.Dev]
+	addr := v.Prefix.Addr()
+	var err error
+	if addr.Is4() {
+		err = a.GratuitousARP(addr)
+	} else {
+		err = a.UnsolicitedNA(addr)
+	}
+	if err != nil {
+		e.limiter.log(e.log, slog.LevelWarn, "announce:"+v.Dev, "announcing a VIP failed",
+			"instance", inst.name, "vip", addr.String(), "err", err)
+	}
+}
+
+// sendPending sends inst's queued announcements whose interface's time has
+// come, in the order of its VIPs; a MASTER no more drops them, as keepalived
+// does.
+func (e *Engine) sendPending(inst *instance, now time.Time) {
+	inst.announceAt = time.Time{}
+	if inst.m == nil || inst.m.State() != vrrp.StateMaster {
+		inst.pending = nil
+		return
+	}
+	var kept []netif.VIP
+	for _, v := range inst.vips { // in the config's order, as keepalived walks them
+		if !slices.Contains(inst.pending, v) {
+			continue
+		}
+		key := paceKey{dev: inst.baseDev(v), v4: v.Prefix.Addr().Is4()}
+		if next := e.pacing.next[key]; e.pacing.interval(key) > 0 && now.Before(next) {
+			kept = append(kept, v)
+			inst.announceAt = earliest(inst.announceAt, next)
+			continue
+		}
+		e.announce1(inst, v, key, now)
+	}
+	inst.pending = kept
+}
+
+// dropPending forgets inst's queued announcements (it leaves MASTER).
+func (inst *instance) dropPending() {
+	inst.pending, inst.announceAt = nil, time.Time{}
+}

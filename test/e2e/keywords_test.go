@@ -1,0 +1,245 @@
+package e2e
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/havip/havip/test/lab"
+)
+
+// TestUnicastFaultNoPeer runs an instance with unicast_fault_no_peer,
+// unicast_src_ip and no unicast_peer at priority 120, first under keepalived
+// 2.2.7 (the reference), then under havip, each beside a keepalived at
+// priority 100 on the multicast group. keepalived's behaviour, which havip
+// matches: the instance enters FAULT at start instead of falling back to
+// multicast, and stays there, so the lower priority becomes MASTER.
+func TestUnicastFaultNoPeer(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 2})
+	faulty := instanceConf{Priority: 120, VIPs: []string{vip4.String()}, UnicastSrc: l.Nodes[0].IPv4.String(),
+		Extra: "  unicast_fault_no_peer\n"}.conf()
+	other := instanceConf{Priority: 100, VIPs: []string{vip4.String()}}.conf()
+
+	// keepalived starts the instance in FAULT without an "Entering FAULT
+	// STATE" line: it logs why, and never enters another state.
+	ka := l.Nodes[0].StartKeepalived(t, faulty)
+	lab.Eventually(t, electionTimeout, "keepalived's config fault", func() bool {
+		return strings.Contains(ka.Log(), "(VI_1) Cannot use unicast without any peers - going to fault state")
+	})
+	backup := l.Nodes[1].StartKeepalived(t, other)
+	backup.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	if got := ka.State("VI_1"); got != "" || l.Nodes[0].HasAddr(t, "eth0", vip4) {
+		t.Fatalf("keepalived left FAULT (%s):\n%s", got, ka.Log())
+	}
+	ka.Stop(t)
+	backup.Stop(t)
+
+	h := startHavip(t, l.Nodes[0], faulty)
+	h.WaitState(t, "VI_1", "FAULT", electionTimeout)
+	h.waitLog(t, "instance starts in FAULT", "unicast_fault_no_peer: no unicast_peer configured", electionTimeout)
+	backup = l.Nodes[1].StartKeepalived(t, other)
+	backup.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	if trs := h.logged("VI_1"); len(trs) != 1 || trs[0].to != "FAULT" {
+		t.Fatalf("havip's transitions %v, want FAULT only; log:\n%s", trs, h.proc.Output())
+	}
+	if l.Nodes[0].HasAddr(t, "eth0", vip4) {
+		t.Fatal("havip in FAULT holds the VIP")
+	}
+	h.Stop(t)
+	backup.Stop(t)
+}
+
+// trackedVIP is the VIP of TestTrackSrcIP: outside the source address's
+// subnet, so that removing the source does not take it away too.
+const trackedVIP = "198.51.100.10/32"
+
+// TestTrackSrcIP removes the unicast_src_ip of a master with track_src_ip
+// from its interface (where it is the only IPv4 address) and adds it back,
+// beside a keepalived backup. keepalived 2.2.7 documents that the instance
+// goes to FAULT ("if the configured src_ip doesn't exist or is removed put
+// the instance into fault state") but does not: its netlink handler compares
+// the removed address with the sockaddr rather than the address in it, so
+// the master stays MASTER (the first half records that, as the reference).
+// havip does what the documentation says: the master goes to FAULT and the
+// backup takes over; the address back, it leaves FAULT and preempts.
+func TestTrackSrcIP(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 2})
+	n0, n1 := l.Nodes[0], l.Nodes[1]
+	src := n0.IPv4.String() + "/24"
+	conf := func(self, other *lab.Node, prio int, extra string) string {
+		return instanceConf{Priority: prio, VIPs: []string{trackedVIP}, UnicastSrc: self.IPv4.String(),
+			UnicastPeers: []string{other.IPv4.String()}, Extra: extra}.conf()
+	}
+	tracked := conf(n0, n1, 120, "  track_src_ip\n")
+	backupConf := conf(n1, n0, 100, "")
+
+	// keepalived handles each address event in order, logging it first.
+	backup := n1.StartKeepalived(t, backupConf)
+	ka := n0.StartKeepalived(t, tracked)
+	ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+	n0.Exec(t, "ip", "addr", "del", src, "dev", "eth0")
+	lab.Eventually(t, electionTimeout, "keepalived seeing the removal", func() bool {
+		return strings.Contains(ka.Log(), "Deassigned address "+n0.IPv4.String()+" from interface eth0")
+	})
+	n0.Exec(t, "ip", "addr", "add", src, "dev", "eth0")
+	lab.Eventually(t, electionTimeout, "keepalived seeing the address back", func() bool {
+		return strings.Count(ka.Log(), "Assigned address "+n0.IPv4.String()+" for interface eth0") == 2
+	})
+	if strings.Contains(ka.Log(), "Entering FAULT STATE") || ka.State("VI_1") != "MASTER" {
+		t.Fatalf("keepalived 2.2.7 acted on track_src_ip; havip's documented divergence is stale:\n%s", ka.Log())
+	}
+	ka.Stop(t)
+	backup.Stop(t)
+
+	backup = n1.StartKeepalived(t, backupConf)
+	h := startHavip(t, n0, tracked)
+	h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+	n0.Exec(t, "ip", "addr", "del", src, "dev", "eth0")
+	h.WaitState(t, "VI_1", "FAULT", electionTimeout)
+	backup.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	if n0.HasAddr(t, "eth0", netip.MustParsePrefix(trackedVIP)) {
+		t.Fatal("havip in FAULT holds the VIP")
+	}
+	n0.Exec(t, "ip", "addr", "add", src, "dev", "eth0")
+	h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+	if !strings.Contains(h.proc.Output(), `reason="track_src_ip: source address `+n0.IPv4.String()+` is not on eth0"`) {
+		t.Fatalf("havip's FAULT does not give the missing source as its reason:\n%s", h.proc.Output())
+	}
+	h.Stop(t)
+	backup.Stop(t)
+}
+
+// garpInterval is TestGARPInterval's vrrp_garp_interval.
+const garpInterval = 300 * time.Millisecond
+
+// TestGARPInterval runs a lone master of two VIPs with garp_master_repeat
+// 3 and a garp interval of 0.3 s on eth0 — from vrrp_garp_interval, or from
+// a garp_group overriding a shorter global one — first keepalived 2.2.7
+// (the reference), then havip, capturing its gratuitous ARPs until its
+// second advert (1 s after the first, so later than any ARP of the burst).
+// keepalived's behaviour, which havip matches: the first VIP at once, then
+// one ARP per interval — the first VIP again (its repeats collapse into
+// one), then the second — three ARPs at least 0.3 s apart.
+func TestGARPInterval(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, global string }{
+		{"vrrp_garp_interval", "global_defs {\n  vrrp_garp_interval 0.3\n}\n"},
+		{"garp_group", "global_defs {\n  vrrp_garp_interval 0.05\n}\ngarp_group {\n  garp_interval 0.3\n  interface eth0\n}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testGARPInterval(t, tc.global)
+		})
+	}
+}
+
+func testGARPInterval(t *testing.T, global string) {
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	vips := []string{"198.51.100.10/32", "198.51.100.11/32"}
+	conf := global + instanceConf{Priority: 100, VIPs: vips, Extra: "  garp_master_repeat 3\n  garp_master_delay 0\n"}.conf()
+	want := []string{"198.51.100.10", "198.51.100.10", "198.51.100.11"}
+
+	burst := func(name string, start func() (stop func())) {
+		c := n0.Capture(t, "eth0", "arp or ip proto 112")
+		stop := start()
+		var garps []lab.ARPPacket
+		lab.Eventually(t, 3*electionTimeout, name+"'s second advert", func() bool {
+			return len(lab.DecodeVRRP(t, c.Path())) >= 2
+		})
+		stop()
+		pcap := c.Stop(t)
+		for _, a := range lab.DecodeARP(t, pcap) {
+			if a.Gratuitous {
+				garps = append(garps, a)
+			}
+		}
+		var got []string
+		for i, g := range garps {
+			got = append(got, g.SenderIP)
+			if i > 0 {
+				if gap := time.Duration((g.Time - garps[i-1].Time) * float64(time.Second)); gap < garpInterval-10*time.Millisecond {
+					t.Errorf("%s: ARP %d came %v after the one before, want at least %v", name, i, gap, garpInterval)
+				}
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("%s: gratuitous ARPs for %v, want %v", name, got, want)
+		}
+		if adverts := lab.DecodeVRRP(t, pcap); adverts[0].Time > garps[0].Time {
+			t.Errorf("%s: the burst began before the first advert", name)
+		}
+		t.Logf("%s: ARPs %v over %.3f s", name, got, garps[len(garps)-1].Time-garps[0].Time)
+	}
+	burst("keepalived", func() func() {
+		ka := n0.StartKeepalived(t, conf)
+		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { ka.Stop(t) }
+	})
+	burst("havip", func() func() {
+		h := startHavip(t, n0, conf)
+		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { h.Stop(t) }
+	})
+}
+
+// TestPromoteSecondaries runs a lone master with promote_secondaries whose
+// VIP (192.0.2.100/24) is a secondary of the interface's own subnet beside
+// another secondary, first keepalived 2.2.7 (the reference), then havip, and
+// deletes the interface's primary address. keepalived's behaviour, which
+// havip matches: it sets net.ipv4.conf.eth0.promote_secondaries to 1 at
+// start, so the kernel promotes the other secondary instead of deleting the
+// VIP with the primary, and resets it to 0 at exit. (The other secondary
+// keeps keepalived from going to FAULT for want of a source address.)
+func TestPromoteSecondaries(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	primary := n0.IPv4.String() + "/24"
+	conf := instanceConf{Priority: 100, VIPs: []string{vip4.String()}, Extra: "  promote_secondaries\n"}.conf()
+	sysctl := func() string {
+		return strings.TrimSpace(n0.Exec(t, "cat", "/proc/sys/net/ipv4/conf/eth0/promote_secondaries"))
+	}
+	check := func(name string, start func() (stop func())) {
+		n0.Exec(t, "ip", "-4", "addr", "flush", "dev", "eth0")
+		n0.Exec(t, "ip", "addr", "add", primary, "dev", "eth0")
+		n0.Exec(t, "ip", "addr", "add", "192.0.2.50/24", "dev", "eth0")
+		if got := sysctl(); got != "0" {
+			t.Fatalf("%s: promote_secondaries is %s before the start", name, got)
+		}
+		stop := start()
+		if got := sysctl(); got != "1" {
+			t.Fatalf("%s: promote_secondaries is %s while it runs", name, got)
+		}
+		lab.Eventually(t, electionTimeout, name+" installing the VIP", func() bool { return n0.HasAddr(t, "eth0", vip4) })
+		n0.Exec(t, "ip", "addr", "del", primary, "dev", "eth0")
+		if !n0.HasAddr(t, "eth0", vip4) {
+			t.Fatalf("%s: the VIP went with the primary address", name)
+		}
+		stop()
+		if got := sysctl(); got != "0" {
+			t.Fatalf("%s: promote_secondaries is %s after the exit, want it reset to 0", name, got)
+		}
+	}
+	check("keepalived", func() func() {
+		ka := n0.StartKeepalived(t, conf)
+		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { ka.Stop(t) }
+	})
+	check("havip", func() func() {
+		h := startHavip(t, n0, conf)
+		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() {
+			if strings.Contains(h.proc.Output(), "a VIP was removed behind havip's back") {
+				t.Errorf("havip saw the VIP removed:\n%s", h.proc.Output())
+			}
+			h.Stop(t)
+		}
+	})
+}
