@@ -208,6 +208,9 @@ func (t teeBackend) Sync(s []Service) error {
 	return errors.Join(t[0].Sync(s), t[1].Sync(s))
 }
 func (t teeBackend) Close() error { return errors.Join(t[0].Close(), t[1].Close()) }
+func (t teeBackend) Stats() (map[ServiceKey]ServiceStats, error) {
+	return t[1].Stats()
+}
 
 // recordingBackend keeps every Sync.
 type recordingBackend struct {
@@ -217,6 +220,9 @@ type recordingBackend struct {
 
 func (r *recordingBackend) Name() string { return "recording" }
 func (r *recordingBackend) Close() error { return r.Sync(nil) }
+func (r *recordingBackend) Stats() (map[ServiceKey]ServiceStats, error) {
+	return map[ServiceKey]ServiceStats{}, nil
+}
 func (r *recordingBackend) Sync(s []Service) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

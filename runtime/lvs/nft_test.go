@@ -87,26 +87,38 @@ func TestNFTSyncAndClose(t *testing.T) {
 	for _, want := range []string{
 		"type nat hook prerouting priority dstnat",
 		"type nat hook output priority -100",
-		"ip daddr 192.0.2.10 tcp dport 80 dnat ip to numgen random mod 3 map { 0 : 192.0.2.20 . 8080, 1 : 192.0.2.21 . 8081, 2 : 192.0.2.21 . 8081 }",
-		"meta mark 0x00000007 dnat to numgen random mod 1 map { 0 : 192.0.2.30 }",
+		`ip daddr 192.0.2.10 tcp dport 80 counter name "tcp_192.0.2.10_80_conn" dnat ip to numgen random mod 3 map { 0 : 192.0.2.20 . 8080, 1 : 192.0.2.21 . 8081, 2 : 192.0.2.21 . 8081 }`,
+		`meta mark 0x00000007 counter name "fwm_7_conn" dnat to numgen random mod 1 map { 0 : 192.0.2.30 }`,
+		// Chain traffic counts each service's flows both ways, and each real
+		// server's, weight 0 included (its flows go on).
+		"type filter hook prerouting priority filter",
+		"type filter hook output priority filter",
+		`meta l4proto tcp ct original ip daddr 192.0.2.10 ct original proto-dst 80 ct direction original counter name "tcp_192.0.2.10_80_in"`,
+		`meta l4proto tcp ct original ip daddr 192.0.2.10 ct original proto-dst 80 ct direction reply counter name "tcp_192.0.2.10_80_out"`,
+		`meta l4proto tcp ct original ip daddr 192.0.2.10 ct original proto-dst 80 ct reply ip saddr 192.0.2.22 ct reply proto-src 8082 ct state new counter name "tcp_192.0.2.10_80_rs_192.0.2.22_8082_conn"`,
+		`meta l4proto tcp ct original ip daddr 192.0.2.10 ct original proto-dst 80 ct reply ip saddr 192.0.2.21 ct reply proto-src 8081 ct direction reply counter name "tcp_192.0.2.10_80_rs_192.0.2.21_8081_out"`,
+		`meta mark 0x00000007 ct reply ip saddr 192.0.2.30 ct direction original counter name "fwm_7_rs_192.0.2.30_0_in"`,
 	} {
 		if !strings.Contains(v4, want) {
 			t.Errorf("table ip %s lacks %q:\n%s", NFTTable, want, v4)
 		}
 	}
-	if strings.Contains(v4, "192.0.2.22") {
+	if strings.Contains(v4, "192.0.2.22 . 8082") {
 		t.Errorf("weight 0 destination is in the map:\n%s", v4)
 	}
+	if strings.Contains(v4, "fwm_7_out") || strings.Contains(v4, "fwm_7_rs_192.0.2.30_0_out") {
+		t.Errorf("a fwmark service's replies carry no mark, yet they are counted:\n%s", v4)
+	}
 	v6 := host.Exec(t, "nft", "list", "table", "ip6", NFTTable)
-	if want := "ip6 daddr 2001:db8::10 udp dport 53 dnat ip6 to numgen random mod 1 map { 0 : 2001:db8::20 . 5353 }"; !strings.Contains(v6, want) {
+	if want := `ip6 daddr 2001:db8::10 udp dport 53 counter name "udp_2001:db8::10_53_conn" dnat ip6 to numgen random mod 1 map { 0 : 2001:db8::20 . 5353 }`; !strings.Contains(v6, want) {
 		t.Errorf("table ip6 %s lacks %q:\n%s", NFTTable, want, v6)
 	}
 	// A second Sync replaces the rules; the IPv6 table goes when empty.
 	if err := b.Sync(services[:1]); err != nil {
 		t.Fatal(err)
 	}
-	if v4 := host.Exec(t, "nft", "list", "table", "ip", NFTTable); strings.Contains(v4, "mark") || strings.Count(v4, "dnat") != 2 {
-		t.Errorf("after the second Sync:\n%s", v4)
+	if v4 := host.Exec(t, "nft", "list", "table", "ip", NFTTable); strings.Contains(v4, "mark") || strings.Contains(v4, "fwm_7") || strings.Count(v4, "dnat") != 2 {
+		t.Errorf("after the second Sync (the fwmark service and its counters gone):\n%s", v4)
 	}
 	if out, err := host.Try("nft", "list", "table", "ip6", NFTTable); err == nil {
 		t.Errorf("ip6 table still there:\n%s", out)
@@ -162,7 +174,11 @@ func TestNFTDirectRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := host.Exec(t, "nft", "list", "table", "netdev", NFTTable)
-	for _, want := range []string{`type filter hook ingress device "eth0" priority filter`, "ip daddr 192.0.2.10 tcp dport 80", "map { 0 : 02:00:00:00:00:20 }", "ether daddr set jhash ip saddr . tcp sport mod 1 seed 0x", `dup to "eth0"`, "drop"} {
+	for _, want := range []string{`type filter hook ingress device "eth0" priority filter`, "ip daddr 192.0.2.10 tcp dport 80", "map { 0 : 02:00:00:00:00:20 }", "ether daddr set jhash ip saddr . tcp sport mod 1 seed 0x", `dup to "eth0"`, "drop",
+		`counter name "tcp_192.0.2.10_80_in" ether saddr set`,
+		`tcp flags syn / syn,ack counter name "tcp_192.0.2.10_80_conn"`,
+		`jhash ip saddr . tcp sport mod 1 seed 0x`, `counter name "tcp_192.0.2.10_80_rs_192.0.2.20_80_in"`,
+		`counter name "tcp_192.0.2.10_80_rs_192.0.2.20_80_conn"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table netdev %s lacks %q:\n%s", NFTTable, want, out)
 		}
