@@ -8,8 +8,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/internal/testenv"
 	"github.com/havip/havip/test/lab"
 )
 
@@ -214,5 +216,104 @@ func TestNFTWarnsOncePerService(t *testing.T) {
 	out := buf.String()
 	if strings.Count(out, "not applied") != 1 || !strings.Contains(out, "persistence_timeout, lb_algo lc, uthreshold/lthreshold") {
 		t.Fatalf("log:\n%s", out)
+	}
+}
+
+// TestNFTCountsTraffic: requests from a client through a NAT service move
+// the service's and the chosen real server's counters — connections,
+// packets and bytes both ways — and a Sync that keeps the service keeps
+// its counts, while a real server leaving the pool loses its own.
+func TestNFTCountsTraffic(t *testing.T) {
+	testenv.RequireCommand(t, "python3", "python3")
+	testenv.RequireCommand(t, "curl", "curl")
+	l := lab.New(t, lab.Options{Nodes: 3, Client: true})
+	director, cl := l.Nodes[0], l.Client
+	director.Exec(t, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0")
+	vip := netip.MustParseAddr("192.0.2.100")
+	director.Exec(t, "ip", "addr", "add", vip.String()+"/32", "dev", "eth0")
+	for _, rs := range l.Nodes[1:] {
+		rs.Exec(t, "ip", "route", "add", cl.IPv4.String()+"/32", "via", director.IPv4.String())
+		rs.Start(t, "http-"+rs.NS, "python3", "-m", "http.server", "8080", "--bind", rs.IPv4.String(), "--directory", t.TempDir())
+	}
+	f, err := os.Open("/run/netns/" + director.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	b, err := NewNFTAt(quiet, int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	rs1, rs2 := l.Nodes[1].IPv4, l.Nodes[2].IPv4
+	svc := Service{Family: config.IPv4, Protocol: "TCP", Addr: vip, Port: 80, Dests: []Dest{
+		{Addr: rs1, Port: 8080, Weight: 1, Method: nat},
+		{Addr: rs2, Port: 8080, Weight: 0, Method: nat},
+	}}
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(n int) {
+		t.Helper()
+		for range n {
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				_, err := cl.Try("curl", "-sf", "-o", "/dev/null", "--max-time", "2", "http://"+vip.String()+"/")
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("GET through the VIP: %v", err)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}
+	stats := func() ServiceStats {
+		t.Helper()
+		st, err := b.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st[svc.Key()]
+	}
+	get(1)
+	base := stats() // the first request may have waited for the server
+	const n = 5
+	get(n)
+	st := stats()
+	t.Logf("after %d requests: service %+v (before: %+v)", n, st.Traffic, base.Traffic)
+	k1, k2 := DestKey{rs1, 8080}, DestKey{rs2, 8080}
+	conns := st.Traffic.Connections - base.Traffic.Connections
+	if conns != n {
+		t.Errorf("service connections went %d → %d; want %d more", base.Traffic.Connections, st.Traffic.Connections, n)
+	}
+	if got := st.Dests[k1].Connections - base.Dests[k1].Connections; got != conns {
+		t.Errorf("real server %s connections +%d, service +%d: all went to it", rs1, got, conns)
+	}
+	// A TCP request is at least SYN, ACK, request, FIN one way and
+	// SYN-ACK, response, FIN the other.
+	in, out := st.Traffic.InPackets-base.Traffic.InPackets, st.Traffic.OutPackets-base.Traffic.OutPackets
+	if in < 4*n || out < 3*n || st.Traffic.InBytes <= base.Traffic.InBytes || st.Traffic.OutBytes-base.Traffic.OutBytes <= st.Traffic.InBytes-base.Traffic.InBytes {
+		t.Errorf("service traffic %+v after %+v: want ≥ %d packets in, ≥ %d out, more bytes out (the responses) than in", st.Traffic, base.Traffic, 4*n, 3*n)
+	}
+	if st.Dests[k1] != st.Traffic {
+		t.Errorf("real server %s counted %+v, service %+v: it served every flow", rs1, st.Dests[k1], st.Traffic)
+	}
+	if st.Dests[k2] != (Traffic{}) {
+		t.Errorf("real server %s at weight 0 counted %+v", rs2, st.Dests[k2])
+	}
+	// The same service again (as a reload that does not touch it, or a
+	// health change elsewhere) keeps the counts; rs2 leaving the pool and
+	// rs1 taking weight 0 keep rs1's.
+	svc.Dests = []Dest{{Addr: rs1, Port: 8080, Weight: 0, Method: nat}}
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	if after := stats(); after.Traffic != st.Traffic || after.Dests[k1] != st.Dests[k1] || len(after.Dests) != 1 {
+		t.Errorf("after a Sync keeping the service: %+v, want %+v with only %s", after, st, rs1)
+	}
+	if out := director.Exec(t, "nft", "list", "counters"); strings.Contains(out, rs2.String()) {
+		t.Errorf("the counters of %s, out of the pool, are left:\n%s", rs2, out)
 	}
 }
