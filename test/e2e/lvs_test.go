@@ -190,6 +190,27 @@ func wantRealServers(t *testing.T, s *speaker, quorum bool, want ...string) {
 	}
 }
 
+// wantConns checks, in s's /metrics, that keepalived_lvs_vip_conn of the
+// VIP is at least vip and keepalived_lvs_rs_conn of each real server at
+// least the given count, and that the real servers' in packets add up to
+// at most the VIP's.
+func wantConns(t *testing.T, s *speaker, vip int, rss map[string]int) {
+	t.Helper()
+	vipLabels := labels("addr", lvsVIP+":80", "proto", "6")
+	got := s.waitMetric(t, "keepalived_lvs_vip_conn", vipLabels, fmt.Sprintf("≥ %d", vip), func(v float64) bool { return v >= float64(vip) })
+	t.Logf("keepalived_lvs_vip_conn = %v after %d requests", got, vip)
+	for rs, n := range rss {
+		l := labels("vip", lvsVIP+":80", "addr", rs+":8080", "proto", "6")
+		v := s.waitMetric(t, "keepalived_lvs_rs_conn", l, fmt.Sprintf("≥ %d", n), func(v float64) bool { return v >= float64(n) })
+		t.Logf("keepalived_lvs_rs_conn{addr=%s:8080} = %v after %d requests it answered", rs, v, n)
+	}
+	in, _ := s.metric(t, "keepalived_lvs_vip_in_packets", vipLabels)
+	out, _ := s.metric(t, "keepalived_lvs_vip_out_bytes", vipLabels)
+	if in < 4*float64(vip) || out == 0 {
+		t.Errorf("keepalived_lvs_vip_in_packets = %v, keepalived_lvs_vip_out_bytes = %v after %d requests: want ≥ 4 packets in each and some bytes out", in, out, vip)
+	}
+}
+
 func (ll *lvsLab) nftTables(t *testing.T) string {
 	return ll.director.Exec(t, "nft", "list", "tables")
 }
@@ -202,16 +223,20 @@ func (ll *lvsLab) nftTables(t *testing.T) string {
 func TestLVSPoolFollowsHealth(t *testing.T) {
 	ll := newLVSLab(t)
 	rs1, rs2 := ll.l.Nodes[1].IPv4.String(), ll.l.Nodes[2].IPv4.String()
-	s := startHavip(t, ll.director, ll.conf())
+	s := startHavip(t, ll.director, ll.conf(), "--http-listen", httpAddr)
 	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
 	both := rs1 + ":8080=1 " + rs2 + ":8080=1"
 	waitPool(t, s, both, 10*time.Second)
 	if tables := ll.nftTables(t); !strings.Contains(tables, "table ip havip_lvs") {
 		t.Fatalf("no havip_lvs table:\n%s", tables)
 	}
-	if got := ll.hits(t, 30); got[rs1] == 0 || got[rs2] == 0 || got[rs1]+got[rs2] != 30 {
-		t.Fatalf("30 requests with both real servers healthy: %v", got)
+	first := ll.hits(t, 30)
+	if first[rs1] == 0 || first[rs2] == 0 || first[rs1]+first[rs2] != 30 {
+		t.Fatalf("30 requests with both real servers healthy: %v", first)
 	}
+	// Each request is one connection, counted for the VIP and for the real
+	// server that answered it (the health checks do not pass the VIP).
+	wantConns(t, s, 30, map[string]int{rs1: first[rs1], rs2: first[rs2]})
 
 	// The bound: the next check comes within delay_loop, the retries take
 	// retry × delay_before_retry; connections are refused at once.
@@ -226,6 +251,12 @@ func TestLVSPoolFollowsHealth(t *testing.T) {
 	}
 	if got := ll.hits(t, 20); got[rs2] != 20 {
 		t.Fatalf("20 requests with only %s healthy: %v", rs2, got)
+	}
+	// The pool changed: the VIP's and rs2's counts go on from where they
+	// were; rs1, out of the pool, has no series.
+	wantConns(t, s, 50, map[string]int{rs2: first[rs2] + 20})
+	if v, ok := s.metric(t, "keepalived_lvs_rs_conn", labels("vip", lvsVIP+":80", "addr", rs1+":8080", "proto", "6")); ok {
+		t.Errorf("keepalived_lvs_rs_conn of %s = %v while it is out of the pool", rs1, v)
 	}
 	wantRealServers(t, s, true, rs1+":8080 down -1", rs2+":8080 up 1")
 
