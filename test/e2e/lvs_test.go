@@ -466,7 +466,7 @@ virtual_server %s 8080 {
 	}
 }
 `, lvsVIP, lvsVIP, rss[0], rss[1])
-	s := startHavip(t, director, conf)
+	s := startHavip(t, director, conf, "--http-listen", httpAddr)
 	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
 	waitPool(t, s, rss[0]+":8080=1 "+rss[1]+":8080=1", 10*time.Second)
 	hits := func(n int) map[string]int {
@@ -492,8 +492,23 @@ virtual_server %s 8080 {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := hits(30); got[rss[0]] == 0 || got[rss[1]] == 0 || got[rss[0]]+got[rss[1]] != 30 {
+	got := hits(30)
+	if got[rss[0]] == 0 || got[rss[1]] == 0 || got[rss[0]]+got[rss[1]] != 30 {
 		t.Fatalf("30 requests over DR: %v\n%s", got, director.Exec(t, "nft", "list", "ruleset"))
+	}
+	// DR counts the clients' SYNs as connections, per real server too, and
+	// the packets in; the replies bypass the director: nothing out.
+	vip := labels("addr", lvsVIP+":8080", "proto", "6")
+	conns := s.waitMetric(t, "keepalived_lvs_vip_conn", vip, "≥ 30", func(v float64) bool { return v >= 30 })
+	for _, rs := range rss {
+		n := got[rs]
+		s.waitMetric(t, "keepalived_lvs_rs_conn", labels("vip", lvsVIP+":8080", "addr", rs+":8080", "proto", "6"), fmt.Sprintf("≥ %d", n), func(v float64) bool { return v >= float64(n) })
+	}
+	in, _ := s.metric(t, "keepalived_lvs_vip_in_packets", vip)
+	out, ok := s.metric(t, "keepalived_lvs_vip_out_packets", vip)
+	t.Logf("DR after 30 requests: keepalived_lvs_vip_conn = %v, in_packets = %v, out_packets = %v", conns, in, out)
+	if in < 4*30 || !ok || out != 0 {
+		t.Errorf("DR: keepalived_lvs_vip_in_packets = %v, keepalived_lvs_vip_out_packets = %v (present %v) after 30 requests; want ≥ 120 in, 0 out", in, out, ok)
 	}
 	servers[rss[0]].Signal(os.Kill)
 	servers[rss[0]].Wait(5 * time.Second)
