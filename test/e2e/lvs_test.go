@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,24 @@ func wantConns(t *testing.T, s *speaker, vip int, rss map[string]int) {
 	}
 }
 
+var nftPackets = regexp.MustCompile(`packets (\d+) bytes \d+`)
+
+// nftCounter returns the packets of the named counter of table ip
+// havip_lvs in n's namespace.
+func nftCounter(t *testing.T, n *lab.Node, name string) int {
+	t.Helper()
+	out := n.Exec(t, "nft", "list", "counter", "ip", "havip_lvs", name)
+	m := nftPackets.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("nft list counter %s:\n%s", name, out)
+	}
+	v, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func (ll *lvsLab) nftTables(t *testing.T) string {
 	return ll.director.Exec(t, "nft", "list", "tables")
 }
@@ -316,6 +335,15 @@ func TestLVSReloadKeepsCheckerState(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	before := strings.Count(sup.proc.Output(), `msg="virtual server pool"`)
+	if got := ll.hits(t, 10); got[rs2] != 10 {
+		t.Fatalf("10 requests with only %s healthy: %v", rs2, got)
+	}
+	vipConn := "tcp_" + lvsVIP + "_80_conn"
+	rs2Conn := "tcp_" + lvsVIP + "_80_rs_" + rs2 + "_8080_conn"
+	conns := map[string]int{vipConn: nftCounter(t, ll.director, vipConn), rs2Conn: nftCounter(t, ll.director, rs2Conn)}
+	if conns[vipConn] < 10 || conns[rs2Conn] < 10 {
+		t.Fatalf("connection counters %v after 10 requests", conns)
+	}
 
 	sup.edit(t, strings.Replace(conf, "lb_algo rr", "lb_algo wrr", 1))
 	deadline = time.Now().Add(reloadTimeout)
@@ -333,6 +361,12 @@ func TestLVSReloadKeepsCheckerState(t *testing.T) {
 	}
 	if tables := ll.director.Exec(t, "nft", "list", "table", "ip", "havip_lvs"); strings.Contains(tables, rs1) || !strings.Contains(tables, rs2) {
 		t.Fatalf("nftables after reload:\n%s", tables)
+	}
+	// The reload kept the service and rs2 in it: their counters go on.
+	for name, n := range conns {
+		if got := nftCounter(t, ll.director, name); got < n {
+			t.Errorf("counter %s went from %d to %d on reload", name, n, got)
+		}
 	}
 	data, _ := os.ReadFile(ll.scripts)
 	if got := strings.Fields(string(data)); strings.Join(got, " ") != "down-"+rs1 {
