@@ -210,6 +210,25 @@ func wantConns(t *testing.T, s *speaker, vip int, rss map[string]int) {
 	if in < 4*float64(vip) || out == 0 {
 		t.Errorf("keepalived_lvs_vip_in_packets = %v, keepalived_lvs_vip_out_bytes = %v after %d requests: want ≥ 4 packets in each and some bytes out", in, out, vip)
 	}
+	// havip status --json carries the same counts.
+	js, err := exec.Command(havipBin, "status", "--socket", s.status, "--json").Output()
+	if err != nil {
+		t.Fatalf("havip status --json: %v", err)
+	}
+	var snap engine.Snapshot
+	if err := json.Unmarshal(js, &snap); err != nil || len(snap.VirtualServers) != 1 {
+		t.Fatalf("havip status --json = %s (%v), want one virtual server", js, err)
+	}
+	vs := snap.VirtualServers[0]
+	if vs.Traffic == nil || vs.Traffic.Connections < uint64(vip) || len(vs.Services) != 1 || vs.Services[0].Address != lvsVIP || vs.Services[0].Port != 80 {
+		t.Errorf("havip status --json: virtual server traffic %+v, services %+v; want ≥ %d connections on %s:80", vs.Traffic, vs.Services, vip, lvsVIP)
+	}
+	for _, r := range vs.RealServers {
+		host, _, _ := strings.Cut(r.Address, ":")
+		if n, ok := rss[host]; ok && (r.Traffic == nil || r.Traffic.Connections < uint64(n)) {
+			t.Errorf("havip status --json: real server %s traffic %+v, want ≥ %d connections", r.Address, r.Traffic, n)
+		}
+	}
 }
 
 var nftPackets = regexp.MustCompile(`packets (\d+) bytes \d+`)
