@@ -68,7 +68,7 @@ func counterRef(name string) *expr.Objref {
 // counters is the set of counter names a table needs.
 type counters map[string]bool
 
-// add declares the counter name in table t, once per Sync; declaring an
+// addCounter declares the counter name in table t, once per Sync; declaring an
 // existing counter keeps its counts.
 func (b *NFT) addCounter(t *nftables.Table, want counters, name string) {
 	if want[name] {
