@@ -3,6 +3,7 @@ package lvs
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -47,17 +48,25 @@ const ctReply = 1 << 24
 const ctStateNew = 1 << 3
 
 // serviceCounter names a counter of service k: "tcp_192.0.2.10_80_in",
-// "fwm_7_conn".
+// "udp_2001-db8--10_53_out", "fwm_7_conn" (nft's command line takes
+// names of letters, digits, "_", ".", "-" and "/").
 func serviceCounter(k ServiceKey, kind string) string {
 	if k.Fwmark != 0 {
 		return "fwm_" + strconv.FormatUint(uint64(k.Fwmark), 10) + "_" + kind
 	}
-	return strings.ToLower(k.Protocol) + "_" + k.Addr.String() + "_" + strconv.Itoa(int(k.Port)) + "_" + kind
+	return strings.ToLower(k.Protocol) + "_" + counterAddr(k.Addr) + "_" + strconv.Itoa(int(k.Port)) + "_" + kind
 }
 
-// destCounter names a counter of destination d of service k.
+// destCounter names a counter of destination d of service k:
+// "tcp_192.0.2.10_80_rs_192.0.2.20_8080_conn".
 func destCounter(k ServiceKey, d DestKey, kind string) string {
-	return serviceCounter(k, "rs_"+d.Addr.String()+"_"+strconv.Itoa(int(d.Port))+"_"+kind)
+	return serviceCounter(k, "rs_"+counterAddr(d.Addr)+"_"+strconv.Itoa(int(d.Port))+"_"+kind)
+}
+
+// counterAddr writes an address for a counter name: an IPv6 address with
+// "-" for ":".
+func counterAddr(a netip.Addr) string {
+	return strings.ReplaceAll(a.String(), ":", "-")
 }
 
 // counterRef counts the packet in the named counter.

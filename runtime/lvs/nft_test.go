@@ -112,7 +112,7 @@ func TestNFTSyncAndClose(t *testing.T) {
 		t.Errorf("a fwmark service's replies carry no mark, yet they are counted:\n%s", v4)
 	}
 	v6 := host.Exec(t, "nft", "list", "table", "ip6", NFTTable)
-	if want := `ip6 daddr 2001:db8::10 udp dport 53 counter name "udp_2001:db8::10_53_conn" dnat ip6 to numgen random mod 1 map { 0 : 2001:db8::20 . 5353 }`; !strings.Contains(v6, want) {
+	if want := `ip6 daddr 2001:db8::10 udp dport 53 counter name "udp_2001-db8--10_53_conn" dnat ip6 to numgen random mod 1 map { 0 : 2001:db8::20 . 5353 }`; !strings.Contains(v6, want) {
 		t.Errorf("table ip6 %s lacks %q:\n%s", NFTTable, want, v6)
 	}
 	// A second Sync replaces the rules; the IPv6 table goes when empty.

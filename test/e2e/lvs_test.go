@@ -233,11 +233,15 @@ func wantConns(t *testing.T, s *speaker, vip int, rss map[string]int) {
 
 var nftPackets = regexp.MustCompile(`packets (\d+) bytes \d+`)
 
-// nftCounter returns the packets of the named counter of table ip
-// havip_lvs in n's namespace.
+// nftCounter returns the packets of the named counter of table FAMILY
+// havip_lvs (family "ip" unless name is "ip6 NAME") in n's namespace.
 func nftCounter(t *testing.T, n *lab.Node, name string) int {
 	t.Helper()
-	out := n.Exec(t, "nft", "list", "counter", "ip", "havip_lvs", name)
+	family := "ip"
+	if f, rest, ok := strings.Cut(name, " "); ok {
+		family, name = f, rest
+	}
+	out := n.Exec(t, "nft", "list", "counter", family, "havip_lvs", name)
 	m := nftPackets.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("nft list counter %s:\n%s", name, out)
@@ -453,6 +457,17 @@ func TestLVSIPv6WithoutVRRP(t *testing.T) {
 	t.Logf("40 requests over weights 1 and 3: %v", got)
 	if got[rss[0]] == 0 || got[rss[1]] <= got[rss[0]] || got[rss[0]]+got[rss[1]] != 40 {
 		t.Fatalf("40 requests: %v; want both real servers, the weight-3 one more often", got)
+	}
+	// The IPv6 table counts each connection for the VIP and for the real
+	// server that answered.
+	counterVIP := strings.ReplaceAll(vip, ":", "-") // as nft's command line takes names
+	if n := nftCounter(t, director, "ip6 tcp_"+counterVIP+"_80_conn"); n < 40 {
+		t.Errorf("VIP connection counter %d after 40 requests", n)
+	}
+	for _, rs := range rss {
+		if n := nftCounter(t, director, "ip6 tcp_"+counterVIP+"_80_rs_"+strings.ReplaceAll(rs, ":", "-")+"_8080_conn"); n < got[rs] {
+			t.Errorf("real server %s connection counter %d after %d requests it answered", rs, n, got[rs])
+		}
 	}
 	if err := sup.proc.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
