@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -424,10 +425,38 @@ func virtualServerStatus(vss []lvs.VirtualServerState) []engine.VirtualServerSta
 	out := make([]engine.VirtualServerStatus, 0, len(vss))
 	for _, v := range vss {
 		st := engine.VirtualServerStatus{Name: v.VirtualServer, Quorum: v.Quorum, SorryServer: v.Sorry}
+		var total lvs.Traffic
+		perRS := map[netip.AddrPort]lvs.Traffic{}
+		for _, s := range v.Services {
+			total = total.Add(s.Traffic)
+			ss := engine.LVSServiceStatus{Fwmark: s.Key.Fwmark, Protocol: s.Key.Protocol, Traffic: lvsTraffic(s.Traffic), Destinations: []engine.LVSDestinationTraffic{}}
+			if s.Key.Fwmark == 0 {
+				ss.Address, ss.Port = s.Key.Addr.String(), s.Key.Port
+			}
+			for _, d := range s.Dests {
+				ss.Destinations = append(ss.Destinations, engine.LVSDestinationTraffic{Address: d.Dest.Addr.String(), Port: d.Dest.Port, Traffic: lvsTraffic(d.Traffic)})
+				ap := netip.AddrPortFrom(d.Dest.Addr, d.Dest.Port)
+				perRS[ap] = perRS[ap].Add(d.Traffic)
+			}
+			st.Services = append(st.Services, ss)
+		}
+		if v.Services != nil {
+			t := lvsTraffic(total)
+			st.Traffic = &t
+		}
 		for _, r := range v.RealServers {
-			st.RealServers = append(st.RealServers, engine.RealServerStatus{Address: r.RealServer.String(), Alive: r.Alive, Weight: r.Weight})
+			rs := engine.RealServerStatus{Address: r.RealServer.String(), Alive: r.Alive, Weight: r.Weight}
+			if v.Services != nil {
+				t := lvsTraffic(perRS[r.RealServer])
+				rs.Traffic = &t
+			}
+			st.RealServers = append(st.RealServers, rs)
 		}
 		out = append(out, st)
 	}
 	return out
+}
+
+func lvsTraffic(t lvs.Traffic) engine.LVSTraffic {
+	return engine.LVSTraffic{Connections: t.Connections, InPackets: t.InPackets, OutPackets: t.OutPackets, InBytes: t.InBytes, OutBytes: t.OutBytes}
 }

@@ -32,6 +32,12 @@ type VirtualServerStatus struct {
 	Quorum      bool               `json:"quorum"`
 	SorryServer bool               `json:"sorry_server_in_use"`
 	RealServers []RealServerStatus `json:"real_servers"`
+	// Traffic is the sum of Services' counters; Traffic and Services are
+	// absent when the LVS backend's counters could not be read.
+	Traffic *LVSTraffic `json:"traffic,omitempty"`
+	// Services are the kernel services of the virtual server (one, or one
+	// per address and fwmark of its group) with their counters.
+	Services []LVSServiceStatus `json:"services,omitempty"`
 }
 
 // RealServerStatus is one real server of a virtual server: whether its
@@ -41,6 +47,45 @@ type RealServerStatus struct {
 	Address string `json:"address"`
 	Alive   bool   `json:"alive"`
 	Weight  int    `json:"weight"`
+	// Traffic is what the real server took over the virtual server's
+	// services, as the backend counts it (a real server that leaves the
+	// pool may lose its counts); absent when unknown.
+	Traffic *LVSTraffic `json:"traffic,omitempty"`
+}
+
+// LVSServiceStatus is one kernel service (IPVS's, or the nftables rules
+// standing for it) and the traffic counted for it and for each of its
+// destinations: the real servers in the pool, the sorry server while it
+// stands in.
+type LVSServiceStatus struct {
+	// Address and Port are the virtual address and port; Fwmark is set,
+	// and they are empty, for a firewall-mark service.
+	Address string `json:"address,omitempty"`
+	Port    uint16 `json:"port,omitempty"`
+	Fwmark  uint32 `json:"fwmark,omitempty"`
+	// Protocol is TCP, UDP or SCTP; empty for a firewall-mark service.
+	Protocol     string                  `json:"protocol,omitempty"`
+	Traffic      LVSTraffic              `json:"traffic"`
+	Destinations []LVSDestinationTraffic `json:"destinations"`
+}
+
+// LVSDestinationTraffic is one destination of a kernel service.
+type LVSDestinationTraffic struct {
+	Address string     `json:"address"`
+	Port    uint16     `json:"port"`
+	Traffic LVSTraffic `json:"traffic"`
+}
+
+// LVSTraffic counts, as IPVS does, the connections (flows, for UDP)
+// scheduled and the packets and bytes (IP lengths) in from the clients
+// and out in reply. The out direction is 0 for DR, whose replies bypass
+// the director.
+type LVSTraffic struct {
+	Connections uint64 `json:"connections"`
+	InPackets   uint64 `json:"in_packets"`
+	OutPackets  uint64 `json:"out_packets"`
+	InBytes     uint64 `json:"in_bytes"`
+	OutBytes    uint64 `json:"out_bytes"`
 }
 
 // NotifyStatus is the state of the notify scripts' queues and FIFOs.

@@ -26,6 +26,9 @@ type Backend interface {
 	// Sync makes the kernel hold exactly services (of those the backend
 	// installed); it is called with the whole desired state each time.
 	Sync(services []Service) error
+	// Stats returns the traffic counters of the services the backend
+	// installed, by service, with those of their destinations.
+	Stats() (map[ServiceKey]ServiceStats, error)
 	// Close removes everything the backend installed.
 	Close() error
 }
@@ -79,6 +82,28 @@ func (k ServiceKey) String() string {
 		return "FWM " + strconv.FormatUint(uint64(k.Fwmark), 10)
 	}
 	return k.Protocol + " " + netip.AddrPortFrom(k.Addr, k.Port).String()
+}
+
+// Traffic counts what went through a service or to one destination, as
+// IPVS counts it: connections (flows, for UDP) scheduled, and packets and
+// bytes (IP packet lengths) in, from the clients, and out, the replies.
+type Traffic struct {
+	Connections uint64
+	InPackets   uint64
+	OutPackets  uint64
+	InBytes     uint64
+	OutBytes    uint64
+}
+
+// Add returns the sum of t and u.
+func (t Traffic) Add(u Traffic) Traffic {
+	return Traffic{t.Connections + u.Connections, t.InPackets + u.InPackets, t.OutPackets + u.OutPackets, t.InBytes + u.InBytes, t.OutBytes + u.OutBytes}
+}
+
+// ServiceStats are the counters of one service and of its destinations.
+type ServiceStats struct {
+	Traffic Traffic
+	Dests   map[DestKey]Traffic
 }
 
 // DestKey identifies a destination within a service.

@@ -121,6 +121,45 @@ func (b *IPVS) syncService(s Service) error {
 	return joinErrors(errs)
 }
 
+// Stats reads the counters of the services havip created and of their
+// destinations from the kernel.
+func (b *IPVS) Stats() (map[ServiceKey]ServiceStats, error) {
+	out := make(map[ServiceKey]ServiceStats, len(b.installed))
+	var errs []error
+	for k, s := range b.installed {
+		svc := ipvsService(s)
+		got, err := b.c.Service(svc)
+		if err != nil {
+			errs = append(errs, errorf(k, "service counters: %v", err))
+			continue
+		}
+		dests, err := b.c.Destinations(svc)
+		if err != nil {
+			errs = append(errs, errorf(k, "destination counters: %v", err))
+			continue
+		}
+		st := ServiceStats{Traffic: ipvsTraffic(got.Stats, got.Stats64), Dests: make(map[DestKey]Traffic, len(dests))}
+		for _, d := range dests {
+			st.Dests[DestKey{d.Address.Unmap(), d.Port}] = ipvsTraffic(d.Stats, d.Stats64)
+		}
+		out[k] = st
+	}
+	return out, joinErrors(errs)
+}
+
+// ipvsTraffic takes each counter from the kernel's 64-bit statistics,
+// or from the 32-bit ones of a kernel that sends only those (a 64-bit
+// counter is never below its 32-bit truncation).
+func ipvsTraffic(s32, s64 ipvs.Stats) Traffic {
+	return Traffic{
+		Connections: max(s32.Connections, s64.Connections),
+		InPackets:   max(s32.IncomingPackets, s64.IncomingPackets),
+		OutPackets:  max(s32.OutgoingPackets, s64.OutgoingPackets),
+		InBytes:     max(s32.IncomingBytes, s64.IncomingBytes),
+		OutBytes:    max(s32.OutgoingBytes, s64.OutgoingBytes),
+	}
+}
+
 // Close removes every service havip created.
 func (b *IPVS) Close() error {
 	return b.Sync(nil)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -23,10 +24,13 @@ type fakeIPVS struct {
 	calls    []string
 	services map[string]ipvs.Service
 	dests    map[string]map[string]ipvs.Destination
+	// stats32 and stats64 are the kernel's counters by service ID, and by
+	// service ID + " " + destination ID.
+	stats32, stats64 map[string]ipvs.Stats
 }
 
 func newFakeIPVS() *fakeIPVS {
-	return &fakeIPVS{services: map[string]ipvs.Service{}, dests: map[string]map[string]ipvs.Destination{}}
+	return &fakeIPVS{services: map[string]ipvs.Service{}, dests: map[string]map[string]ipvs.Destination{}, stats32: map[string]ipvs.Stats{}, stats64: map[string]ipvs.Stats{}}
 }
 
 func svcID(s ipvs.Service) string {
@@ -63,7 +67,7 @@ func (f *fakeIPVS) Service(s ipvs.Service) (ipvs.ServiceExtended, error) {
 	if !ok {
 		return ipvs.ServiceExtended{}, errFake
 	}
-	return ipvs.ServiceExtended{Service: got}, nil
+	return ipvs.ServiceExtended{Service: got, Stats: f.stats32[svcID(s)], Stats64: f.stats64[svcID(s)]}, nil
 }
 func (f *fakeIPVS) CreateService(s ipvs.Service) error {
 	f.mu.Lock()
@@ -102,7 +106,8 @@ func (f *fakeIPVS) Destinations(s ipvs.Service) ([]ipvs.DestinationExtended, err
 	defer f.mu.Unlock()
 	var out []ipvs.DestinationExtended
 	for _, d := range f.dests[svcID(s)] {
-		out = append(out, ipvs.DestinationExtended{Destination: d})
+		id := svcID(s) + " " + destID(d)
+		out = append(out, ipvs.DestinationExtended{Destination: d, Stats: f.stats32[id], Stats64: f.stats64[id]})
 	}
 	return out, nil
 }
@@ -216,5 +221,55 @@ func TestIPVSServiceFlags(t *testing.T) {
 	d := ipvsDest(Dest{Addr: netip.MustParseAddr("2001:db8::1"), Port: 80, Weight: 5, Method: config.Method{Kind: "TUN", Tunnel: []string{"type", "gue", "port", "6080", "csum"}}})
 	if d.FwdMethod != ipvs.Tunnel || d.TunnelType != ipvs.GUE || d.TunnelPort != 6080 || d.TunnelFlags != ipvs.TunnelEncapChecksum || d.Family != ipvs.INET6 {
 		t.Errorf("tunnel destination %+v", d)
+	}
+}
+
+// TestIPVSStats: the counters of havip's services and their destinations
+// come from the kernel's 64-bit statistics, or the 32-bit ones when the
+// kernel sends only those; services havip did not create are not read.
+func TestIPVSStats(t *testing.T) {
+	f := newFakeIPVS()
+	b := NewIPVSWith(f)
+	vip := netip.MustParseAddr("192.0.2.10")
+	rs1, rs2 := netip.MustParseAddr("192.0.2.20"), netip.MustParseAddr("192.0.2.21")
+	svc := Service{Family: config.IPv4, Protocol: "TCP", Addr: vip, Port: 80, Scheduler: "wrr", Dests: []Dest{
+		{Addr: rs1, Port: 8080, Weight: 1, Method: nat},
+		{Addr: rs2, Port: 8080, Weight: 0, Method: nat},
+	}}
+	fwm := Service{Family: config.IPv4, Fwmark: 7, Scheduler: "rr", Dests: []Dest{{Addr: rs1, Weight: 1, Method: nat}}}
+	if err := b.Sync([]Service{svc, fwm}); err != nil {
+		t.Fatal(err)
+	}
+	foreign := ipvs.Service{Address: netip.MustParseAddr("192.0.2.99"), Port: 80, Protocol: ipvs.TCP, Family: ipvs.INET}
+	if err := f.CreateService(foreign); err != nil {
+		t.Fatal(err)
+	}
+	f.stats64[svcID(foreign)] = ipvs.Stats{Connections: 99}
+	f.stats64["TCP 192.0.2.10:80"] = ipvs.Stats{Connections: 5_000_000_000, IncomingPackets: 70, OutgoingPackets: 60, IncomingBytes: 7000, OutgoingBytes: 9000}
+	f.stats32["TCP 192.0.2.10:80"] = ipvs.Stats{Connections: 705_032_704, IncomingPackets: 70, OutgoingPackets: 60, IncomingBytes: 7000, OutgoingBytes: 9000}
+	f.stats64["TCP 192.0.2.10:80 192.0.2.20:8080"] = ipvs.Stats{Connections: 4, IncomingPackets: 40, OutgoingPackets: 30, IncomingBytes: 4000, OutgoingBytes: 5000}
+	f.stats32["FWM 7/INET"] = ipvs.Stats{Connections: 3, IncomingPackets: 9, IncomingBytes: 900, OutgoingPackets: 6, OutgoingBytes: 600}
+	f.stats32["FWM 7/INET 192.0.2.20:0"] = ipvs.Stats{Connections: 3, IncomingPackets: 9, IncomingBytes: 900, OutgoingPackets: 6, OutgoingBytes: 600}
+	got, err := b.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[ServiceKey]ServiceStats{
+		svc.Key(): {Traffic: Traffic{Connections: 5_000_000_000, InPackets: 70, OutPackets: 60, InBytes: 7000, OutBytes: 9000}, Dests: map[DestKey]Traffic{
+			{rs1, 8080}: {Connections: 4, InPackets: 40, OutPackets: 30, InBytes: 4000, OutBytes: 5000},
+			{rs2, 8080}: {},
+		}},
+		fwm.Key(): {Traffic: Traffic{Connections: 3, InPackets: 9, OutPackets: 6, InBytes: 900, OutBytes: 600}, Dests: map[DestKey]Traffic{
+			{rs1, 0}: {Connections: 3, InPackets: 9, OutPackets: 6, InBytes: 900, OutBytes: 600},
+		}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Stats() =\n%+v\nwant\n%+v", got, want)
+	}
+	if err := b.Sync(nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Stats(); err != nil || len(got) != 0 {
+		t.Errorf("Stats() after removing every service = %v, %v; want none", got, err)
 	}
 }

@@ -1,12 +1,14 @@
 package lvs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,7 +52,11 @@ type Manager struct {
 	runCtx  context.Context // nil until Run starts
 	wake    chan struct{}
 	scripts *scriptQueue
-	backend Backend
+
+	// backendMu serialises the backend's Syncs and the reads of its
+	// counters (State runs on other goroutines than Run).
+	backendMu sync.Mutex
+	backend   Backend // nil until Run starts
 }
 
 type vsState struct {
@@ -60,6 +66,8 @@ type vsState struct {
 	quorum  bool   // quorum held
 	started bool   // quorum evaluated once
 	pool    string // the pool last logged
+	// services are the keys of the kernel services of the last evaluation.
+	services []ServiceKey
 }
 
 type rsState struct {
@@ -246,16 +254,17 @@ func (m *Manager) startRunners(old []*vsState) {
 // the kernel's services following them until ctx ends; then it stops the
 // checkers, runs the omega scripts and removes the services.
 func (m *Manager) Run(ctx context.Context) error {
-	if m.opts.Backend == nil {
-		b, err := SelectBackend(m.log)
-		if err != nil {
+	b := m.opts.Backend
+	if b == nil {
+		var err error
+		if b, err = SelectBackend(m.log); err != nil {
 			return err
 		}
-		m.backend = b
-	} else {
-		m.backend = m.opts.Backend
 	}
-	m.log.Info("lvs backend", "backend", m.backend.Name())
+	m.backendMu.Lock()
+	m.backend = b
+	m.backendMu.Unlock()
+	m.log.Info("lvs backend", "backend", b.Name())
 	qctx, qcancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer qcancel()
 	go m.scripts.run(qctx)
@@ -298,7 +307,9 @@ func (m *Manager) stop() error {
 		}
 	}
 	m.mu.Unlock()
+	m.backendMu.Lock()
 	err := m.backend.Close()
+	m.backendMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	m.scripts.drain(ctx)
@@ -322,15 +333,50 @@ type VirtualServerState struct {
 	Quorum        bool
 	Sorry         bool // the sorry server is in use
 	RealServers   []RealServerState
+	// Services are the kernel services of the virtual server (one, or one
+	// per address and fwmark of its group) with their traffic counters;
+	// nil when the backend's counters could not be read.
+	Services []ServiceState
+}
+
+// ServiceState is one kernel service and its destinations' traffic.
+type ServiceState struct {
+	Key     ServiceKey
+	Traffic Traffic
+	Dests   []DestState // in address order
+}
+
+// DestState is one destination's traffic in a service.
+type DestState struct {
+	Dest    DestKey
+	Traffic Traffic
+}
+
+// stats reads the backend's counters; nil before Run or on an error.
+func (m *Manager) stats() map[ServiceKey]ServiceStats {
+	m.backendMu.Lock()
+	defer m.backendMu.Unlock()
+	if m.backend == nil {
+		return nil
+	}
+	st, err := m.backend.Stats()
+	if err != nil {
+		m.log.Warn("lvs: reading the traffic counters", "backend", m.backend.Name(), "error", err)
+	}
+	return st
 }
 
 // State returns the state of every virtual server.
 func (m *Manager) State() []VirtualServerState {
+	stats := m.stats()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []VirtualServerState
 	for _, v := range m.vss {
 		st := VirtualServerState{VirtualServer: v.vs.Name(), Quorum: v.quorum, Sorry: !v.quorum && v.vs.Sorry != nil}
+		if stats != nil {
+			st.Services = serviceStates(v.services, stats)
+		}
 		for _, r := range v.rss {
 			alive, w := r.health()
 			weight := -1
@@ -343,6 +389,27 @@ func (m *Manager) State() []VirtualServerState {
 			}
 			st.RealServers = append(st.RealServers, RealServerState{VirtualServer: v.vs.Name(), RealServer: netip.AddrPortFrom(r.rs.Addr, r.rs.Port), Alive: alive, Weight: weight})
 		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// serviceStates returns the counters of the services keys, leaving out
+// those the backend did not install.
+func serviceStates(keys []ServiceKey, stats map[ServiceKey]ServiceStats) []ServiceState {
+	out := []ServiceState{}
+	for _, k := range keys {
+		ss, ok := stats[k]
+		if !ok {
+			continue
+		}
+		st := ServiceState{Key: k, Traffic: ss.Traffic}
+		for d, t := range ss.Dests {
+			st.Dests = append(st.Dests, DestState{Dest: d, Traffic: t})
+		}
+		slices.SortFunc(st.Dests, func(a, b DestState) int {
+			return cmp.Or(a.Dest.Addr.Compare(b.Dest.Addr), cmp.Compare(a.Dest.Port, b.Dest.Port))
+		})
 		out = append(out, st)
 	}
 	return out
@@ -375,7 +442,9 @@ func (m *Manager) evaluate() error {
 	}
 	m.mu.Unlock()
 	sortServices(services)
+	m.backendMu.Lock()
 	err := m.backend.Sync(services)
+	m.backendMu.Unlock()
 	if errors.Is(err, errNeighbourPending) {
 		m.log.Info("lvs: some DR real servers wait for their MAC address; retrying", "detail", err)
 		return err
@@ -447,7 +516,12 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 		v.pool = pool
 		m.log.Info("virtual server pool", "virtual_server", vs.Name(), "pool", pool, "quorum", v.quorum)
 	}
-	return m.expand(vs, dests)
+	services := m.expand(vs, dests)
+	v.services = v.services[:0]
+	for _, s := range services {
+		v.services = append(v.services, s.Key())
+	}
+	return services
 }
 
 // poolText is "ADDR:PORT=WEIGHT ..." for logs.

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cloudflare/ipvs"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/check"
@@ -208,6 +212,9 @@ func (t teeBackend) Sync(s []Service) error {
 	return errors.Join(t[0].Sync(s), t[1].Sync(s))
 }
 func (t teeBackend) Close() error { return errors.Join(t[0].Close(), t[1].Close()) }
+func (t teeBackend) Stats() (map[ServiceKey]ServiceStats, error) {
+	return t[1].Stats()
+}
 
 // recordingBackend keeps every Sync.
 type recordingBackend struct {
@@ -217,6 +224,9 @@ type recordingBackend struct {
 
 func (r *recordingBackend) Name() string { return "recording" }
 func (r *recordingBackend) Close() error { return r.Sync(nil) }
+func (r *recordingBackend) Stats() (map[ServiceKey]ServiceStats, error) {
+	return map[ServiceKey]ServiceStats{}, nil
+}
 func (r *recordingBackend) Sync(s []Service) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -354,5 +364,53 @@ func TestManagerDynamicWeight(t *testing.T) {
 	waitFor(t, "weight 7", func() (bool, string) { d := rec.dests(); return d == "192.0.2.20:80=7 ", d })
 	if st := m.State()[0]; !st.Quorum || st.RealServers[0].Weight != 7 {
 		t.Fatalf("state %+v", st)
+	}
+}
+
+// TestManagerStateTraffic: State carries the backend's counters of each
+// kernel service of a virtual server (a group's addresses apart) with its
+// destinations in address order, and none before the backend runs.
+func TestManagerStateTraffic(t *testing.T) {
+	cfg := parseConfig(t, `virtual_server_group G {
+	192.0.2.1-2 80
+}
+virtual_server group G {
+	protocol TCP
+	real_server 192.0.2.21 8080 {
+	}
+	real_server 192.0.2.20 8080 {
+	}
+}
+`)
+	f := newFakeIPVS()
+	m, err := New(cfg, Options{Backend: NewIPVSWith(f), Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := m.State(); len(st) != 1 || st[0].Services != nil {
+		t.Fatalf("State before the backend runs = %+v, want no counters", st)
+	}
+	m.backend = m.opts.Backend
+	if err := m.evaluate(); err != nil {
+		t.Fatal(err)
+	}
+	f.stats64["TCP 192.0.2.1:80"] = ipvs.Stats{Connections: 5, IncomingPackets: 50, OutgoingPackets: 40, IncomingBytes: 5000, OutgoingBytes: 8000}
+	f.stats64["TCP 192.0.2.1:80 192.0.2.20:8080"] = ipvs.Stats{Connections: 2}
+	f.stats64["TCP 192.0.2.1:80 192.0.2.21:8080"] = ipvs.Stats{Connections: 3}
+	f.stats64["TCP 192.0.2.2:80"] = ipvs.Stats{Connections: 1}
+	f.stats64["TCP 192.0.2.2:80 192.0.2.21:8080"] = ipvs.Stats{Connections: 1}
+	rs20, rs21 := DestKey{netip.MustParseAddr("192.0.2.20"), 8080}, DestKey{netip.MustParseAddr("192.0.2.21"), 8080}
+	key := func(addr string) ServiceKey {
+		return ServiceKey{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr(addr), Port: 80}
+	}
+	want := []ServiceState{
+		{Key: key("192.0.2.1"), Traffic: Traffic{Connections: 5, InPackets: 50, OutPackets: 40, InBytes: 5000, OutBytes: 8000},
+			Dests: []DestState{{rs20, Traffic{Connections: 2}}, {rs21, Traffic{Connections: 3}}}},
+		{Key: key("192.0.2.2"), Traffic: Traffic{Connections: 1},
+			Dests: []DestState{{rs20, Traffic{}}, {rs21, Traffic{Connections: 1}}}},
+	}
+	st := m.State()
+	if len(st) != 1 || !reflect.DeepEqual(st[0].Services, want) {
+		t.Errorf("State = %+v\nwant services %+v", st, want)
 	}
 }

@@ -46,6 +46,12 @@ type NFT struct {
 	warned map[ServiceKey]bool
 	// seed keys the DR flow hash for the backend's lifetime.
 	seed uint32
+	// counters are the named counters of each family's table, as the last
+	// Sync left them.
+	counters map[nftables.TableFamily]counters
+	// installed are the services of the last Sync, whose counters Stats
+	// reads.
+	installed []Service
 }
 
 // NewNFT returns the nftables backend in the current network namespace.
@@ -75,7 +81,7 @@ func newNFT(log *slog.Logger, nl *netlink.Handle, own bool, opts ...nftables.Con
 	if _, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4); err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
-	return &NFT{conn: c, nl: nl, ownNS: own, log: log, drDevs: map[string]bool{}, have: map[nftables.TableFamily]bool{}, warned: map[ServiceKey]bool{}, seed: rand.Uint32()}, nil
+	return &NFT{conn: c, nl: nl, ownNS: own, log: log, drDevs: map[string]bool{}, have: map[nftables.TableFamily]bool{}, warned: map[ServiceKey]bool{}, seed: rand.Uint32(), counters: map[nftables.TableFamily]counters{}}, nil
 }
 
 // Name returns "nftables".
@@ -111,19 +117,23 @@ func (b *NFT) Sync(services []Service) error {
 		}
 		byFamily[f] = append(byFamily[f], s)
 	}
+	want := map[nftables.TableFamily]counters{}
 	for _, f := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
 		ss := byFamily[f]
+		want[f] = counters{}
 		if len(ss) == 0 {
 			if b.have[f] {
 				b.conn.DelTable(&nftables.Table{Name: NFTTable, Family: f})
 			}
 			continue
 		}
+		b.counters[f] = b.knownCounters(f)
 		t := b.conn.AddTable(&nftables.Table{Name: NFTTable, Family: f})
 		b.conn.FlushTable(t)
 		pre := b.conn.AddChain(&nftables.Chain{Name: "prerouting", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest})
 		out := b.conn.AddChain(&nftables.Chain{Name: "output", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
 		for _, s := range ss {
+			b.addCounter(t, want[f], serviceCounter(s.Key(), counterConn))
 			if len(weightedBuckets(s.Dests)) == 0 {
 				continue
 			}
@@ -133,8 +143,10 @@ func (b *NFT) Sync(services []Service) error {
 				}
 			}
 		}
+		b.addTrafficChain(t, ss, want[f])
+		b.dropCounters(t, want[f])
 	}
-	b.syncDR(dr)
+	want[nftables.TableFamilyNetdev] = b.syncDR(dr)
 	if err := b.conn.Flush(); err != nil {
 		return fmt.Errorf("nftables: install table %s: %w", NFTTable, err)
 	}
@@ -142,9 +154,11 @@ func (b *NFT) Sync(services []Service) error {
 		b.have[f] = len(byFamily[f]) > 0
 	}
 	b.have[nftables.TableFamilyNetdev] = len(dr) > 0
+	b.counters = want
 	if len(dr) == 0 {
 		b.drDevs = map[string]bool{}
 	}
+	b.installed = services
 	return pending
 }
 
@@ -200,6 +214,8 @@ func (b *NFT) Close() error {
 		return fmt.Errorf("nftables: delete table %s: %w", NFTTable, err)
 	}
 	b.have = map[nftables.TableFamily]bool{}
+	b.counters = map[nftables.TableFamily]counters{}
+	b.installed = nil
 	return nil
 }
 
@@ -282,6 +298,7 @@ func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) e
 		exprs = append(exprs, matchService(s, daddrOffset, addrLen)...)
 	}
 	exprs = append(exprs,
+		counterRef(serviceCounter(s.Key(), counterConn)),
 		&expr.Numgen{Register: 1, Modulus: uint32(len(buckets)), Type: unix.NFT_NG_RANDOM},
 		&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 4, Size: 4},
 		&expr.Lookup{SourceRegister: 1, DestRegister: 1, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},

@@ -26,6 +26,8 @@ type drRule struct {
 	devMAC  net.HardwareAddr
 	ifindex int
 	macs    []net.HardwareAddr
+	// slots are the destination of each map slot, macs their MACs.
+	slots []Dest
 }
 
 // planDR resolves the device and the MAC addresses of a DR service's
@@ -82,6 +84,7 @@ func (b *NFT) planDR(s Service) (r *drRule, pending bool, err error) {
 	for _, d := range buckets {
 		r.macs = append(r.macs, macs[d.Addr])
 	}
+	r.slots = buckets
 	return r, pending, nil
 }
 
@@ -120,19 +123,21 @@ func (b *NFT) provoke(addr netip.Addr) {
 // weighted by slots, chosen by a hash of the flow's source address and
 // port, and duplicates the frame out of the device, dropping the original.
 // Being stateless, a change of the pool moves the flows whose hash slot
-// changed owner.
-func (b *NFT) syncDR(rules []*drRule) {
+// changed owner. It returns the counters the table holds after the Sync.
+func (b *NFT) syncDR(rules []*drRule) counters {
 	t := &nftables.Table{Name: NFTTable, Family: nftables.TableFamilyNetdev}
 	devs := map[string]bool{}
 	for _, r := range rules {
 		devs[r.dev] = true
 	}
+	want := counters{}
 	if len(rules) == 0 {
 		if b.have[nftables.TableFamilyNetdev] {
 			b.conn.DelTable(t)
 		}
-		return
+		return want
 	}
+	b.counters[t.Family] = b.knownCounters(t.Family)
 	b.conn.AddTable(t)
 	b.conn.FlushTable(t)
 	for dev := range b.drDevs {
@@ -145,9 +150,11 @@ func (b *NFT) syncDR(rules []*drRule) {
 		chains[dev] = b.conn.AddChain(&nftables.Chain{Name: "ingress-" + dev, Table: t, Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookIngress, Priority: nftables.ChainPriorityFilter, Device: dev})
 	}
 	for _, r := range rules {
-		b.addDRRule(t, chains[r.dev], r)
+		b.addDRRule(t, chains[r.dev], r, want)
 	}
+	b.dropCounters(t, want)
 	b.drDevs = devs
+	return want
 }
 
 func mapsKeys(m map[string]bool) func(func(string) bool) {
@@ -160,15 +167,16 @@ func mapsKeys(m map[string]bool) func(func(string) bool) {
 	}
 }
 
-func (b *NFT) addDRRule(t *nftables.Table, ch *nftables.Chain, r *drRule) {
+func (b *NFT) addDRRule(t *nftables.Table, ch *nftables.Chain, r *drRule, want counters) {
 	s := r.s
+	k := s.Key()
 	set := &nftables.Set{Table: t, Anonymous: true, Constant: true, IsMap: true, KeyType: nftables.TypeInteger, DataType: nftables.TypeEtherAddr}
 	elems := make([]nftables.SetElement, len(r.macs))
 	for i, mac := range r.macs {
 		elems[i] = nftables.SetElement{Key: binary.NativeEndian.AppendUint32(nil, uint32(i)), Val: []byte(mac)}
 	}
 	if err := b.conn.AddSet(set, elems); err != nil {
-		b.log.Error("lvs: nftables DR map", "service", s.Key().String(), "error", err)
+		b.log.Error("lvs: nftables DR map", "service", k.String(), "error", err)
 		return
 	}
 	// The source address goes in register 2 (32-bit registers 12..15)
@@ -177,24 +185,75 @@ func (b *NFT) addDRRule(t *nftables.Table, ch *nftables.Chain, r *drRule) {
 	if s.Family == config.IPv6 {
 		ethType, saddrOffset, daddrOffset, addrLen, sportReg = []byte{0x86, 0xdd}, 8, 24, 16, 16
 	}
-	exprs := append([]expr.Any{
+	match := append([]expr.Any{
 		&expr.Meta{Key: expr.MetaKeyPROTOCOL, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: ethType},
 	}, matchService(s, daddrOffset, addrLen)...)
-	exprs = append(exprs,
+	match = append(match,
 		&expr.Meta{Key: expr.MetaKeyIIFTYPE, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.NativeEndian.AppendUint16(nil, unix.ARPHRD_ETHER)},
+	)
+	// Every packet of a flow must reach the same real server and there
+	// is no connection tracking at ingress: the slot is a hash of the
+	// source address and port, in register 1.
+	slot := []expr.Any{
+		&expr.Payload{DestRegister: 2, Base: expr.PayloadBaseNetworkHeader, Offset: saddrOffset, Len: addrLen},
+		&expr.Payload{DestRegister: sportReg, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 2},
+		&expr.Hash{SourceRegister: 2, DestRegister: 1, Length: addrLen + 4, Modulus: uint32(len(r.macs)), Seed: b.seed, Type: expr.HashTypeJenkins},
+	}
+	// The counting rules come first: the forwarding rule drops the frame.
+	count := func(counter string, exprs ...expr.Any) {
+		b.addCounter(t, want, counter)
+		all := append(append(append([]expr.Any{}, match...), exprs...), counterRef(counter))
+		b.conn.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: all})
+	}
+	var syn []expr.Any
+	if s.Protocol == "TCP" {
+		syn = tcpSYN()
+		count(serviceCounter(k, counterConn), syn...)
+	}
+	for _, d := range uniqueDests(r.slots) {
+		var mine []nftables.SetElement
+		for i, sd := range r.slots {
+			if sd.key() == d.key() {
+				mine = append(mine, nftables.SetElement{Key: binary.NativeEndian.AppendUint32(nil, uint32(i))})
+			}
+		}
+		// ofDest matches the flows whose slot is d's; an anonymous set
+		// serves one rule only.
+		ofDest := func() ([]expr.Any, error) {
+			slots := &nftables.Set{Table: t, Anonymous: true, Constant: true, KeyType: nftables.TypeInteger}
+			if err := b.conn.AddSet(slots, mine); err != nil {
+				return nil, err
+			}
+			return append(append([]expr.Any{}, slot...), &expr.Lookup{SourceRegister: 1, SetName: slots.Name, SetID: slots.ID}), nil
+		}
+		for _, kind := range []string{counterIn, counterConn} {
+			if kind == counterConn && syn == nil {
+				continue
+			}
+			match, err := ofDest()
+			if err != nil {
+				b.log.Error("lvs: nftables DR counter set", "service", k.String(), "error", err)
+				return
+			}
+			if kind == counterConn {
+				match = append(append([]expr.Any{}, syn...), match...)
+			}
+			count(destCounter(k, d.key(), kind), match...)
+		}
+	}
+	b.addCounter(t, want, serviceCounter(k, counterIn))
+	exprs := append(append([]expr.Any{}, match...),
+		counterRef(serviceCounter(k, counterIn)),
 		// The frame leaves from the director, as IPVS sends it: its source
 		// MAC is the device's, so that the switch does not learn the
 		// client's MAC on the director's port.
 		&expr.Immediate{Register: 1, Data: []byte(r.devMAC)},
 		&expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: expr.PayloadBaseLLHeader, Offset: 6, Len: 6},
-		// Every packet of a flow must reach the same real server and there
-		// is no connection tracking at ingress: the slot is a hash of the
-		// source address and port.
-		&expr.Payload{DestRegister: 2, Base: expr.PayloadBaseNetworkHeader, Offset: saddrOffset, Len: addrLen},
-		&expr.Payload{DestRegister: sportReg, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 2},
-		&expr.Hash{SourceRegister: 2, DestRegister: 1, Length: addrLen + 4, Modulus: uint32(len(r.macs)), Seed: b.seed, Type: expr.HashTypeJenkins},
+	)
+	exprs = append(exprs, slot...)
+	exprs = append(exprs,
 		&expr.Lookup{SourceRegister: 1, DestRegister: 1, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},
 		&expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: expr.PayloadBaseLLHeader, Offset: 0, Len: 6},
 		&expr.Immediate{Register: 1, Data: binary.NativeEndian.AppendUint32(nil, uint32(r.ifindex))},
@@ -202,4 +261,26 @@ func (b *NFT) addDRRule(t *nftables.Table, ch *nftables.Chain, r *drRule) {
 		&expr.Verdict{Kind: expr.VerdictDrop},
 	)
 	b.conn.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
+}
+
+// tcpSYN matches a TCP segment opening a connection: SYN without ACK.
+func tcpSYN() []expr.Any {
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{0x12}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{0x02}},
+	}
+}
+
+// uniqueDests returns the distinct destinations of slots, in order.
+func uniqueDests(slots []Dest) []Dest {
+	var out []Dest
+	seen := map[DestKey]bool{}
+	for _, d := range slots {
+		if !seen[d.key()] {
+			seen[d.key()] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -8,8 +8,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/internal/testenv"
 	"github.com/havip/havip/test/lab"
 )
 
@@ -87,26 +89,38 @@ func TestNFTSyncAndClose(t *testing.T) {
 	for _, want := range []string{
 		"type nat hook prerouting priority dstnat",
 		"type nat hook output priority -100",
-		"ip daddr 192.0.2.10 tcp dport 80 dnat ip to numgen random mod 3 map { 0 : 192.0.2.20 . 8080, 1 : 192.0.2.21 . 8081, 2 : 192.0.2.21 . 8081 }",
-		"meta mark 0x00000007 dnat to numgen random mod 1 map { 0 : 192.0.2.30 }",
+		`ip daddr 192.0.2.10 tcp dport 80 counter name "tcp_192.0.2.10_80_conn" dnat ip to numgen random mod 3 map { 0 : 192.0.2.20 . 8080, 1 : 192.0.2.21 . 8081, 2 : 192.0.2.21 . 8081 }`,
+		`meta mark 0x00000007 counter name "fwm_7_conn" dnat to numgen random mod 1 map { 0 : 192.0.2.30 }`,
+		// Chain traffic counts each service's flows both ways, and each real
+		// server's, weight 0 included (its flows go on).
+		"type filter hook prerouting priority filter",
+		"type filter hook output priority filter",
+		`meta l4proto tcp ct original ip daddr 192.0.2.10 ct original proto-dst 80 ct direction original counter name "tcp_192.0.2.10_80_in"`,
+		`meta l4proto tcp ct original ip daddr 192.0.2.10 ct original proto-dst 80 ct direction reply counter name "tcp_192.0.2.10_80_out"`,
+		`meta l4proto tcp ct original ip daddr 192.0.2.10 ct original proto-dst 80 ct reply ip saddr 192.0.2.22 ct reply proto-src 8082 ct state new counter name "tcp_192.0.2.10_80_rs_192.0.2.22_8082_conn"`,
+		`meta l4proto tcp ct original ip daddr 192.0.2.10 ct original proto-dst 80 ct reply ip saddr 192.0.2.21 ct reply proto-src 8081 ct direction reply counter name "tcp_192.0.2.10_80_rs_192.0.2.21_8081_out"`,
+		`meta mark 0x00000007 ct reply ip saddr 192.0.2.30 ct direction original counter name "fwm_7_rs_192.0.2.30_0_in"`,
 	} {
 		if !strings.Contains(v4, want) {
 			t.Errorf("table ip %s lacks %q:\n%s", NFTTable, want, v4)
 		}
 	}
-	if strings.Contains(v4, "192.0.2.22") {
+	if strings.Contains(v4, "192.0.2.22 . 8082") {
 		t.Errorf("weight 0 destination is in the map:\n%s", v4)
 	}
+	if strings.Contains(v4, "fwm_7_out") || strings.Contains(v4, "fwm_7_rs_192.0.2.30_0_out") {
+		t.Errorf("a fwmark service's replies carry no mark, yet they are counted:\n%s", v4)
+	}
 	v6 := host.Exec(t, "nft", "list", "table", "ip6", NFTTable)
-	if want := "ip6 daddr 2001:db8::10 udp dport 53 dnat ip6 to numgen random mod 1 map { 0 : 2001:db8::20 . 5353 }"; !strings.Contains(v6, want) {
+	if want := `ip6 daddr 2001:db8::10 udp dport 53 counter name "udp_2001-db8--10_53_conn" dnat ip6 to numgen random mod 1 map { 0 : 2001:db8::20 . 5353 }`; !strings.Contains(v6, want) {
 		t.Errorf("table ip6 %s lacks %q:\n%s", NFTTable, want, v6)
 	}
 	// A second Sync replaces the rules; the IPv6 table goes when empty.
 	if err := b.Sync(services[:1]); err != nil {
 		t.Fatal(err)
 	}
-	if v4 := host.Exec(t, "nft", "list", "table", "ip", NFTTable); strings.Contains(v4, "mark") || strings.Count(v4, "dnat") != 2 {
-		t.Errorf("after the second Sync:\n%s", v4)
+	if v4 := host.Exec(t, "nft", "list", "table", "ip", NFTTable); strings.Contains(v4, "mark") || strings.Contains(v4, "fwm_7") || strings.Count(v4, "dnat") != 2 {
+		t.Errorf("after the second Sync (the fwmark service and its counters gone):\n%s", v4)
 	}
 	if out, err := host.Try("nft", "list", "table", "ip6", NFTTable); err == nil {
 		t.Errorf("ip6 table still there:\n%s", out)
@@ -162,7 +176,11 @@ func TestNFTDirectRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := host.Exec(t, "nft", "list", "table", "netdev", NFTTable)
-	for _, want := range []string{`type filter hook ingress device "eth0" priority filter`, "ip daddr 192.0.2.10 tcp dport 80", "map { 0 : 02:00:00:00:00:20 }", "ether daddr set jhash ip saddr . tcp sport mod 1 seed 0x", `dup to "eth0"`, "drop"} {
+	for _, want := range []string{`type filter hook ingress device "eth0" priority filter`, "ip daddr 192.0.2.10 tcp dport 80", "map { 0 : 02:00:00:00:00:20 }", "ether daddr set jhash ip saddr . tcp sport mod 1 seed 0x", `dup to "eth0"`, "drop",
+		`counter name "tcp_192.0.2.10_80_in" ether saddr set`,
+		`tcp flags syn / syn,ack counter name "tcp_192.0.2.10_80_conn"`,
+		`jhash ip saddr . tcp sport mod 1 seed 0x`, `counter name "tcp_192.0.2.10_80_rs_192.0.2.20_80_in"`,
+		`counter name "tcp_192.0.2.10_80_rs_192.0.2.20_80_conn"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table netdev %s lacks %q:\n%s", NFTTable, want, out)
 		}
@@ -198,5 +216,104 @@ func TestNFTWarnsOncePerService(t *testing.T) {
 	out := buf.String()
 	if strings.Count(out, "not applied") != 1 || !strings.Contains(out, "persistence_timeout, lb_algo lc, uthreshold/lthreshold") {
 		t.Fatalf("log:\n%s", out)
+	}
+}
+
+// TestNFTCountsTraffic: requests from a client through a NAT service move
+// the service's and the chosen real server's counters — connections,
+// packets and bytes both ways — and a Sync that keeps the service keeps
+// its counts, while a real server leaving the pool loses its own.
+func TestNFTCountsTraffic(t *testing.T) {
+	testenv.RequireCommand(t, "python3", "python3")
+	testenv.RequireCommand(t, "curl", "curl")
+	l := lab.New(t, lab.Options{Nodes: 3, Client: true})
+	director, cl := l.Nodes[0], l.Client
+	director.Exec(t, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0")
+	vip := netip.MustParseAddr("192.0.2.100")
+	director.Exec(t, "ip", "addr", "add", vip.String()+"/32", "dev", "eth0")
+	for _, rs := range l.Nodes[1:] {
+		rs.Exec(t, "ip", "route", "add", cl.IPv4.String()+"/32", "via", director.IPv4.String())
+		rs.Start(t, "http-"+rs.NS, "python3", "-m", "http.server", "8080", "--bind", rs.IPv4.String(), "--directory", t.TempDir())
+	}
+	f, err := os.Open("/run/netns/" + director.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	b, err := NewNFTAt(quiet, int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	rs1, rs2 := l.Nodes[1].IPv4, l.Nodes[2].IPv4
+	svc := Service{Family: config.IPv4, Protocol: "TCP", Addr: vip, Port: 80, Dests: []Dest{
+		{Addr: rs1, Port: 8080, Weight: 1, Method: nat},
+		{Addr: rs2, Port: 8080, Weight: 0, Method: nat},
+	}}
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(n int) {
+		t.Helper()
+		for range n {
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				_, err := cl.Try("curl", "-sf", "-o", "/dev/null", "--max-time", "2", "http://"+vip.String()+"/")
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("GET through the VIP: %v", err)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	}
+	stats := func() ServiceStats {
+		t.Helper()
+		st, err := b.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st[svc.Key()]
+	}
+	get(1)
+	base := stats() // the first request may have waited for the server
+	const n = 5
+	get(n)
+	st := stats()
+	t.Logf("after %d requests: service %+v (before: %+v)", n, st.Traffic, base.Traffic)
+	k1, k2 := DestKey{rs1, 8080}, DestKey{rs2, 8080}
+	conns := st.Traffic.Connections - base.Traffic.Connections
+	if conns != n {
+		t.Errorf("service connections went %d → %d; want %d more", base.Traffic.Connections, st.Traffic.Connections, n)
+	}
+	if got := st.Dests[k1].Connections - base.Dests[k1].Connections; got != conns {
+		t.Errorf("real server %s connections +%d, service +%d: all went to it", rs1, got, conns)
+	}
+	// A TCP request is at least SYN, ACK, request, FIN one way and
+	// SYN-ACK, response, FIN the other.
+	in, out := st.Traffic.InPackets-base.Traffic.InPackets, st.Traffic.OutPackets-base.Traffic.OutPackets
+	if in < 4*n || out < 3*n || st.Traffic.InBytes <= base.Traffic.InBytes || st.Traffic.OutBytes-base.Traffic.OutBytes <= st.Traffic.InBytes-base.Traffic.InBytes {
+		t.Errorf("service traffic %+v after %+v: want ≥ %d packets in, ≥ %d out, more bytes out (the responses) than in", st.Traffic, base.Traffic, 4*n, 3*n)
+	}
+	if st.Dests[k1] != st.Traffic {
+		t.Errorf("real server %s counted %+v, service %+v: it served every flow", rs1, st.Dests[k1], st.Traffic)
+	}
+	if st.Dests[k2] != (Traffic{}) {
+		t.Errorf("real server %s at weight 0 counted %+v", rs2, st.Dests[k2])
+	}
+	// The same service again (as a reload that does not touch it, or a
+	// health change elsewhere) keeps the counts; rs2 leaving the pool and
+	// rs1 taking weight 0 keep rs1's.
+	svc.Dests = []Dest{{Addr: rs1, Port: 8080, Weight: 0, Method: nat}}
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	if after := stats(); after.Traffic != st.Traffic || after.Dests[k1] != st.Dests[k1] || len(after.Dests) != 1 {
+		t.Errorf("after a Sync keeping the service: %+v, want %+v with only %s", after, st, rs1)
+	}
+	if out := director.Exec(t, "nft", "list", "counters"); strings.Contains(out, rs2.String()) {
+		t.Errorf("the counters of %s, out of the pool, are left:\n%s", rs2, out)
 	}
 }

@@ -51,6 +51,13 @@ type collector struct {
 	reloads, reloadsFailed, reloadLastSuccess, configInfo                              *prometheus.Desc
 	notifyDepth, notifyDropped, buildInfo, heartbeat                                   *prometheus.Desc
 	vsQuorum, vsSorry, rsUp, rsWeight                                                  *prometheus.Desc
+	lvsVIP, lvsRS                                                                      []lvsFamily
+}
+
+// lvsFamily is one of gen2brain/keepalived_exporter's IPVS counters.
+type lvsFamily struct {
+	desc  *prometheus.Desc
+	value func(t *engine.LVSTraffic) uint64
 }
 
 func newCollector(opts Options) *collector {
@@ -101,6 +108,21 @@ func newCollector(opts Options) *collector {
 		rsUp:              d("havip_lvs_real_server_up", "1 while every health checker of the real server passes, 0 otherwise.", []string{"virtual_server", "real_server"}, nil),
 		rsWeight:          d("havip_lvs_real_server_weight", "The real server's weight in the pool: 0 when inhibited, -1 when out of it.", []string{"virtual_server", "real_server"}, nil),
 	}
+	// gen2brain/keepalived_exporter's IPVS families, per kernel service
+	// (addr, proto) and destination (vip, addr, proto).
+	for _, f := range []struct {
+		name, help string
+		value      func(t *engine.LVSTraffic) uint64
+	}{
+		{"in_packets", "in packets", func(t *engine.LVSTraffic) uint64 { return t.InPackets }},
+		{"out_packets", "out packets", func(t *engine.LVSTraffic) uint64 { return t.OutPackets }},
+		{"in_bytes", "in bytes", func(t *engine.LVSTraffic) uint64 { return t.InBytes }},
+		{"out_bytes", "out bytes", func(t *engine.LVSTraffic) uint64 { return t.OutBytes }},
+		{"conn", "connections", func(t *engine.LVSTraffic) uint64 { return t.Connections }},
+	} {
+		c.lvsVIP = append(c.lvsVIP, lvsFamily{d("keepalived_lvs_vip_"+f.name, "VIP "+f.help+" (gen2brain/keepalived_exporter name).", []string{"addr", "proto"}, nil), f.value})
+		c.lvsRS = append(c.lvsRS, lvsFamily{d("keepalived_lvs_rs_"+f.name, "RS "+f.help+" (gen2brain/keepalived_exporter name).", []string{"vip", "addr", "proto"}, nil), f.value})
+	}
 	drops := func(reasons ...vrrp.DropReason) func(*engine.InstanceStats) uint64 {
 		return func(s *engine.InstanceStats) uint64 { return s.Dropped(reasons...) }
 	}
@@ -143,6 +165,9 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, f := range c.counters {
 		ch <- f.mehdy
 		ch <- f.g2b
+	}
+	for _, f := range append(append([]lvsFamily{}, c.lvsVIP...), c.lvsRS...) {
+		ch <- f.desc
 	}
 }
 
@@ -222,6 +247,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(c.rsWeight, float64(r.Weight), v.Name, r.Address)
 		}
 	}
+	c.collectLVSTraffic(ch, snap.VirtualServers)
 	for _, p := range snap.Ports {
 		fam := "ipv" + strconv.Itoa(p.Family)
 		counter(c.portAccepted, p.Accepted, p.Interface, fam)
@@ -320,6 +346,54 @@ func (c *collector) collectInstance(ch chan<- prometheus.Metric, s *engine.Insta
 		gauge(c.trackerWeight, float64(t.Weight), tl)
 		gauge(c.trackerDisabled, b2f(t.State == "disabled"), tl)
 	}
+}
+
+// collectLVSTraffic sends gen2brain/keepalived_exporter's IPVS counters
+// with its label values: addr and vip are the address and port as
+// "192.0.2.10:80" (an IPv6 address unbracketed, "2001:db8::10:80", as Go's
+// net.IP.String()+":"+port makes it), proto the protocol number. A
+// firewall-mark service, which the exporter shows as "<nil>:0" (so that
+// two of them collide and fail the scrape), is "FWM 7" here, proto "0".
+func (c *collector) collectLVSTraffic(ch chan<- prometheus.Metric, vss []engine.VirtualServerStatus) {
+	seen := map[[2]string]bool{} // a kernel service is counted once
+	for _, v := range vss {
+		for i := range v.Services {
+			s := &v.Services[i]
+			vip := "FWM " + strconv.FormatUint(uint64(s.Fwmark), 10)
+			if s.Fwmark == 0 {
+				vip = s.Address + ":" + strconv.Itoa(int(s.Port))
+			}
+			proto := protocolNumber(s.Protocol)
+			if seen[[2]string{vip, proto}] {
+				continue
+			}
+			seen[[2]string{vip, proto}] = true
+			for _, f := range c.lvsVIP {
+				ch <- prometheus.MustNewConstMetric(f.desc, prometheus.CounterValue, float64(f.value(&s.Traffic)), vip, proto)
+			}
+			for j := range s.Destinations {
+				d := &s.Destinations[j]
+				addr := d.Address + ":" + strconv.Itoa(int(d.Port))
+				for _, f := range c.lvsRS {
+					ch <- prometheus.MustNewConstMetric(f.desc, prometheus.CounterValue, float64(f.value(&d.Traffic)), vip, addr, proto)
+				}
+			}
+		}
+	}
+}
+
+// protocolNumber is IPVS's protocol number of TCP, UDP and SCTP, as the
+// exporter labels it; "0" for a firewall-mark service.
+func protocolNumber(p string) string {
+	switch p {
+	case "TCP":
+		return "6"
+	case "UDP":
+		return "17"
+	case "SCTP":
+		return "132"
+	}
+	return "0"
 }
 
 // series is one sample whose label pairs may be shared with other series.

@@ -62,7 +62,17 @@ func sample() *fakeEngine {
 		VirtualServers: []engine.VirtualServerStatus{{Name: "192.0.2.100:80 TCP", Quorum: true, RealServers: []engine.RealServerStatus{
 			{Address: "198.51.100.1:8080", Alive: true, Weight: 3},
 			{Address: "198.51.100.2:8080", Alive: false, Weight: -1},
-		}}},
+		}, Services: []engine.LVSServiceStatus{{Address: "192.0.2.100", Port: 80, Protocol: "TCP",
+			Traffic: engine.LVSTraffic{Connections: 12, InPackets: 70, OutPackets: 60, InBytes: 7000, OutBytes: 90000},
+			Destinations: []engine.LVSDestinationTraffic{
+				{Address: "198.51.100.1", Port: 8080, Traffic: engine.LVSTraffic{Connections: 10, InPackets: 60, OutPackets: 50, InBytes: 6000, OutBytes: 80000}},
+			}}}},
+			{Name: "group web", Quorum: true, Services: []engine.LVSServiceStatus{
+				{Address: "2001:db8::10", Port: 53, Protocol: "UDP", Traffic: engine.LVSTraffic{Connections: 3, InPackets: 4, OutPackets: 5, InBytes: 6, OutBytes: 7},
+					Destinations: []engine.LVSDestinationTraffic{{Address: "2001:db8::20", Port: 5353, Traffic: engine.LVSTraffic{Connections: 3, InPackets: 4, OutPackets: 5, InBytes: 6, OutBytes: 7}}}},
+				{Fwmark: 7, Traffic: engine.LVSTraffic{Connections: 1}, Destinations: []engine.LVSDestinationTraffic{{Address: "198.51.100.3", Traffic: engine.LVSTraffic{Connections: 1}}}},
+				{Fwmark: 8, Traffic: engine.LVSTraffic{Connections: 2}, Destinations: []engine.LVSDestinationTraffic{}},
+			}}},
 	}}
 }
 
@@ -155,6 +165,16 @@ var exporterFamilies = map[string][]string{
 	"keepalived_vrrp_auth_failure":                    {"name", "intf", "vrid", "state"},
 	"keepalived_vrrp_pri_zero_rcvd":                   {"name", "intf", "vrid", "state"},
 	"keepalived_vrrp_pri_zero_sent":                   {"name", "intf", "vrid", "state"},
+	"keepalived_lvs_vip_in_packets":                   {"addr", "proto"},
+	"keepalived_lvs_vip_out_packets":                  {"addr", "proto"},
+	"keepalived_lvs_vip_in_bytes":                     {"addr", "proto"},
+	"keepalived_lvs_vip_out_bytes":                    {"addr", "proto"},
+	"keepalived_lvs_vip_conn":                         {"addr", "proto"},
+	"keepalived_lvs_rs_in_packets":                    {"vip", "addr", "proto"},
+	"keepalived_lvs_rs_out_packets":                   {"vip", "addr", "proto"},
+	"keepalived_lvs_rs_in_bytes":                      {"vip", "addr", "proto"},
+	"keepalived_lvs_rs_out_bytes":                     {"vip", "addr", "proto"},
+	"keepalived_lvs_rs_conn":                          {"vip", "addr", "proto"},
 }
 
 func TestMetricsHaveEveryExporterFamily(t *testing.T) {
@@ -176,7 +196,7 @@ func TestMetricsHaveEveryExporterFamily(t *testing.T) {
 			}
 		}
 		wantType := dto.MetricType_GAUGE
-		if strings.HasSuffix(name, "_total") && name != "keepalived_gratuitous_arp_delay_total" || strings.HasPrefix(name, "keepalived_vrrp_") && !strings.HasSuffix(name, "_state") {
+		if strings.HasSuffix(name, "_total") && name != "keepalived_gratuitous_arp_delay_total" || strings.HasPrefix(name, "keepalived_vrrp_") && !strings.HasSuffix(name, "_state") || strings.HasPrefix(name, "keepalived_lvs_") {
 			wantType = dto.MetricType_COUNTER
 		}
 		if f.GetType() != wantType {
@@ -259,6 +279,23 @@ func TestMetricsValues(t *testing.T) {
 		{"havip_lvs_real_server_weight", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.1:8080"}, 3},
 		{"havip_lvs_real_server_up", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.2:8080"}, 0},
 		{"havip_lvs_real_server_weight", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.2:8080"}, -1},
+		// gen2brain/keepalived_exporter's IPVS families: addr ADDR:PORT as
+		// net.IP.String()+":"+port, proto the protocol number.
+		{"keepalived_lvs_vip_conn", map[string]string{"addr": "192.0.2.100:80", "proto": "6"}, 12},
+		{"keepalived_lvs_vip_in_packets", map[string]string{"addr": "192.0.2.100:80", "proto": "6"}, 70},
+		{"keepalived_lvs_vip_out_packets", map[string]string{"addr": "192.0.2.100:80", "proto": "6"}, 60},
+		{"keepalived_lvs_vip_in_bytes", map[string]string{"addr": "192.0.2.100:80", "proto": "6"}, 7000},
+		{"keepalived_lvs_vip_out_bytes", map[string]string{"addr": "192.0.2.100:80", "proto": "6"}, 90000},
+		{"keepalived_lvs_rs_conn", map[string]string{"vip": "192.0.2.100:80", "addr": "198.51.100.1:8080", "proto": "6"}, 10},
+		{"keepalived_lvs_rs_in_packets", map[string]string{"vip": "192.0.2.100:80", "addr": "198.51.100.1:8080", "proto": "6"}, 60},
+		{"keepalived_lvs_rs_out_packets", map[string]string{"vip": "192.0.2.100:80", "addr": "198.51.100.1:8080", "proto": "6"}, 50},
+		{"keepalived_lvs_rs_in_bytes", map[string]string{"vip": "192.0.2.100:80", "addr": "198.51.100.1:8080", "proto": "6"}, 6000},
+		{"keepalived_lvs_rs_out_bytes", map[string]string{"vip": "192.0.2.100:80", "addr": "198.51.100.1:8080", "proto": "6"}, 80000},
+		{"keepalived_lvs_vip_out_bytes", map[string]string{"addr": "2001:db8::10:53", "proto": "17"}, 7},
+		{"keepalived_lvs_rs_in_bytes", map[string]string{"vip": "2001:db8::10:53", "addr": "2001:db8::20:5353", "proto": "17"}, 6},
+		{"keepalived_lvs_vip_conn", map[string]string{"addr": "FWM 7", "proto": "0"}, 1},
+		{"keepalived_lvs_rs_conn", map[string]string{"vip": "FWM 7", "addr": "198.51.100.3:0", "proto": "0"}, 1},
+		{"keepalived_lvs_vip_conn", map[string]string{"addr": "FWM 8", "proto": "0"}, 2},
 	}
 	for _, tt := range tests {
 		got, ok := value(fams, tt.fam, tt.labels)

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +191,68 @@ func wantRealServers(t *testing.T, s *speaker, quorum bool, want ...string) {
 	}
 }
 
+// wantConns checks, in s's /metrics, that keepalived_lvs_vip_conn of the
+// VIP is at least vip and keepalived_lvs_rs_conn of each real server at
+// least the given count, and that the real servers' in packets add up to
+// at most the VIP's.
+func wantConns(t *testing.T, s *speaker, vip int, rss map[string]int) {
+	t.Helper()
+	vipLabels := labels("addr", lvsVIP+":80", "proto", "6")
+	got := s.waitMetric(t, "keepalived_lvs_vip_conn", vipLabels, fmt.Sprintf("≥ %d", vip), func(v float64) bool { return v >= float64(vip) })
+	t.Logf("keepalived_lvs_vip_conn = %v after %d requests", got, vip)
+	for rs, n := range rss {
+		l := labels("vip", lvsVIP+":80", "addr", rs+":8080", "proto", "6")
+		v := s.waitMetric(t, "keepalived_lvs_rs_conn", l, fmt.Sprintf("≥ %d", n), func(v float64) bool { return v >= float64(n) })
+		t.Logf("keepalived_lvs_rs_conn{addr=%s:8080} = %v after %d requests it answered", rs, v, n)
+	}
+	in, _ := s.metric(t, "keepalived_lvs_vip_in_packets", vipLabels)
+	out, _ := s.metric(t, "keepalived_lvs_vip_out_bytes", vipLabels)
+	if in < 4*float64(vip) || out == 0 {
+		t.Errorf("keepalived_lvs_vip_in_packets = %v, keepalived_lvs_vip_out_bytes = %v after %d requests: want ≥ 4 packets in each and some bytes out", in, out, vip)
+	}
+	// havip status --json carries the same counts.
+	js, err := exec.Command(havipBin, "status", "--socket", s.status, "--json").Output()
+	if err != nil {
+		t.Fatalf("havip status --json: %v", err)
+	}
+	var snap engine.Snapshot
+	if err := json.Unmarshal(js, &snap); err != nil || len(snap.VirtualServers) != 1 {
+		t.Fatalf("havip status --json = %s (%v), want one virtual server", js, err)
+	}
+	vs := snap.VirtualServers[0]
+	if vs.Traffic == nil || vs.Traffic.Connections < uint64(vip) || len(vs.Services) != 1 || vs.Services[0].Address != lvsVIP || vs.Services[0].Port != 80 {
+		t.Errorf("havip status --json: virtual server traffic %+v, services %+v; want ≥ %d connections on %s:80", vs.Traffic, vs.Services, vip, lvsVIP)
+	}
+	for _, r := range vs.RealServers {
+		host, _, _ := strings.Cut(r.Address, ":")
+		if n, ok := rss[host]; ok && (r.Traffic == nil || r.Traffic.Connections < uint64(n)) {
+			t.Errorf("havip status --json: real server %s traffic %+v, want ≥ %d connections", r.Address, r.Traffic, n)
+		}
+	}
+}
+
+var nftPackets = regexp.MustCompile(`packets (\d+) bytes \d+`)
+
+// nftCounter returns the packets of the named counter of table FAMILY
+// havip_lvs (family "ip" unless name is "ip6 NAME") in n's namespace.
+func nftCounter(t *testing.T, n *lab.Node, name string) int {
+	t.Helper()
+	family := "ip"
+	if f, rest, ok := strings.Cut(name, " "); ok {
+		family, name = f, rest
+	}
+	out := n.Exec(t, "nft", "list", "counter", family, "havip_lvs", name)
+	m := nftPackets.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("nft list counter %s:\n%s", name, out)
+	}
+	v, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func (ll *lvsLab) nftTables(t *testing.T) string {
 	return ll.director.Exec(t, "nft", "list", "tables")
 }
@@ -202,16 +265,20 @@ func (ll *lvsLab) nftTables(t *testing.T) string {
 func TestLVSPoolFollowsHealth(t *testing.T) {
 	ll := newLVSLab(t)
 	rs1, rs2 := ll.l.Nodes[1].IPv4.String(), ll.l.Nodes[2].IPv4.String()
-	s := startHavip(t, ll.director, ll.conf())
+	s := startHavip(t, ll.director, ll.conf(), "--http-listen", httpAddr)
 	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
 	both := rs1 + ":8080=1 " + rs2 + ":8080=1"
 	waitPool(t, s, both, 10*time.Second)
 	if tables := ll.nftTables(t); !strings.Contains(tables, "table ip havip_lvs") {
 		t.Fatalf("no havip_lvs table:\n%s", tables)
 	}
-	if got := ll.hits(t, 30); got[rs1] == 0 || got[rs2] == 0 || got[rs1]+got[rs2] != 30 {
-		t.Fatalf("30 requests with both real servers healthy: %v", got)
+	first := ll.hits(t, 30)
+	if first[rs1] == 0 || first[rs2] == 0 || first[rs1]+first[rs2] != 30 {
+		t.Fatalf("30 requests with both real servers healthy: %v", first)
 	}
+	// Each request is one connection, counted for the VIP and for the real
+	// server that answered it (the health checks do not pass the VIP).
+	wantConns(t, s, 30, map[string]int{rs1: first[rs1], rs2: first[rs2]})
 
 	// The bound: the next check comes within delay_loop, the retries take
 	// retry × delay_before_retry; connections are refused at once.
@@ -226,6 +293,12 @@ func TestLVSPoolFollowsHealth(t *testing.T) {
 	}
 	if got := ll.hits(t, 20); got[rs2] != 20 {
 		t.Fatalf("20 requests with only %s healthy: %v", rs2, got)
+	}
+	// The pool changed: the VIP's and rs2's counts go on from where they
+	// were; rs1, out of the pool, has no series.
+	wantConns(t, s, 50, map[string]int{rs2: first[rs2] + 20})
+	if v, ok := s.metric(t, "keepalived_lvs_rs_conn", labels("vip", lvsVIP+":80", "addr", rs1+":8080", "proto", "6")); ok {
+		t.Errorf("keepalived_lvs_rs_conn of %s = %v while it is out of the pool", rs1, v)
 	}
 	wantRealServers(t, s, true, rs1+":8080 down -1", rs2+":8080 up 1")
 
@@ -285,6 +358,15 @@ func TestLVSReloadKeepsCheckerState(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	before := strings.Count(sup.proc.Output(), `msg="virtual server pool"`)
+	if got := ll.hits(t, 10); got[rs2] != 10 {
+		t.Fatalf("10 requests with only %s healthy: %v", rs2, got)
+	}
+	vipConn := "tcp_" + lvsVIP + "_80_conn"
+	rs2Conn := "tcp_" + lvsVIP + "_80_rs_" + rs2 + "_8080_conn"
+	conns := map[string]int{vipConn: nftCounter(t, ll.director, vipConn), rs2Conn: nftCounter(t, ll.director, rs2Conn)}
+	if conns[vipConn] < 10 || conns[rs2Conn] < 10 {
+		t.Fatalf("connection counters %v after 10 requests", conns)
+	}
 
 	sup.edit(t, strings.Replace(conf, "lb_algo rr", "lb_algo wrr", 1))
 	deadline = time.Now().Add(reloadTimeout)
@@ -302,6 +384,12 @@ func TestLVSReloadKeepsCheckerState(t *testing.T) {
 	}
 	if tables := ll.director.Exec(t, "nft", "list", "table", "ip", "havip_lvs"); strings.Contains(tables, rs1) || !strings.Contains(tables, rs2) {
 		t.Fatalf("nftables after reload:\n%s", tables)
+	}
+	// The reload kept the service and rs2 in it: their counters go on.
+	for name, n := range conns {
+		if got := nftCounter(t, ll.director, name); got < n {
+			t.Errorf("counter %s went from %d to %d on reload", name, n, got)
+		}
 	}
 	data, _ := os.ReadFile(ll.scripts)
 	if got := strings.Fields(string(data)); strings.Join(got, " ") != "down-"+rs1 {
@@ -370,6 +458,17 @@ func TestLVSIPv6WithoutVRRP(t *testing.T) {
 	if got[rss[0]] == 0 || got[rss[1]] <= got[rss[0]] || got[rss[0]]+got[rss[1]] != 40 {
 		t.Fatalf("40 requests: %v; want both real servers, the weight-3 one more often", got)
 	}
+	// The IPv6 table counts each connection for the VIP and for the real
+	// server that answered.
+	counterVIP := strings.ReplaceAll(vip, ":", "-") // as nft's command line takes names
+	if n := nftCounter(t, director, "ip6 tcp_"+counterVIP+"_80_conn"); n < 40 {
+		t.Errorf("VIP connection counter %d after 40 requests", n)
+	}
+	for _, rs := range rss {
+		if n := nftCounter(t, director, "ip6 tcp_"+counterVIP+"_80_rs_"+strings.ReplaceAll(rs, ":", "-")+"_8080_conn"); n < got[rs] {
+			t.Errorf("real server %s connection counter %d after %d requests it answered", rs, n, got[rs])
+		}
+	}
 	if err := sup.proc.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +534,7 @@ virtual_server %s 8080 {
 	}
 }
 `, lvsVIP, lvsVIP, rss[0], rss[1])
-	s := startHavip(t, director, conf)
+	s := startHavip(t, director, conf, "--http-listen", httpAddr)
 	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
 	waitPool(t, s, rss[0]+":8080=1 "+rss[1]+":8080=1", 10*time.Second)
 	hits := func(n int) map[string]int {
@@ -461,8 +560,23 @@ virtual_server %s 8080 {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := hits(30); got[rss[0]] == 0 || got[rss[1]] == 0 || got[rss[0]]+got[rss[1]] != 30 {
+	got := hits(30)
+	if got[rss[0]] == 0 || got[rss[1]] == 0 || got[rss[0]]+got[rss[1]] != 30 {
 		t.Fatalf("30 requests over DR: %v\n%s", got, director.Exec(t, "nft", "list", "ruleset"))
+	}
+	// DR counts the clients' SYNs as connections, per real server too, and
+	// the packets in; the replies bypass the director: nothing out.
+	vip := labels("addr", lvsVIP+":8080", "proto", "6")
+	conns := s.waitMetric(t, "keepalived_lvs_vip_conn", vip, "≥ 30", func(v float64) bool { return v >= 30 })
+	for _, rs := range rss {
+		n := got[rs]
+		s.waitMetric(t, "keepalived_lvs_rs_conn", labels("vip", lvsVIP+":8080", "addr", rs+":8080", "proto", "6"), fmt.Sprintf("≥ %d", n), func(v float64) bool { return v >= float64(n) })
+	}
+	in, _ := s.metric(t, "keepalived_lvs_vip_in_packets", vip)
+	out, ok := s.metric(t, "keepalived_lvs_vip_out_packets", vip)
+	t.Logf("DR after 30 requests: keepalived_lvs_vip_conn = %v, in_packets = %v, out_packets = %v", conns, in, out)
+	if in < 4*30 || !ok || out != 0 {
+		t.Errorf("DR: keepalived_lvs_vip_in_packets = %v, keepalived_lvs_vip_out_packets = %v (present %v) after 30 requests; want ≥ 120 in, 0 out", in, out, ok)
 	}
 	servers[rss[0]].Signal(os.Kill)
 	servers[rss[0]].Wait(5 * time.Second)
