@@ -18,9 +18,9 @@
 //	HAVIP_FAULT_STEPS    faults per speaker (default 8: each fault once; `make chaos` runs 200)
 //	HAVIP_FAULT_SPEAKER  havip or keepalived to run only one (default both)
 //
-// Clock steps are not injected: CLOCK_REALTIME is global to the machine, and a time
-// namespace offsets only CLOCK_MONOTONIC and CLOCK_BOOTTIME, and only before its
-// first process starts, so a wall-clock step cannot be confined to a lab node.
+// Clock steps cannot be confined to a lab node: CLOCK_REALTIME is global to the
+// machine (a time namespace offsets only CLOCK_MONOTONIC and CLOCK_BOOTTIME).
+// TestClockSteps therefore steps the machine's wall clock, alone, and puts it back.
 package fault
 
 import (
@@ -99,11 +99,6 @@ const defaultSteps = 8
 // longRun is the step count from which the other tests run their long variants
 // (longer floods, a thousand reloads of keepalived too).
 const longRun = 50
-
-// clockStepNote is printed with the walk's figures: the one fault of the issue
-// the suite does not inject, and why.
-const clockStepNote = "clock steps: NOT injected — CLOCK_REALTIME is global to the machine, and a time namespace " +
-	"offsets only CLOCK_MONOTONIC/CLOCK_BOOTTIME, fixed before its first process; the host clock is never stepped"
 
 // knobs are the suite's settings from the environment.
 type knobs struct {

@@ -138,11 +138,13 @@ func havipStatus(path string) ([]instanceBrief, error) {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(2 * time.Second))
-	var insts []instanceBrief
-	if err := json.NewDecoder(conn).Decode(&insts); err != nil {
+	var snap struct {
+		Instances []instanceBrief `json:"instances"`
+	}
+	if err := json.NewDecoder(conn).Decode(&snap); err != nil {
 		return nil, err
 	}
-	return insts, nil
+	return snap.Instances, nil
 }
 
 // TestReloadLeaks reloads a running master a thousand times, alternating between

@@ -225,7 +225,6 @@ func TestFaultWalk(t *testing.T) {
 				v.note("step %d (%s): did not settle after the heal; every speaker restarted to go on", i, f.name)
 			}
 		}
-		v.note("%s", clockStepNote)
 		v.report(t, fmt.Sprintf("fault walk %s=%d %s=%d", seedEnv, k.seed, stepsEnv, k.steps), walkInvariants())
 	})
 }
