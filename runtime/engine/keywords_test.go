@@ -67,27 +67,33 @@ func TestEngineUnicastFaultNoPeerReload(t *testing.T) {
 	faulty := vi("VI_1", 51, 100, "192.0.2.100", "unicast_fault_no_peer")
 	plain := vi("VI_1", 51, 100, "192.0.2.100")
 	r := newRig(t, faulty).start()
-	r.advance(5 * time.Second)
-	if got := r.states(); got != "VI_1=FAULT" {
-		t.Fatalf("start: %s", got)
-	}
-	steps := []struct {
-		conf, state string
-	}{
+	reloadSteps(t, r, []reloadStep{
+		{"", "VI_1=FAULT"},
 		{plain, "VI_1=MASTER"},
 		{faulty, "VI_1=FAULT"},
 		{faulty, "VI_1=FAULT"},
-	}
+	})
+	r.stop()
+}
+
+// reloadStep is a config to apply ("": none) and the states 5 s later.
+type reloadStep struct{ conf, states string }
+
+// reloadSteps applies each step's config in turn and checks the states 5 s
+// later.
+func reloadSteps(t *testing.T, r *rig, steps []reloadStep) {
+	t.Helper()
 	for i, s := range steps {
-		if err := r.apply(s.conf); err != nil {
-			t.Fatal(err)
+		if s.conf != "" {
+			if err := r.apply(s.conf); err != nil {
+				t.Fatal(err)
+			}
 		}
 		r.advance(5 * time.Second)
-		if got := r.states(); got != s.state {
-			t.Fatalf("step %d: %s, want %s", i, got, s.state)
+		if got := r.states(); got != s.states {
+			t.Fatalf("step %d: %s, want %s", i, got, s.states)
 		}
 	}
-	r.stop()
 }
 
 // TestEngineTrackSrcIP: with track_src_ip, an instance whose configured
@@ -182,22 +188,11 @@ func TestEngineTrackSrcIPReload(t *testing.T) {
 	r := newRig(t, tracked)
 	r.host.setAddr("eth0", ip("192.0.2.1"), false)
 	r.start()
-	steps := []struct{ conf, state string }{
-		{tracked, "VI_1=FAULT"},
+	reloadSteps(t, r, []reloadStep{
+		{"", "VI_1=FAULT"},
 		{plain, "VI_1=MASTER"},
 		{tracked, "VI_1=FAULT"},
-	}
-	for i, s := range steps {
-		if i > 0 {
-			if err := r.apply(s.conf); err != nil {
-				t.Fatal(err)
-			}
-		}
-		r.advance(5 * time.Second)
-		if got := r.states(); got != s.state {
-			t.Fatalf("step %d: %s, want %s", i, got, s.state)
-		}
-	}
+	})
 	r.stop()
 }
 
