@@ -97,7 +97,7 @@ func newCluster(t *testing.T, kind string, opts clusterOpts) *cluster {
 		c.startMember(t, m)
 	}
 	if _, ok := c.settle(t, false, time.Now()); !ok {
-		t.Fatalf("%s: the cluster did not elect n1 at start:\n%s", kind, c.describe(t))
+		t.Fatalf("%s: the cluster did not elect n1 at start:\n%s\n%s", kind, c.describe(t), c.logs())
 	}
 	return c
 }

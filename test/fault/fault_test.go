@@ -153,11 +153,27 @@ func (k knobs) long() bool { return k.steps >= longRun }
 func eachSpeaker(t *testing.T, f func(t *testing.T, k knobs, kind string)) {
 	t.Helper()
 	t.Parallel()
+	forEachSpeaker(t, true, f)
+}
+
+// eachSpeakerAlone runs f as a sub-test per speaker kind, one after the
+// other, while every parallel test of the package waits: for a test that
+// loads or changes the whole machine (a flood that saturates the CPUs, a
+// wall-clock step), so that it never becomes another test's fault.
+func eachSpeakerAlone(t *testing.T, f func(t *testing.T, k knobs, kind string)) {
+	t.Helper()
+	forEachSpeaker(t, false, f)
+}
+
+func forEachSpeaker(t *testing.T, parallel bool, f func(t *testing.T, k knobs, kind string)) {
+	t.Helper()
 	lab.RequireRoot(t)
 	k := readKnobs(t)
 	for _, kind := range k.speakers {
 		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
+			if parallel {
+				t.Parallel()
+			}
 			requireTools(t, kind)
 			f(t, k, kind)
 		})
