@@ -75,7 +75,6 @@ type rsState struct {
 	rs      *config.RealServer
 	runners []*runner
 	alive   bool // as last reported through notify_up/down
-	known   bool // alive has been evaluated
 }
 
 type runner struct {
@@ -133,9 +132,7 @@ func (m *Manager) build(cfg *config.Config, old []*vsState) ([]*vsState, error) 
 		}
 		for _, rs := range vs.RealServers {
 			r := &rsState{key: v.key + " " + rs.Name(), rs: rs}
-			if o := oldRS[r.key]; o != nil {
-				r.alive, r.known = o.alive, o.known
-			}
+			old := oldRS[r.key]
 			seen := map[string]int{}
 			for _, ck := range rs.Checkers {
 				ckey := checkerKey(ck)
@@ -154,6 +151,13 @@ func (m *Manager) build(cfg *config.Config, old []*vsState) ([]*vsState, error) 
 					cr.Init()
 				}
 				r.runners = append(r.runners, rn)
+			}
+			// A new real server starts in its checkers' initial state (up,
+			// or down with alpha), as keepalived's: a check that fails
+			// before the first evaluation still runs notify_down.
+			r.alive, _ = r.health()
+			if old != nil {
+				r.alive = old.alive
 			}
 			v.rss = append(v.rss, r)
 		}
@@ -298,7 +302,7 @@ func (m *Manager) stop() error {
 					rn.cancel()
 				}
 			}
-			if v.vs.Omega && r.known && r.alive && r.rs.NotifyDown != nil {
+			if v.vs.Omega && r.alive && r.rs.NotifyDown != nil {
 				m.scripts.add(r.rs.NotifyDown, "omega: real server "+r.rs.Name()+" stopping")
 			}
 		}
@@ -462,9 +466,10 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 	total := 0
 	for _, r := range v.rss {
 		alive, w := r.health()
-		// The first evaluation sets the state without scripts, as keepalived
-		// without rs_init_notifies.
-		if r.known && alive != r.alive {
+		// A real server starts in its checkers' initial state without
+		// scripts (keepalived without rs_init_notifies); every change from
+		// it runs one.
+		if alive != r.alive {
 			m.log.Info("real server state", "virtual_server", vs.Name(), "real_server", r.rs.Name(), "alive", alive)
 			switch {
 			case alive && r.rs.NotifyUp != nil:
@@ -473,7 +478,7 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 				m.scripts.add(r.rs.NotifyDown, "real server "+r.rs.Name()+" down")
 			}
 		}
-		r.alive, r.known = alive, true
+		r.alive = alive
 		d := Dest{Addr: r.rs.Addr, Port: r.rs.Port, Weight: w, Method: r.rs.Method, UThreshold: r.rs.UThreshold, LThreshold: r.rs.LThreshold}
 		switch {
 		case alive:
