@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -164,20 +163,22 @@ func (ll *lvsLab) hits(t *testing.T, n int) map[string]int {
 	return got
 }
 
+// oneVirtualServer returns the one virtual server of s's status snapshot.
+func oneVirtualServer(t *testing.T, s *speaker) engine.VirtualServerStatus {
+	t.Helper()
+	snap := s.snapshot(t)
+	if len(snap.VirtualServers) != 1 {
+		t.Fatalf("havip status --json: virtual servers %+v, want one", snap.VirtualServers)
+	}
+	return snap.VirtualServers[0]
+}
+
 // wantRealServers checks that `havip status` shows the virtual server with
 // its quorum and each real server as "ADDR:PORT up|down WEIGHT", in the JSON
 // snapshot and in the table.
 func wantRealServers(t *testing.T, s *speaker, quorum bool, want ...string) {
 	t.Helper()
-	out, err := exec.Command(havipBin, "status", "--socket", s.status, "--json").Output()
-	if err != nil {
-		t.Fatalf("havip status --json: %v", err)
-	}
-	var snap engine.Snapshot
-	if err := json.Unmarshal(out, &snap); err != nil || len(snap.VirtualServers) != 1 {
-		t.Fatalf("havip status --json = %s (%v), want one virtual server", out, err)
-	}
-	vs := snap.VirtualServers[0]
+	vs := oneVirtualServer(t, s)
 	var got []string
 	for _, r := range vs.RealServers {
 		got = append(got, fmt.Sprintf("%s %s %d", r.Address, map[bool]string{true: "up", false: "down"}[r.Alive], r.Weight))
@@ -211,15 +212,7 @@ func wantConns(t *testing.T, s *speaker, vip int, rss map[string]int) {
 		t.Errorf("keepalived_lvs_vip_in_packets = %v, keepalived_lvs_vip_out_bytes = %v after %d requests: want ≥ 4 packets in each and some bytes out", in, out, vip)
 	}
 	// havip status --json carries the same counts.
-	js, err := exec.Command(havipBin, "status", "--socket", s.status, "--json").Output()
-	if err != nil {
-		t.Fatalf("havip status --json: %v", err)
-	}
-	var snap engine.Snapshot
-	if err := json.Unmarshal(js, &snap); err != nil || len(snap.VirtualServers) != 1 {
-		t.Fatalf("havip status --json = %s (%v), want one virtual server", js, err)
-	}
-	vs := snap.VirtualServers[0]
+	vs := oneVirtualServer(t, s)
 	if vs.Traffic == nil || vs.Traffic.Connections < uint64(vip) || len(vs.Services) != 1 || vs.Services[0].Address != lvsVIP || vs.Services[0].Port != 80 {
 		t.Errorf("havip status --json: virtual server traffic %+v, services %+v; want ≥ %d connections on %s:80", vs.Traffic, vs.Services, vip, lvsVIP)
 	}

@@ -46,13 +46,23 @@ func TestStatusShowsWhoHoldsTheVIPAndWhy(t *testing.T) {
 // status asks s's havip for VI_1's status.
 func status(t *testing.T, s *speaker) engine.InstanceStatus {
 	t.Helper()
+	snap := s.snapshot(t)
+	if len(snap.Instances) != 1 || snap.Instances[0].Name != "VI_1" {
+		t.Fatalf("havip status --json: instances %+v, want VI_1 only", snap.Instances)
+	}
+	return snap.Instances[0]
+}
+
+// snapshot is `havip status --json` of s's havip.
+func (s *speaker) snapshot(t *testing.T) engine.Snapshot {
+	t.Helper()
 	out, err := exec.Command(havipBin, "status", "--socket", s.status, "--json").Output()
 	if err != nil {
 		t.Fatalf("havip status --socket %s: %v\n%s", s.status, err, out)
 	}
 	var snap engine.Snapshot
-	if err := json.Unmarshal(out, &snap); err != nil || len(snap.Instances) != 1 || snap.Instances[0].Name != "VI_1" {
-		t.Fatalf("havip status --json = %s (%v), want VI_1 only", out, err)
+	if err := json.Unmarshal(out, &snap); err != nil {
+		t.Fatalf("havip status --json = %s: %v", out, err)
 	}
-	return snap.Instances[0]
+	return snap
 }
