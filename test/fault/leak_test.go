@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/havip/havip/test/lab"
 )
 
 // The invariant of the reload test.
@@ -172,7 +174,7 @@ func TestReloadLeaks(t *testing.T) {
 			}
 			writeFile(t, m.path, conf, 0o644)
 			m.hangup(t)
-			applied := poll(10*time.Second, func() bool {
+			applied := lab.Poll(10*time.Second, pollEvery, func() bool {
 				if kind == keepalivedKind {
 					return done.update() >= i
 				}

@@ -122,7 +122,7 @@ func TestScriptAbuse(t *testing.T) {
 			m.stop(t)
 		}
 		left := 0
-		ok := poll(5*time.Second, func() bool { left = countProcesses(t, marker); return left == 0 })
+		ok := lab.Poll(5*time.Second, pollEvery, func() bool { left = countProcesses(t, marker); return left == 0 })
 		v.check(invScriptBounded, ok, "%d script processes left 5s after every speaker stopped", left)
 		v.report(t, fmt.Sprintf("check script abuse, %v per mode", phase), []string{invScriptNoChange, invScriptInterval, invScriptBounded})
 		if t.Failed() {

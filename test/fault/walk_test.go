@@ -159,7 +159,7 @@ func injectBadConfig(t *testing.T, c *cluster, v *verdicts, m *member, rng *rand
 		rejected := func() int { return strings.Count(m.log(), "new config rejected") }
 		n := rejected()
 		// The supervisor's debounce (300 ms) and a render.
-		ok := poll(5*time.Second, func() bool { return rejected() > n })
+		ok := lab.Poll(5*time.Second, pollEvery, func() bool { return rejected() > n })
 		v.check(invConfigFault, ok, "n%d: %s: havip supervise did not log the rejection within 5s", m.idx+1, desc)
 	}
 	return step{desc: desc, during: invConfigFault, heal: func() {
@@ -180,19 +180,9 @@ func injectBadConfig(t *testing.T, c *cluster, v *verdicts, m *member, rng *rand
 	}}
 }
 
-// poll calls cond every 20 ms until it is true or timeout passes.
-func poll(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// pollEvery is how often the suite's waits call their condition: each call
+// reads the namespaces' addresses, so not more often.
+const pollEvery = 20 * time.Millisecond
 
 // TestFaultWalk runs the seeded random walk of faults on a three-node cluster,
 // with havip and with keepalived, and checks the invariants after every settle.
@@ -307,7 +297,7 @@ func (c *cluster) walkStep(t *testing.T, v *verdicts, arps *lab.Capture, i int, 
 		return true
 	}
 	v.max("split-brain heals", 0)
-	garp := poll(healCheckTimeout, func() bool {
+	garp := lab.Poll(healCheckTimeout, pollEvery, func() bool {
 		for _, a := range lab.DecodeARP(t, arps.Path()) {
 			if a.Gratuitous && a.SenderIP == vip.Addr().String() && a.SenderMAC == winnerMAC && a.Time >= float64(healed.UnixNano())/1e9 {
 				return true
@@ -317,11 +307,11 @@ func (c *cluster) walkStep(t *testing.T, v *verdicts, arps *lab.Capture, i int, 
 	})
 	v.check(invHealGARP, garp, "%s: split brain healed, but no gratuitous ARP for %s from the winner n%d within %v",
 		where, vip.Addr(), winner.idx+1, healCheckTimeout)
-	notified := poll(healCheckTimeout, func() bool { return winner.masterNotifies() > notifies[winner.idx] })
+	notified := lab.Poll(healCheckTimeout, pollEvery, func() bool { return winner.masterNotifies() > notifies[winner.idx] })
 	v.check(invHealNotify, notified, "%s: split brain healed, but the winner n%d did not run its master notify again within %v",
 		where, winner.idx+1, healCheckTimeout)
 	var neigh string
-	followed := poll(healCheckTimeout, func() bool { neigh = c.client.Neighbor(t, vip.Addr()); return neigh == winnerMAC })
+	followed := lab.Poll(healCheckTimeout, pollEvery, func() bool { neigh = c.client.Neighbor(t, vip.Addr()); return neigh == winnerMAC })
 	v.check(invHealNeighbour, followed, "%s: split brain healed, but the client's neighbour entry for %s is %q, not the winner n%d %s, after %v",
 		where, vip.Addr(), neigh, winner.idx+1, winnerMAC, healCheckTimeout)
 	return true

@@ -56,7 +56,7 @@ func (n *Node) Capture(t testing.TB, iface, filter string) *Capture {
 	c := &Capture{proc: p, pcap: pcap, node: n, iface: iface, marker: marker}
 	// tshark prints "Capturing on" before its dumpcap child has opened the
 	// interface; "Capture started." follows once dumpcap captures and writes FILE.
-	started := poll(captureStartTimeout, func() bool {
+	started := Poll(captureStartTimeout, pollEvery, func() bool {
 		return strings.Contains(p.Output(), "Capture started.") || p.exited()
 	})
 	if !started || p.exited() {
@@ -101,7 +101,7 @@ func (c *Capture) flush(t testing.TB) {
 		t.Logf("lab: %v; waiting for the capture file to settle instead", err)
 		var lastSize int64 = -1
 		lastChange := time.Now()
-		settled := poll(captureFlushTimeout, func() bool {
+		settled := Poll(captureFlushTimeout, pollEvery, func() bool {
 			info, err := os.Stat(c.pcap)
 			if err != nil {
 				return false
@@ -116,7 +116,7 @@ func (c *Capture) flush(t testing.TB) {
 		}
 		return
 	}
-	if !poll(captureFlushTimeout, func() bool { return c.marker.inFile(c.pcap) || c.proc.exited() }) {
+	if !Poll(captureFlushTimeout, pollEvery, func() bool { return c.marker.inFile(c.pcap) || c.proc.exited() }) {
 		t.Fatalf("lab: tshark on %s %s: end marker not in %s after %v", c.node.NS, c.iface, c.pcap, captureFlushTimeout)
 	}
 }

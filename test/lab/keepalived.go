@@ -63,7 +63,7 @@ func (k *Keepalived) State(instance string) string {
 // fails the test with keepalived's log otherwise (also when keepalived exits).
 func (k *Keepalived) WaitState(t testing.TB, instance, state string, timeout time.Duration) {
 	t.Helper()
-	ok := poll(timeout, func() bool {
+	ok := Poll(timeout, pollEvery, func() bool {
 		return k.State(instance) == state || k.proc.exited()
 	})
 	if !ok || k.State(instance) != state {

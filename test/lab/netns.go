@@ -211,7 +211,7 @@ func (n *Node) addrs(iface string) ([]ipAddrInfo, error) {
 func (n *Node) waitDAD(t testing.TB, timeout time.Duration) {
 	t.Helper()
 	var last string
-	ok := poll(timeout, func() bool {
+	ok := Poll(timeout, pollEvery, func() bool {
 		links, err := n.addrs("")
 		if err != nil {
 			t.Fatalf("lab: namespace %s: %v", n.NS, err)
@@ -241,7 +241,7 @@ func (n *Node) waitDAD(t testing.TB, timeout time.Duration) {
 func (n *Node) linkLocal(t testing.TB, iface string) netip.Addr {
 	t.Helper()
 	var found netip.Addr
-	ok := poll(5*time.Second, func() bool {
+	ok := Poll(5*time.Second, pollEvery, func() bool {
 		links, err := n.addrs(iface)
 		if err != nil {
 			t.Fatalf("lab: namespace %s: %v", n.NS, err)
@@ -265,9 +265,12 @@ func (n *Node) linkLocal(t testing.TB, iface string) netip.Addr {
 	return found
 }
 
-// poll calls cond every 10 ms until it returns true or timeout passes; it reports
-// whether cond returned true.
-func poll(timeout time.Duration, cond func() bool) bool {
+// pollEvery is how often the lab's own waits call their condition.
+const pollEvery = 10 * time.Millisecond
+
+// Poll calls cond every interval until it returns true or timeout passes; it
+// reports whether cond returned true.
+func Poll(timeout, every time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for {
 		if cond() {
@@ -276,7 +279,7 @@ func poll(timeout time.Duration, cond func() bool) bool {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(every)
 	}
 }
 
@@ -284,7 +287,7 @@ func poll(timeout time.Duration, cond func() bool) bool {
 // within timeout.
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	if !poll(timeout, cond) {
+	if !Poll(timeout, pollEvery, cond) {
 		t.Fatalf("timed out after %v waiting for %s", timeout, what)
 	}
 }
