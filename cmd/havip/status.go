@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -75,6 +77,7 @@ func printStatus(w io.Writer, snap engine.Snapshot, now time.Time) {
 			dash(strings.Join(s.VIPs, ",")), since, dash(why))
 	}
 	tw.Flush()
+	printRemovals(w, snap)
 	if len(snap.VirtualServers) == 0 {
 		return
 	}
@@ -104,6 +107,21 @@ func printStatus(w io.Writer, snap engine.Snapshot, now time.Time) {
 		}
 	}
 	tw.Flush()
+}
+
+// printRemovals says what was removed behind havip's back since the start
+// (or the last counter reset) and how havip answered, one line each; nothing
+// when nothing was.
+func printRemovals(w io.Writer, snap engine.Snapshot) {
+	for _, s := range snap.Instances {
+		if n := s.Stats.VIPRemovals + s.Stats.RoutingRemovals; n > 0 {
+			fmt.Fprintf(w, "%s: removals behind havip's back: %d VIPs, %d virtual routes or rules; each time the master resigned and the election restored them\n",
+				s.Name, s.Stats.VIPRemovals, s.Stats.RoutingRemovals)
+		}
+	}
+	for _, kind := range slices.Sorted(maps.Keys(snap.StaticRestored)) {
+		fmt.Fprintf(w, "static %s: restored %d times after a removal behind havip's back\n", kind, snap.StaticRestored[kind])
+	}
 }
 
 // serveStatus answers `havip status` on path while ctx runs. A socket that

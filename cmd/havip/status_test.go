@@ -50,3 +50,31 @@ func TestStatusWithoutAServer(t *testing.T) {
 		t.Fatalf("havip status without a server = %d, %q", code, stderr.String())
 	}
 }
+
+func TestPrintRemovals(t *testing.T) {
+	tests := []struct {
+		name string
+		snap engine.Snapshot
+		want string
+	}{
+		{"nothing removed", engine.Snapshot{Instances: []engine.InstanceStatus{{Name: "VI_1"}}}, ""},
+		{"instance and static removals", engine.Snapshot{
+			Instances: []engine.InstanceStatus{
+				{Name: "VI_1", Stats: engine.InstanceStats{VIPRemovals: 2, RoutingRemovals: 1}},
+				{Name: "VI_2"},
+			},
+			StaticRestored: map[string]uint64{"rule": 1, "address": 3},
+		}, "VI_1: removals behind havip's back: 2 VIPs, 1 virtual routes or rules; each time the master resigned and the election restored them\n" +
+			"static address: restored 3 times after a removal behind havip's back\n" +
+			"static rule: restored 1 times after a removal behind havip's back\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			printRemovals(&b, tt.snap)
+			if b.String() != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", b.String(), tt.want)
+			}
+		})
+	}
+}

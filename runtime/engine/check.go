@@ -80,6 +80,12 @@ func (checkHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved
 	<-ctx.Done()
 	return nil
 }
+func (checkHost) WatchRoutingRemovals(ctx context.Context, _ uint8, _ func(netif.RoutingRemoved)) error {
+	<-ctx.Done()
+	return nil
+}
+func (checkHost) HasRoute(netif.Route) (bool, error)     { return true, nil }
+func (checkHost) HasRule(netif.Rule) (bool, error)       { return true, nil }
 func (checkHost) NewAnnouncer(string) (Announcer, error) { return nopSocket{}, nil }
 func (checkHost) DialVRRP(string, int) (Sender, error)   { return nopSocket{}, nil }
 func (checkHost) ListenVRRP(string, int, []netip.Addr) (Receiver, error) {

@@ -53,6 +53,9 @@ type Engine struct {
 	startupDelay time.Duration
 	startAt      time.Time
 	static       staticSet // static_* as installed (while Run runs) or to install
+	// staticRestored counts static addresses, routes and rules restored after a removal behind
+	// havip's back, by kind.
+	staticRestored map[string]uint64
 
 	trackers     map[track.Key]*trackerRun
 	results      map[track.Key]track.Result

@@ -97,6 +97,24 @@ func (h *fakeHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemov
 	return nil
 }
 
+// WatchRoutingRemovals reports nothing: tests call the engine's routingRemoved.
+func (h *fakeHost) WatchRoutingRemovals(ctx context.Context, _ uint8, _ func(netif.RoutingRemoved)) error {
+	<-ctx.Done()
+	return nil
+}
+
+func (h *fakeHost) HasRoute(r netif.Route) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.routes[r.String()], nil
+}
+
+func (h *fakeHost) HasRule(r netif.Rule) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rules[r.String()], nil
+}
+
 func (h *fakeHost) RemoveStaleFirewall() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

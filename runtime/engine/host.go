@@ -61,6 +61,12 @@ type Host interface {
 	WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemoved)) error
 	HasVIP(netif.VIP) (bool, error)
 	LinkUp(ifname string) (bool, error)
+	// WatchRoutingRemovals reports every route and rule of the routing
+	// protocol removed until ctx is done (netif.WatchRoutingRemovals);
+	// HasRoute and HasRule read whether one is installed.
+	WatchRoutingRemovals(ctx context.Context, protocol uint8, fn func(netif.RoutingRemoved)) error
+	HasRoute(netif.Route) (bool, error)
+	HasRule(netif.Rule) (bool, error)
 	// HasAddr reports whether addr is on ifname, with any prefix length
 	// (track_src_ip).
 	HasAddr(ifname string, addr netip.Addr) (bool, error)
@@ -138,9 +144,14 @@ func (SystemHost) RemoveStaleFirewall() error { return firewall.RemoveStale() }
 func (SystemHost) WatchAddrRemovals(ctx context.Context, fn func(netif.AddrRemoved)) error {
 	return netif.WatchAddrRemovals(ctx, fn)
 }
-func (SystemHost) HasVIP(v netif.VIP) (bool, error)   { return netif.HasVIP(v) }
-func (SystemHost) LinkUp(ifname string) (bool, error) { return netif.LinkUp(ifname) }
-func (SystemHost) DelVIP(v netif.VIP) error           { return netif.DelVIP(v) }
+func (SystemHost) HasVIP(v netif.VIP) (bool, error) { return netif.HasVIP(v) }
+func (SystemHost) WatchRoutingRemovals(ctx context.Context, protocol uint8, fn func(netif.RoutingRemoved)) error {
+	return netif.WatchRoutingRemovals(ctx, protocol, fn)
+}
+func (SystemHost) HasRoute(r netif.Route) (bool, error) { return netif.HasRoute(r) }
+func (SystemHost) HasRule(r netif.Rule) (bool, error)   { return netif.HasRule(r) }
+func (SystemHost) LinkUp(ifname string) (bool, error)   { return netif.LinkUp(ifname) }
+func (SystemHost) DelVIP(v netif.VIP) error             { return netif.DelVIP(v) }
 func (SystemHost) RemoveStale(vips []netif.VIP) ([]netif.VIP, error) {
 	return netif.RemoveStale(vips)
 }

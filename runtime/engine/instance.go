@@ -22,14 +22,17 @@ const noPeerFaultKey = "unicast_fault_no_peer"
 // machine: where it sends and receives, the VIPs it installs, why it is in
 // FAULT.
 type instance struct {
-	cfg     *config.Instance
-	name    string
-	vrid    uint8
-	ifname  string
-	family  int
-	vcfg    vrrp.Config
-	vips    []netif.VIP // virtual_ipaddress then virtual_ipaddress_excluded
-	routing routing     // virtual_rules and virtual_routes, installed while MASTER
+	cfg    *config.Instance
+	name   string
+	vrid   uint8
+	ifname string
+	family int
+	vcfg   vrrp.Config
+	vips   []netif.VIP // virtual_ipaddress then virtual_ipaddress_excluded
+	// noTrackVIPs are the vipKey of the VIPs configured no_track: their removal behind havip's
+	// back does not make the master resign.
+	noTrackVIPs map[string]bool
+	routing     routing // virtual_rules and virtual_routes, installed while MASTER
 	// use_vmac: the device the VIPs live on, up only while MASTER (nil without use_vmac);
 	// vmacPort its sockets; xmitBase sends adverts on the interface instead (vmac_xmit_base,
 	// and always for unicast, as keepalived).
@@ -154,6 +157,12 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 				v.Dev = inst.vmac.Name // keepalived moves the interface's VIPs to the VMAC
 			}
 			inst.vips = append(inst.vips, v)
+			if va.NoTrack {
+				if inst.noTrackVIPs == nil {
+					inst.noTrackVIPs = map[string]bool{}
+				}
+				inst.noTrackVIPs[vipKey(v)] = true
+			}
 		}
 	}
 	var err error

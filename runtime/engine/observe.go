@@ -34,6 +34,7 @@ const (
 	ReasonFault          TransitionReason = "fault"           // a link, tracker or group fault
 	ReasonFaultCleared   TransitionReason = "fault_cleared"   // leaving FAULT
 	ReasonVIPRemoved     TransitionReason = "vip_removed"     // a VIP was removed behind the master's back
+	ReasonRoutingRemoved TransitionReason = "routing_removed" // a virtual route or rule was removed behind the master's back
 	ReasonShutdown       TransitionReason = "shutdown"        // havip stops or the instance was deleted
 	ReasonOther          TransitionReason = "other"
 )
@@ -55,6 +56,8 @@ func classify(t vrrp.Transition) TransitionReason {
 		return ReasonStartup
 	case vrrp.CauseVIPRemoved:
 		return ReasonVIPRemoved
+	case vrrp.CauseRoutingRemoved:
+		return ReasonRoutingRemoved
 	case vrrp.CauseSyncGroup:
 		return ReasonSyncGroup
 	case vrrp.CausePreempted:
@@ -109,6 +112,8 @@ type observed struct {
 	foreign     map[ForeignKind]uint64
 	foreignSrc  map[ForeignKind][]netip.Addr // the first maxForeignSources seen
 	vipRemovals uint64
+	// routingRemovals counts virtual routes and rules removed behind the master's back.
+	routingRemovals uint64
 }
 
 // tally counts what acts report; apply calls it with every machine output.
@@ -174,10 +179,12 @@ func (o *observed) fill(s *InstanceStats) {
 		}
 	}
 	s.VIPRemovals = o.vipRemovals
+	s.RoutingRemovals = o.routingRemovals
 }
 
 // observe starts the helpers of the probes and of the VIP check: the
-// heartbeat and the watch of removed addresses. Run calls it once.
+// heartbeat and the watches of what is removed behind havip's back. Run
+// calls it once.
 func (e *Engine) observe() {
 	e.heartbeat.Store(time.Now().UnixNano())
 	e.spawn(func() {
@@ -197,24 +204,7 @@ func (e *Engine) observe() {
 			}
 		}
 	})
-	e.spawn(func() {
-		for e.bg.Err() == nil {
-			err := e.host.WatchAddrRemovals(e.bg, func(ev netif.AddrRemoved) {
-				select {
-				case e.calls <- func() { e.addrRemoved(ev) }:
-				case <-e.bg.Done():
-				}
-			})
-			if err == nil {
-				return
-			}
-			e.log.Error("watching VIP removals failed; retrying", "err", err)
-			select {
-			case <-time.After(retryInterval):
-			case <-e.bg.Done():
-			}
-		}
-	})
+	e.watchRemovals()
 }
 
 // LastHeartbeat returns when the event loop last turned for the heartbeat;
@@ -224,36 +214,6 @@ func (e *Engine) LastHeartbeat() time.Time {
 		return time.Unix(0, ns)
 	}
 	return time.Time{}
-}
-
-// addrRemoved handles an address removed from an interface: an instance
-// whose track_src_ip address it is goes to FAULT (sourceRemoved); when it is
-// a VIP of a MASTER and still missing, the master resigns and the election runs
-// again, which re-installs every VIP on its winner — what keepalived 2.2.7
-// does. It runs on the event loop.
-func (e *Engine) addrRemoved(ev netif.AddrRemoved) {
-	e.sourceRemoved(ev)
-	for _, inst := range e.instances {
-		if inst.m == nil || inst.m.State() != vrrp.StateMaster {
-			continue
-		}
-		for _, v := range inst.vips {
-			if v.Prefix.Addr() != ev.Addr || ev.Dev != "" && v.Dev != ev.Dev {
-				continue
-			}
-			if up, err := e.host.LinkUp(v.Dev); err != nil || !up {
-				continue // the interface went down or away, which removes IPv6 addresses: the link watcher handles that
-			}
-			if present, err := e.host.HasVIP(v); err != nil || present {
-				continue // re-added already
-			}
-			inst.obs.vipRemovals++
-			e.log.Warn("a VIP was removed behind havip's back; the master resigns and the election restores it",
-				"instance", inst.name, "vip", v.Prefix.String(), "interface", v.Dev)
-			e.apply(inst, inst.m.Resign(e.clock.Now(), "virtual address removed: "+v.Prefix.String()+" on "+v.Dev))
-			break
-		}
-	}
 }
 
 // Problem is why an instance is not consistent: its state and what is wrong.

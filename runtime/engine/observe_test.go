@@ -88,7 +88,7 @@ func TestClassifyMachineTransitions(t *testing.T) {
 		}, ReasonFaultCleared},
 		{"vip removed", func(t *testing.T) []vrrp.Action {
 			m, now := master(t)
-			return m.Resign(now, "192.0.2.100/24 on eth0")
+			return m.Resign(now, vrrp.CauseVIPRemoved, "192.0.2.100/24 on eth0")
 		}, ReasonVIPRemoved},
 		{"shutdown", func(t *testing.T) []vrrp.Action {
 			m, now := master(t)

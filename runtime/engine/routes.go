@@ -76,14 +76,30 @@ const firstRulePreference = 16384
 // routing is what a MASTER instance (virtual_routes, virtual_rules) or the engine itself
 // (static_routes, static_rules) installs besides addresses.
 type routing struct {
-	rules  []netif.Rule
-	routes []netif.Route
+	rules  []ruleEntry
+	routes []routeEntry
 }
+
+// ruleEntry and routeEntry are a rule and a route with whether they were configured no_track:
+// havip, like keepalived, does not act when one of those is removed behind its back.
+type (
+	ruleEntry struct {
+		netif.Rule
+		noTrack bool
+	}
+	routeEntry struct {
+		netif.Route
+		noTrack bool
+	}
+)
 
 // staticSet is what static_ipaddress, static_routes and static_rules install for as long as the
 // engine runs, whatever the instances' states.
 type staticSet struct {
 	addrs []netif.VIP
+	// noTrackAddrs are the vipKey of the addresses configured no_track, which are not restored
+	// when removed behind havip's back.
+	noTrackAddrs map[string]bool
 	routing
 }
 
@@ -104,6 +120,12 @@ func planStatic(cfg *config.Config) (staticSet, error) {
 			return s, fmt.Errorf("static_ipaddress: %w", err)
 		}
 		s.addrs = append(s.addrs, v)
+		if va.NoTrack {
+			if s.noTrackAddrs == nil {
+				s.noTrackAddrs = map[string]bool{}
+			}
+			s.noTrackAddrs[vipKey(v)] = true
+		}
 	}
 	var err error
 	s.routing, err = planRouting("static", cfg.StaticRoutes, cfg.StaticRules)
@@ -138,14 +160,14 @@ func planRouting(where string, routes []config.Route, rules []config.Rule) (rout
 		if err := rule.Check(); err != nil {
 			return r, fmt.Errorf("%s (%s): %w", where, cr.Pos, err)
 		}
-		r.rules = append(r.rules, rule)
+		r.rules = append(r.rules, ruleEntry{rule, cr.NoTrack})
 	}
 	for _, cr := range routes {
 		route := routeFromConfig(cr)
 		if err := route.Check(); err != nil {
 			return r, fmt.Errorf("%s (%s): %w", where, cr.Pos, err)
 		}
-		r.routes = append(r.routes, route)
+		r.routes = append(r.routes, routeEntry{route, cr.NoTrack})
 	}
 	return r, nil
 }
@@ -166,16 +188,16 @@ func numberRules(sets ...*routing) {
 	}
 }
 
-// minus returns the rules and routes of r that other does not have.
+// minus returns the rules and routes of r that other does not have (whatever their no_track).
 func (r routing) minus(other routing) routing {
 	var out routing
 	for _, rule := range r.rules {
-		if !slices.ContainsFunc(other.rules, func(o netif.Rule) bool { return reflect.DeepEqual(o, rule) }) {
+		if !slices.ContainsFunc(other.rules, func(o ruleEntry) bool { return reflect.DeepEqual(o.Rule, rule.Rule) }) {
 			out.rules = append(out.rules, rule)
 		}
 	}
 	for _, route := range r.routes {
-		if !slices.ContainsFunc(other.routes, func(o netif.Route) bool { return reflect.DeepEqual(o, route) }) {
+		if !slices.ContainsFunc(other.routes, func(o routeEntry) bool { return reflect.DeepEqual(o.Route, route.Route) }) {
 			out.routes = append(out.routes, route)
 		}
 	}
@@ -186,12 +208,12 @@ func (r routing) minus(other routing) routing {
 // are logged with owner, the instance or "static".
 func (e *Engine) installRouting(owner string, r routing) {
 	for _, rule := range r.rules {
-		if err := e.host.AddRule(rule); err != nil {
+		if err := e.host.AddRule(rule.Rule); err != nil {
 			e.log.Error("adding a rule failed", "owner", owner, "rule", rule.String(), "err", err)
 		}
 	}
 	for _, route := range r.routes {
-		if err := e.host.AddRoute(route); err != nil {
+		if err := e.host.AddRoute(route.Route); err != nil {
 			e.log.Error("adding a route failed", "owner", owner, "route", route.String(), "err", err)
 		}
 	}
@@ -200,12 +222,12 @@ func (e *Engine) installRouting(owner string, r routing) {
 // removeRouting removes r's routes, then its rules.
 func (e *Engine) removeRouting(owner string, r routing) {
 	for _, route := range r.routes {
-		if err := e.host.DelRoute(route); err != nil {
+		if err := e.host.DelRoute(route.Route); err != nil {
 			e.log.Error("removing a route failed", "owner", owner, "route", route.String(), "err", err)
 		}
 	}
 	for _, rule := range r.rules {
-		if err := e.host.DelRule(rule); err != nil {
+		if err := e.host.DelRule(rule.Rule); err != nil {
 			e.log.Error("removing a rule failed", "owner", owner, "rule", rule.String(), "err", err)
 		}
 	}

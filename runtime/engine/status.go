@@ -20,6 +20,10 @@ type Snapshot struct {
 	Instances []InstanceStatus `json:"instances"`
 	Ports     []PortStatus     `json:"ports"`
 	Notify    NotifyStatus     `json:"notify"`
+	// StaticRestored counts the static addresses, routes and rules
+	// (static_ipaddress, static_routes, static_rules) removed behind
+	// havip's back and installed again, by kind: address, route or rule.
+	StaticRestored map[string]uint64 `json:"static_restored,omitempty"`
 	// VirtualServers are the LVS virtual servers run beside the instances
 	// (see ReportVirtualServers).
 	VirtualServers []VirtualServerStatus `json:"virtual_servers,omitempty"`
@@ -161,6 +165,9 @@ type InstanceStats struct {
 	ForeignRouters map[ForeignKind][]string `json:"foreign_routers,omitempty"`
 	// VIPRemovals counts VIPs removed behind the master's back (each made it resign and re-elect).
 	VIPRemovals uint64 `json:"vip_removals,omitempty"`
+	// RoutingRemovals counts virtual routes and rules removed behind the master's back (each made
+	// it resign and re-elect).
+	RoutingRemovals uint64 `json:"routing_removals,omitempty"`
 }
 
 // Dropped returns the drops counted for any of reasons.
@@ -232,6 +239,7 @@ func (e *Engine) ClearStats() error {
 				inst.m.ClearCounters()
 			}
 		}
+		e.staticRestored = nil
 		for _, p := range e.allPorts() {
 			p.mu.Lock()
 			p.counters, p.byVRID, p.unknownVRID = vrrp.Counters{}, [256]vrrp.Counters{}, 0
@@ -304,6 +312,7 @@ func (e *Engine) snapshot() Snapshot {
 		})
 		p.mu.Unlock()
 	}
+	snap.StaticRestored = maps.Clone(e.staticRestored)
 	if n := e.notifier; n != nil {
 		snap.Notify = NotifyStatus{Pending: n.Pending(), Dropped: n.Dropped(), FIFODropped: n.FIFODropped()}
 	}

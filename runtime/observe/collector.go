@@ -46,7 +46,8 @@ type collector struct {
 	scriptRuns, scriptFailures, scriptSeconds, scriptLastSeconds                       *prometheus.Desc
 	scriptLastExit, scriptRunning                                                      *prometheus.Desc
 	advertsRcvd, advertsSent, advertsDropped                                           *prometheus.Desc
-	foreignAdverts, foreignRouters, mastersSeen, vipRemovals                           *prometheus.Desc
+	foreignAdverts, foreignRouters, mastersSeen, vipRemovals, routingRemovals          *prometheus.Desc
+	staticRestored                                                                     *prometheus.Desc
 	portAccepted, portDropped, portUnknownVRID, portChecksums                          *prometheus.Desc
 	reloads, reloadsFailed, reloadLastSuccess, configInfo                              *prometheus.Desc
 	notifyDepth, notifyDropped, buildInfo, heartbeat                                   *prometheus.Desc
@@ -91,6 +92,8 @@ func newCollector(opts Options) *collector {
 		foreignRouters:    d("havip_vrrp_foreign_routers", "Distinct foreign routers seen on our VRID (bounded at 16 per kind).", withLabel("kind"), nil),
 		mastersSeen:       d("havip_vrrp_masters_seen_total", "Adverts from another master while MASTER (a split brain healing), by outcome: yielded, reasserted or won.", withLabel("outcome"), nil),
 		vipRemovals:       d("havip_vrrp_vip_removals_total", "VIPs removed behind the master's back; each made it resign and re-run the election, which restores the VIP.", instLabels, nil),
+		routingRemovals:   d("havip_vrrp_routing_removals_total", "Virtual routes and rules removed behind the master's back; each made it resign and re-run the election, which restores them.", instLabels, nil),
+		staticRestored:    d("havip_static_restored_total", "Static addresses, routes and rules removed behind havip's back and installed again, by kind: address, route or rule.", []string{"kind"}, nil),
 		portAccepted:      d("havip_port_adverts_accepted_total", "Packets that passed the packet-level checks on an interface.", portLabels, nil),
 		portDropped:       d("havip_port_adverts_dropped_total", "Packets dropped by the packet-level checks on an interface, by reason.", append(append([]string{}, portLabels...), "reason"), nil),
 		portUnknownVRID:   d("havip_port_unknown_vrid_total", "Adverts for a VRID not configured on the interface.", portLabels, nil),
@@ -157,7 +160,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.up, c.vrrpState, c.excludedState, c.checkScript, c.garpDelay, c.scriptStatus, c.scriptState,
 		c.transitions, c.priority, c.basePriority, c.trackerStatus, c.trackerWeight, c.trackerDisabled,
 		c.scriptRuns, c.scriptFailures, c.scriptSeconds, c.scriptLastSeconds, c.scriptLastExit, c.scriptRunning,
-		c.advertsRcvd, c.advertsSent, c.advertsDropped, c.foreignAdverts, c.foreignRouters, c.mastersSeen, c.vipRemovals,
+		c.advertsRcvd, c.advertsSent, c.advertsDropped, c.foreignAdverts, c.foreignRouters, c.mastersSeen, c.vipRemovals, c.routingRemovals, c.staticRestored,
 		c.portAccepted, c.portDropped, c.portUnknownVRID, c.portChecksums, c.reloads, c.reloadsFailed, c.reloadLastSuccess, c.configInfo,
 		c.notifyDepth, c.notifyDropped, c.buildInfo, c.heartbeat} {
 		ch <- d
@@ -209,6 +212,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.notifyDepth, float64(snap.Notify.Pending))
 	counter(c.notifyDropped, snap.Notify.Dropped, "script")
 	counter(c.notifyDropped, snap.Notify.FIFODropped, "fifo")
+	for kind, n := range snap.StaticRestored {
+		counter(c.staticRestored, n, kind)
+	}
 
 	scripts := map[string]engine.TrackerStatus{} // vrrp_scripts by name, once each
 	for i := range snap.Instances {
@@ -335,6 +341,7 @@ func (c *collector) collectInstance(ch chan<- prometheus.Metric, s *engine.Insta
 		counter(c.mastersSeen, v, with("outcome", string(o)))
 	}
 	counter(c.vipRemovals, s.Stats.VIPRemovals, inst)
+	counter(c.routingRemovals, s.Stats.RoutingRemovals, inst)
 	for _, t := range s.Trackers {
 		tl := with("kind", t.Kind, "name", t.Name)
 		switch t.State {

@@ -86,27 +86,29 @@ type Cause uint8
 // Causes of transitions. CauseFault and CauseSyncGroup carry the driver's
 // detail (SetFault; ForceMaster and ForceBackup).
 const (
-	CauseStartup      Cause = iota + 1 // Start
-	CauseMasterDown                    // Master_Down_Timer expired: the master fell silent or sent priority 0
-	CauseOwner                         // priority 255: the address owner takes over at once
-	CausePreempted                     // a higher-priority advert, or an equal one from a higher address
-	CauseFault                         // entering or leaving FAULT
-	CauseSyncGroup                     // the sync group coordinator
-	CauseShutdown                      // Stop
-	CausePriorityZero                  // Master_Down_Timer expired at Skew_Time after the master's priority-0 advert
-	CauseVIPRemoved                    // Resign: a virtual address was removed behind the master's back
+	CauseStartup        Cause = iota + 1 // Start
+	CauseMasterDown                      // Master_Down_Timer expired: the master fell silent or sent priority 0
+	CauseOwner                           // priority 255: the address owner takes over at once
+	CausePreempted                       // a higher-priority advert, or an equal one from a higher address
+	CauseFault                           // entering or leaving FAULT
+	CauseSyncGroup                       // the sync group coordinator
+	CauseShutdown                        // Stop
+	CausePriorityZero                    // Master_Down_Timer expired at Skew_Time after the master's priority-0 advert
+	CauseVIPRemoved                      // Resign: a virtual address was removed behind the master's back
+	CauseRoutingRemoved                  // Resign: a virtual route or rule was removed behind the master's back
 )
 
 var causeNames = [...]string{
-	CauseStartup:      "startup",
-	CauseMasterDown:   "master down timer expired",
-	CauseOwner:        "address owner",
-	CausePreempted:    "preempted",
-	CauseFault:        "fault",
-	CauseSyncGroup:    "sync group",
-	CauseShutdown:     "shutdown",
-	CausePriorityZero: "priority 0 advert",
-	CauseVIPRemoved:   "virtual address removed",
+	CauseStartup:        "startup",
+	CauseMasterDown:     "master down timer expired",
+	CauseOwner:          "address owner",
+	CausePreempted:      "preempted",
+	CauseFault:          "fault",
+	CauseSyncGroup:      "sync group",
+	CauseShutdown:       "shutdown",
+	CausePriorityZero:   "priority 0 advert",
+	CauseVIPRemoved:     "virtual address removed",
+	CauseRoutingRemoved: "virtual route or rule removed",
 }
 
 func (c Cause) String() string {

@@ -6,14 +6,14 @@ import (
 )
 
 // Resign makes a MASTER give up mastership because one of its virtual
-// addresses was removed behind its back, as keepalived 2.2.7 does on the
-// netlink event of such a removal: it sends a priority-0 advert, removes its
-// VIPs and enters BACKUP with Master_Down_Timer set to Skew_Time, so that the
-// election runs again at once and its winner — this machine when no peer has
-// a higher priority — installs every VIP afresh. detail (the address and
-// interface) is the reason's detail; its cause is CauseVIPRemoved. Other
-// states are left alone.
-func (m *Machine) Resign(now time.Time, detail string) []Action {
+// addresses (cause CauseVIPRemoved), virtual routes or virtual rules
+// (CauseRoutingRemoved) was removed behind its back, as keepalived 2.2.7 does
+// on the netlink event of such a removal: it sends a priority-0 advert,
+// removes its VIPs and enters BACKUP with Master_Down_Timer set to Skew_Time,
+// so that the election runs again at once and its winner — this machine when
+// no peer has a higher priority — installs everything afresh. detail (what
+// was removed, where) is the reason's detail. Other states are left alone.
+func (m *Machine) Resign(now time.Time, cause Cause, detail string) []Action {
 	if m.state != StateMaster {
 		return nil
 	}
@@ -24,5 +24,5 @@ func (m *Machine) Resign(now time.Time, detail string) []Action {
 	m.masterAddr, m.masterPriority = netip.Addr{}, 0
 	m.downTimer = now.Add(m.SkewTime())
 	m.downReason = reasonMasterDown
-	return []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{CauseVIPRemoved, detail}}}
+	return []Action{SendAdvert{PriorityStop}, RemoveVIPs{}, Transition{StateMaster, StateBackup, Reason{cause, detail}}}
 }

@@ -7,9 +7,9 @@ import (
 
 func TestResign(t *testing.T) {
 	resign := func(t *testing.T, m *Machine, now time.Time) []Action {
-		return m.Resign(now, "virtual address removed: 192.0.2.100/24 on eth0")
+		return m.Resign(now, CauseRoutingRemoved, "virtual route removed: 198.51.100.0/24 via 192.0.2.254")
 	}
-	reason := Reason{CauseVIPRemoved, "virtual address removed: 192.0.2.100/24 on eth0"}
+	reason := Reason{CauseRoutingRemoved, "virtual route removed: 198.51.100.0/24 via 192.0.2.254"}
 	m := mdi100
 	rows := []struct {
 		name  string

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"maps"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -61,4 +63,110 @@ func TestVIPRemovedBehindTheMastersBack(t *testing.T) {
 	}
 	h.Stop(t)
 	backup.Stop(t)
+}
+
+// removalRouting is the routing of TestRoutingRemovedBehindOurBack: a static address, route and
+// rule, and the instance's virtual route and rule.
+const removalRouting = "static_ipaddress {\n  198.51.100.1/32 dev eth0\n}\n" +
+	"static_routes {\n  198.51.100.128/25 via 192.0.2.254 dev eth0\n}\n" +
+	"static_rules {\n  from 203.0.113.0/24 table 101\n}\n"
+
+const removalVirtualRouting = "  virtual_routes {\n    198.51.100.0/25 via 192.0.2.254 dev eth0\n  }\n" +
+	"  virtual_rules {\n    from 192.0.2.100 table 100\n  }\n"
+
+// removal is one thing TestRoutingRemovedBehindOurBack deletes: the command, and how `ip`
+// shows it installed (with -N: protocol 18 is keepalived's).
+type removal struct {
+	name    string
+	del     []string
+	present func(t *testing.T, n *lab.Node) bool
+	virtual bool // the master resigns, rather than the thing being restored in place
+}
+
+var removals = []removal{
+	{"virtual route", []string{"ip", "route", "del", "198.51.100.0/25"}, func(t *testing.T, n *lab.Node) bool {
+		return strings.Contains(n.Exec(t, "ip", "-N", "route", "show"), "198.51.100.0/25 via 192.0.2.254 dev eth0 proto 18")
+	}, true},
+	{"virtual rule", []string{"ip", "rule", "del", "from", "192.0.2.100", "table", "100"}, func(t *testing.T, n *lab.Node) bool {
+		return strings.Contains(n.Exec(t, "ip", "-N", "rule", "show"), "from 192.0.2.100 lookup 100 proto 18")
+	}, true},
+	{"static route", []string{"ip", "route", "del", "198.51.100.128/25"}, func(t *testing.T, n *lab.Node) bool {
+		return strings.Contains(n.Exec(t, "ip", "-N", "route", "show"), "198.51.100.128/25 via 192.0.2.254 dev eth0 proto 18")
+	}, false},
+	{"static rule", []string{"ip", "rule", "del", "from", "203.0.113.0/24", "table", "101"}, func(t *testing.T, n *lab.Node) bool {
+		return strings.Contains(n.Exec(t, "ip", "-N", "rule", "show"), "from 203.0.113.0/24 lookup 101 proto 18")
+	}, false},
+	{"static address", []string{"ip", "addr", "del", "198.51.100.1/32", "dev", "eth0"}, func(t *testing.T, n *lab.Node) bool {
+		return n.HasAddr(t, "eth0", netip.MustParsePrefix("198.51.100.1/32"))
+	}, false},
+}
+
+// TestRoutingRemovedBehindOurBack deletes, one at a time, a virtual route, a virtual rule and a
+// static route, rule and address from a lone master, first keepalived 2.2.7 (the reference),
+// then havip. keepalived's behaviour, which havip matches: a removed virtual route or rule makes
+// the master leave MASTER with a priority-0 advert and win the election again at once, which
+// re-installs it; a removed static route, rule or address is installed again in place.
+func TestRoutingRemovedBehindOurBack(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n := l.Nodes[0]
+	conf := removalRouting + instanceConf{Priority: 120, VIPs: []string{vip4.String()}, Extra: removalVirtualRouting}.conf()
+
+	run := func(name string, masterships func() int, waitMaster func()) {
+		for _, r := range removals {
+			lab.Eventually(t, electionTimeout, name+": "+r.name+" installed", func() bool { return r.present(t, n) })
+			before := masterships()
+			n.Exec(t, r.del...)
+			lab.Eventually(t, electionTimeout, name+": "+r.name+" back after its removal", func() bool { return r.present(t, n) })
+			if r.virtual {
+				lab.Eventually(t, electionTimeout, name+": MASTER again after the "+r.name+" removal", func() bool { return masterships() == before+1 })
+			}
+			waitMaster()
+			if !r.virtual && masterships() != before {
+				t.Fatalf("%s: the %s removal changed the master's state", name, r.name)
+			}
+		}
+	}
+
+	ka := n.StartKeepalived(t, conf)
+	ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	run("keepalived", func() int { return strings.Count(ka.Log(), "(VI_1) Entering MASTER STATE") },
+		func() { ka.WaitState(t, "VI_1", "MASTER", electionTimeout) })
+	for _, want := range []string{"Restoring deleted static route", "Restoring deleted static rule", "Restoring deleted static address", "(VI_1) sent 0 priority"} {
+		if !strings.Contains(ka.Log(), want) {
+			t.Fatalf("keepalived's log lacks %q:\n%s", want, ka.Log())
+		}
+	}
+	ka.Stop(t)
+
+	h := startHavip(t, n, conf)
+	h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	run("havip", func() int {
+		m := 0
+		for _, tr := range h.logged("VI_1") {
+			if tr.to == "MASTER" {
+				m++
+			}
+		}
+		return m
+	}, func() { h.WaitState(t, "VI_1", "MASTER", electionTimeout) })
+	for _, want := range []string{
+		`reason="virtual route removed: 198.51.100.0/25 via 192.0.2.254 dev eth0 proto keepalived"`,
+		`reason="virtual rule removed: from 192.0.2.100/32 protocol keepalived table 100 preference 16383"`,
+		`msg="a static route was removed behind havip's back; havip restored it"`,
+		`msg="a static rule was removed behind havip's back; havip restored it"`,
+		`msg="a static address was removed behind havip's back; havip restored it"`,
+	} {
+		if !strings.Contains(h.proc.Output(), want) {
+			t.Fatalf("havip's log lacks %s:\n%s", want, h.proc.Output())
+		}
+	}
+	snap := h.snapshot(t)
+	if got := snap.Instances[0].Stats.RoutingRemovals; got != 2 {
+		t.Errorf("status: %d routing removals, want 2", got)
+	}
+	if want := map[string]uint64{"route": 1, "rule": 1, "address": 1}; !maps.Equal(snap.StaticRestored, want) {
+		t.Errorf("status: static restored %v, want %v", snap.StaticRestored, want)
+	}
+	h.Stop(t)
 }
