@@ -155,12 +155,36 @@ func (p *parser) routes(n *node) []Route {
 		}
 		p.dropping("the route is ignored", func() {
 			if r, ok := p.route(c, n.keyword()); ok {
-				out = append(out, r)
+				out = append(out, p.trackRoute(r, n.keyword()))
 			}
 		})
 	}
 	return out
 }
+
+// trackRoute applies keepalived's rules for tracking a route (noticing it removed behind our
+// back): a tracked route has protocol keepalived, which replaces another one configured, and
+// one without an interface is not tracked, though it keeps that protocol.
+func (p *parser) trackRoute(r Route, where string) Route {
+	if r.NoTrack {
+		return r
+	}
+	if r.Protocol != "" && !isKeepalivedProtocol(r.Protocol) {
+		p.rep.warnf(r.Pos, "%s: route %s: protocol %s is replaced by keepalived, the protocol of tracked routes, as keepalived does; add no_track to keep it",
+			where, r.Dst, r.Protocol)
+	}
+	if r.Dev == "" {
+		p.rep.warnf(r.Pos, "%s: route %s has no interface (dev), so its removal is not tracked, as keepalived does", where, r.Dst)
+		r.Protocol, r.NoTrack = protocolKeepalived, true
+	}
+	return r
+}
+
+// protocolKeepalived is the routing protocol of keepalived's tracked routes and rules
+// (RTPROT_KEEPALIVED).
+const protocolKeepalived = "keepalived"
+
+func isKeepalivedProtocol(p string) bool { return p == protocolKeepalived || p == "18" }
 
 func (p *parser) route(c *node, where string) (Route, bool) {
 	r := Route{Pos: c.pos}
@@ -287,6 +311,10 @@ func (p *parser) rules(n *node) []Rule {
 		}
 		p.dropping("the rule is ignored", func() {
 			if r, ok := p.rule(c, n.keyword()); ok {
+				if i := slices.Index(r.Options, "protocol"); !r.NoTrack && i >= 0 && i%2 == 0 && !isKeepalivedProtocol(r.Options[i+1]) {
+					p.rep.warnf(r.Pos, "%s: rule: protocol %s is replaced by keepalived, the protocol of tracked rules, as keepalived does; add no_track to keep it",
+						n.keyword(), r.Options[i+1])
+				}
 				out = append(out, r)
 			}
 		})

@@ -89,6 +89,22 @@ func TestDroppedParts(t *testing.T) {
 				t.Fatalf("instances %+v, want the first VI_1 only", c.Instances)
 			}
 		}},
+		{"owner_ignore_adverts below priority 255", inst("priority 200\nowner_ignore_adverts"), func(t *testing.T, c *Config) {
+			if c.Instances[0].OwnerIgnoreAdverts {
+				t.Fatal("owner_ignore_adverts kept for priority 200")
+			}
+		}},
+		{"timer_expired_backup without nopreempt", inst("timer_expired_backup 200"), func(t *testing.T, c *Config) {
+			if c.Instances[0].TimerExpiredBackup != 0 {
+				t.Fatal("timer_expired_backup kept without nopreempt")
+			}
+		}},
+		{"tracked route with another protocol, route without an interface", inst("virtual_routes {\n198.51.100.0/24 dev eth0 protocol static\n203.0.113.0/24 via 192.0.2.254\n}"), func(t *testing.T, c *Config) {
+			rs := c.Instances[0].VirtualRoutes
+			if len(rs) != 2 || rs[0].NoTrack || !rs[1].NoTrack || rs[1].Protocol != "keepalived" {
+				t.Fatalf("routes %+v, want the first tracked, the second not tracked with protocol keepalived", rs)
+			}
+		}},
 		{"unknown keyword", inst("priorty 120"), func(t *testing.T, c *Config) {
 			if in := c.Instances[0]; in.Priority != 100 {
 				t.Fatalf("priority %d, want the default 100", in.Priority)
@@ -191,5 +207,46 @@ func TestOneLineBlocks(t *testing.T) {
 	_, diags := parse(t, "vrrp_instance X {\ninterface eth0 priority 100\nvirtual_router_id 51\n}\n")
 	if !diags.HasErrors() {
 		t.Fatalf("a plain line with two keywords was accepted: %v", diags)
+	}
+}
+
+// TestKeepalived23Keywords: owner_ignore_adverts and timer_expired_backup as keepalived 2.3 reads
+// them (keepalived 2.2.7 does not know them).
+func TestKeepalived23Keywords(t *testing.T) {
+	tests := []struct {
+		name         string
+		src          string
+		ignore       bool
+		timerExpired uint8
+	}{
+		{"owner_ignore_adverts on the owner", inst("priority 255\nowner_ignore_adverts"), true, 0},
+		{"owner_ignore_adverts false", inst("priority 255\nowner_ignore_adverts false"), false, 0},
+		{"global vrrp_owner_ignore_adverts", "global_defs {\nvrrp_owner_ignore_adverts\n}\n" + inst("priority 255"), true, 0},
+		{"global default ignored below 255, without a warning", "global_defs {\nvrrp_owner_ignore_adverts\n}\n" + inst("priority 200"), false, 0},
+		{"vrrp_strict implies it for the owner", "global_defs {\nvrrp_strict\n}\n" + inst("priority 255"), true, 0},
+		{"timer_expired_backup alone is 254", inst("nopreempt\ntimer_expired_backup"), false, 254},
+		{"timer_expired_backup with a priority", inst("nopreempt\ntimer_expired_backup 150"), false, 150},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, diags := parse(t, tt.src)
+			if diags.HasErrors() || hasDiag(diags, "owner_ignore_adverts") || hasDiag(diags, "timer_expired_backup") {
+				t.Fatalf("diagnostics:\n%v", diags)
+			}
+			in := c.Instances[0]
+			if in.OwnerIgnoreAdverts != tt.ignore || in.TimerExpiredBackup != tt.timerExpired {
+				t.Fatalf("owner_ignore_adverts %v, timer_expired_backup %d; want %v, %d", in.OwnerIgnoreAdverts, in.TimerExpiredBackup, tt.ignore, tt.timerExpired)
+			}
+			// The formatted config reads back the same.
+			again, diags := parse(t, string(Format(c)))
+			if diags.HasErrors() || again.Instances[0].OwnerIgnoreAdverts != tt.ignore || again.Instances[0].TimerExpiredBackup != tt.timerExpired {
+				t.Fatalf("formatted and parsed again: %+v, %v", again.Instances[0], diags)
+			}
+		})
+	}
+	for _, bad := range []string{"timer_expired_backup 0", "timer_expired_backup 255", "timer_expired_backup x"} {
+		if _, diags := parse(t, inst("nopreempt\n"+bad)); !diags.HasErrors() {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

@@ -186,18 +186,19 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		in.State = StateBackup
 	}
 
-	// Settings havip parses but does not carry out: said, never dropped.
-	for _, u := range []struct {
-		set  bool
-		what string
-	}{
-		{in.TimerExpiredBackup, "timer_expired_backup is not applied"},
-		{in.VMACXmitBase && in.VMAC == nil, "vmac_xmit_base has no effect without use_vmac"},
-		{in.OwnerIgnoreAdverts && in.Priority == 255, "owner_ignore_adverts (implied by vrrp_strict) is not applied: an address owner that hears another owner with a higher address yields"},
-	} {
-		if u.set {
-			p.rep.warnf(in.Pos, "%s: %s", where, u.what)
+	if in.VMACXmitBase && in.VMAC == nil {
+		p.rep.warnf(in.Pos, "%s: vmac_xmit_base has no effect without use_vmac", where)
+	}
+	// keepalived 2.3's owner_ignore_adverts and timer_expired_backup.
+	if in.OwnerIgnoreAdverts && in.Priority != 255 {
+		if in.set["owner_ignore_adverts"] {
+			p.rep.dropf(in.Pos, "owner_ignore_adverts is ignored", "%s: owner_ignore_adverts applies to the address owner (priority 255) only", where)
 		}
+		in.OwnerIgnoreAdverts = false
+	}
+	if in.TimerExpiredBackup != 0 && !in.Nopreempt {
+		p.rep.dropf(in.Pos, "timer_expired_backup is ignored", "%s: timer_expired_backup needs nopreempt", where)
+		in.TimerExpiredBackup = 0
 	}
 
 	if in.VMAC != nil && in.PromoteSecondaries {

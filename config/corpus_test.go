@@ -18,11 +18,11 @@ const samplesDir = "/usr/share/doc/keepalived/samples"
 // reports for them.
 var vrrpOnlySamples = map[string][]string{
 	"keepalived.conf.conditional_conf":      {"not supported by havip: the config will run in the current network namespace", "enable_script_security is not set"},
-	"keepalived.conf.track_interface":       nil,
+	"keepalived.conf.track_interface":       {"has no interface (dev), so its removal is not tracked"},
 	"keepalived.conf.vrrp.localcheck":       {"enable_script_security is not set"},
-	"keepalived.conf.vrrp.routes":           nil,
+	"keepalived.conf.vrrp.routes":           {"has no interface (dev), so its removal is not tracked"},
 	"keepalived.conf.vrrp.scripts":          {"enable_script_security is not set", "smtp_alert is not supported"},
-	"keepalived.conf.vrrp.static_ipaddress": nil,
+	"keepalived.conf.vrrp.static_ipaddress": {"has no interface (dev), so its removal is not tracked"},
 	"keepalived.conf.vrrp.sync":             {"enable_script_security is not set"},
 	// keepalived 2.2.7 reports these and runs without the faulty part, as
 	// havip does: "192.168.100./24" is not an address (the rule is

@@ -22,10 +22,8 @@ import (
 // exits 5 for any problem it reports, including the ones it corrects or
 // drops and runs without; havip's strict mode fails on every warning.
 var strictDiffers = map[string]string{
-	"fail-strict-unicast.conf":   "keepalived 2.2.7 accepts unicast_peer with vrrp_strict; current keepalived (reference §2.1, issue #2645) rejects it when the interface supports multicast, as havip does",
-	"pass-routes-rules.conf":     "keepalived exits 5 for 'cannot track route ... with no interface specified' on a blackhole route; havip does not track routes",
-	"pass-one-line-block.conf":   "keepalived 2.2.7 mis-parses a whole block on one line (beyondKeepalived)",
-	"pass-global-strict-v3.conf": "havip warns that owner_ignore_adverts (implied by vrrp_strict) is not applied; keepalived applies it",
+	"fail-strict-unicast.conf": "keepalived 2.2.7 accepts unicast_peer with vrrp_strict; current keepalived (reference §2.1, issue #2645) rejects it when the interface supports multicast, as havip does",
+	"pass-one-line-block.conf": "keepalived 2.2.7 mis-parses a whole block on one line (beyondKeepalived)",
 }
 
 // beyondKeepalived lists pass-*.conf files havip runs as written and
@@ -59,7 +57,6 @@ const lvsRefused = "keepalived drops the faulty LVS part and runs the rest; havi
 // formattedDiffers lists corpus files whose Format output keepalived 2.2.7
 // -t does not pass, with the reason.
 var formattedDiffers = map[string]string{
-	"pass-routes-rules.conf":              "the blackhole route has no interface, which keepalived reports (exit 5) however it is written",
 	"drop-sync-group-unknown-member.conf": "what is left is a sync group with one member, which keepalived reports (exit 5) however it is written",
 }
 

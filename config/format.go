@@ -230,7 +230,9 @@ func (w *printer) instance(in *Instance) {
 	w.line("version " + strconv.Itoa(in.Version))
 	w.flag("nopreempt", in.Nopreempt)
 	w.timer("preempt_delay", in.PreemptDelay)
-	w.flag("timer_expired_backup", in.TimerExpiredBackup)
+	if in.TimerExpiredBackup != 0 {
+		w.line("timer_expired_backup " + strconv.Itoa(int(in.TimerExpiredBackup)))
+	}
 	if in.MulticastSource.IsValid() {
 		w.line("mcast_src_ip " + in.MulticastSource.String())
 	}

@@ -55,7 +55,6 @@ var globalUnsupported = map[string]string{
 	"vmac_addr_prefix":                   "VMAC addresses are 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6) unless use_vmac names one",
 	"disable_local_igmp":                 "IGMP reports for 224.0.0.x groups are left to the kernel's igmp_link_local_mcast_reports",
 	"vrrp_garp_extra_if":                 "no gratuitous ARPs are sent on other interfaces",
-	"vrrp_garp_interval_all":             "gratuitous ARPs are not paced across interfaces",
 	"vrrp_iptables":                      "no iptables chains are used: no_accept is enforced in the nftables table inet havip",
 	"vrrp_ipsets":                        "no ipsets are used: no_accept is enforced in the nftables table inet havip",
 	"nftables_priority":                  "havip's chains are at priority filter - 1",

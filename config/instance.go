@@ -92,8 +92,14 @@ func (p *parser) parseInstance(n *node) {
 		"nopreempt":     p.flagKw(&in.Nopreempt, true),
 		"preempt_delay": p.timerKw(&in.PreemptDelay, 0, 1000*time.Second),
 		"timer_expired_backup": func(n *node) {
-			if p.nargs(n, 0, 1) {
-				in.TimerExpiredBackup = true
+			if !p.nargs(n, 0, 1) {
+				return
+			}
+			in.TimerExpiredBackup = 254
+			if len(n.args()) == 1 {
+				if v, ok := p.intArg(n, n.args()[0], 1, 254); ok {
+					in.TimerExpiredBackup = uint8(v)
+				}
 			}
 		},
 		"mcast_src_ip": func(n *node) {
@@ -158,7 +164,7 @@ func (p *parser) parseInstance(n *node) {
 		"skip_check_adv_addr":        p.boolKw(&in.SkipCheckAdvAddr),
 		"lower_prio_no_advert":       p.boolKw(&in.LowerPrioNoAdvert),
 		"higher_prio_send_advert":    p.boolKw(&in.HigherPrioSendAdvert),
-		"owner_ignore_adverts":       p.boolKw(&in.OwnerIgnoreAdverts),
+		"owner_ignore_adverts":       mark("owner_ignore_adverts", p.boolKw(&in.OwnerIgnoreAdverts)),
 		"down_timer_adverts":         p.intKw(&in.DownTimerAdverts, 1, 100),
 		"use_vmac": func(n *node) {
 			if p.nargs(n, 0, 3) {

@@ -377,9 +377,13 @@ type Instance struct {
 	Version int    `json:"version"`
 	Family  Family `json:"family"`
 
-	Nopreempt          bool          `json:"nopreempt,omitempty"`
-	PreemptDelay       time.Duration `json:"preempt_delay,omitempty"`
-	TimerExpiredBackup bool          `json:"timer_expired_backup,omitempty"`
+	Nopreempt    bool          `json:"nopreempt,omitempty"`
+	PreemptDelay time.Duration `json:"preempt_delay,omitempty"`
+	// TimerExpiredBackup is keepalived 2.3's timer_expired_backup: the
+	// highest priority of the other routers (254 when not given), 0 when
+	// off. With nopreempt, a master that could not advertise for as long as
+	// such a router waits before taking over goes BACKUP.
+	TimerExpiredBackup uint8 `json:"timer_expired_backup,omitempty"`
 
 	MulticastSource netip.Addr `json:"mcast_src_ip,omitzero"`
 	UnicastSource   netip.Addr `json:"unicast_src_ip,omitzero"`

@@ -107,6 +107,8 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 		DownTimerAdverts:     ci.DownTimerAdverts,
 		CheckUnicastSrc:      ci.CheckUnicastSrc || g.CheckUnicastSrc,
 		SkipCheckAdvAddr:     ci.SkipCheckAdvAddr,
+		OwnerIgnoreAdverts:   ci.OwnerIgnoreAdverts,
+		TimerExpiredBackup:   ci.TimerExpiredBackup,
 		SyncGroup:            ci.SyncGroup != "",
 		Strict:               ci.Strict || g.Strict,
 		Garp: vrrp.GarpConfig{

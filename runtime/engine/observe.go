@@ -35,6 +35,7 @@ const (
 	ReasonFaultCleared   TransitionReason = "fault_cleared"   // leaving FAULT
 	ReasonVIPRemoved     TransitionReason = "vip_removed"     // a VIP was removed behind the master's back
 	ReasonRoutingRemoved TransitionReason = "routing_removed" // a virtual route or rule was removed behind the master's back
+	ReasonTimerExpired   TransitionReason = "timer_expired"   // timer_expired_backup: the master advertised too late
 	ReasonShutdown       TransitionReason = "shutdown"        // havip stops or the instance was deleted
 	ReasonOther          TransitionReason = "other"
 )
@@ -58,6 +59,8 @@ func classify(t vrrp.Transition) TransitionReason {
 		return ReasonVIPRemoved
 	case vrrp.CauseRoutingRemoved:
 		return ReasonRoutingRemoved
+	case vrrp.CauseTimerExpired:
+		return ReasonTimerExpired
 	case vrrp.CauseSyncGroup:
 		return ReasonSyncGroup
 	case vrrp.CausePreempted:

@@ -17,8 +17,8 @@ static_ipaddress {
   198.51.100.11/24 dev eth0 no_track
 }
 static_routes {
-  203.0.113.0/26 via 192.0.2.254
-  203.0.113.64/26 via 192.0.2.254 no_track
+  203.0.113.0/26 via 192.0.2.254 dev eth0
+  203.0.113.64/26 via 192.0.2.254 dev eth0 no_track
 }
 static_rules {
   to 203.0.113.128/26 table 100
@@ -34,8 +34,9 @@ vrrp_instance VI_1 {
     192.0.2.101/24 no_track
   }
   virtual_routes {
-    198.51.100.128/25 via 192.0.2.254
-    198.51.100.0/25 via 192.0.2.254 no_track
+    198.51.100.128/25 via 192.0.2.254 dev eth0
+    198.51.100.0/25 via 192.0.2.254 dev eth0 no_track
+    192.0.2.128/25 via 192.0.2.254
   }
   virtual_rules {
     to 198.51.100.128/25 table 100
@@ -58,10 +59,10 @@ func TestRemovedBehindOurBack(t *testing.T) {
 		{"VIP", func(r *rig) { r.removeAddr("192.0.2.100/24 dev eth0") }, true, ""},
 		{"no_track VIP", func(r *rig) { r.removeAddr("192.0.2.101/24 dev eth0") }, false, ""},
 		{"virtual route", func(r *rig) {
-			r.removeRouting(false, "198.51.100.128/25 via 192.0.2.254 proto keepalived", prefix("198.51.100.128/25"))
+			r.removeRouting(false, "198.51.100.128/25 via 192.0.2.254 dev eth0 proto keepalived", prefix("198.51.100.128/25"))
 		}, true, ""},
 		{"no_track virtual route", func(r *rig) {
-			r.removeRouting(false, "198.51.100.0/25 via 192.0.2.254", prefix("198.51.100.0/25"))
+			r.removeRouting(false, "198.51.100.0/25 via 192.0.2.254 dev eth0", prefix("198.51.100.0/25"))
 		}, false, ""},
 		{"virtual rule", func(r *rig) {
 			r.removeRouting(true, "from all to 198.51.100.128/25 protocol keepalived table 100 preference 16382", prefix("198.51.100.128/25"))
@@ -69,13 +70,16 @@ func TestRemovedBehindOurBack(t *testing.T) {
 		{"no_track virtual rule", func(r *rig) {
 			r.removeRouting(true, "from all to 198.51.100.0/25 table 100 preference 16381", prefix("198.51.100.0/25"))
 		}, false, ""},
+		{"virtual route without an interface", func(r *rig) {
+			r.removeRouting(false, "192.0.2.128/25 via 192.0.2.254 proto keepalived", prefix("192.0.2.128/25"))
+		}, false, ""},
 		{"static address", func(r *rig) { r.removeAddr("198.51.100.10/24 dev eth0") }, false, "address"},
 		{"no_track static address", func(r *rig) { r.removeAddr("198.51.100.11/24 dev eth0") }, false, ""},
 		{"static route", func(r *rig) {
-			r.removeRouting(false, "203.0.113.0/26 via 192.0.2.254 proto keepalived", prefix("203.0.113.0/26"))
+			r.removeRouting(false, "203.0.113.0/26 via 192.0.2.254 dev eth0 proto keepalived", prefix("203.0.113.0/26"))
 		}, false, "route"},
 		{"no_track static route", func(r *rig) {
-			r.removeRouting(false, "203.0.113.64/26 via 192.0.2.254", prefix("203.0.113.64/26"))
+			r.removeRouting(false, "203.0.113.64/26 via 192.0.2.254 dev eth0", prefix("203.0.113.64/26"))
 		}, false, ""},
 		{"static rule", func(r *rig) {
 			r.removeRouting(true, "from all to 203.0.113.128/26 protocol keepalived table 100 preference 16384", prefix("203.0.113.128/26"))
@@ -88,7 +92,7 @@ func TestRemovedBehindOurBack(t *testing.T) {
 		}, false, ""},
 		{"another family's route", func(r *rig) {
 			r.host.mu.Lock()
-			delete(r.host.routes, "198.51.100.128/25 via 192.0.2.254 proto keepalived")
+			delete(r.host.routes, "198.51.100.128/25 via 192.0.2.254 dev eth0 proto keepalived")
 			r.host.mu.Unlock()
 			r.e.routingRemoved(netif.RoutingRemoved{Family: 6, Dst: prefix("2001:db8::/64"), Table: 254})
 		}, false, ""},

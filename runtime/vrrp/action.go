@@ -96,6 +96,7 @@ const (
 	CausePriorityZero                    // Master_Down_Timer expired at Skew_Time after the master's priority-0 advert
 	CauseVIPRemoved                      // Resign: a virtual address was removed behind the master's back
 	CauseRoutingRemoved                  // Resign: a virtual route or rule was removed behind the master's back
+	CauseTimerExpired                    // timer_expired_backup: the master advertised too late
 )
 
 var causeNames = [...]string{
@@ -109,6 +110,7 @@ var causeNames = [...]string{
 	CausePriorityZero:   "priority 0 advert",
 	CauseVIPRemoved:     "virtual address removed",
 	CauseRoutingRemoved: "virtual route or rule removed",
+	CauseTimerExpired:   "timer expired",
 }
 
 func (c Cause) String() string {

@@ -79,6 +79,18 @@ type Config struct {
 	// 9568 erratum 8300: an IPv6 advert's first address must be link-local.
 	// Off by default because keepalived 2.2.7 sends its configured VIPs only.
 	Strict bool
+	// OwnerIgnoreAdverts (keepalived 2.3 owner_ignore_adverts, implied by
+	// vrrp_strict for an owner, as RFC 9568 has it): while its priority is
+	// 255 the instance drops every advert that reaches this check
+	// (DropOwnerIgnores), so another owner can never make it yield.
+	OwnerIgnoreAdverts bool
+	// TimerExpiredBackup (keepalived 2.3 timer_expired_backup, with
+	// nopreempt) is the highest priority of the other routers; 0 = off.
+	// A MASTER that finds, at its next timer or advert, that it has not
+	// advertised for 3 × Advertisement_Interval plus the Skew_Time of that
+	// priority (havip was frozen or starved of CPU) assumes another router
+	// took over and goes BACKUP without a priority-0 advert.
+	TimerExpiredBackup uint8
 	// SyncGroup makes the instance a sync-group member: instead of taking
 	// mastership by itself it emits RequestMaster and waits for the group
 	// coordinator's ForceMaster.
@@ -93,7 +105,8 @@ func (c Config) Equal(o Config) bool {
 		c.AuthPass == o.AuthPass && c.Checksum == o.Checksum && c.LowerPrioNoAdvert == o.LowerPrioNoAdvert &&
 		c.HigherPrioSendAdvert == o.HigherPrioSendAdvert && c.DownTimerAdverts == o.DownTimerAdverts &&
 		c.Garp == o.Garp && slices.Equal(c.Peers, o.Peers) && c.CheckUnicastSrc == o.CheckUnicastSrc &&
-		c.SkipCheckAdvAddr == o.SkipCheckAdvAddr && c.Strict == o.Strict && c.SyncGroup == o.SyncGroup
+		c.SkipCheckAdvAddr == o.SkipCheckAdvAddr && c.Strict == o.Strict && c.SyncGroup == o.SyncGroup &&
+		c.OwnerIgnoreAdverts == o.OwnerIgnoreAdverts && c.TimerExpiredBackup == o.TimerExpiredBackup
 }
 
 // ErrConfig is wrapped by every configuration error of Validate, New,
@@ -136,6 +149,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Priority == 0 {
 		return configErr(c.Name, "priority must be 1..255")
+	}
+	if c.TimerExpiredBackup == PriorityOwner {
+		return configErr(c.Name, "timer_expired_backup priority must be 1..254")
 	}
 	if c.DownTimerAdverts < 0 || c.DownTimerAdverts > 100 {
 		return configErr(c.Name, "down_timer_adverts %d outside 1..100", c.DownTimerAdverts)

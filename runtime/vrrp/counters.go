@@ -33,6 +33,7 @@ const (
 	DropUnknownPeer      // unicast source is not a configured peer (check_unicast_src)
 	DropOwnAddress       // equal priority advert carrying our own address
 	DropNotLinkLocal     // strict mode: IPv6 first address not link-local (erratum 8300)
+	DropOwnerIgnores     // owner_ignore_adverts: the address owner ignores every advert
 	dropReasonCount
 )
 
@@ -59,6 +60,7 @@ var dropReasonNames = [dropReasonCount]string{
 	DropAddrList:         "address list mismatch",
 	DropUnknownPeer:      "source is not a unicast peer",
 	DropOwnAddress:       "equal priority advert from our own address",
+	DropOwnerIgnores:     "address owner ignores adverts",
 }
 
 func (r DropReason) String() string {
@@ -117,6 +119,18 @@ func (c *Counters) Dropped(reason DropReason) uint64 {
 // MarshalText names the reason, so that maps keyed by DropReason encode with
 // readable keys.
 func (r DropReason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads a name MarshalText wrote, so that the snapshot's JSON
+// reads back.
+func (r *DropReason) UnmarshalText(b []byte) error {
+	for i, name := range dropReasonNames {
+		if name == string(b) {
+			*r = DropReason(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("vrrp: unknown drop reason %q", b)
+}
 
 // Stats counts one instance's activity as keepalived's statistics dump
 // (SIGUSR2) reports it. The driver feeds it every action a Machine returns

@@ -53,3 +53,20 @@ func TestDropReasonMarshalsAsName(t *testing.T) {
 		t.Fatalf("json = %s, want %s", got, want)
 	}
 }
+
+func TestDropReasonTextRoundTrip(t *testing.T) {
+	for _, r := range append(DropReasons(), DropNone) {
+		b, err := r.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got DropReason
+		if err := got.UnmarshalText(b); err != nil || got != r {
+			t.Fatalf("%q read back as %v, %v; want %v", b, got, err, r)
+		}
+	}
+	var r DropReason
+	if err := r.UnmarshalText([]byte("no such reason")); err == nil {
+		t.Fatal("an unknown name was accepted")
+	}
+}

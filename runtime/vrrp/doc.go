@@ -86,9 +86,16 @@
 // the others when one member leaves MASTER, and SetFault on all of them when
 // one faults.
 //
+// # Address owners
+//
+// Two owners (priority 255) on one VRID are resolved by the address
+// tie-break, as keepalived 2.3 does (2.2.7 lowers the one that hears the
+// other to 254); Config.OwnerIgnoreAdverts makes an owner drop every advert
+// instead (RFC 9568).
+//
 // # Not implemented
 //
-// auth_hmac, keepalived's two-owner conflict
-// handling (owner_ignore_adverts, lowering to 254; two owners are resolved by
-// the address tie-break), timer_expired_backup, and an "auto" checksum mode.
+// auth_hmac, keepalived 2.3's rogue-owner timer (an owner at the higher
+// address that keeps hearing the other lowers itself), and an "auto"
+// checksum mode.
 package vrrp

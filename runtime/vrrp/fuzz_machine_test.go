@@ -18,6 +18,8 @@ func FuzzMachine(f *testing.F) {
 	f.Add([]byte{7, 0, 2, 3, 100, 1, 6, 2, 3, 255, 2, 4, 3, 5, 5, 2})
 	f.Add([]byte{0, 0, 2, 8, 2, 200, 2, 8, 7, 10, 2, 4, 50, 8, 1, 255, 2, 17, 2})
 	f.Add([]byte{4, 0, 2, 8, 0, 120, 8, 1, 90, 2, 6, 2})
+	f.Add([]byte{66, 0, 2, 3, 255, 1, 6, 2, 3, 0, 2})
+	f.Add([]byte{144, 0, 2, 8, 9, 3, 150, 1, 40, 2})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) == 0 {
 			return
@@ -41,6 +43,12 @@ func FuzzMachine(f *testing.F) {
 		}
 		if variant&32 != 0 {
 			cfg.Garp.MasterRefresh = 1500 * time.Millisecond
+		}
+		if variant&64 != 0 {
+			cfg.OwnerIgnoreAdverts = true
+		}
+		if variant&128 != 0 {
+			cfg.TimerExpiredBackup = 200
 		}
 		m, err := New(cfg, ours4)
 		if err != nil {

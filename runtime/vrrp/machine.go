@@ -320,6 +320,10 @@ func (m *Machine) Expire(now time.Time) []Action {
 		if due.IsZero() || due.After(now) {
 			return acts
 		}
+		if late := m.resignIfLate(now); late != nil {
+			acts = append(acts, late...)
+			continue
+		}
 		switch due {
 		case m.downTimer:
 			m.downTimer = time.Time{}
@@ -423,15 +427,37 @@ func (m *Machine) Receive(now time.Time, rx *Received) []Action {
 	if m.state != StateBackup && m.state != StateMaster {
 		return nil
 	}
+	acts := m.resignIfLate(now)
 	if reason, detail := m.check(rx); reason != DropNone {
 		m.counters.Drop(reason)
-		return []Action{Discard{reason, rx.Src, detail}}
+		return append(acts, Discard{reason, rx.Src, detail})
 	}
 	m.counters.Count(DropNone, rx.Checksum)
 	if m.state == StateBackup {
-		return m.backupReceive(now, rx)
+		return append(acts, m.backupReceive(now, rx)...)
 	}
-	return m.masterReceive(now, rx)
+	return append(acts, m.masterReceive(now, rx)...)
+}
+
+// resignIfLate is timer_expired_backup: a MASTER whose last advert is more
+// than DownTimerAdverts (3) × Advertisement_Interval plus the Skew_Time of
+// the highest other priority ago — as long as the quickest other router waits before taking
+// over — goes BACKUP, without a priority-0 advert: another router may be
+// master by now, and nopreempt asks not to take mastership back from it.
+// Adver_Timer was set one interval after the last advert.
+func (m *Machine) resignIfLate(now time.Time) []Action {
+	other := m.cfg.TimerExpiredBackup
+	if other == 0 || m.state != StateMaster {
+		return nil
+	}
+	lastSent := m.adverTimer.Add(-m.advertInt)
+	bound := time.Duration(m.cfg.DownTimerAdverts)*m.advertInt + skewTime(m.cfg.Version, other, m.advertInt)
+	late := now.Sub(lastSent)
+	if late < bound {
+		return nil
+	}
+	return m.masterToBackup(now, m.advertInt, Reason{CauseTimerExpired,
+		fmt.Sprintf("no advert sent for %v (timer_expired_backup: a router of priority %d takes over after %v)", late.Round(time.Millisecond), other, bound)})
 }
 
 func (m *Machine) backupReceive(now time.Time, rx *Received) []Action {
@@ -587,6 +613,9 @@ func (m *Machine) check(rx *Received) (DropReason, string) {
 	}
 	if unicast && m.cfg.CheckUnicastSrc && !known {
 		return DropUnknownPeer, fmt.Sprintf("source %v", rx.Src)
+	}
+	if m.cfg.OwnerIgnoreAdverts && m.priority == PriorityOwner {
+		return DropOwnerIgnores, fmt.Sprintf("priority %d from %v", rx.Priority, rx.Src)
 	}
 	if rx.Src == m.primary {
 		return DropOwnAddress, fmt.Sprintf("priority %d, ours %d", rx.Priority, m.priority)

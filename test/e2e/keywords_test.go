@@ -3,9 +3,11 @@ package e2e
 import (
 	"net/netip"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/havip/havip/runtime/vrrp"
 	"github.com/havip/havip/test/lab"
 )
 
@@ -242,4 +244,112 @@ func TestPromoteSecondaries(t *testing.T) {
 			h.Stop(t)
 		}
 	})
+}
+
+// TestOwnerIgnoreAdverts: two address owners (priority 255) on one VRID, havip on the lower
+// address with owner_ignore_adverts (keepalived 2.3's keyword; RFC 9568's rule for an owner).
+// Beside keepalived 2.2.7, master already on the higher address: keepalived, hearing another
+// owner, lowers itself to 254 and yields (its log says so) and havip never leaves MASTER. Beside
+// a havip owner on the higher address, which keeps advertising (it wins the address tie-break):
+// without the keyword havip yields to it; with it, havip drops its adverts, counts them and stays
+// MASTER.
+func TestOwnerIgnoreAdverts(t *testing.T) {
+	t.Parallel()
+	owner := func(extra string) string {
+		return instanceConf{Priority: 255, VIPs: []string{vip4.String()}, Extra: extra}.conf()
+	}
+	t.Run("beside keepalived", func(t *testing.T) {
+		l := lab.New(t, lab.Options{Nodes: 2})
+		ka := l.Nodes[1].StartKeepalived(t, owner(""))
+		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		h := startHavip(t, l.Nodes[0], owner("  owner_ignore_adverts\n"))
+		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		if !lab.Poll(electionTimeout, 20*time.Millisecond, func() bool {
+			return strings.Contains(ka.Log(), "both configured as address owner") && ka.State("VI_1") == "BACKUP"
+		}) {
+			t.Fatalf("keepalived did not yield to havip's owner:\n%s\nhavip:\n%s", ka.Log(), h.proc.Output())
+		}
+		if !l.Nodes[0].HasAddr(t, "eth0", vip4) || l.Nodes[1].HasAddr(t, "eth0", vip4) {
+			t.Fatal("the VIP is not on havip's node alone")
+		}
+		if got := h.logged("VI_1"); len(got) != 1 || got[0].to != "MASTER" {
+			t.Fatalf("havip's transitions %v, want MASTER only:\n%s", got, h.proc.Output())
+		}
+		h.Stop(t)
+		ka.Stop(t)
+	})
+	for _, ignore := range []bool{false, true} {
+		name := "beside a havip owner, without the keyword"
+		extra := ""
+		if ignore {
+			name, extra = "beside a havip owner, with the keyword", "  owner_ignore_adverts\n"
+		}
+		t.Run(name, func(t *testing.T) {
+			l := lab.New(t, lab.Options{Nodes: 2})
+			other := startHavip(t, l.Nodes[1], owner(""))
+			other.WaitState(t, "VI_1", "MASTER", electionTimeout)
+			h := startHavip(t, l.Nodes[0], owner(extra))
+			if !ignore {
+				h.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+				if st := status(t, h); st.Stats.Drops[vrrp.DropOwnerIgnores] != 0 {
+					t.Fatalf("drops %v without owner_ignore_adverts", st.Stats.Drops)
+				}
+				return
+			}
+			h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+			lab.Eventually(t, electionTimeout, "havip counting the other owner's adverts as ignored", func() bool {
+				return status(t, h).Stats.Drops[vrrp.DropOwnerIgnores] >= 2
+			})
+			if got := h.logged("VI_1"); len(got) != 1 || got[0].to != "MASTER" {
+				t.Fatalf("havip's transitions %v, want MASTER only:\n%s", got, h.proc.Output())
+			}
+		})
+	}
+}
+
+// TestTimerExpiredBackup: havip is a nopreempt master at priority 200 beside a keepalived
+// backup at 100, and is frozen (SIGSTOP) for longer than keepalived waits before taking over.
+// On SIGCONT, without timer_expired_backup, havip's next advert at 200 takes mastership back
+// from keepalived; with timer_expired_backup 100 (keepalived 2.3's keyword), havip sees it was
+// too late to advertise, goes BACKUP without a priority-0 advert, and keepalived stays MASTER.
+func TestTimerExpiredBackup(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		extra     string
+		havipWins bool
+	}{
+		{"without timer_expired_backup", "", true},
+		{"with timer_expired_backup", "  timer_expired_backup 100\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := lab.New(t, lab.Options{Nodes: 2})
+			h := startHavip(t, l.Nodes[0], instanceConf{Priority: 200, VIPs: []string{vip4.String()}, Nopreempt: true, Extra: tc.extra}.conf())
+			h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+			ka := l.Nodes[1].StartKeepalived(t, instanceConf{Priority: 100, VIPs: []string{vip4.String()}, Nopreempt: true}.conf())
+			ka.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+			if err := h.proc.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+			if err := h.proc.Signal(syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			if tc.havipWins {
+				h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+				ka.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+				return
+			}
+			h.waitLog(t, "transition", `reason="no advert sent for`, electionTimeout)
+			h.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+			// keepalived keeps the VIP: havip, nopreempt, follows it and never takes over again.
+			lab.Eventually(t, electionTimeout, "havip following keepalived", func() bool { return status(t, h).Master == l.Nodes[1].IPv4.String() })
+			if ka.State("VI_1") != "MASTER" || strings.Count(ka.Log(), "(VI_1) Entering MASTER STATE") != 1 {
+				t.Fatalf("keepalived lost mastership:\n%s", ka.Log())
+			}
+			if l.Nodes[0].HasAddr(t, "eth0", vip4) {
+				t.Fatal("havip still holds the VIP")
+			}
+		})
+	}
 }
