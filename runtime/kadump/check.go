@@ -24,7 +24,8 @@ import (
 //
 // keepalived's lines about what neither holds are left out: the LVS version
 // of its build, the groups' per-protocol alive counts, the reload flags,
-// the checkers' retry iterations, last runs and last errors, the previous
+// the checkers' retry iterations, whether they have run, last runs and
+// last errors, a misc_dynamic checker's current weight, the previous
 // effective weight, and the settings havip resolves into each checker
 // instead of keeping them on the virtual or real server (delay_loop,
 // connect_timeout, alpha, retry, warmup: each checker's lines show them). A
@@ -323,6 +324,11 @@ func writeChecker(b *bufio.Writer, vs *config.VirtualServer, rs *config.RealServ
 		if failed, ok := failedCheckers(rs, st); ok {
 			fmt.Fprintf(b, "   Up = %s\n", yesNo(failed == 0))
 		}
+	}
+	// Only a misc_dynamic checker changes its real server's weight; the
+	// snapshot does not say by how much.
+	if ck.Misc == nil || !ck.Misc.Dynamic {
+		fmt.Fprintln(b, "   Current weight = 0")
 	}
 	fmt.Fprintf(b, "   Alpha = %s\n", yesNo(ck.Alpha))
 	fmt.Fprintf(b, "   Delay loop = %d us\n", ck.DelayLoop.Microseconds())

@@ -129,6 +129,7 @@ var checkCases = []checkCase{{
  [192.0.2.100]:tcp:80 -> [198.51.100.1]:tcp:8080
    Enabled = yes
    Up = yes
+   Current weight = 0
    Alpha = no
    Delay loop = 10000000 us
    Warmup = 3000000 us
@@ -151,6 +152,7 @@ var checkCases = []checkCase{{
  [192.0.2.100]:tcp:80 -> [198.51.100.2]:tcp:8080
    Enabled = yes
    Up = no
+   Current weight = 0
    Alpha = yes
    Delay loop = 60000000 us
    Warmup = 60000000 us
@@ -251,6 +253,7 @@ var checkCases = []checkCase{{
 ------< Health checkers >------
  FWM 5 -> [198.51.100.3]:none:0
    Enabled = yes
+   Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
@@ -270,6 +273,7 @@ var checkCases = []checkCase{{
      Reply data mask = yes
  FWM 5 -> [198.51.100.3]:none:0
    Enabled = yes
+   Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
@@ -285,6 +289,7 @@ var checkCases = []checkCase{{
    Name = example.org
  FWM 5 -> [198.51.100.3]:none:0
    Enabled = yes
+   Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
@@ -299,6 +304,7 @@ var checkCases = []checkCase{{
    helo = mx.example
  FWM 5 -> [198.51.100.3]:none:0
    Enabled = yes
+   Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
@@ -381,6 +387,7 @@ virtual_server group G {
 ------< Health checkers >------
  [G]:0 -> [198.51.100.5]:tcp:443
    Enabled = yes
+   Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
@@ -468,6 +475,7 @@ virtual_server 2001:db8::100 443 {
  [2001:db8::100]:sctp:443 -> [2001:db8::1]:sctp:443
    Enabled = yes
    Up = no
+   Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
