@@ -108,7 +108,7 @@ func addDaemonFlags(fs *pflag.FlagSet, environ map[string]string, f *daemonFlags
 	envDefault(fs, environ, &f.logFormat, "log-format", "", "HAVIP_LOG_FORMAT", "text", "log `FORMAT`: text or json")
 	envDefault(fs, environ, &f.logLevel, "log-level", "", "HAVIP_LOG_LEVEL", "info", "log `LEVEL`: debug, info, warn or error")
 	envDefault(fs, environ, &f.dumpDir, "dump-dir", "", "HAVIP_DUMP_DIR", kadump.DefaultDir,
-		"`DIR` of the state dumps SIGUSR1 (keepalived.data), SIGUSR2 (keepalived.stats) and SIGRTMIN+2 (keepalived.json) write")
+		"`DIR` of the state dumps SIGUSR1 (keepalived.data, keepalived_check.data), SIGUSR2 (keepalived.stats) and SIGRTMIN+2 (keepalived.json) write")
 	envDefault(fs, environ, &f.httpListen, "http-listen", "", httpListenEnv, "", httpListenUsage)
 	envDefault(fs, environ, &f.heartbeatBound, "healthz-heartbeat-bound", "", heartbeatBoundEnv, observe.DefaultHeartbeatBound.String(), heartbeatBoundUsage)
 	envDefault(fs, environ, &f.vrrpAcceptChain, "vrrp-accept-chain", "", "HAVIP_VRRP_ACCEPT_CHAIN", "",
@@ -319,19 +319,32 @@ func (d *daemon) dump(sig os.Signal) {
 		return
 	}
 	dump := kadump.Dump{Snapshot: snap, Config: d.config.Load()}
-	name, write := kadump.DataFile, kadump.WriteData
+	type file struct {
+		name  string
+		write func(io.Writer, kadump.Dump) error
+	}
+	var files []file
 	switch sig {
 	case sigStats:
-		name, write = kadump.StatsFile, kadump.WriteStats
+		files = []file{{kadump.StatsFile, kadump.WriteStats}}
 	case sigJSON:
-		name, write = kadump.JSONFile, kadump.WriteJSON
+		files = []file{{kadump.JSONFile, kadump.WriteJSON}}
+	default:
+		// keepalived's checker process, which runs when the config has
+		// virtual servers, writes its own file on the same signal.
+		files = []file{{kadump.DataFile, kadump.WriteData}}
+		if kadump.HasCheckData(dump.Config) {
+			files = append(files, file{kadump.CheckDataFile, kadump.WriteCheckData})
+		}
 	}
-	err = atomicfile.Write(d.flags.dumpDir, name, kadump.Mode, func(f *os.File) error { return write(f, dump) })
-	if err != nil {
-		d.log.Error("state dump", "signal", sig.String(), "err", err)
-		return
+	for _, f := range files {
+		err := atomicfile.Write(d.flags.dumpDir, f.name, kadump.Mode, func(w *os.File) error { return f.write(w, dump) })
+		if err != nil {
+			d.log.Error("state dump", "signal", sig.String(), "file", filepath.Join(d.flags.dumpDir, f.name), "err", err)
+			continue
+		}
+		d.log.Info("state dumped", "signal", sig.String(), "file", filepath.Join(d.flags.dumpDir, f.name))
 	}
-	d.log.Info("state dumped", "signal", sig.String(), "file", filepath.Join(d.flags.dumpDir, name))
 }
 
 func (d *daemon) clearStats() {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,7 +57,8 @@ func runStatus(socket string, asJSON bool, stdout, stderr io.Writer) int {
 }
 
 // printStatus writes the instances as a table, then the virtual servers'
-// real servers, if any.
+// real servers, if any, with the traffic each took when the LVS backend
+// counts it.
 func printStatus(w io.Writer, snap engine.Snapshot, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "INSTANCE\tSTATE\tPRIORITY\tMASTER\tVIPS\tSINCE\tWHY")
@@ -82,8 +84,13 @@ func printStatus(w io.Writer, snap engine.Snapshot, now time.Time) {
 		return
 	}
 	fmt.Fprintln(w)
+	traffic := hasTraffic(snap.VirtualServers)
 	tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "VIRTUAL SERVER\tQUORUM\tREAL SERVER\tHEALTH\tWEIGHT")
+	header := "VIRTUAL SERVER\tQUORUM\tREAL SERVER\tHEALTH\tWEIGHT"
+	if traffic {
+		header += "\tCONNS\tPKTS IN/OUT\tBYTES IN/OUT"
+	}
+	fmt.Fprintln(tw, header)
 	for _, v := range snap.VirtualServers {
 		quorum := "up"
 		switch {
@@ -93,7 +100,11 @@ func printStatus(w io.Writer, snap engine.Snapshot, now time.Time) {
 			quorum = "lost"
 		}
 		if len(v.RealServers) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\n", v.Name, quorum)
+			row := []string{v.Name, quorum, "-", "-", "-"}
+			if traffic {
+				row = append(row, trafficCells(nil)...)
+			}
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
 		}
 		for _, r := range v.RealServers {
 			health, weight := "down", "out of the pool"
@@ -103,7 +114,11 @@ func printStatus(w io.Writer, snap engine.Snapshot, now time.Time) {
 			if r.Weight >= 0 {
 				weight = fmt.Sprint(r.Weight)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Name, quorum, r.Address, health, weight)
+			row := []string{v.Name, quorum, r.Address, health, weight}
+			if traffic {
+				row = append(row, trafficCells(r.Traffic)...)
+			}
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
 		}
 	}
 	tw.Flush()
@@ -122,6 +137,46 @@ func printRemovals(w io.Writer, snap engine.Snapshot) {
 	for _, kind := range slices.Sorted(maps.Keys(snap.StaticRestored)) {
 		fmt.Fprintf(w, "static %s: restored %d times after a removal behind havip's back\n", kind, snap.StaticRestored[kind])
 	}
+}
+
+// hasTraffic reports whether the backend counted traffic for any real
+// server: the traffic columns are left out otherwise.
+func hasTraffic(vss []engine.VirtualServerStatus) bool {
+	for _, v := range vss {
+		for _, r := range v.RealServers {
+			if r.Traffic != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// trafficCells are a real server's connections, packets in/out and bytes
+// in/out, in human units; "-" when not counted.
+func trafficCells(t *engine.LVSTraffic) []string {
+	if t == nil {
+		return []string{"-", "-", "-"}
+	}
+	return []string{human(t.Connections), human(t.InPackets) + "/" + human(t.OutPackets), human(t.InBytes) + "/" + human(t.OutBytes)}
+}
+
+// human prints a count with decimal SI suffixes, as ipvsadm --stats does:
+// 999, 1.2K, 45K, 3.4M, 120G.
+func human(n uint64) string {
+	if n < 1000 {
+		return strconv.FormatUint(n, 10)
+	}
+	const units = "KMGTPE"
+	f, i := float64(n)/1000, 0
+	for f >= 999.5 && i < len(units)-1 {
+		f /= 1000
+		i++
+	}
+	if f < 9.95 {
+		return fmt.Sprintf("%.1f%c", f, units[i])
+	}
+	return fmt.Sprintf("%.0f%c", f, units[i])
 }
 
 // serveStatus answers `havip status` on path while ctx runs. A socket that

@@ -78,3 +78,60 @@ func TestPrintRemovals(t *testing.T) {
 		})
 	}
 }
+
+func TestPrintStatusTraffic(t *testing.T) {
+	now := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	printStatus(&b, engine.Snapshot{
+		VirtualServers: []engine.VirtualServerStatus{
+			{Name: "[192.0.2.100]:tcp:80", Quorum: true, RealServers: []engine.RealServerStatus{
+				{Address: "198.51.100.1:8080", Alive: true, Weight: 1, Traffic: &engine.LVSTraffic{Connections: 1234, InPackets: 56789, OutPackets: 48000, InBytes: 4_500_000, OutBytes: 1_230_000_000}},
+				{Address: "198.51.100.2:8080", Alive: false, Weight: -1},
+				{Address: "198.51.100.3:8080", Alive: true, Weight: 1, Traffic: &engine.LVSTraffic{Connections: 3, InPackets: 18, InBytes: 999}},
+			}},
+			{Name: "fwmark 5", SorryServer: true},
+		},
+	}, now)
+	want := []string{
+		"INSTANCE  STATE  PRIORITY  MASTER  VIPS  SINCE  WHY",
+		"",
+		"VIRTUAL SERVER        QUORUM              REAL SERVER        HEALTH  WEIGHT           CONNS  PKTS IN/OUT  BYTES IN/OUT",
+		"[192.0.2.100]:tcp:80  up                  198.51.100.1:8080  up      1                1.2K   57K/48K      4.5M/1.2G",
+		"[192.0.2.100]:tcp:80  up                  198.51.100.2:8080  down    out of the pool  -      -            -",
+		"[192.0.2.100]:tcp:80  up                  198.51.100.3:8080  up      1                3      18/0         999/0",
+		"fwmark 5              lost: sorry server  -                  -       -                -      -            -",
+	}
+	got := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("table:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, line := range got {
+		if len(line) > 120 {
+			t.Errorf("%d columns, more than 120: %q", len(line), line)
+		}
+	}
+}
+
+func TestHuman(t *testing.T) {
+	for _, tc := range []struct {
+		n    uint64
+		want string
+	}{
+		{0, "0"},
+		{999, "999"},
+		{1000, "1.0K"},
+		{1234, "1.2K"},
+		{9949, "9.9K"},
+		{9950, "10K"},
+		{45_000, "45K"},
+		{999_499, "999K"},
+		{999_500, "1.0M"},
+		{3_400_000, "3.4M"},
+		{120_000_000_000, "120G"},
+		{18_446_744_073_709_551_615, "18E"},
+	} {
+		if got := human(tc.n); got != tc.want {
+			t.Errorf("human(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}

@@ -1,5 +1,6 @@
 // Package kadump writes the state dumps keepalived 2.2.7 writes on signals —
-// /tmp/keepalived.data (SIGUSR1), /tmp/keepalived.stats (SIGUSR2) and
+// /tmp/keepalived.data and, for a config with virtual servers,
+// /tmp/keepalived_check.data (SIGUSR1), /tmp/keepalived.stats (SIGUSR2) and
 // /tmp/keepalived.json (SIGRTMIN+2) — from an engine snapshot, in
 // keepalived's layouts line for line, because exporters and monitoring
 // plugins parse them with fixed patterns. Lines keepalived prints about
@@ -21,6 +22,8 @@ const (
 	DataFile  = "keepalived.data"
 	StatsFile = "keepalived.stats"
 	JSONFile  = "keepalived.json"
+	// CheckDataFile is the checker process's SIGUSR1 dump.
+	CheckDataFile = "keepalived_check.data"
 )
 
 // DefaultDir is where keepalived writes its dumps.
