@@ -220,11 +220,12 @@ func (p *parser) parseInstance(n *node) {
 	if !p.completeInstance(in, s.priority, s.vrid, s.version, s.accept, s.noAccept) {
 		return
 	}
-	if first := p.cfg.Instance(name); first != nil {
-		p.rep.dropf(n.pos, "this definition is ignored", "vrrp_instance %s is defined twice (first at %s)", name, first.Pos)
+	key := "vrrp_instance " + name
+	if _, dup := p.users[key]; dup {
+		p.rep.dropf(n.pos, "this definition is ignored", "vrrp_instance %s is defined twice (first at %s)", name, p.cfg.Instance(name).Pos)
 		return
 	}
-	p.users["vrrp_instance "+name] = p.top
+	p.users[key] = p.top
 	p.cfg.Instances = append(p.cfg.Instances, in)
 }
 

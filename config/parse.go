@@ -15,6 +15,8 @@ type parser struct {
 	// top is the index of the top-level statement being parsed; defined
 	// and users record it for trackers and for the sections using them,
 	// since keepalived resolves a reference only to an earlier definition.
+	// Their keys are also the names already defined, so that a second
+	// definition is found without a scan of the config.
 	top     int
 	defined map[string]int // kind + " " + name of a tracker
 	users   map[string]int // "vrrp_instance NAME" / "vrrp_sync_group NAME"

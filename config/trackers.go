@@ -81,11 +81,12 @@ func (p *parser) parseScript(n *node) {
 	if s.Timeout < 0 {
 		s.Timeout = s.Interval
 	}
-	if p.cfg.Script(name) != nil {
+	key := "vrrp_script " + name
+	if _, dup := p.defined[key]; dup {
 		p.rep.errorf(n.pos, "vrrp_script %s is defined twice", name)
 		return
 	}
-	p.defined["vrrp_script "+name] = p.top
+	p.defined[key] = p.top
 	p.cfg.Scripts = append(p.cfg.Scripts, s)
 }
 
@@ -152,11 +153,12 @@ func (p *parser) parseTrackProcess(n *node) {
 		p.rep.errorf(n.pos, "vrrp_track_process %s: quorum_max %d is below quorum %d", name, t.QuorumMax, t.Quorum)
 		return
 	}
-	if p.cfg.TrackProcess(name) != nil {
+	key := "vrrp_track_process " + name
+	if _, dup := p.defined[key]; dup {
 		p.rep.errorf(n.pos, "vrrp_track_process %s is defined twice", name)
 		return
 	}
-	p.defined["vrrp_track_process "+name] = p.top
+	p.defined[key] = p.top
 	p.cfg.TrackProcesses = append(p.cfg.TrackProcesses, t)
 }
 
@@ -194,11 +196,12 @@ func (p *parser) parseTrackFile(n *node) {
 		p.rep.dropf(n.pos, "the "+n.keyword()+" is ignored", "%s %s has no file (add a 'file PATH' line)", n.keyword(), name)
 		return
 	}
-	if p.cfg.TrackFile(name) != nil {
+	key := "track_file " + name
+	if _, dup := p.defined[key]; dup {
 		p.rep.errorf(n.pos, "track_file %s is defined twice", name)
 		return
 	}
-	p.defined["track_file "+name] = p.top
+	p.defined[key] = p.top
 	p.cfg.TrackFiles = append(p.cfg.TrackFiles, f)
 }
 
@@ -325,10 +328,11 @@ func (p *parser) parseSyncGroup(n *node) {
 		p.rep.dropf(n.pos, "the vrrp_sync_group is ignored", "vrrp_sync_group %s has no members (add group { INSTANCE ... })", name)
 		return
 	}
-	if p.cfg.SyncGroup(name) != nil {
+	key := "vrrp_sync_group " + name
+	if _, dup := p.users[key]; dup {
 		p.rep.errorf(n.pos, "vrrp_sync_group %s is defined twice", name)
 		return
 	}
-	p.users["vrrp_sync_group "+name] = p.top
+	p.users[key] = p.top
 	p.cfg.SyncGroups = append(p.cfg.SyncGroups, g)
 }
