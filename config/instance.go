@@ -23,14 +23,186 @@ var instanceDeprecated = map[string]string{
 	"old_unicast_checksum":      "unicast VRRPv3 adverts use the current checksum; keepalived before 1.3.6 peers expecting the old one will drop them",
 }
 
-// globalOnlyKw drops a keyword keepalived 2.2.7 does not know in a
+// globalOnly drops a keyword keepalived 2.2.7 does not know in a
 // vrrp_instance but in global_defs, as global (or in a garp_group).
-func (p *parser) globalOnlyKw(global string) handler {
-	return func(n *node) {
-		p.rep.dropf(n.pos, "the keyword is ignored", "%s is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: %s in global_defs)",
-			n.keyword(), global)
-	}
+func (p *parser) globalOnly(n *node, global string) {
+	p.rep.dropf(n.pos, "the keyword is ignored", "%s is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: %s in global_defs)",
+		n.keyword(), global)
 }
+
+// instanceState is a vrrp_instance being read: the instance and the
+// keywords completeInstance resolves once the block is read.
+type instanceState struct {
+	in                      *Instance
+	priority, vrid, version int
+	accept, noAccept        bool
+}
+
+// mark records that n's keyword is given, for the settings whose default
+// completeInstance tells from a given value.
+func (s *instanceState) mark(n *node) { s.in.set[n.keyword()] = true }
+
+// instanceKeywords is the keyword table of vrrp_instance.
+var instanceKeywords = func() keywords[*instanceState] {
+	t := keywords[*instanceState]{
+		"state": func(p *parser, s *instanceState, n *node) {
+			if !p.nargs(n, 1, 1) {
+				return
+			}
+			switch n.args()[0] {
+			case "MASTER":
+				s.in.State = StateMaster
+			case "BACKUP":
+				s.in.State = StateBackup
+			default:
+				p.rep.dropf(n.pos, "BACKUP is used", "vrrp_instance %s: state %q must be MASTER or BACKUP (upper case)", s.in.Name, n.args()[0])
+				s.in.State = StateBackup
+			}
+		},
+		"interface": func(p *parser, s *instanceState, n *node) { p.setString(n, &s.in.Interface) },
+		"virtual_router_id": func(p *parser, s *instanceState, n *node) {
+			s.mark(n)
+			p.setInt(n, &s.vrid, 1, 255)
+		},
+		"priority": func(p *parser, s *instanceState, n *node) {
+			s.mark(n)
+			if !p.nargs(n, 1, 1) {
+				return
+			}
+			v, err := strconv.Atoi(n.args()[0])
+			if err != nil || v < 1 || v > 255 {
+				p.rep.dropf(n.pos, "the default priority 100 is used", "priority: %q is not an integer in 1..255", n.args()[0])
+				v = 100
+			}
+			s.priority = v
+		},
+		"advert_int": func(p *parser, s *instanceState, n *node) {
+			s.mark(n)
+			p.setTimer(n, &s.in.AdvertInt, 10*time.Millisecond, 255*time.Second)
+		},
+		"version": func(p *parser, s *instanceState, n *node) {
+			s.mark(n)
+			p.setInt(n, &s.version, 2, 3)
+		},
+		"nopreempt":     func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.Nopreempt, true) },
+		"preempt_delay": func(p *parser, s *instanceState, n *node) { p.setTimer(n, &s.in.PreemptDelay, 0, 1000*time.Second) },
+		"timer_expired_backup": func(p *parser, s *instanceState, n *node) {
+			if !p.nargs(n, 0, 1) {
+				return
+			}
+			s.in.TimerExpiredBackup = 254
+			if len(n.args()) == 1 {
+				if v, ok := p.intArg(n, n.args()[0], 1, 254); ok {
+					s.in.TimerExpiredBackup = uint8(v)
+				}
+			}
+		},
+		"mcast_src_ip": func(p *parser, s *instanceState, n *node) {
+			if a, ok := p.addrKw(n); ok {
+				s.in.MulticastSource = a
+			}
+		},
+		"unicast_src_ip": func(p *parser, s *instanceState, n *node) {
+			if a, ok := p.addrKw(n); ok {
+				s.in.UnicastSource = a
+			}
+		},
+		"mcast_dst_ip": func(p *parser, s *instanceState, n *node) {
+			if a, ok := p.addrKw(n); ok {
+				if !a.IsMulticast() {
+					p.rep.errorf(n.pos, "mcast_dst_ip: %s is not a multicast address", a)
+					return
+				}
+				s.in.MulticastGroup = a
+			}
+		},
+		"unicast_peer": func(p *parser, s *instanceState, n *node) {
+			s.in.UnicastPeers = append(s.in.UnicastPeers, p.unicastPeers(n)...)
+		},
+		"unicast_ttl":           func(p *parser, s *instanceState, n *node) { p.setInt(n, &s.in.UnicastTTL, 0, 255) },
+		"unicast_fault_no_peer": func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.UnicastFaultNoPeer, true) },
+		"check_unicast_src":     func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.CheckUnicastSrc, true) },
+		"track_src_ip":          func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.TrackSrcIP, true) },
+		"authentication":        func(p *parser, s *instanceState, n *node) { p.authentication(s.in, n) },
+		"virtual_ipaddress": func(p *parser, s *instanceState, n *node) {
+			if p.needBlock(n) {
+				s.in.VirtualAddresses = append(s.in.VirtualAddresses, p.addresses(n, "virtual_ipaddress")...)
+			}
+		},
+		"virtual_ipaddress_excluded": func(p *parser, s *instanceState, n *node) {
+			if p.needBlock(n) {
+				s.in.ExcludedAddresses = append(s.in.ExcludedAddresses, p.addresses(n, "virtual_ipaddress_excluded")...)
+			}
+		},
+		"no_virtual_ipaddress": func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.NoVirtualAddresses, true) },
+		"virtual_routes": func(p *parser, s *instanceState, n *node) {
+			if p.needBlock(n) {
+				s.in.VirtualRoutes = append(s.in.VirtualRoutes, p.routes(n)...)
+			}
+		},
+		"virtual_rules": func(p *parser, s *instanceState, n *node) {
+			if p.needBlock(n) {
+				s.in.VirtualRules = append(s.in.VirtualRules, p.rules(n)...)
+			}
+		},
+		"dont_track_primary": func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.DontTrackPrimary, true) },
+		"notify_deleted":     func(p *parser, s *instanceState, n *node) { p.notifyDeleted(n, &s.in.Notify) },
+		"garp_master_delay": func(p *parser, s *instanceState, n *node) {
+			p.setTimer(n, &s.in.GARP.MasterDelay, 0, 1000*time.Second)
+		},
+		"garp_master_repeat": func(p *parser, s *instanceState, n *node) { p.setInt(n, &s.in.GARP.MasterRepeat, 0, 10000) },
+		"garp_lower_prio_delay": func(p *parser, s *instanceState, n *node) {
+			s.mark(n)
+			p.setTimer(n, &s.in.GARP.LowerPrioDelay, 0, 1000*time.Second)
+		},
+		"garp_lower_prio_repeat": func(p *parser, s *instanceState, n *node) {
+			s.mark(n)
+			p.setInt(n, &s.in.GARP.LowerPrioRepeat, 0, 10000)
+		},
+		"garp_master_refresh": func(p *parser, s *instanceState, n *node) {
+			p.setTimer(n, &s.in.GARP.MasterRefresh, 0, 1000*time.Second)
+		},
+		"garp_master_refresh_repeat": func(p *parser, s *instanceState, n *node) {
+			p.setInt(n, &s.in.GARP.MasterRefreshRepeat, 0, 10000)
+		},
+		"garp_interval":           func(p *parser, s *instanceState, n *node) { p.globalOnly(n, "vrrp_garp_interval") },
+		"gna_interval":            func(p *parser, s *instanceState, n *node) { p.globalOnly(n, "vrrp_gna_interval") },
+		"accept":                  func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.accept, true) },
+		"no_accept":               func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.noAccept, true) },
+		"strict_mode":             func(p *parser, s *instanceState, n *node) { p.setBool(n, &s.in.Strict) },
+		"skip_check_adv_addr":     func(p *parser, s *instanceState, n *node) { p.setBool(n, &s.in.SkipCheckAdvAddr) },
+		"lower_prio_no_advert":    func(p *parser, s *instanceState, n *node) { p.setBool(n, &s.in.LowerPrioNoAdvert) },
+		"higher_prio_send_advert": func(p *parser, s *instanceState, n *node) { p.setBool(n, &s.in.HigherPrioSendAdvert) },
+		"owner_ignore_adverts": func(p *parser, s *instanceState, n *node) {
+			s.mark(n)
+			p.setBool(n, &s.in.OwnerIgnoreAdverts)
+		},
+		"down_timer_adverts": func(p *parser, s *instanceState, n *node) { p.setInt(n, &s.in.DownTimerAdverts, 1, 100) },
+		"use_vmac": func(p *parser, s *instanceState, n *node) {
+			if p.nargs(n, 0, 3) {
+				s.in.VMAC = &VMAC{Pos: n.pos}
+				for _, a := range n.args() {
+					if strings.Contains(a, ":") {
+						s.in.VMAC.MAC = a
+					} else if a != "netlink_notify_msg" {
+						s.in.VMAC.Name = a
+					}
+				}
+			}
+		},
+		"vmac_xmit_base":      func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.VMACXmitBase, true) },
+		"promote_secondaries": func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.PromoteSecondaries, true) },
+	}
+	trackingKeywords(t, func(s *instanceState) *Tracking { return &s.in.Track })
+	notifyKeywords(t, func(s *instanceState) *Notify { return &s.in.Notify })
+	for _, kw := range instanceSettings {
+		t[kw] = func(p *parser, s *instanceState, n *node) { p.addSetting(n, &s.in.Settings) }
+	}
+	for kw, what := range instanceDeprecated {
+		t[kw] = func(p *parser, s *instanceState, n *node) { p.addUnsupported(n, &s.in.Settings, what) }
+	}
+	return t
+}()
 
 func (p *parser) parseInstance(n *node) {
 	name, ok := p.nameArg(n)
@@ -49,173 +221,33 @@ func (p *parser) parseInstance(n *node) {
 	in.Strict = g.Strict
 	in.UnicastTTL = 255
 	in.AdvertInt = time.Second
-	var (
-		priority, vrid, version int
-		accept, noAccept        bool
-	)
-	mark := func(kw string, h handler) handler {
-		return func(n *node) {
-			in.set[kw] = true
-			h(n)
-		}
-	}
-	table := map[string]handler{
-		"state": func(n *node) {
-			if !p.nargs(n, 1, 1) {
-				return
-			}
-			switch n.args()[0] {
-			case "MASTER":
-				in.State = StateMaster
-			case "BACKUP":
-				in.State = StateBackup
-			default:
-				p.rep.dropf(n.pos, "BACKUP is used", "vrrp_instance %s: state %q must be MASTER or BACKUP (upper case)", name, n.args()[0])
-				in.State = StateBackup
-			}
-		},
-		"interface":         p.stringKw(&in.Interface),
-		"virtual_router_id": mark("virtual_router_id", p.intKw(&vrid, 1, 255)),
-		"priority": mark("priority", func(n *node) {
-			if !p.nargs(n, 1, 1) {
-				return
-			}
-			v, err := strconv.Atoi(n.args()[0])
-			if err != nil || v < 1 || v > 255 {
-				p.rep.dropf(n.pos, "the default priority 100 is used", "priority: %q is not an integer in 1..255", n.args()[0])
-				v = 100
-			}
-			priority = v
-		}),
-		"advert_int":    mark("advert_int", p.timerKw(&in.AdvertInt, 10*time.Millisecond, 255*time.Second)),
-		"version":       mark("version", p.intKw(&version, 2, 3)),
-		"nopreempt":     p.flagKw(&in.Nopreempt, true),
-		"preempt_delay": p.timerKw(&in.PreemptDelay, 0, 1000*time.Second),
-		"timer_expired_backup": func(n *node) {
-			if !p.nargs(n, 0, 1) {
-				return
-			}
-			in.TimerExpiredBackup = 254
-			if len(n.args()) == 1 {
-				if v, ok := p.intArg(n, n.args()[0], 1, 254); ok {
-					in.TimerExpiredBackup = uint8(v)
-				}
-			}
-		},
-		"mcast_src_ip": func(n *node) {
-			if a, ok := p.addrKw(n); ok {
-				in.MulticastSource = a
-			}
-		},
-		"unicast_src_ip": func(n *node) {
-			if a, ok := p.addrKw(n); ok {
-				in.UnicastSource = a
-			}
-		},
-		"mcast_dst_ip": func(n *node) {
-			if a, ok := p.addrKw(n); ok {
-				if !a.IsMulticast() {
-					p.rep.errorf(n.pos, "mcast_dst_ip: %s is not a multicast address", a)
-					return
-				}
-				in.MulticastGroup = a
-			}
-		},
-		"unicast_peer":          func(n *node) { in.UnicastPeers = append(in.UnicastPeers, p.unicastPeers(n)...) },
-		"unicast_ttl":           p.intKw(&in.UnicastTTL, 0, 255),
-		"unicast_fault_no_peer": p.flagKw(&in.UnicastFaultNoPeer, true),
-		"check_unicast_src":     p.flagKw(&in.CheckUnicastSrc, true),
-		"track_src_ip":          p.flagKw(&in.TrackSrcIP, true),
-		"authentication":        func(n *node) { p.authentication(in, n) },
-		"virtual_ipaddress": func(n *node) {
-			if p.needBlock(n) {
-				in.VirtualAddresses = append(in.VirtualAddresses, p.addresses(n, "virtual_ipaddress")...)
-			}
-		},
-		"virtual_ipaddress_excluded": func(n *node) {
-			if p.needBlock(n) {
-				in.ExcludedAddresses = append(in.ExcludedAddresses, p.addresses(n, "virtual_ipaddress_excluded")...)
-			}
-		},
-		"no_virtual_ipaddress": p.flagKw(&in.NoVirtualAddresses, true),
-		"virtual_routes": func(n *node) {
-			if p.needBlock(n) {
-				in.VirtualRoutes = append(in.VirtualRoutes, p.routes(n)...)
-			}
-		},
-		"virtual_rules": func(n *node) {
-			if p.needBlock(n) {
-				in.VirtualRules = append(in.VirtualRules, p.rules(n)...)
-			}
-		},
-		"dont_track_primary":         p.flagKw(&in.DontTrackPrimary, true),
-		"notify_deleted":             p.notifyDeleted(&in.Notify),
-		"garp_master_delay":          p.timerKw(&in.GARP.MasterDelay, 0, 1000*time.Second),
-		"garp_master_repeat":         p.intKw(&in.GARP.MasterRepeat, 0, 10000),
-		"garp_lower_prio_delay":      mark("garp_lower_prio_delay", p.timerKw(&in.GARP.LowerPrioDelay, 0, 1000*time.Second)),
-		"garp_lower_prio_repeat":     mark("garp_lower_prio_repeat", p.intKw(&in.GARP.LowerPrioRepeat, 0, 10000)),
-		"garp_master_refresh":        p.timerKw(&in.GARP.MasterRefresh, 0, 1000*time.Second),
-		"garp_master_refresh_repeat": p.intKw(&in.GARP.MasterRefreshRepeat, 0, 10000),
-		"garp_interval":              p.globalOnlyKw("vrrp_garp_interval"),
-		"gna_interval":               p.globalOnlyKw("vrrp_gna_interval"),
-		"accept":                     p.flagKw(&accept, true),
-		"no_accept":                  p.flagKw(&noAccept, true),
-		"strict_mode":                p.boolKw(&in.Strict),
-		"skip_check_adv_addr":        p.boolKw(&in.SkipCheckAdvAddr),
-		"lower_prio_no_advert":       p.boolKw(&in.LowerPrioNoAdvert),
-		"higher_prio_send_advert":    p.boolKw(&in.HigherPrioSendAdvert),
-		"owner_ignore_adverts":       mark("owner_ignore_adverts", p.boolKw(&in.OwnerIgnoreAdverts)),
-		"down_timer_adverts":         p.intKw(&in.DownTimerAdverts, 1, 100),
-		"use_vmac": func(n *node) {
-			if p.nargs(n, 0, 3) {
-				in.VMAC = &VMAC{Pos: n.pos}
-				for _, a := range n.args() {
-					if strings.Contains(a, ":") {
-						in.VMAC.MAC = a
-					} else if a != "netlink_notify_msg" {
-						in.VMAC.Name = a
-					}
-				}
-			}
-		},
-		"vmac_xmit_base":      p.flagKw(&in.VMACXmitBase, true),
-		"promote_secondaries": p.flagKw(&in.PromoteSecondaries, true),
-	}
-	p.trackingHandlers(&in.Track, table)
-	p.notifyHandlers(&in.Notify, table)
-	for _, kw := range instanceSettings {
-		table[kw] = p.settingKw(&in.Settings)
-	}
-	for kw, what := range instanceDeprecated {
-		table[kw] = p.unsupportedKw(&in.Settings, what)
-	}
-	p.dispatch("vrrp_instance "+name, n.children, table)
-	if accept && noAccept {
+	s := &instanceState{in: in}
+	dispatchTo(p, "vrrp_instance "+name, n.children, instanceKeywords, s)
+	if s.accept && s.noAccept {
 		p.rep.errorf(n.pos, "vrrp_instance %s: both accept and no_accept are set; keep one", name)
 	}
-	if !p.completeInstance(in, priority, vrid, version, accept, noAccept) {
+	if !p.completeInstance(in, s.priority, s.vrid, s.version, s.accept, s.noAccept) {
 		return
 	}
-	if first := p.cfg.Instance(name); first != nil {
-		p.rep.dropf(n.pos, "this definition is ignored", "vrrp_instance %s is defined twice (first at %s)", name, first.Pos)
+	key := "vrrp_instance " + name
+	if _, dup := p.users[key]; dup {
+		p.rep.dropf(n.pos, "this definition is ignored", "vrrp_instance %s is defined twice (first at %s)", name, p.cfg.Instance(name).Pos)
 		return
 	}
-	p.users["vrrp_instance "+name] = p.top
+	p.users[key] = p.top
 	p.cfg.Instances = append(p.cfg.Instances, in)
 }
 
 // notifyDeleted parses "notify_deleted [SCRIPT]".
-func (p *parser) notifyDeleted(nt *Notify) handler {
-	return func(n *node) {
-		if len(n.args()) == 0 {
-			if p.noBlock(n) {
-				nt.Deleted = &Command{}
-			}
-			return
+func (p *parser) notifyDeleted(n *node, nt *Notify) {
+	if len(n.args()) == 0 {
+		if p.noBlock(n) {
+			nt.Deleted = &Command{}
 		}
-		if c := p.command(n); c != nil {
-			nt.Deleted = c
-		}
+		return
+	}
+	if c := p.command(n); c != nil {
+		nt.Deleted = c
 	}
 }
 
@@ -265,42 +297,53 @@ func (p *parser) unicastPeers(n *node) []UnicastPeer {
 	return out
 }
 
+// authState is an authentication block being read.
+type authState struct {
+	in   *Instance
+	auth *Authentication
+	// unknown is an auth_type keepalived does not know: warned, no
+	// authentication.
+	unknown bool
+}
+
+// authKeywords is the keyword table of a vrrp_instance's authentication.
+var authKeywords = keywords[*authState]{
+	"auth_type": func(p *parser, s *authState, n *node) {
+		if !p.nargs(n, 1, 1) {
+			return
+		}
+		switch n.args()[0] {
+		case "PASS":
+			s.auth.Type = AuthPass
+		case "AH":
+			s.auth.Type = AuthAH
+		default:
+			s.unknown = true
+			p.rep.dropf(n.pos, "the instance runs without authentication", "vrrp_instance %s: auth_type %q must be PASS or AH", s.in.Name, n.args()[0])
+		}
+	},
+	"auth_pass": func(p *parser, s *authState, n *node) {
+		if !p.nargs(n, 1, 1) {
+			return
+		}
+		pw := n.args()[0]
+		if len(pw) > 8 {
+			p.rep.warnf(n.pos, "vrrp_instance %s: auth_pass is longer than 8 characters; truncated to %q", s.in.Name, pw[:8])
+			pw = pw[:8]
+		}
+		s.auth.Password = pw
+	},
+}
+
 func (p *parser) authentication(in *Instance, n *node) {
 	if !p.needBlock(n) {
 		return
 	}
-	auth := &Authentication{}
-	unknown := false // an auth_type keepalived does not know: warned, no authentication
-	table := map[string]handler{
-		"auth_type": func(n *node) {
-			if !p.nargs(n, 1, 1) {
-				return
-			}
-			switch n.args()[0] {
-			case "PASS":
-				auth.Type = AuthPass
-			case "AH":
-				auth.Type = AuthAH
-			default:
-				unknown = true
-				p.rep.dropf(n.pos, "the instance runs without authentication", "vrrp_instance %s: auth_type %q must be PASS or AH", in.Name, n.args()[0])
-			}
-		},
-		"auth_pass": func(n *node) {
-			if !p.nargs(n, 1, 1) {
-				return
-			}
-			pw := n.args()[0]
-			if len(pw) > 8 {
-				p.rep.warnf(n.pos, "vrrp_instance %s: auth_pass is longer than 8 characters; truncated to %q", in.Name, pw[:8])
-				pw = pw[:8]
-			}
-			auth.Password = pw
-		},
-	}
-	p.dispatch("authentication", n.children, table)
+	s := &authState{in: in, auth: &Authentication{}}
+	dispatchTo(p, "authentication", n.children, authKeywords, s)
+	auth := s.auth
 	if auth.Type == AuthNone {
-		if !unknown {
+		if !s.unknown {
 			p.rep.errorf(n.pos, "vrrp_instance %s: authentication needs auth_type PASS or AH", in.Name)
 		}
 		return

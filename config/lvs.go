@@ -64,65 +64,62 @@ func (d checkDefaults) under(parent checkDefaults) checkDefaults {
 	return out
 }
 
-func (p *parser) optTimer(dst **time.Duration, lo time.Duration) handler {
-	return func(n *node) {
-		if p.nargs(n, 1, 1) {
-			if v, ok := p.timerArg(n, n.args()[0], lo, 1e9*time.Second); ok {
-				*dst = &v
-			}
-		}
-	}
-}
-
-func (p *parser) optInt(dst **int, lo, hi int) handler {
-	return func(n *node) {
-		if p.nargs(n, 1, 1) {
-			if v, ok := p.intArg(n, n.args()[0], lo, hi); ok {
-				*dst = &v
-			}
-		}
-	}
-}
-
-// optBool parses "KEYWORD [BOOL]" into an optional bool.
-func (p *parser) optBool(dst **bool) handler {
-	return func(n *node) {
-		if !p.nargs(n, 0, 1) {
-			return
-		}
-		v := true
-		if len(n.args()) == 1 {
-			var ok bool
-			if v, ok = parseBool(n.args()[0]); !ok {
-				p.rep.errorf(n.pos, "%s: %q is not a boolean (on|off|true|false|yes|no)", n.keyword(), n.args()[0])
-				return
-			}
-		}
-		*dst = &v
-	}
-}
-
-func (p *parser) optString(dst **string) handler {
-	return func(n *node) {
-		if p.nargs(n, 1, 1) {
-			v := n.args()[0]
+// setOptTimer parses "KEYWORD SECONDS" into an optional duration.
+func (p *parser) setOptTimer(n *node, dst **time.Duration, lo time.Duration) {
+	if p.nargs(n, 1, 1) {
+		if v, ok := p.timerArg(n, n.args()[0], lo, 1e9*time.Second); ok {
 			*dst = &v
 		}
 	}
 }
 
-// timingHandlers are the keywords every level (virtual server, real
-// server, checker) accepts; connect selects connect_timeout, which
-// MISC_CHECK lacks.
-func (p *parser) timingHandlers(d *checkDefaults, table map[string]handler, connect bool) {
-	if connect {
-		table["connect_timeout"] = p.optTimer(&d.connectTimeout, time.Microsecond)
+// setOptInt parses "KEYWORD N" into an optional int.
+func (p *parser) setOptInt(n *node, dst **int, lo, hi int) {
+	if p.nargs(n, 1, 1) {
+		if v, ok := p.intArg(n, n.args()[0], lo, hi); ok {
+			*dst = &v
+		}
 	}
-	table["delay_loop"] = p.optTimer(&d.delayLoop, time.Microsecond)
-	table["delay_before_retry"] = p.optTimer(&d.delayBeforeRetry, 0)
-	table["warmup"] = p.optTimer(&d.warmup, 0)
-	table["retry"] = p.optInt(&d.retry, 0, 1<<30)
-	table["nb_get_retry"] = table["retry"]
+}
+
+// setOptBool parses "KEYWORD [BOOL]" into an optional bool.
+func (p *parser) setOptBool(n *node, dst **bool) {
+	if !p.nargs(n, 0, 1) {
+		return
+	}
+	v := true
+	if len(n.args()) == 1 {
+		var ok bool
+		if v, ok = parseBool(n.args()[0]); !ok {
+			p.rep.errorf(n.pos, "%s: %q is not a boolean (on|off|true|false|yes|no)", n.keyword(), n.args()[0])
+			return
+		}
+	}
+	*dst = &v
+}
+
+// setOptString parses "KEYWORD WORD" into an optional string.
+func (p *parser) setOptString(n *node, dst **string) {
+	if p.nargs(n, 1, 1) {
+		v := n.args()[0]
+		*dst = &v
+	}
+}
+
+// timingKeywords adds to t the keywords every level (virtual server, real
+// server, checker) accepts; defaults is the block's checkDefaults, and
+// connect selects connect_timeout, which MISC_CHECK lacks.
+func timingKeywords[S any](t keywords[S], defaults func(S) *checkDefaults, connect bool) {
+	if connect {
+		t["connect_timeout"] = func(p *parser, s S, n *node) {
+			p.setOptTimer(n, &defaults(s).connectTimeout, time.Microsecond)
+		}
+	}
+	t["delay_loop"] = func(p *parser, s S, n *node) { p.setOptTimer(n, &defaults(s).delayLoop, time.Microsecond) }
+	t["delay_before_retry"] = func(p *parser, s S, n *node) { p.setOptTimer(n, &defaults(s).delayBeforeRetry, 0) }
+	t["warmup"] = func(p *parser, s S, n *node) { p.setOptTimer(n, &defaults(s).warmup, 0) }
+	t["retry"] = func(p *parser, s S, n *node) { p.setOptInt(n, &defaults(s).retry, 0, 1<<30) }
+	t["nb_get_retry"] = t["retry"]
 }
 
 // parsePort parses a port number.
@@ -383,6 +380,130 @@ type pendingChecker struct {
 	badURL   bool // an HTTP checker with a url block in error
 }
 
+// virtualServerState is a virtual_server being read.
+type virtualServerState struct {
+	vs          *VirtualServer
+	where       string
+	defaults    checkDefaults
+	pending     []*pendingRS
+	sorryMethod *Method
+}
+
+// virtualServerKeywords is the keyword table of virtual_server.
+var virtualServerKeywords = func() keywords[*virtualServerState] {
+	t := keywords[*virtualServerState]{
+		"protocol": func(p *parser, s *virtualServerState, n *node) {
+			if p.nargs(n, 1, 1) {
+				switch v := strings.ToUpper(n.args()[0]); v {
+				case "TCP", "UDP", "SCTP":
+					s.vs.Protocol = v
+				default:
+					p.rep.errorf(n.pos, "protocol: %q is not TCP, UDP or SCTP", n.args()[0])
+				}
+			}
+		},
+		"lb_algo": func(p *parser, s *virtualServerState, n *node) { p.scheduler(n, &s.vs.Scheduler) },
+		"lb_kind": func(p *parser, s *virtualServerState, n *node) { p.method(n, &s.vs.Method) },
+		"ops":     func(p *parser, s *virtualServerState, n *node) { p.setFlag(n, &s.vs.OnePacket, true) },
+		"persistence_timeout": func(p *parser, s *virtualServerState, n *node) {
+			if !p.nargs(n, 0, 1) {
+				return
+			}
+			s.vs.PersistenceTimeout = DefaultPersistenceTimeout
+			if len(n.args()) == 1 {
+				if v, ok := p.intArg(n, n.args()[0], 1, 1<<31-1); ok {
+					s.vs.PersistenceTimeout = v
+				}
+			}
+		},
+		"persistence_granularity": func(p *parser, s *virtualServerState, n *node) {
+			if p.nargs(n, 1, 1) {
+				if _, err := parseAddr(n.args()[0]); err != nil {
+					if _, err := strconv.ParseUint(n.args()[0], 10, 8); err != nil {
+						p.rep.errorf(n.pos, "persistence_granularity: %q is not a netmask or prefix length", n.args()[0])
+						return
+					}
+				}
+				s.vs.PersistenceGranularity = n.args()[0]
+			}
+		},
+		"persistence_engine": func(p *parser, s *virtualServerState, n *node) { p.setString(n, &s.vs.PersistenceEngine) },
+		"ha_suspend":         func(p *parser, s *virtualServerState, n *node) { p.setFlag(n, &s.vs.HASuspend, true) },
+		"alpha": func(p *parser, s *virtualServerState, n *node) {
+			if p.nargs(n, 0, 0) {
+				on := true
+				s.defaults.alpha = &on
+			}
+		},
+		"omega":       func(p *parser, s *virtualServerState, n *node) { p.setFlag(n, &s.vs.Omega, true) },
+		"quorum":      func(p *parser, s *virtualServerState, n *node) { p.setInt(n, &s.vs.Quorum, 1, 1<<31-1) },
+		"hysteresis":  func(p *parser, s *virtualServerState, n *node) { p.setInt(n, &s.vs.Hysteresis, 0, 1<<31-1) },
+		"quorum_up":   func(p *parser, s *virtualServerState, n *node) { p.setCommand(n, &s.vs.QuorumUp) },
+		"quorum_down": func(p *parser, s *virtualServerState, n *node) { p.setCommand(n, &s.vs.QuorumDown) },
+		"ip_family": func(p *parser, s *virtualServerState, n *node) {
+			if p.nargs(n, 1, 1) {
+				f, ok := parseFamilyWord(n.args()[0])
+				if !ok {
+					p.rep.errorf(n.pos, "ip_family: %q is not inet or inet6", n.args()[0])
+					return
+				}
+				s.vs.IPFamily = f
+			}
+		},
+		"virtualhost": func(p *parser, s *virtualServerState, n *node) { p.setOptString(n, &s.defaults.virtualhost) },
+		"inhibit_on_failure": func(p *parser, s *virtualServerState, n *node) {
+			if p.nargs(n, 0, 0) {
+				on := true
+				s.defaults.inhibit = &on
+			}
+		},
+		"sorry_server": func(p *parser, s *virtualServerState, n *node) {
+			if !p.noBlock(n) {
+				return
+			}
+			if a, port, ok := p.addrPort(n, n.args()); ok {
+				inhibit := s.vs.Sorry != nil && s.vs.Sorry.Inhibit
+				s.vs.Sorry = &SorryServer{Pos: n.pos, Addr: a, Port: port, Inhibit: inhibit}
+			}
+		},
+		"sorry_server_inhibit": func(p *parser, s *virtualServerState, n *node) {
+			if p.nargs(n, 0, 0) {
+				if s.vs.Sorry == nil {
+					s.vs.Sorry = &SorryServer{Pos: n.pos}
+				}
+				s.vs.Sorry.Inhibit = true
+			}
+		},
+		"sorry_server_lvs_method": func(p *parser, s *virtualServerState, n *node) {
+			m := Method{}
+			p.method(n, &m)
+			if m.Kind != "" {
+				s.sorryMethod = &m
+			}
+		},
+		"real_server": func(p *parser, s *virtualServerState, n *node) {
+			if prs := p.parseRealServer(n, s.where); prs != nil {
+				s.pending = append(s.pending, prs)
+			}
+		},
+		"smtp_alert": func(p *parser, s *virtualServerState, n *node) {
+			p.addUnsupported(n, &s.vs.Settings, "no email alerts are sent")
+		},
+		"snmp_name": func(p *parser, s *virtualServerState, n *node) { p.addSetting(n, &s.vs.Settings) },
+	}
+	t["lvs_sched"] = t["lb_algo"]
+	t["lvs_method"] = t["lb_kind"]
+	for _, f := range schedFlags {
+		t[f] = func(p *parser, s *virtualServerState, n *node) {
+			if p.nargs(n, 0, 0) && !slices.Contains(s.vs.SchedFlags, n.keyword()) {
+				s.vs.SchedFlags = append(s.vs.SchedFlags, n.keyword())
+			}
+		}
+	}
+	timingKeywords(t, func(s *virtualServerState) *checkDefaults { return &s.defaults }, true)
+	return t
+}()
+
 func (p *parser) parseVirtualServer(n *node) {
 	if !p.needBlock(n) {
 		return
@@ -414,134 +535,22 @@ func (p *parser) parseVirtualServer(n *node) {
 		}
 		vs.Addr, vs.Port = a, port
 	}
-	where := "virtual_server " + strings.Join(args, " ")
-	var d checkDefaults
-	var pending []*pendingRS
-	var sorryMethod *Method
-	table := map[string]handler{
-		"protocol": func(n *node) {
-			if p.nargs(n, 1, 1) {
-				switch v := strings.ToUpper(n.args()[0]); v {
-				case "TCP", "UDP", "SCTP":
-					vs.Protocol = v
-				default:
-					p.rep.errorf(n.pos, "protocol: %q is not TCP, UDP or SCTP", n.args()[0])
-				}
-			}
-		},
-		"lb_algo": p.schedulerKw(&vs.Scheduler),
-		"lb_kind": func(n *node) { p.method(n, &vs.Method) },
-		"ops":     p.flagKw(&vs.OnePacket, true),
-		"persistence_timeout": func(n *node) {
-			if !p.nargs(n, 0, 1) {
-				return
-			}
-			vs.PersistenceTimeout = DefaultPersistenceTimeout
-			if len(n.args()) == 1 {
-				if v, ok := p.intArg(n, n.args()[0], 1, 1<<31-1); ok {
-					vs.PersistenceTimeout = v
-				}
-			}
-		},
-		"persistence_granularity": func(n *node) {
-			if p.nargs(n, 1, 1) {
-				if _, err := parseAddr(n.args()[0]); err != nil {
-					if _, err := strconv.ParseUint(n.args()[0], 10, 8); err != nil {
-						p.rep.errorf(n.pos, "persistence_granularity: %q is not a netmask or prefix length", n.args()[0])
-						return
-					}
-				}
-				vs.PersistenceGranularity = n.args()[0]
-			}
-		},
-		"persistence_engine": p.stringKw(&vs.PersistenceEngine),
-		"ha_suspend":         p.flagKw(&vs.HASuspend, true),
-		"alpha": func(n *node) {
-			if p.nargs(n, 0, 0) {
-				t := true
-				d.alpha = &t
-			}
-		},
-		"omega":       p.flagKw(&vs.Omega, true),
-		"quorum":      p.intKw(&vs.Quorum, 1, 1<<31-1),
-		"hysteresis":  p.intKw(&vs.Hysteresis, 0, 1<<31-1),
-		"quorum_up":   p.commandKw(&vs.QuorumUp),
-		"quorum_down": p.commandKw(&vs.QuorumDown),
-		"ip_family": func(n *node) {
-			if p.nargs(n, 1, 1) {
-				f, ok := parseFamilyWord(n.args()[0])
-				if !ok {
-					p.rep.errorf(n.pos, "ip_family: %q is not inet or inet6", n.args()[0])
-					return
-				}
-				vs.IPFamily = f
-			}
-		},
-		"virtualhost": p.optString(&d.virtualhost),
-		"inhibit_on_failure": func(n *node) {
-			if p.nargs(n, 0, 0) {
-				t := true
-				d.inhibit = &t
-			}
-		},
-		"sorry_server": func(n *node) {
-			if !p.noBlock(n) {
-				return
-			}
-			if a, port, ok := p.addrPort(n, n.args()); ok {
-				inhibit := vs.Sorry != nil && vs.Sorry.Inhibit
-				vs.Sorry = &SorryServer{Pos: n.pos, Addr: a, Port: port, Inhibit: inhibit}
-			}
-		},
-		"sorry_server_inhibit": func(n *node) {
-			if p.nargs(n, 0, 0) {
-				if vs.Sorry == nil {
-					vs.Sorry = &SorryServer{Pos: n.pos}
-				}
-				vs.Sorry.Inhibit = true
-			}
-		},
-		"sorry_server_lvs_method": func(n *node) {
-			m := Method{}
-			p.method(n, &m)
-			if m.Kind != "" {
-				sorryMethod = &m
-			}
-		},
-		"real_server": func(n *node) {
-			if prs := p.parseRealServer(n, where); prs != nil {
-				pending = append(pending, prs)
-			}
-		},
-		"smtp_alert": p.unsupportedKw(&vs.Settings, "no email alerts are sent"),
-		"snmp_name":  p.settingKw(&vs.Settings),
-	}
-	table["lvs_sched"] = table["lb_algo"]
-	table["lvs_method"] = table["lb_kind"]
-	for _, f := range schedFlags {
-		table[f] = func(n *node) {
-			if p.nargs(n, 0, 0) && !slices.Contains(vs.SchedFlags, n.keyword()) {
-				vs.SchedFlags = append(vs.SchedFlags, n.keyword())
-			}
-		}
-	}
-	p.timingHandlers(&d, table, true)
-	p.dispatch(where, n.children, table)
-	p.completeVirtualServer(vs, where, d, pending, sorryMethod)
+	s := &virtualServerState{vs: vs, where: "virtual_server " + strings.Join(args, " ")}
+	dispatchTo(p, s.where, n.children, virtualServerKeywords, s)
+	p.completeVirtualServer(vs, s.where, s.defaults, s.pending, s.sorryMethod)
 }
 
-func (p *parser) schedulerKw(dst *string) handler {
-	return func(n *node) {
-		if !p.nargs(n, 1, 1) {
-			return
-		}
-		v := n.args()[0]
-		if !slices.Contains(schedulers, v) {
-			p.rep.errorf(n.pos, "%s: %q is not an LVS scheduler (%s)%s", n.keyword(), v, strings.Join(schedulers, ", "), suggest(v, schedulers))
-			return
-		}
-		*dst = v
+// scheduler parses "lb_algo|lvs_sched SCHEDULER".
+func (p *parser) scheduler(n *node, dst *string) {
+	if !p.nargs(n, 1, 1) {
+		return
 	}
+	v := n.args()[0]
+	if !slices.Contains(schedulers, v) {
+		p.rep.errorf(n.pos, "%s: %q is not an LVS scheduler (%s)%s", n.keyword(), v, strings.Join(schedulers, ", "), suggest(v, schedulers))
+		return
+	}
+	*dst = v
 }
 
 // completeVirtualServer resolves defaults and inheritance and checks the
@@ -647,6 +656,50 @@ func (p *parser) vsFamily(vs *VirtualServer, pending []*pendingRS, sorryMethod *
 	return IPv4
 }
 
+// realServerState is a real_server being read.
+type realServerState struct {
+	prs   *pendingRS
+	where string
+}
+
+// realServerKeywords is the keyword table of real_server.
+var realServerKeywords = func() keywords[*realServerState] {
+	t := keywords[*realServerState]{
+		"weight":      func(p *parser, s *realServerState, n *node) { p.setInt(n, &s.prs.rs.Weight, 0, 1<<31-1) },
+		"lvs_method":  func(p *parser, s *realServerState, n *node) { p.method(n, &s.prs.rs.Method) },
+		"notify_up":   func(p *parser, s *realServerState, n *node) { p.setCommand(n, &s.prs.rs.NotifyUp) },
+		"notify_down": func(p *parser, s *realServerState, n *node) { p.setCommand(n, &s.prs.rs.NotifyDown) },
+		"uthreshold":  func(p *parser, s *realServerState, n *node) { p.setInt(n, &s.prs.rs.UThreshold, 0, 1<<31-1) },
+		"lthreshold":  func(p *parser, s *realServerState, n *node) { p.setInt(n, &s.prs.rs.LThreshold, 0, 1<<31-1) },
+		"virtualhost": func(p *parser, s *realServerState, n *node) {
+			p.setOptString(n, &s.prs.defaults.virtualhost)
+		},
+		"alpha":              func(p *parser, s *realServerState, n *node) { p.setOptBool(n, &s.prs.defaults.alpha) },
+		"inhibit_on_failure": func(p *parser, s *realServerState, n *node) { p.setOptBool(n, &s.prs.defaults.inhibit) },
+		"smtp_alert": func(p *parser, s *realServerState, n *node) {
+			p.addUnsupported(n, &s.prs.rs.Settings, "no email alerts are sent")
+		},
+		"snmp_name": func(p *parser, s *realServerState, n *node) { p.addSetting(n, &s.prs.rs.Settings) },
+		"BFD_CHECK": func(p *parser, s *realServerState, n *node) {
+			p.rep.warnf(n.pos, "BFD_CHECK is not supported by havip: BFD sessions are not run, so this checker never marks %s down", s.prs.rs.Name())
+		},
+		"FILE_CHECK": func(p *parser, s *realServerState, n *node) {
+			p.rep.warnf(n.pos, "FILE_CHECK is not supported by havip: the file does not change %s's state or weight", s.prs.rs.Name())
+		},
+	}
+	t["lb_kind"] = t["lvs_method"]
+	timingKeywords(t, func(s *realServerState) *checkDefaults { return &s.prs.defaults }, true)
+	for _, typ := range checkerTypes {
+		t[typ] = func(p *parser, s *realServerState, n *node) {
+			s.prs.checkers = append(s.prs.checkers, p.parseChecker(n, typ, s.where)...)
+		}
+	}
+	return t
+}()
+
+// checkerTypes are the checker keywords of a real_server havip runs.
+var checkerTypes = []string{CheckTCP, CheckHTTP, CheckSSL, CheckMisc, CheckDNS, CheckSMTP, CheckPing, CheckUDP}
+
 func (p *parser) parseRealServer(n *node, vsWhere string) *pendingRS {
 	if !p.needBlock(n) {
 		return nil
@@ -655,90 +708,66 @@ func (p *parser) parseRealServer(n *node, vsWhere string) *pendingRS {
 	if !ok {
 		return nil
 	}
-	rs := &RealServer{Pos: n.pos, Addr: a, Port: port, Weight: 1}
-	prs := &pendingRS{rs: rs}
-	where := vsWhere + " real_server " + strings.Join(n.args(), " ")
-	d := &prs.defaults
-	table := map[string]handler{
-		"weight":             p.intKw(&rs.Weight, 0, 1<<31-1),
-		"lvs_method":         func(n *node) { p.method(n, &rs.Method) },
-		"notify_up":          p.commandKw(&rs.NotifyUp),
-		"notify_down":        p.commandKw(&rs.NotifyDown),
-		"uthreshold":         p.intKw(&rs.UThreshold, 0, 1<<31-1),
-		"lthreshold":         p.intKw(&rs.LThreshold, 0, 1<<31-1),
-		"virtualhost":        p.optString(&d.virtualhost),
-		"alpha":              p.optBool(&d.alpha),
-		"inhibit_on_failure": p.optBool(&d.inhibit),
-		"smtp_alert":         p.unsupportedKw(&rs.Settings, "no email alerts are sent"),
-		"snmp_name":          p.settingKw(&rs.Settings),
-		"BFD_CHECK": func(n *node) {
-			p.rep.warnf(n.pos, "BFD_CHECK is not supported by havip: BFD sessions are not run, so this checker never marks %s down", rs.Name())
-		},
-		"FILE_CHECK": func(n *node) {
-			p.rep.warnf(n.pos, "FILE_CHECK is not supported by havip: the file does not change %s's state or weight", rs.Name())
-		},
-	}
-	table["lb_kind"] = table["lvs_method"]
-	p.timingHandlers(d, table, true)
-	for _, typ := range []string{CheckTCP, CheckHTTP, CheckSSL, CheckMisc, CheckDNS, CheckSMTP, CheckPing, CheckUDP} {
-		table[typ] = func(n *node) {
-			prs.checkers = append(prs.checkers, p.parseChecker(n, typ, where)...)
-		}
-	}
-	p.dispatch(where, n.children, table)
+	prs := &pendingRS{rs: &RealServer{Pos: n.pos, Addr: a, Port: port, Weight: 1}}
+	s := &realServerState{prs: prs, where: vsWhere + " real_server " + strings.Join(n.args(), " ")}
+	dispatchTo(p, s.where, n.children, realServerKeywords, s)
 	return prs
 }
 
-// parseChecker parses one checker block; an SMTP_CHECK with host blocks
-// yields one checker per host, as keepalived 2.x does.
-func (p *parser) parseChecker(n *node, typ, rsWhere string) []pendingChecker {
-	if !p.needBlock(n) || !p.nargs0Header(n) {
-		return nil
+// checkerState is a checker being read.
+type checkerState struct {
+	pendingChecker
+	hosts []*node // the host blocks of an SMTP_CHECK
+	where string
+}
+
+// checkerKeywords are the keyword tables of the checkers, by type.
+var checkerKeywords = func() map[string]keywords[*checkerState] {
+	out := map[string]keywords[*checkerState]{}
+	for _, typ := range checkerTypes {
+		out[typ] = checkerTypeKeywords(typ)
 	}
-	where := rsWhere + " " + typ
-	ck := &Checker{Pos: n.pos, Type: typ}
-	pc := pendingChecker{ck: ck}
-	d := &pc.defaults
-	table := map[string]handler{
-		"alpha":            p.optBool(&d.alpha),
-		"log_all_failures": p.boolKw(&ck.LogAllFailures),
+	return out
+}()
+
+// checkerTypeKeywords builds the keyword table of the checker typ.
+func checkerTypeKeywords(typ string) keywords[*checkerState] {
+	t := keywords[*checkerState]{
+		"alpha":            func(p *parser, s *checkerState, n *node) { p.setOptBool(n, &s.defaults.alpha) },
+		"log_all_failures": func(p *parser, s *checkerState, n *node) { p.setBool(n, &s.ck.LogAllFailures) },
 	}
-	p.timingHandlers(d, table, typ != CheckMisc)
-	var hosts []*node
+	timingKeywords(t, func(s *checkerState) *checkDefaults { return &s.defaults }, typ != CheckMisc)
 	if typ != CheckMisc {
-		connectHandlers(p, ck, table)
+		connectKeywords(t, func(s *checkerState) *Checker { return s.ck })
 	}
 	switch typ {
 	case CheckHTTP, CheckSSL:
-		h := &HTTPCheck{Protocol: DefaultHTTPProtocol}
-		ck.HTTP = h
-		table["http_protocol"] = func(n *node) {
+		t["http_protocol"] = func(p *parser, s *checkerState, n *node) {
 			if p.nargs(n, 1, 1) {
 				switch v := n.args()[0]; v {
 				case "1.0", "1.1":
-					h.Protocol = v
+					s.ck.HTTP.Protocol = v
 				case "1.0C", "1.0c":
-					h.Protocol = "1.0C"
+					s.ck.HTTP.Protocol = "1.0C"
 				default:
 					p.rep.errorf(n.pos, "http_protocol: %q is not 1.0, 1.0C or 1.1", v)
 				}
 			}
 		}
-		table["fast_recovery"] = p.boolKw(&h.FastRecovery)
-		table["virtualhost"] = p.optString(&d.virtualhost)
-		table["url"] = func(n *node) {
-			if u, ok := p.parseURL(n, where); ok {
-				h.URLs = append(h.URLs, u)
+		t["fast_recovery"] = func(p *parser, s *checkerState, n *node) { p.setBool(n, &s.ck.HTTP.FastRecovery) }
+		t["virtualhost"] = func(p *parser, s *checkerState, n *node) { p.setOptString(n, &s.defaults.virtualhost) }
+		t["url"] = func(p *parser, s *checkerState, n *node) {
+			if u, ok := p.parseURL(n, s.where); ok {
+				s.ck.HTTP.URLs = append(s.ck.HTTP.URLs, u)
 			} else {
-				pc.badURL = true
+				s.badURL = true
 			}
 		}
 		if typ == CheckSSL {
-			table["enable_sni"] = p.boolKw(&h.EnableSNI)
+			t["enable_sni"] = func(p *parser, s *checkerState, n *node) { p.setBool(n, &s.ck.HTTP.EnableSNI) }
 		}
 	case CheckSMTP:
-		ck.SMTP = &SMTPCheck{}
-		table["helo_name"] = func(n *node) {
+		t["helo_name"] = func(p *parser, s *checkerState, n *node) {
 			if !p.noBlock(n) {
 				return
 			}
@@ -747,44 +776,42 @@ func (p *parser) parseChecker(n *node, typ, rsWhere string) []pendingChecker {
 				p.rep.errorf(n.pos, "helo_name takes one name")
 				return
 			}
-			ck.SMTP.HeloName = toks[1]
+			s.ck.SMTP.HeloName = toks[1]
 		}
-		table["host"] = func(n *node) {
+		t["host"] = func(p *parser, s *checkerState, n *node) {
 			if p.needBlock(n) {
-				hosts = append(hosts, n)
+				s.hosts = append(s.hosts, n)
 			}
 		}
 	case CheckDNS:
-		ck.DNS = &DNSCheck{Type: DefaultDNSType, Name: DefaultDNSName}
-		table["type"] = func(n *node) {
+		t["type"] = func(p *parser, s *checkerState, n *node) {
 			if p.nargs(n, 1, 1) {
 				v := strings.ToUpper(n.args()[0])
 				if !slices.Contains(dnsTypes, v) {
 					p.rep.errorf(n.pos, "type: %q is not a DNS_CHECK query type (%s)", n.args()[0], strings.Join(dnsTypes, ", "))
 					return
 				}
-				ck.DNS.Type = v
+				s.ck.DNS.Type = v
 			}
 		}
-		table["name"] = p.stringKw(&ck.DNS.Name)
+		t["name"] = func(p *parser, s *checkerState, n *node) { p.setString(n, &s.ck.DNS.Name) }
 	case CheckMisc:
-		m := &MiscCheck{}
-		ck.Misc = m
-		table["misc_path"] = func(n *node) {
+		t["misc_path"] = func(p *parser, s *checkerState, n *node) {
 			if c, ok := p.miscPath(n); ok {
-				m.Path = c
+				s.ck.Misc.Path = c
 			}
 		}
-		table["misc_timeout"] = func(n *node) {
+		t["misc_timeout"] = func(p *parser, s *checkerState, n *node) {
 			if p.nargs(n, 1, 1) {
 				if v, ok := p.intArg(n, n.args()[0], 1, 1<<31-1); ok {
-					m.Timeout = time.Duration(v) * time.Second
+					s.ck.Misc.Timeout = time.Duration(v) * time.Second
 				}
 			}
 		}
-		table["misc_dynamic"] = p.flagKw(&m.Dynamic, true)
-		table["user"] = func(n *node) {
+		t["misc_dynamic"] = func(p *parser, s *checkerState, n *node) { p.setFlag(n, &s.ck.Misc.Dynamic, true) }
+		t["user"] = func(p *parser, s *checkerState, n *node) {
 			if p.nargs(n, 1, 2) {
+				m := s.ck.Misc
 				m.User = n.args()[0]
 				m.Group = ""
 				if len(n.args()) == 2 {
@@ -793,28 +820,97 @@ func (p *parser) parseChecker(n *node, typ, rsWhere string) []pendingChecker {
 			}
 		}
 	case CheckUDP:
-		u := &UDPCheck{MaxReplyLength: DefaultUDPMaxReply}
-		ck.UDP = u
-		table["payload"] = func(n *node) {
-			if s, ok := p.hexArg(n, false); ok {
-				u.Payload = s
+		t["payload"] = func(p *parser, s *checkerState, n *node) {
+			if v, ok := p.hexArg(n, false); ok {
+				s.ck.UDP.Payload = v
 			}
 		}
-		table["require_reply"] = func(n *node) {
-			if s, ok := p.hexArg(n, true); ok {
-				u.RequireReply, u.ReplyPattern = true, s
+		t["require_reply"] = func(p *parser, s *checkerState, n *node) {
+			if v, ok := p.hexArg(n, true); ok {
+				s.ck.UDP.RequireReply, s.ck.UDP.ReplyPattern = true, v
 			}
 		}
-		table["min_reply_length"] = p.intKw(&u.MinReplyLength, 0, 65535)
-		table["max_reply_length"] = p.intKw(&u.MaxReplyLength, 0, 65535)
+		t["min_reply_length"] = func(p *parser, s *checkerState, n *node) { p.setInt(n, &s.ck.UDP.MinReplyLength, 0, 65535) }
+		t["max_reply_length"] = func(p *parser, s *checkerState, n *node) { p.setInt(n, &s.ck.UDP.MaxReplyLength, 0, 65535) }
 	}
-	p.dispatch(where, n.children, table)
+	return t
+}
+
+// smtpHostKeywords is the keyword table of an SMTP_CHECK's host block.
+var smtpHostKeywords = func() keywords[*Checker] {
+	t := keywords[*Checker]{}
+	connectKeywords(t, func(ck *Checker) *Checker { return ck })
+	return t
+}()
+
+// connectKeywords adds to t the keywords that say where a checker
+// connects from and to; checker is the block's Checker.
+func connectKeywords[S any](t keywords[S], checker func(S) *Checker) {
+	t["connect_ip"] = func(p *parser, s S, n *node) {
+		if a, ok := p.addrKw(n); ok {
+			checker(s).ConnectIP = a
+		}
+	}
+	t["connect_port"] = func(p *parser, s S, n *node) {
+		if p.nargs(n, 1, 1) {
+			if v, ok := p.portArg(n, n.args()[0]); ok {
+				checker(s).ConnectPort = v
+			}
+		}
+	}
+	t["bindto"] = func(p *parser, s S, n *node) {
+		if a, ok := p.addrKw(n); ok {
+			checker(s).BindTo = a
+		}
+	}
+	t["bind_if"] = func(p *parser, s S, n *node) { p.setString(n, &checker(s).BindIf) }
+	t["bind_port"] = func(p *parser, s S, n *node) {
+		if p.nargs(n, 1, 1) {
+			if v, ok := p.portArg(n, n.args()[0]); ok {
+				checker(s).BindPort = v
+			}
+		}
+	}
+	t["fwmark"] = func(p *parser, s S, n *node) {
+		if p.nargs(n, 1, 1) {
+			v, err := strconv.ParseUint(n.args()[0], 0, 32)
+			if err != nil {
+				p.rep.errorf(n.pos, "fwmark: %q is not an integer in 0..4294967295", n.args()[0])
+				return
+			}
+			checker(s).Fwmark = uint32(v)
+		}
+	}
+}
+
+// parseChecker parses one checker block; an SMTP_CHECK with host blocks
+// yields one checker per host, as keepalived 2.x does.
+func (p *parser) parseChecker(n *node, typ, rsWhere string) []pendingChecker {
+	if !p.needBlock(n) || !p.nargs0Header(n) {
+		return nil
+	}
+	ck := &Checker{Pos: n.pos, Type: typ}
+	switch typ {
+	case CheckHTTP, CheckSSL:
+		ck.HTTP = &HTTPCheck{Protocol: DefaultHTTPProtocol}
+	case CheckSMTP:
+		ck.SMTP = &SMTPCheck{}
+	case CheckDNS:
+		ck.DNS = &DNSCheck{Type: DefaultDNSType, Name: DefaultDNSName}
+	case CheckMisc:
+		ck.Misc = &MiscCheck{}
+	case CheckUDP:
+		ck.UDP = &UDPCheck{MaxReplyLength: DefaultUDPMaxReply}
+	}
+	where := rsWhere + " " + typ
+	s := &checkerState{pendingChecker: pendingChecker{ck: ck}, where: where}
+	dispatchTo(p, where, n.children, checkerKeywords[typ], s)
 	if typ == CheckMisc && ck.Misc.Path.Text == "" {
 		p.rep.errorf(n.pos, "%s: misc_path is missing", where)
 		return nil
 	}
 	if ck.HTTP != nil && len(ck.HTTP.URLs) == 0 {
-		if !pc.badURL {
+		if !s.badURL {
 			p.rep.errorf(n.pos, "%s: no url block; add url { path /... }", where)
 		}
 		return nil
@@ -823,59 +919,19 @@ func (p *parser) parseChecker(n *node, typ, rsWhere string) []pendingChecker {
 		p.rep.errorf(n.pos, "%s: min_reply_length %d is above max_reply_length %d", where, ck.UDP.MinReplyLength, ck.UDP.MaxReplyLength)
 		return nil
 	}
-	if len(hosts) == 0 {
-		return []pendingChecker{pc}
+	if len(s.hosts) == 0 {
+		return []pendingChecker{s.pendingChecker}
 	}
 	var out []pendingChecker
-	for _, h := range hosts {
+	for _, h := range s.hosts {
 		c := *ck
 		c.Pos = h.pos
 		smtp := *ck.SMTP
 		c.SMTP = &smtp
-		ht := map[string]handler{}
-		connectHandlers(p, &c, ht)
-		p.dispatch(where+" host", h.children, ht)
-		out = append(out, pendingChecker{ck: &c, defaults: pc.defaults})
+		dispatchTo(p, where+" host", h.children, smtpHostKeywords, &c)
+		out = append(out, pendingChecker{ck: &c, defaults: s.defaults})
 	}
 	return out
-}
-
-func connectHandlers(p *parser, ck *Checker, table map[string]handler) {
-	table["connect_ip"] = func(n *node) {
-		if a, ok := p.addrKw(n); ok {
-			ck.ConnectIP = a
-		}
-	}
-	table["connect_port"] = func(n *node) {
-		if p.nargs(n, 1, 1) {
-			if v, ok := p.portArg(n, n.args()[0]); ok {
-				ck.ConnectPort = v
-			}
-		}
-	}
-	table["bindto"] = func(n *node) {
-		if a, ok := p.addrKw(n); ok {
-			ck.BindTo = a
-		}
-	}
-	table["bind_if"] = p.stringKw(&ck.BindIf)
-	table["bind_port"] = func(n *node) {
-		if p.nargs(n, 1, 1) {
-			if v, ok := p.portArg(n, n.args()[0]); ok {
-				ck.BindPort = v
-			}
-		}
-	}
-	table["fwmark"] = func(n *node) {
-		if p.nargs(n, 1, 1) {
-			v, err := strconv.ParseUint(n.args()[0], 0, 32)
-			if err != nil {
-				p.rep.errorf(n.pos, "fwmark: %q is not an integer in 0..4294967295", n.args()[0])
-				return
-			}
-			ck.Fwmark = uint32(v)
-		}
-	}
 }
 
 // miscPath parses misc_path with keepalived's quoted/escaped tokeniser:
@@ -936,66 +992,77 @@ func HexBytes(s string) []byte {
 	return b
 }
 
-func (p *parser) parseURL(n *node, where string) (URL, bool) {
-	u := URL{Pos: n.pos}
-	if !p.needBlock(n) || !p.nargs0Header(n) {
-		return u, false
-	}
-	bad := false
-	table := map[string]handler{
-		"path": p.stringKw(&u.Path),
-		"digest": func(n *node) {
+// urlState is a url block of an HTTP_GET or SSL_GET being read.
+type urlState struct {
+	url URL
+	bad bool // a keyword in error
+}
+
+// urlKeywords is the keyword table of a url block.
+var urlKeywords = func() keywords[*urlState] {
+	t := keywords[*urlState]{
+		"path": func(p *parser, s *urlState, n *node) { p.setString(n, &s.url.Path) },
+		"digest": func(p *parser, s *urlState, n *node) {
 			if p.nargs(n, 1, 1) {
 				v := strings.ToLower(n.args()[0])
 				if _, err := hex.DecodeString(v); err != nil || len(v) != 32 {
 					p.rep.errorf(n.pos, "digest: %q is not an MD5 digest (32 hex digits, as genhash prints)", n.args()[0])
-					bad = true
+					s.bad = true
 					return
 				}
-				u.Digest = v
+				s.url.Digest = v
 			}
 		},
-		"status_code": func(n *node) {
+		"status_code": func(p *parser, s *urlState, n *node) {
 			if !p.nargs(n, 1, -1) {
-				bad = true
+				s.bad = true
 				return
 			}
 			for _, a := range n.args() {
 				r, ok := parseCodeRange(a)
 				if !ok {
 					p.rep.errorf(n.pos, "status_code: %q is not a code or range in 100..999 (like 200 or 200-299)", a)
-					bad = true
+					s.bad = true
 					return
 				}
-				u.StatusCodes = append(u.StatusCodes, r)
+				s.url.StatusCodes = append(s.url.StatusCodes, r)
 			}
 		},
-		"virtualhost": p.stringKw(&u.Virtualhost),
-		"regex": func(n *node) {
+		"virtualhost": func(p *parser, s *urlState, n *node) { p.setString(n, &s.url.Virtualhost) },
+		"regex": func(p *parser, s *urlState, n *node) {
 			if !p.noBlock(n) {
 				return
 			}
 			toks, err := splitQuotedEscaped(n.raw)
 			if err != nil || len(toks) != 2 {
 				p.rep.errorf(n.pos, "regex takes one (quoted) expression")
-				bad = true
+				s.bad = true
 				return
 			}
 			if _, err := regexp.Compile(toks[1]); err != nil {
 				p.rep.errorf(n.pos, "regex %q: %v (havip uses Go RE2 syntax, a subset of PCRE2 without back-references or look-around)", toks[1], err)
-				bad = true
+				s.bad = true
 				return
 			}
-			u.Regex = toks[1]
+			s.url.Regex = toks[1]
 		},
-		"regex_no_match": p.flagKw(&u.RegexNoMatch, true),
+		"regex_no_match": func(p *parser, s *urlState, n *node) { p.setFlag(n, &s.url.RegexNoMatch, true) },
 	}
 	for _, kw := range []string{"regex_options", "regex_stack", "regex_min_offset", "regex_max_offset"} {
-		table[kw] = func(n *node) {
+		t[kw] = func(p *parser, _ *urlState, n *node) {
 			p.rep.warnf(n.pos, "%s is not supported by havip: the regex is matched against the whole body with Go RE2", n.keyword())
 		}
 	}
-	p.dispatch(where+" url", n.children, table)
+	return t
+}()
+
+func (p *parser) parseURL(n *node, where string) (URL, bool) {
+	s := &urlState{url: URL{Pos: n.pos}}
+	if !p.needBlock(n) || !p.nargs0Header(n) {
+		return s.url, false
+	}
+	dispatchTo(p, where+" url", n.children, urlKeywords, s)
+	u := s.url
 	if u.Path == "" {
 		p.rep.errorf(n.pos, "%s url: path is missing", where)
 		return u, false
@@ -1007,7 +1074,7 @@ func (p *parser) parseURL(n *node, where string) (URL, bool) {
 	if len(u.StatusCodes) == 0 {
 		u.StatusCodes = []CodeRange{{200, 299}}
 	}
-	return u, !bad
+	return u, !s.bad
 }
 
 func parseCodeRange(s string) (CodeRange, bool) {

@@ -15,34 +15,60 @@ type parser struct {
 	// top is the index of the top-level statement being parsed; defined
 	// and users record it for trackers and for the sections using them,
 	// since keepalived resolves a reference only to an earlier definition.
+	// Their keys are also the names already defined, so that a second
+	// definition is found without a scan of the config.
 	top     int
 	defined map[string]int // kind + " " + name of a tracker
 	users   map[string]int // "vrrp_instance NAME" / "vrrp_sync_group NAME"
 }
 
-// handler interprets one statement inside a section.
+// handler interprets one statement inside a section read once per config
+// (the top level, global_defs, garp_group, SSL); the blocks a config
+// repeats use a keywords table instead.
 type handler func(n *node)
+
+// keywords is the keyword table of one kind of block, built once: what
+// each statement does to the state S of the block being read.
+type keywords[S any] map[string]func(p *parser, s S, n *node)
 
 // dispatch runs the handler for each statement of a block, reporting
 // unknown keywords with the nearest known one. Statements written on one
 // line with a brace are split at the block's keywords first.
 func (p *parser) dispatch(where string, nodes []*node, table map[string]handler) {
 	for _, n := range splitBraced(nodes, table) {
-		h, ok := table[n.keyword()]
-		if !ok {
-			names := make([]string, 0, len(table))
-			for k := range table {
-				names = append(names, k)
-			}
-			if s := nearest(n.keyword(), names); s != "" {
-				p.rep.warnf(n.pos, "unknown keyword '%s' in %s is ignored, as keepalived does; did you mean '%s'?", n.keyword(), where, s)
-			} else {
-				p.rep.warnf(n.pos, "unknown keyword '%s' in %s is ignored, as keepalived does", n.keyword(), where)
-			}
-			continue
+		if h, ok := lookup(p, where, n, table); ok {
+			h(n)
 		}
-		h(n)
 	}
+}
+
+// dispatchTo runs, for each statement of a block, its keyword's entry of
+// table on the block's state s, as dispatch does.
+func dispatchTo[S any](p *parser, where string, nodes []*node, table keywords[S], s S) {
+	for _, n := range splitBraced(nodes, table) {
+		if h, ok := lookup(p, where, n, table); ok {
+			h(p, s, n)
+		}
+	}
+}
+
+// lookup returns the entry of n's keyword in table; an unknown keyword is
+// reported with the nearest known one.
+func lookup[V any](p *parser, where string, n *node, table map[string]V) (V, bool) {
+	h, ok := table[n.keyword()]
+	if ok {
+		return h, true
+	}
+	names := make([]string, 0, len(table))
+	for k := range table {
+		names = append(names, k)
+	}
+	if s := nearest(n.keyword(), names); s != "" {
+		p.rep.warnf(n.pos, "unknown keyword '%s' in %s is ignored, as keepalived does; did you mean '%s'?", n.keyword(), where, s)
+	} else {
+		p.rep.warnf(n.pos, "unknown keyword '%s' in %s is ignored, as keepalived does", n.keyword(), where)
+	}
+	return h, false
 }
 
 // noBlock reports a '{' block after a keyword that takes none.
@@ -92,15 +118,18 @@ func (p *parser) intArg(n *node, s string, lo, hi int) (int, bool) {
 	return v, true
 }
 
-// intKw parses "KEYWORD N".
-func (p *parser) intKw(dst *int, lo, hi int) handler {
-	return func(n *node) {
-		if p.nargs(n, 1, 1) {
-			if v, ok := p.intArg(n, n.args()[0], lo, hi); ok {
-				*dst = v
-			}
+// setInt parses "KEYWORD N".
+func (p *parser) setInt(n *node, dst *int, lo, hi int) {
+	if p.nargs(n, 1, 1) {
+		if v, ok := p.intArg(n, n.args()[0], lo, hi); ok {
+			*dst = v
 		}
 	}
+}
+
+// intKw is the handler of setInt.
+func (p *parser) intKw(dst *int, lo, hi int) handler {
+	return func(n *node) { p.setInt(n, dst, lo, hi) }
 }
 
 func (p *parser) timerArg(n *node, s string, lo, hi time.Duration) (time.Duration, bool) {
@@ -115,51 +144,64 @@ func (p *parser) timerArg(n *node, s string, lo, hi time.Duration) (time.Duratio
 	return d, true
 }
 
-// timerKw parses "KEYWORD SECONDS".
+// setTimer parses "KEYWORD SECONDS".
+func (p *parser) setTimer(n *node, dst *time.Duration, lo, hi time.Duration) {
+	if p.nargs(n, 1, 1) {
+		if v, ok := p.timerArg(n, n.args()[0], lo, hi); ok {
+			*dst = v
+		}
+	}
+}
+
+// timerKw is the handler of setTimer.
 func (p *parser) timerKw(dst *time.Duration, lo, hi time.Duration) handler {
-	return func(n *node) {
-		if p.nargs(n, 1, 1) {
-			if v, ok := p.timerArg(n, n.args()[0], lo, hi); ok {
-				*dst = v
-			}
-		}
-	}
+	return func(n *node) { p.setTimer(n, dst, lo, hi) }
 }
 
-// boolKw parses "KEYWORD [BOOL]" (bare = true).
+// setBool parses "KEYWORD [BOOL]" (bare = true).
+func (p *parser) setBool(n *node, dst *bool) {
+	if !p.nargs(n, 0, 1) {
+		return
+	}
+	if len(n.args()) == 0 {
+		*dst = true
+		return
+	}
+	v, ok := parseBool(n.args()[0])
+	if !ok {
+		p.rep.errorf(n.pos, "%s: %q is not a boolean (on|off|true|false|yes|no)", n.keyword(), n.args()[0])
+		return
+	}
+	*dst = v
+}
+
+// boolKw is the handler of setBool.
 func (p *parser) boolKw(dst *bool) handler {
-	return func(n *node) {
-		if !p.nargs(n, 0, 1) {
-			return
-		}
-		if len(n.args()) == 0 {
-			*dst = true
-			return
-		}
-		v, ok := parseBool(n.args()[0])
-		if !ok {
-			p.rep.errorf(n.pos, "%s: %q is not a boolean (on|off|true|false|yes|no)", n.keyword(), n.args()[0])
-			return
-		}
-		*dst = v
+	return func(n *node) { p.setBool(n, dst) }
+}
+
+// setFlag parses a bare keyword that sets dst to value.
+func (p *parser) setFlag(n *node, dst *bool, value bool) {
+	if p.nargs(n, 0, 0) {
+		*dst = value
 	}
 }
 
-// flagKw parses a bare keyword that sets dst to value.
+// flagKw is the handler of setFlag.
 func (p *parser) flagKw(dst *bool, value bool) handler {
-	return func(n *node) {
-		if p.nargs(n, 0, 0) {
-			*dst = value
-		}
+	return func(n *node) { p.setFlag(n, dst, value) }
+}
+
+// setString parses "KEYWORD WORD".
+func (p *parser) setString(n *node, dst *string) {
+	if p.nargs(n, 1, 1) {
+		*dst = n.args()[0]
 	}
 }
 
+// stringKw is the handler of setString.
 func (p *parser) stringKw(dst *string) handler {
-	return func(n *node) {
-		if p.nargs(n, 1, 1) {
-			*dst = n.args()[0]
-		}
-	}
+	return func(n *node) { p.setString(n, dst) }
 }
 
 // command parses a script keyword with keepalived's quoted/escaped
@@ -199,29 +241,39 @@ func (p *parser) command(n *node) *Command {
 	return c
 }
 
+// setCommand parses a script keyword (see command) into dst.
+func (p *parser) setCommand(n *node, dst **Command) {
+	if c := p.command(n); c != nil {
+		*dst = c
+	}
+}
+
+// commandKw is the handler of setCommand.
 func (p *parser) commandKw(dst **Command) handler {
-	return func(n *node) {
-		if c := p.command(n); c != nil {
-			*dst = c
-		}
-	}
+	return func(n *node) { p.setCommand(n, dst) }
 }
 
-// settingKw keeps an accepted keyword as text.
-func (p *parser) settingKw(dst *[]Setting) handler {
-	return func(n *node) {
-		if p.noBlock(n) {
-			*dst = append(*dst, Setting{Pos: n.pos, Keyword: n.keyword(), Args: slices.Clone(n.args())})
-		}
-	}
-}
-
-// unsupportedKw keeps a keyword as text and warns that it has no effect.
-func (p *parser) unsupportedKw(dst *[]Setting, what string) handler {
-	return func(n *node) {
-		p.rep.warnf(n.pos, "%s is not supported by havip: %s", n.keyword(), what)
+// addSetting keeps an accepted keyword as text.
+func (p *parser) addSetting(n *node, dst *[]Setting) {
+	if p.noBlock(n) {
 		*dst = append(*dst, Setting{Pos: n.pos, Keyword: n.keyword(), Args: slices.Clone(n.args())})
 	}
+}
+
+// settingKw is the handler of addSetting.
+func (p *parser) settingKw(dst *[]Setting) handler {
+	return func(n *node) { p.addSetting(n, dst) }
+}
+
+// addUnsupported keeps a keyword as text and warns that it has no effect.
+func (p *parser) addUnsupported(n *node, dst *[]Setting, what string) {
+	p.rep.warnf(n.pos, "%s is not supported by havip: %s", n.keyword(), what)
+	*dst = append(*dst, Setting{Pos: n.pos, Keyword: n.keyword(), Args: slices.Clone(n.args())})
+}
+
+// unsupportedKw is the handler of addUnsupported.
+func (p *parser) unsupportedKw(dst *[]Setting, what string) handler {
+	return func(n *node) { p.addUnsupported(n, dst, what) }
 }
 
 // toBlock converts a statement tree to a verbatim Block.

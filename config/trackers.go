@@ -32,49 +32,101 @@ func (p *parser) weightArgs(n *node, args []string, limit int) (weight int, reve
 	return w, reverse, true
 }
 
+// scriptState is a vrrp_script being read.
+type scriptState struct {
+	script *Script
+	cmd    *Command
+}
+
+// scriptKeywords is the keyword table of vrrp_script.
+var scriptKeywords = keywords[*scriptState]{
+	"script": func(p *parser, s *scriptState, n *node) { p.setCommand(n, &s.cmd) },
+	"interval": func(p *parser, s *scriptState, n *node) {
+		p.setTimer(n, &s.script.Interval, time.Millisecond, 86400*time.Second)
+	},
+	"timeout": func(p *parser, s *scriptState, n *node) {
+		p.setTimer(n, &s.script.Timeout, time.Millisecond, 86400*time.Second)
+	},
+	"weight": func(p *parser, s *scriptState, n *node) {
+		if w, r, ok := p.weightArgs(n, append([]string{"weight"}, n.args()...), 253); ok && p.nargs(n, 1, 2) {
+			s.script.Weight, s.script.Reverse = w, r
+		}
+	},
+	"rise": func(p *parser, s *scriptState, n *node) { p.setInt(n, &s.script.Rise, 1, 1<<20) },
+	"fall": func(p *parser, s *scriptState, n *node) { p.setInt(n, &s.script.Fall, 1, 1<<20) },
+	"user": func(p *parser, s *scriptState, n *node) {
+		if p.nargs(n, 1, 2) {
+			s.script.User = n.args()[0]
+			if len(n.args()) == 2 {
+				s.script.Group = n.args()[1]
+			}
+		}
+	},
+	"init_fail": func(p *parser, s *scriptState, n *node) { p.setFlag(n, &s.script.InitFail, true) },
+}
+
 func (p *parser) parseScript(n *node) {
 	name, ok := p.nameArg(n)
 	if !ok {
 		return
 	}
-	s := &Script{Pos: n.pos, Name: name, Rise: 1, Fall: 1, Interval: time.Second, Timeout: -1}
-	var cmd *Command
-	table := map[string]handler{
-		"script":   p.commandKw(&cmd),
-		"interval": p.timerKw(&s.Interval, time.Millisecond, 86400*time.Second),
-		"timeout":  p.timerKw(&s.Timeout, time.Millisecond, 86400*time.Second),
-		"weight": func(n *node) {
-			if w, r, ok := p.weightArgs(n, append([]string{"weight"}, n.args()...), 253); ok && p.nargs(n, 1, 2) {
-				s.Weight, s.Reverse = w, r
-			}
-		},
-		"rise": p.intKw(&s.Rise, 1, 1<<20),
-		"fall": p.intKw(&s.Fall, 1, 1<<20),
-		"user": func(n *node) {
-			if p.nargs(n, 1, 2) {
-				s.User = n.args()[0]
-				if len(n.args()) == 2 {
-					s.Group = n.args()[1]
-				}
-			}
-		},
-		"init_fail": p.flagKw(&s.InitFail, true),
-	}
-	p.dispatch("vrrp_script "+name, n.children, table)
-	if cmd == nil {
+	st := &scriptState{script: &Script{Pos: n.pos, Name: name, Rise: 1, Fall: 1, Interval: time.Second, Timeout: -1}}
+	dispatchTo(p, "vrrp_script "+name, n.children, scriptKeywords, st)
+	s := st.script
+	if st.cmd == nil {
 		p.rep.dropf(n.pos, "the vrrp_script is ignored", "vrrp_script %s has no script (add a 'script' line)", name)
 		return
 	}
-	s.Command = *cmd
+	s.Command = *st.cmd
 	if s.Timeout < 0 {
 		s.Timeout = s.Interval
 	}
-	if p.cfg.Script(name) != nil {
+	key := "vrrp_script " + name
+	if _, dup := p.defined[key]; dup {
 		p.rep.errorf(n.pos, "vrrp_script %s is defined twice", name)
 		return
 	}
-	p.defined["vrrp_script "+name] = p.top
+	p.defined[key] = p.top
 	p.cfg.Scripts = append(p.cfg.Scripts, s)
+}
+
+// trackProcessState is a vrrp_track_process being read.
+type trackProcessState struct {
+	track *TrackProcess
+	delay time.Duration
+}
+
+// trackProcessKeywords is the keyword table of vrrp_track_process.
+var trackProcessKeywords = keywords[*trackProcessState]{
+	"process": func(p *parser, s *trackProcessState, n *node) {
+		if p.nargs(n, 1, -1) {
+			s.track.Process, s.track.Params = n.args()[0], slices.Clone(n.args()[1:])
+		}
+	},
+	"param_match": func(p *parser, s *trackProcessState, n *node) {
+		if p.nargs(n, 1, 1) {
+			if v := n.args()[0]; v == "initial" || v == "partial" {
+				s.track.ParamMatch = v
+			} else {
+				p.rep.errorf(n.pos, "param_match: %q must be initial or partial", v)
+			}
+		}
+	},
+	"full_command": func(p *parser, s *trackProcessState, n *node) { p.setFlag(n, &s.track.FullCommand, true) },
+	"weight": func(p *parser, s *trackProcessState, n *node) {
+		if w, r, ok := p.weightArgs(n, append([]string{"weight"}, n.args()...), 254); ok && p.nargs(n, 1, 2) {
+			s.track.Weight, s.track.Reverse = w, r
+		}
+	},
+	"quorum":     func(p *parser, s *trackProcessState, n *node) { p.setInt(n, &s.track.Quorum, 1, 65535) },
+	"quorum_max": func(p *parser, s *trackProcessState, n *node) { p.setInt(n, &s.track.QuorumMax, 1, 65535) },
+	"fork_delay": func(p *parser, s *trackProcessState, n *node) {
+		p.setTimer(n, &s.track.ForkDelay, 0, 3600*time.Second)
+	},
+	"terminate_delay": func(p *parser, s *trackProcessState, n *node) {
+		p.setTimer(n, &s.track.TerminateDelay, 0, 3600*time.Second)
+	},
+	"delay": func(p *parser, s *trackProcessState, n *node) { p.setTimer(n, &s.delay, 0, 3600*time.Second) },
 }
 
 func (p *parser) parseTrackProcess(n *node) {
@@ -82,42 +134,15 @@ func (p *parser) parseTrackProcess(n *node) {
 	if !ok {
 		return
 	}
-	t := &TrackProcess{Pos: n.pos, Name: name, Quorum: 1}
-	var delay time.Duration
-	table := map[string]handler{
-		"process": func(n *node) {
-			if p.nargs(n, 1, -1) {
-				t.Process, t.Params = n.args()[0], slices.Clone(n.args()[1:])
-			}
-		},
-		"param_match": func(n *node) {
-			if p.nargs(n, 1, 1) {
-				if v := n.args()[0]; v == "initial" || v == "partial" {
-					t.ParamMatch = v
-				} else {
-					p.rep.errorf(n.pos, "param_match: %q must be initial or partial", v)
-				}
-			}
-		},
-		"full_command": p.flagKw(&t.FullCommand, true),
-		"weight": func(n *node) {
-			if w, r, ok := p.weightArgs(n, append([]string{"weight"}, n.args()...), 254); ok && p.nargs(n, 1, 2) {
-				t.Weight, t.Reverse = w, r
-			}
-		},
-		"quorum":          p.intKw(&t.Quorum, 1, 65535),
-		"quorum_max":      p.intKw(&t.QuorumMax, 1, 65535),
-		"fork_delay":      p.timerKw(&t.ForkDelay, 0, 3600*time.Second),
-		"terminate_delay": p.timerKw(&t.TerminateDelay, 0, 3600*time.Second),
-		"delay":           p.timerKw(&delay, 0, 3600*time.Second),
-	}
-	p.dispatch("vrrp_track_process "+name, n.children, table)
-	if delay > 0 {
+	s := &trackProcessState{track: &TrackProcess{Pos: n.pos, Name: name, Quorum: 1}}
+	dispatchTo(p, "vrrp_track_process "+name, n.children, trackProcessKeywords, s)
+	t := s.track
+	if s.delay > 0 {
 		if t.ForkDelay == 0 {
-			t.ForkDelay = delay
+			t.ForkDelay = s.delay
 		}
 		if t.TerminateDelay == 0 {
-			t.TerminateDelay = delay
+			t.TerminateDelay = s.delay
 		}
 	}
 	if t.Process == "" {
@@ -128,12 +153,36 @@ func (p *parser) parseTrackProcess(n *node) {
 		p.rep.errorf(n.pos, "vrrp_track_process %s: quorum_max %d is below quorum %d", name, t.QuorumMax, t.Quorum)
 		return
 	}
-	if p.cfg.TrackProcess(name) != nil {
+	key := "vrrp_track_process " + name
+	if _, dup := p.defined[key]; dup {
 		p.rep.errorf(n.pos, "vrrp_track_process %s is defined twice", name)
 		return
 	}
-	p.defined["vrrp_track_process "+name] = p.top
+	p.defined[key] = p.top
 	p.cfg.TrackProcesses = append(p.cfg.TrackProcesses, t)
+}
+
+// trackFileKeywords is the keyword table of track_file (vrrp_track_file).
+var trackFileKeywords = keywords[*TrackFile]{
+	"file": func(p *parser, f *TrackFile, n *node) { p.setString(n, &f.File) },
+	"weight": func(p *parser, f *TrackFile, n *node) {
+		if w, r, ok := p.weightArgs(n, append([]string{"weight"}, n.args()...), 254); ok && p.nargs(n, 1, 2) {
+			f.Weight, f.Reverse = w, r
+		}
+	},
+	"init_file": func(p *parser, f *TrackFile, n *node) {
+		if !p.nargs(n, 0, 2) {
+			return
+		}
+		f.InitFile = true
+		for _, a := range n.args() {
+			if a == "overwrite" {
+				f.Overwrite = true
+			} else if v, ok := p.intArg(n, a, -254, 254); ok {
+				f.InitValue = v
+			}
+		}
+	},
 }
 
 func (p *parser) parseTrackFile(n *node) {
@@ -142,37 +191,17 @@ func (p *parser) parseTrackFile(n *node) {
 		return
 	}
 	f := &TrackFile{Pos: n.pos, Name: name, Weight: 1}
-	table := map[string]handler{
-		"file": p.stringKw(&f.File),
-		"weight": func(n *node) {
-			if w, r, ok := p.weightArgs(n, append([]string{"weight"}, n.args()...), 254); ok && p.nargs(n, 1, 2) {
-				f.Weight, f.Reverse = w, r
-			}
-		},
-		"init_file": func(n *node) {
-			if !p.nargs(n, 0, 2) {
-				return
-			}
-			f.InitFile = true
-			for _, a := range n.args() {
-				if a == "overwrite" {
-					f.Overwrite = true
-				} else if v, ok := p.intArg(n, a, -254, 254); ok {
-					f.InitValue = v
-				}
-			}
-		},
-	}
-	p.dispatch(n.keyword()+" "+name, n.children, table)
+	dispatchTo(p, n.keyword()+" "+name, n.children, trackFileKeywords, f)
 	if f.File == "" {
 		p.rep.dropf(n.pos, "the "+n.keyword()+" is ignored", "%s %s has no file (add a 'file PATH' line)", n.keyword(), name)
 		return
 	}
-	if p.cfg.TrackFile(name) != nil {
+	key := "track_file " + name
+	if _, dup := p.defined[key]; dup {
 		p.rep.errorf(n.pos, "track_file %s is defined twice", name)
 		return
 	}
-	p.defined["track_file "+name] = p.top
+	p.defined[key] = p.top
 	p.cfg.TrackFiles = append(p.cfg.TrackFiles, f)
 }
 
@@ -230,37 +259,46 @@ func (p *parser) trackInterfaces(n *node) []TrackInterface {
 	return out
 }
 
-// trackingHandlers adds the handlers for the track_* keywords shared by
-// instances and sync groups.
-func (p *parser) trackingHandlers(t *Tracking, table map[string]handler) {
-	table["track_interface"] = func(n *node) { t.Interfaces = append(t.Interfaces, p.trackInterfaces(n)...) }
-	table["track_script"] = func(n *node) { t.Scripts = append(t.Scripts, p.trackRefs(n, 253)...) }
-	table["track_file"] = func(n *node) { t.Files = append(t.Files, p.trackRefs(n, 254)...) }
-	table["track_process"] = func(n *node) { t.Processes = append(t.Processes, p.trackRefs(n, 254)...) }
-	table["track_bfd"] = func(n *node) {
+// trackingKeywords adds the track_* keywords shared by instances and sync
+// groups to t; track is the block's Tracking.
+func trackingKeywords[S any](t keywords[S], track func(S) *Tracking) {
+	t["track_interface"] = func(p *parser, s S, n *node) {
+		tr := track(s)
+		tr.Interfaces = append(tr.Interfaces, p.trackInterfaces(n)...)
+	}
+	t["track_script"] = func(p *parser, s S, n *node) {
+		tr := track(s)
+		tr.Scripts = append(tr.Scripts, p.trackRefs(n, 253)...)
+	}
+	t["track_file"] = func(p *parser, s S, n *node) {
+		tr := track(s)
+		tr.Files = append(tr.Files, p.trackRefs(n, 254)...)
+	}
+	t["track_process"] = func(p *parser, s S, n *node) {
+		tr := track(s)
+		tr.Processes = append(tr.Processes, p.trackRefs(n, 254)...)
+	}
+	t["track_bfd"] = func(p *parser, _ S, n *node) {
 		p.rep.warnf(n.pos, "track_bfd is not supported by havip: BFD sessions will not affect priority")
 	}
 }
 
-// notifyHandlers adds the handlers for the notify keywords.
-func (p *parser) notifyHandlers(nt *Notify, table map[string]handler) {
-	table["notify_master"] = p.commandKw(&nt.Master)
-	table["notify_backup"] = p.commandKw(&nt.Backup)
-	table["notify_fault"] = p.commandKw(&nt.Fault)
-	table["notify_stop"] = p.commandKw(&nt.Stop)
-	table["notify_master_rx_lower_pri"] = p.commandKw(&nt.MasterRxLowerPrio)
-	table["notify"] = p.commandKw(&nt.All)
-	table["notify_priority_changes"] = p.boolKw(&nt.PriorityChanges)
+// notifyKeywords adds the notify keywords to t; notify is the block's
+// Notify.
+func notifyKeywords[S any](t keywords[S], notify func(S) *Notify) {
+	t["notify_master"] = func(p *parser, s S, n *node) { p.setCommand(n, &notify(s).Master) }
+	t["notify_backup"] = func(p *parser, s S, n *node) { p.setCommand(n, &notify(s).Backup) }
+	t["notify_fault"] = func(p *parser, s S, n *node) { p.setCommand(n, &notify(s).Fault) }
+	t["notify_stop"] = func(p *parser, s S, n *node) { p.setCommand(n, &notify(s).Stop) }
+	t["notify_master_rx_lower_pri"] = func(p *parser, s S, n *node) { p.setCommand(n, &notify(s).MasterRxLowerPrio) }
+	t["notify"] = func(p *parser, s S, n *node) { p.setCommand(n, &notify(s).All) }
+	t["notify_priority_changes"] = func(p *parser, s S, n *node) { p.setBool(n, &notify(s).PriorityChanges) }
 }
 
-func (p *parser) parseSyncGroup(n *node) {
-	name, ok := p.nameArg(n)
-	if !ok {
-		return
-	}
-	g := &SyncGroup{Pos: n.pos, Name: name}
-	table := map[string]handler{
-		"group": func(n *node) {
+// syncGroupKeywords is the keyword table of vrrp_sync_group.
+var syncGroupKeywords = func() keywords[*SyncGroup] {
+	t := keywords[*SyncGroup]{
+		"group": func(p *parser, g *SyncGroup, n *node) {
 			if !p.needBlock(n) {
 				return
 			}
@@ -268,21 +306,33 @@ func (p *parser) parseSyncGroup(n *node) {
 				g.Members = append(g.Members, c.toks...)
 			}
 		},
-		"smtp_alert":                 p.unsupportedKw(&g.Settings, "no email alerts are sent"),
-		"global_tracking":            p.settingKw(&g.Settings),
-		"sync_group_tracking_weight": p.boolKw(&g.SyncGroupTrackingWeight),
+		"smtp_alert": func(p *parser, g *SyncGroup, n *node) {
+			p.addUnsupported(n, &g.Settings, "no email alerts are sent")
+		},
+		"global_tracking":            func(p *parser, g *SyncGroup, n *node) { p.addSetting(n, &g.Settings) },
+		"sync_group_tracking_weight": func(p *parser, g *SyncGroup, n *node) { p.setBool(n, &g.SyncGroupTrackingWeight) },
 	}
-	p.trackingHandlers(&g.Track, table)
-	p.notifyHandlers(&g.Notify, table)
-	p.dispatch("vrrp_sync_group "+name, n.children, table)
+	trackingKeywords(t, func(g *SyncGroup) *Tracking { return &g.Track })
+	notifyKeywords(t, func(g *SyncGroup) *Notify { return &g.Notify })
+	return t
+}()
+
+func (p *parser) parseSyncGroup(n *node) {
+	name, ok := p.nameArg(n)
+	if !ok {
+		return
+	}
+	g := &SyncGroup{Pos: n.pos, Name: name}
+	dispatchTo(p, "vrrp_sync_group "+name, n.children, syncGroupKeywords, g)
 	if len(g.Members) == 0 {
 		p.rep.dropf(n.pos, "the vrrp_sync_group is ignored", "vrrp_sync_group %s has no members (add group { INSTANCE ... })", name)
 		return
 	}
-	if p.cfg.SyncGroup(name) != nil {
+	key := "vrrp_sync_group " + name
+	if _, dup := p.users[key]; dup {
 		p.rep.errorf(n.pos, "vrrp_sync_group %s is defined twice", name)
 		return
 	}
-	p.users["vrrp_sync_group "+name] = p.top
+	p.users[key] = p.top
 	p.cfg.SyncGroups = append(p.cfg.SyncGroups, g)
 }

@@ -72,9 +72,9 @@ func buildTree(lines []line, rep *reporter) []*node {
 // key of table); the last one keeps the statement's own block.
 // keepalived 2.2.7 would read "interface eth0 priority 100" as one
 // statement.
-func splitBraced(nodes []*node, table map[string]handler) []*node {
-	out := make([]*node, 0, len(nodes))
-	for _, n := range nodes {
+func splitBraced[V any](nodes []*node, table map[string]V) []*node {
+	var out []*node // nil while no statement is split: nodes is returned
+	for j, n := range nodes {
 		cuts := []int{0}
 		for i := 1; n.braced && i < len(n.toks); i++ {
 			if _, ok := table[n.toks[i]]; ok && n.raw[n.starts[i]] != '"' {
@@ -82,8 +82,13 @@ func splitBraced(nodes []*node, table map[string]handler) []*node {
 			}
 		}
 		if len(cuts) == 1 {
-			out = append(out, n)
+			if out != nil {
+				out = append(out, n)
+			}
 			continue
+		}
+		if out == nil {
+			out = append(make([]*node, 0, len(nodes)+len(cuts)), nodes[:j]...)
 		}
 		cuts = append(cuts, len(n.toks))
 		for k := 0; k+1 < len(cuts); k++ {
@@ -98,6 +103,9 @@ func splitBraced(nodes []*node, table map[string]handler) []*node {
 			}
 			out = append(out, seg)
 		}
+	}
+	if out == nil {
+		return nodes
 	}
 	return out
 }

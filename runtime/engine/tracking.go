@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -22,16 +21,79 @@ const notifyStopTimeout = 10 * time.Second
 // trackersFaultKey is the FAULT reason key of a weight-0 tracker failure.
 const trackersFaultKey = "trackers"
 
-// trackerSpec is what one tracker is built from. Two trackers with equal
-// specs behave the same, so a reload keeps the running one.
+// trackerSpec is what one tracker is built from: the spec of its kind
+// (the others are zero) and, for a script, the global script policy. Two
+// trackers with equal specs behave the same, so a reload keeps the running
+// one.
 type trackerSpec struct {
-	spec   any           // track.InterfaceSpec, ScriptSpec, ProcessSpec or FileSpec
-	runner script.Runner // the global script policy, for scripts only
-	build  func() track.Tracker
+	kind    track.Kind
+	iface   track.InterfaceSpec
+	script  track.ScriptSpec
+	runner  script.Runner
+	process track.ProcessSpec
+	file    track.FileSpec
+	build   func() track.Tracker
 }
 
+// equal reports whether s and o build trackers that behave the same.
 func (s trackerSpec) equal(o trackerSpec) bool {
-	return reflect.DeepEqual(s.spec, o.spec) && reflect.DeepEqual(s.runner, o.runner)
+	if s.kind != o.kind {
+		return false
+	}
+	switch s.kind {
+	case track.KindInterface:
+		return s.iface == o.iface
+	case track.KindScript:
+		return scriptSpecEqual(s.script, o.script) && runnerEqual(s.runner, o.runner)
+	case track.KindProcess:
+		return processSpecEqual(s.process, o.process)
+	case track.KindFile:
+		return fileSpecEqual(s.file, o.file)
+	}
+	return false
+}
+
+func scriptSpecEqual(a, b track.ScriptSpec) bool {
+	return a.Name == b.Name && commandEqual(a.Command, b.Command) && a.Interval == b.Interval && a.Timeout == b.Timeout &&
+		a.Rise == b.Rise && a.Fall == b.Fall && a.InitFail == b.InitFail && identityEqual(a.As, b.As)
+}
+
+// runnerEqual compares two script policies; their loggers are the same
+// logger or not.
+func runnerEqual(a, b script.Runner) bool {
+	return identityEqual(a.As, b.As) && a.Timeout == b.Timeout && a.KillGrace == b.KillGrace && a.MaxOutput == b.MaxOutput &&
+		a.DrainGrace == b.DrainGrace && a.Security == b.Security && a.Log == b.Log
+}
+
+func processSpecEqual(a, b track.ProcessSpec) bool {
+	return a.Name == b.Name && a.Process == b.Process && slices.Equal(a.Args, b.Args) && a.FullCommand == b.FullCommand &&
+		a.ParamMatch == b.ParamMatch && a.Quorum == b.Quorum && pointeeEqual(a.QuorumMax, b.QuorumMax) &&
+		a.ForkDelay == b.ForkDelay && a.TerminateDelay == b.TerminateDelay && a.Rescan == b.Rescan
+}
+
+func fileSpecEqual(a, b track.FileSpec) bool {
+	return a.Name == b.Name && a.Path == b.Path && pointeeEqual(a.InitValue, b.InitValue) && a.InitOverwrite == b.InitOverwrite
+}
+
+func commandEqual(a, b script.Command) bool {
+	return a.Text == b.Text && slices.Equal(a.Args, b.Args)
+}
+
+// identityEqual reports whether a and b are both nil or equal identities.
+func identityEqual(a, b *script.Identity) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.User == b.User && a.Group == b.Group && a.UID == b.UID && a.GID == b.GID && slices.Equal(a.Groups, b.Groups)
+}
+
+// pointeeEqual reports whether a and b are both nil or point to equal
+// values.
+func pointeeEqual[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // trackerRun is one tracker of the engine and, while Run runs, its goroutine.
@@ -139,7 +201,7 @@ func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runne
 		key := track.Key{Kind: track.KindInterface, Name: ti.Name}
 		if _, ok := t.specs[key]; !ok {
 			spec := track.InterfaceSpec{Name: ti.Name}
-			t.specs[key] = trackerSpec{spec: spec, build: func() track.Tracker { return track.NewInterface(spec, e.log) }}
+			t.specs[key] = trackerSpec{kind: key.Kind, iface: spec, build: func() track.Tracker { return track.NewInterface(spec, e.log) }}
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: ti.Weight, Reverse: ti.Reverse})
 	}
@@ -159,7 +221,7 @@ func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runne
 				}
 				spec.As = &id
 			}
-			t.specs[key] = trackerSpec{spec: spec, runner: runner, build: func() track.Tracker { return track.NewScript(spec, runner) }}
+			t.specs[key] = trackerSpec{kind: key.Kind, script: spec, runner: runner, build: func() track.Tracker { return track.NewScript(spec, runner) }}
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: r.Weight, Reverse: r.Reverse})
 	}
@@ -181,7 +243,7 @@ func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runne
 			if p.QuorumMax > 0 {
 				spec.QuorumMax = &p.QuorumMax
 			}
-			t.specs[key] = trackerSpec{spec: spec, build: func() track.Tracker { return track.NewProcess(spec, e.log) }}
+			t.specs[key] = trackerSpec{kind: key.Kind, process: spec, build: func() track.Tracker { return track.NewProcess(spec, e.log) }}
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: r.Weight, Reverse: r.Reverse})
 	}
@@ -197,7 +259,7 @@ func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runne
 				v := int64(f.InitValue)
 				spec.InitValue = &v
 			}
-			ts := trackerSpec{spec: spec, build: func() track.Tracker { return track.NewFile(spec, e.log) }}
+			ts := trackerSpec{kind: key.Kind, file: spec, build: func() track.Tracker { return track.NewFile(spec, e.log) }}
 			if cur := e.trackers[key]; !e.checking && (cur == nil || !cur.spec.equal(ts)) {
 				if err := spec.InitFile(); err != nil {
 					return nil, fmt.Errorf("track_file %s (%s): init_file: %w", f.Name, f.Pos, err)
