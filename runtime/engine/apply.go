@@ -475,6 +475,7 @@ func (e *Engine) commit(p *plan) {
 	e.installStatic(p.static, e.static)
 	e.static = p.static
 	e.promoteSecondaries(e.instances)
+	e.reacceptVRRP()
 
 	// Two passes over the changed instances, so that a VIP moving between
 	// them is removed by one before the other adds it.

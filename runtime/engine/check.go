@@ -118,7 +118,7 @@ func (nopSocket) Close() error                                   { return nil }
 // nopFirewall is checkHost's firewall: it changes nothing.
 type nopFirewall struct{}
 
-func (nopFirewall) Drop(...netip.Addr) error        { return nil }
-func (nopFirewall) Allow(...netip.Addr) error       { return nil }
-func (nopFirewall) AcceptVRRP(firewall.Chain) error { return nil }
-func (nopFirewall) Close() error                    { return nil }
+func (nopFirewall) Drop(...netip.Addr) error              { return nil }
+func (nopFirewall) Allow(...netip.Addr) error             { return nil }
+func (nopFirewall) AcceptVRRP(firewall.Chain, bool) error { return nil }
+func (nopFirewall) Close() error                          { return nil }

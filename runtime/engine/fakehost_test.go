@@ -145,10 +145,14 @@ func (f *fakeFirewall) Allow(addrs ...netip.Addr) error {
 	return nil
 }
 
-func (f *fakeFirewall) AcceptVRRP(c firewall.Chain) error {
+func (f *fakeFirewall) AcceptVRRP(c firewall.Chain, ah bool) error {
 	f.h.mu.Lock()
 	defer f.h.mu.Unlock()
-	f.accept = append(f.accept, c.String())
+	what := c.String()
+	if ah {
+		what += " +ah"
+	}
+	f.accept = append(f.accept, what)
 	return nil
 }
 

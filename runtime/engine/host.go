@@ -83,7 +83,7 @@ type Host interface {
 type Firewall interface {
 	Drop(addrs ...netip.Addr) error
 	Allow(addrs ...netip.Addr) error
-	AcceptVRRP(firewall.Chain) error
+	AcceptVRRP(chain firewall.Chain, ah bool) error
 	Close() error
 }
 
