@@ -208,6 +208,7 @@ func (w *printer) global(g *GlobalDefs) {
 	w.flag("vrrp_notify_priority_changes", g.NotifyPriorityChanges)
 	w.flag("dynamic_interfaces", g.DynamicInterfaces)
 	w.timer("vrrp_startup_delay", g.StartupDelay)
+	w.flag("disable_local_igmp", g.DisableLocalIGMP)
 	if g.VMACPrefix != "" {
 		w.line("vmac_prefix " + g.VMACPrefix)
 	}

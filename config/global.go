@@ -53,7 +53,6 @@ var globalSettings = []string{
 var globalUnsupported = map[string]string{
 	"notification_email":                 "no email alerts are sent",
 	"vmac_addr_prefix":                   "VMAC addresses are 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6) unless use_vmac names one",
-	"disable_local_igmp":                 "IGMP reports for 224.0.0.x groups are left to the kernel's igmp_link_local_mcast_reports",
 	"vrrp_garp_extra_if":                 "no gratuitous ARPs are sent on other interfaces",
 	"vrrp_iptables":                      "no iptables chains are used: no_accept is enforced in the nftables table inet havip",
 	"vrrp_ipsets":                        "no ipsets are used: no_accept is enforced in the nftables table inet havip",
@@ -172,6 +171,7 @@ func (p *parser) parseGlobal(n *node) {
 			}
 		},
 		"vrrp_startup_delay": p.timerKw(&g.StartupDelay, 0, 3600*time.Second),
+		"disable_local_igmp": p.flagKw(&g.DisableLocalIGMP, true),
 		"default_interface":  p.stringKw(&g.DefaultInterface),
 		"vmac_prefix":        p.stringKw(&g.VMACPrefix),
 	}

@@ -182,8 +182,12 @@ type GlobalDefs struct {
 	NotifyPriorityChanges bool          `json:"vrrp_notify_priority_changes,omitempty"`
 	DynamicInterfaces     bool          `json:"dynamic_interfaces,omitempty"`
 	StartupDelay          time.Duration `json:"vrrp_startup_delay,omitempty"`
-	DefaultInterface      string        `json:"default_interface,omitempty"`
-	VMACPrefix            string        `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
+	// DisableLocalIGMP turns net.ipv4.igmp_link_local_mcast_reports off while
+	// havip runs: no IGMP reports for 224.0.0.x groups, VRRP's 224.0.0.18
+	// included (switches that snoop IGMP flood link-local groups anyway).
+	DisableLocalIGMP bool   `json:"disable_local_igmp,omitempty"`
+	DefaultInterface string `json:"default_interface,omitempty"`
+	VMACPrefix       string `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
 	// Settings are accepted global_defs keywords havip does not act on.
 	Settings []Setting `json:"settings,omitempty"`
 }

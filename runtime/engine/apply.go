@@ -84,6 +84,9 @@ func (e *Engine) reconfigure(cfg *config.Config) error {
 	}
 	e.commit(p)
 	e.resetSchedule()
+	if cfg.Global.DisableLocalIGMP != e.disableLocalIGMP {
+		e.log.Warn("disable_local_igmp changed: it applies at start only, as in keepalived; restart havip to apply it")
+	}
 	return nil
 }
 

@@ -75,6 +75,7 @@ func (checkHost) LinkUp(string) (bool, error)                  { return true, ni
 
 func (checkHost) HasAddr(string, netip.Addr) (bool, error)         { return true, nil }
 func (checkHost) SetPromoteSecondaries(string, bool) (bool, error) { return false, nil }
+func (checkHost) SetIGMPLinkLocalReports(bool) (bool, error)       { return true, nil }
 
 func (checkHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved)) error {
 	<-ctx.Done()

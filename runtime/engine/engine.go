@@ -51,8 +51,11 @@ type Engine struct {
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
 	startupDelay time.Duration
-	startAt      time.Time
-	static       staticSet // static_* as installed (while Run runs) or to install
+	// disableLocalIGMP is disable_local_igmp, applied at start only, as keepalived does;
+	// igmpTurnedOff is set when the engine turned the reports off, to turn them on at exit.
+	disableLocalIGMP, igmpTurnedOff bool
+	startAt                         time.Time
+	static                          staticSet // static_* as installed (while Run runs) or to install
 	// staticRestored counts static addresses, routes and rules restored after a removal behind
 	// havip's back, by kind.
 	staticRestored map[string]uint64
@@ -130,26 +133,27 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		opts.Clock = SystemClock{}
 	}
 	return &Engine{
-		log:          opts.Log,
-		host:         opts.Host,
-		clock:        opts.Clock,
-		ports:        map[portKey]*port{},
-		announce:     map[string]Announcer{},
-		pacing:       pacing{next: map[paceKey]time.Time{}},
-		linkUp:       map[string]bool{},
-		linkIndex:    map[string]int{},
-		vmacs:        map[string]netif.VMAC{},
-		promoted:     map[string]bool{},
-		trackers:     map[track.Key]*trackerRun{},
-		results:      map[track.Key]track.Result{},
-		packets:      make(chan inbound, 1024),
-		trackResults: make(chan trackResult, 64),
-		links:        make(chan netif.LinkEvent, 64),
-		applies:      make(chan applyRequest),
-		calls:        make(chan func()),
-		done:         make(chan struct{}),
-		limiter:      logLimiter{every: logEvery, last: map[string]time.Time{}},
-		startupDelay: cfg.Global.StartupDelay,
+		log:              opts.Log,
+		host:             opts.Host,
+		clock:            opts.Clock,
+		ports:            map[portKey]*port{},
+		announce:         map[string]Announcer{},
+		pacing:           pacing{next: map[paceKey]time.Time{}},
+		linkUp:           map[string]bool{},
+		linkIndex:        map[string]int{},
+		vmacs:            map[string]netif.VMAC{},
+		promoted:         map[string]bool{},
+		trackers:         map[track.Key]*trackerRun{},
+		results:          map[track.Key]track.Result{},
+		packets:          make(chan inbound, 1024),
+		trackResults:     make(chan trackResult, 64),
+		links:            make(chan netif.LinkEvent, 64),
+		applies:          make(chan applyRequest),
+		calls:            make(chan func()),
+		done:             make(chan struct{}),
+		limiter:          logLimiter{every: logEvery, last: map[string]time.Time{}},
+		startupDelay:     cfg.Global.StartupDelay,
+		disableLocalIGMP: cfg.Global.DisableLocalIGMP,
 	}
 }
 
@@ -214,6 +218,7 @@ func (e *Engine) receiveQueued() {
 func (e *Engine) begin() {
 	e.startFirewall()
 	e.promoteSecondaries(e.instances)
+	e.disableIGMPReports()
 	e.removeStale(e.instances)
 	e.installStatic(e.static, staticSet{})
 	if e.running() {
@@ -480,6 +485,7 @@ func (e *Engine) close() {
 	for ifname := range e.promoted {
 		e.restorePromote(ifname)
 	}
+	e.restoreIGMPReports()
 	e.closeFirewall()
 }
 

@@ -408,3 +408,51 @@ func TestGARPMasterRefresh(t *testing.T) {
 		return func() { h.Stop(t) }
 	})
 }
+
+// TestDisableLocalIGMP starts a master with and without disable_local_igmp,
+// first keepalived 2.2.7 (the reference), then havip, capturing IGMP on its
+// interface. keepalived's behaviour, which havip matches: without the
+// keyword joining 224.0.0.18 sends a membership report for it; with it,
+// net.ipv4.igmp_link_local_mcast_reports is 0 while the daemon runs (no
+// report for 224.0.0.18) and 1 again after it stops.
+func TestDisableLocalIGMP(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	sysctl := func() string {
+		return strings.TrimSpace(n0.Exec(t, "sysctl", "-n", "net.ipv4.igmp_link_local_mcast_reports"))
+	}
+	for _, disable := range []bool{false, true} {
+		conf := instanceConf{Priority: 100, VIPs: []string{vip4.String()}}.conf()
+		if disable {
+			conf = "global_defs {\n  disable_local_igmp\n}\n" + conf
+		}
+		for _, daemon := range []string{"keepalived", "havip"} {
+			c := n0.Capture(t, "eth0", "igmp")
+			var stop func()
+			if daemon == "keepalived" {
+				ka := n0.StartKeepalived(t, conf)
+				ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+				stop = func() { ka.Stop(t) }
+			} else {
+				h := startHavip(t, n0, conf)
+				h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+				stop = func() { h.Stop(t) }
+			}
+			running := sysctl()
+			stop()
+			groups := lab.DecodeIGMPGroups(t, c.Stop(t))
+			reported := slices.Contains(groups, "224.0.0.18")
+			t.Logf("%s, disable_local_igmp=%v: reports while running %s, groups reported %v", daemon, disable, running, groups)
+			if reported == disable {
+				t.Errorf("%s, disable_local_igmp=%v: membership report for 224.0.0.18: %v", daemon, disable, reported)
+			}
+			if want := map[bool]string{false: "1", true: "0"}[disable]; running != want {
+				t.Errorf("%s, disable_local_igmp=%v: igmp_link_local_mcast_reports %s while running, want %s", daemon, disable, running, want)
+			}
+			if after := sysctl(); after != "1" {
+				t.Errorf("%s: igmp_link_local_mcast_reports %s after exit, want 1", daemon, after)
+			}
+		}
+	}
+}
