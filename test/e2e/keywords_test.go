@@ -366,7 +366,7 @@ func TestGARPMasterRefresh(t *testing.T) {
 	n0 := l.Nodes[0]
 	conf := instanceConf{Priority: 100, VIPs: []string{"198.51.100.10/32"},
 		Extra: "  garp_master_repeat 1\n  garp_master_delay 0\n  garp_master_refresh 1\n  garp_master_refresh_repeat 2\n"}.conf()
-	const window = 3.5 // seconds from the first ARP
+	const window = 3.5        // seconds from the first ARP
 	want := []int{1, 2, 2, 2} // ARPs per second of the window
 
 	bursts := func(name string, start func() (stop func())) {
