@@ -11,7 +11,7 @@ import (
 
 // keepalivedStopTimeout bounds keepalived's shutdown after SIGTERM (it sends
 // priority-0 adverts and removes its addresses first): with 1000 instances on
-// a loaded 2-core host its VRRP child outlives the parent's own 15 s wait,
+// a loaded 2-core host its VRRP child outlives the parent's own wait,
 // which then kills it.
 const keepalivedStopTimeout = 45 * time.Second
 
