@@ -93,7 +93,7 @@ var globalUnsupported = map[string]string{
 	"lvs_netlink_cmd_rcv_bufs_force":     "havip's IPVS netlink sockets keep the default buffer sizes",
 	"lvs_netlink_monitor_rcv_bufs":       "havip's IPVS netlink sockets keep the default buffer sizes",
 	"lvs_netlink_monitor_rcv_bufs_force": "havip's IPVS netlink sockets keep the default buffer sizes",
-	"nftables_ipvs":                      "havip chooses its LVS backend itself: IPVS when the kernel has it, else its own nftables tables",
+	"nftables_ipvs":                      "havip marks no packets for IPVS with nftables",
 	"nftables_ipvs_priority":             "havip's LVS nftables chains keep their own priorities",
 	"nftables_ipvs_start_fwmark":         "havip marks no packets for IPVS with nftables",
 }
