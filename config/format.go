@@ -205,6 +205,8 @@ func (w *printer) global(g *GlobalDefs) {
 	w.command("notify_fifo_script", g.NotifyFIFOScript)
 	w.command("vrrp_notify_fifo", g.VRRPNotifyFIFO)
 	w.command("vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript)
+	w.command("lvs_notify_fifo", g.LVSNotifyFIFO)
+	w.command("lvs_notify_fifo_script", g.LVSNotifyFIFOScript)
 	w.flag("vrrp_notify_priority_changes", g.NotifyPriorityChanges)
 	w.flag("dynamic_interfaces", g.DynamicInterfaces)
 	w.timer("vrrp_startup_delay", g.StartupDelay)

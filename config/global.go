@@ -87,8 +87,6 @@ var globalUnsupported = map[string]string{
 	"lvs_timeouts":                       "the kernel's IPVS connection timeouts are left as they are",
 	"lvs_flush":                          "IPVS is not flushed at start; havip replaces only the virtual servers it runs",
 	"lvs_flush_on_stop":                  "havip removes the virtual servers it ran at exit, and nothing else",
-	"lvs_notify_fifo":                    "virtual and real server changes are not written to a FIFO (notify_up/notify_down and quorum scripts run)",
-	"lvs_notify_fifo_script":             "no LVS notify FIFO is written, so no script reads it",
 	"lvs_netlink_cmd_rcv_bufs":           "havip's IPVS netlink sockets keep the default buffer sizes",
 	"lvs_netlink_cmd_rcv_bufs_force":     "havip's IPVS netlink sockets keep the default buffer sizes",
 	"lvs_netlink_monitor_rcv_bufs":       "havip's IPVS netlink sockets keep the default buffer sizes",
@@ -163,6 +161,8 @@ func (p *parser) parseGlobal(n *node) {
 		"notify_fifo_script":           p.commandKw(&g.NotifyFIFOScript),
 		"vrrp_notify_fifo":             p.commandKw(&g.VRRPNotifyFIFO),
 		"vrrp_notify_fifo_script":      p.commandKw(&g.VRRPNotifyFIFOScript),
+		"lvs_notify_fifo":              p.commandKw(&g.LVSNotifyFIFO),
+		"lvs_notify_fifo_script":       p.commandKw(&g.LVSNotifyFIFOScript),
 		"vrrp_notify_priority_changes": p.boolKw(&g.NotifyPriorityChanges),
 		"dynamic_interfaces": func(n *node) {
 			if p.nargs(n, 0, 1) {
@@ -192,7 +192,7 @@ func (p *parser) parseGlobal(n *node) {
 	for _, f := range []struct {
 		keyword      string
 		path, reader *Command
-	}{{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript}, {"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}} {
+	}{{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript}, {"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}, {"lvs_notify_fifo", g.LVSNotifyFIFO, g.LVSNotifyFIFOScript}} {
 		if f.reader != nil && f.path == nil {
 			p.rep.warnf(n.pos, "%s_script %q is not started: it reads %s, which is not set", f.keyword, f.reader.Text, f.keyword)
 		}

@@ -157,28 +157,32 @@ type GARPGroup struct {
 // GlobalDefs is the global_defs section (VRRP-relevant keywords modelled,
 // others kept in Settings).
 type GlobalDefs struct {
-	Pos                   Pos           `json:"pos"`
-	RouterID              string        `json:"router_id,omitempty"`
-	VRRPVersion           int           `json:"vrrp_version"`
-	MulticastGroup4       netip.Addr    `json:"vrrp_mcast_group4"`
-	MulticastGroup6       netip.Addr    `json:"vrrp_mcast_group6"`
-	GARP                  GARP          `json:"garp"`
-	MinGARP               bool          `json:"vrrp_min_garp,omitempty"`
-	DownTimerAdverts      int           `json:"vrrp_down_timer_adverts"`
-	LowerPrioNoAdvert     bool          `json:"vrrp_lower_prio_no_advert,omitempty"`
-	HigherPrioSendAdvert  bool          `json:"vrrp_higher_prio_send_advert,omitempty"`
-	OwnerIgnoreAdverts    bool          `json:"vrrp_owner_ignore_adverts,omitempty"`
-	V3ChecksumAsV2        bool          `json:"v3_checksum_as_v2,omitempty"`
-	Strict                bool          `json:"vrrp_strict,omitempty"`
-	SkipCheckAdvAddr      bool          `json:"vrrp_skip_check_adv_addr,omitempty"`
-	CheckUnicastSrc       bool          `json:"vrrp_check_unicast_src,omitempty"`
-	EnableScriptSecurity  bool          `json:"enable_script_security,omitempty"`
-	ScriptUser            string        `json:"script_user,omitempty"`
-	ScriptGroup           string        `json:"script_group,omitempty"`
-	NotifyFIFO            *Command      `json:"notify_fifo,omitempty"`
-	NotifyFIFOScript      *Command      `json:"notify_fifo_script,omitempty"`
-	VRRPNotifyFIFO        *Command      `json:"vrrp_notify_fifo,omitempty"`
-	VRRPNotifyFIFOScript  *Command      `json:"vrrp_notify_fifo_script,omitempty"`
+	Pos                  Pos        `json:"pos"`
+	RouterID             string     `json:"router_id,omitempty"`
+	VRRPVersion          int        `json:"vrrp_version"`
+	MulticastGroup4      netip.Addr `json:"vrrp_mcast_group4"`
+	MulticastGroup6      netip.Addr `json:"vrrp_mcast_group6"`
+	GARP                 GARP       `json:"garp"`
+	MinGARP              bool       `json:"vrrp_min_garp,omitempty"`
+	DownTimerAdverts     int        `json:"vrrp_down_timer_adverts"`
+	LowerPrioNoAdvert    bool       `json:"vrrp_lower_prio_no_advert,omitempty"`
+	HigherPrioSendAdvert bool       `json:"vrrp_higher_prio_send_advert,omitempty"`
+	OwnerIgnoreAdverts   bool       `json:"vrrp_owner_ignore_adverts,omitempty"`
+	V3ChecksumAsV2       bool       `json:"v3_checksum_as_v2,omitempty"`
+	Strict               bool       `json:"vrrp_strict,omitempty"`
+	SkipCheckAdvAddr     bool       `json:"vrrp_skip_check_adv_addr,omitempty"`
+	CheckUnicastSrc      bool       `json:"vrrp_check_unicast_src,omitempty"`
+	EnableScriptSecurity bool       `json:"enable_script_security,omitempty"`
+	ScriptUser           string     `json:"script_user,omitempty"`
+	ScriptGroup          string     `json:"script_group,omitempty"`
+	NotifyFIFO           *Command   `json:"notify_fifo,omitempty"`
+	NotifyFIFOScript     *Command   `json:"notify_fifo_script,omitempty"`
+	VRRPNotifyFIFO       *Command   `json:"vrrp_notify_fifo,omitempty"`
+	VRRPNotifyFIFOScript *Command   `json:"vrrp_notify_fifo_script,omitempty"`
+	// LVSNotifyFIFO takes the LVS lines only ("VS ... UP", "RS ... DOWN"),
+	// which notify_fifo takes too.
+	LVSNotifyFIFO         *Command      `json:"lvs_notify_fifo,omitempty"`
+	LVSNotifyFIFOScript   *Command      `json:"lvs_notify_fifo_script,omitempty"`
 	NotifyPriorityChanges bool          `json:"vrrp_notify_priority_changes,omitempty"`
 	DynamicInterfaces     bool          `json:"dynamic_interfaces,omitempty"`
 	StartupDelay          time.Duration `json:"vrrp_startup_delay,omitempty"`

@@ -383,6 +383,7 @@ func (e *Engine) commit(p *plan) {
 			e.spawn(func() { closeNotifier(old, e.log) })
 		}
 		e.notifier, e.notifyOpts = p.notifier, p.tracking.notify
+		e.lvsNotifier.Store(e.notifier)
 	}
 	e.notifier.SetTargets(targets)
 

@@ -60,9 +60,11 @@ type Engine struct {
 	// havip's back, by kind.
 	staticRestored map[string]uint64
 
-	trackers     map[track.Key]*trackerRun
-	results      map[track.Key]track.Result
-	notifier     *notify.Notifier
+	trackers map[track.Key]*trackerRun
+	results  map[track.Key]track.Result
+	notifier *notify.Notifier
+	// lvsNotifier is notifier for NotifyLVS, which runs off the event loop; nil once stopping.
+	lvsNotifier  atomic.Pointer[notify.Notifier]
 	notifyOpts   notifyOptions
 	trackResults chan trackResult
 
@@ -367,7 +369,18 @@ func (e *Engine) stop() {
 		}
 	}
 	e.removeStatic(e.static, staticSet{})
+	e.lvsNotifier.Store(nil)
 	closeNotifier(e.notifier, e.log)
+}
+
+// NotifyLVS writes a line of the LVS half that runs beside the engine ("VS
+// [192.0.2.10]:tcp:80 UP", without its newline) to notify_fifo and
+// lvs_notify_fifo. It can be called from any goroutine; lines after the
+// engine stopped are dropped.
+func (e *Engine) NotifyLVS(line string) {
+	if n := e.lvsNotifier.Load(); n != nil {
+		n.NotifyLVS(line)
+	}
 }
 
 // receive hands an advert that passed the packet-level checks to its instance.

@@ -138,7 +138,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 	for _, sg := range cfg.SyncGroups {
 		needsScripts = needsScripts || len(sg.Track.Scripts) > 0 || hasNotify(sg.Notify)
 	}
-	needsScripts = needsScripts || g.NotifyFIFOScript != nil || g.VRRPNotifyFIFOScript != nil
+	needsScripts = needsScripts || g.NotifyFIFOScript != nil || g.VRRPNotifyFIFOScript != nil || g.LVSNotifyFIFOScript != nil
 	if needsScripts {
 		ident, err := script.DefaultIdentity(g.ScriptUser, g.ScriptGroup, g.EnableScriptSecurity)
 		if err != nil {
@@ -294,15 +294,21 @@ func hasNotify(n config.Notify) bool {
 		n.Deleted != nil && n.Deleted.Text != "" || n.MasterRxLowerPrio != nil
 }
 
-// notifyFIFOs are global_defs' notify_fifo and vrrp_notify_fifo with their
-// reader scripts; keepalived writes every VRRP line to both. One path named
-// twice is one FIFO.
+// notifyFIFOs are global_defs' notify_fifo, vrrp_notify_fifo and
+// lvs_notify_fifo with their reader scripts; keepalived writes every VRRP
+// line to the first two and every LVS line to the first and the last. One
+// path named twice is one FIFO, taking the lines of both.
 func notifyFIFOs(g *config.GlobalDefs) ([]notify.FIFO, error) {
 	var fifos []notify.FIFO
 	for _, f := range []struct {
-		keyword      string
-		path, reader *config.Command
-	}{{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript}, {"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}} {
+		keyword       string
+		path, reader  *config.Command
+		noVRRP, noLVS bool
+	}{
+		{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript, false, false},
+		{"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript, false, true},
+		{"lvs_notify_fifo", g.LVSNotifyFIFO, g.LVSNotifyFIFOScript, true, false},
+	} {
 		if f.path == nil {
 			continue // a reader without its FIFO: config warns that it is not started
 		}
@@ -314,9 +320,11 @@ func notifyFIFOs(g *config.GlobalDefs) ([]notify.FIFO, error) {
 			if fifos[i].Reader.Command.IsZero() {
 				fifos[i].Reader = reader
 			}
+			fifos[i].NoVRRP = fifos[i].NoVRRP && f.noVRRP
+			fifos[i].NoLVS = fifos[i].NoLVS && f.noLVS
 			continue
 		}
-		fifos = append(fifos, notify.FIFO{Path: f.path.Text, Reader: reader})
+		fifos = append(fifos, notify.FIFO{Path: f.path.Text, Reader: reader, NoVRRP: f.noVRRP, NoLVS: f.noLVS})
 	}
 	return fifos, nil
 }
