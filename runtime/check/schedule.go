@@ -74,8 +74,8 @@ func NewURLMachine(s Schedule, urls int) *Machine {
 // Up reports the current state.
 func (m *Machine) Up() bool { return m.up }
 
-// HasRun reports keepalived's has_run: a probe has failed, or (for a url
-// walk) every url has passed, since the checker started.
+// HasRun reports keepalived's has_run: the checker has probed (for a url
+// walk: a url has failed, or every url has passed) since it started.
 func (m *Machine) HasRun() bool { return m.hasRun }
 
 // Retries is keepalived's retry_it, the failures counted toward Retry.

@@ -65,9 +65,9 @@ type CheckerStatus struct {
 	// Kind is the checker's keyword: HTTP_GET, TCP_CHECK, MISC_CHECK, ...
 	Kind string `json:"kind"`
 	Up   bool   `json:"up"`
-	// HasRun is keepalived's has_run: a probe has failed, or every check
-	// of the checker (every url of HTTP_GET/SSL_GET) has passed, since it
-	// started.
+	// HasRun is keepalived's has_run: the checker has probed since it
+	// started (HTTP_GET/SSL_GET: a url has failed, or every url has
+	// passed).
 	HasRun bool `json:"has_run"`
 	// RetryIterations is keepalived's retry_it: the failures counted
 	// toward the checker's retry.
