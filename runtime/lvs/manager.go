@@ -332,6 +332,27 @@ type RealServerState struct {
 	RealServer    netip.AddrPort
 	Alive         bool
 	Weight        int // in the pool; -1 when not in it
+	// Checkers are the real server's health checkers, in config order.
+	Checkers []CheckerState
+}
+
+// CheckerState is one health checker's state.
+type CheckerState struct {
+	Kind string // the checker's keyword: HTTP_GET, TCP_CHECK, ...
+	Up   bool
+	// HasRun is keepalived's has_run (see check.Machine.HasRun).
+	HasRun bool
+	// RetryIterations is keepalived's retry_it: the failures counted
+	// toward retry.
+	RetryIterations int
+	// Weight is the weight a misc_dynamic script last reported (valid when
+	// HasWeight).
+	Weight    int
+	HasWeight bool
+	// FailedURL is an HTTP_GET/SSL_GET checker's failed url; "" for none.
+	FailedURL string
+	// LastFailure says why the last failed probe failed; "" before one.
+	LastFailure string
 }
 
 // VirtualServerState is one virtual server's state.
@@ -394,7 +415,13 @@ func (m *Manager) State() []VirtualServerState {
 			case r.rs.InhibitOnFailure:
 				weight = 0
 			}
-			st.RealServers = append(st.RealServers, RealServerState{VirtualServer: v.vs.Name(), RealServer: netip.AddrPortFrom(r.rs.Addr, r.rs.Port), Alive: alive, Weight: weight})
+			rst := RealServerState{VirtualServer: v.vs.Name(), RealServer: netip.AddrPortFrom(r.rs.Addr, r.rs.Port), Alive: alive, Weight: weight}
+			for i, rn := range r.runners {
+				cs := rn.r.Status()
+				rst.Checkers = append(rst.Checkers, CheckerState{Kind: r.rs.Checkers[i].Type, Up: cs.Up, HasRun: cs.HasRun, RetryIterations: cs.Retries,
+					Weight: cs.Weight, HasWeight: cs.HasWeight, FailedURL: cs.FailedURL, LastFailure: cs.LastFailure})
+			}
+			st.RealServers = append(st.RealServers, rst)
 		}
 		out = append(out, st)
 	}

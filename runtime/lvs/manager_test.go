@@ -363,7 +363,8 @@ func TestManagerDynamicWeight(t *testing.T) {
 	go m.Run(ctx)
 	// Weight 1 is below the quorum 5 (sorry server); the dynamic 7 is not.
 	waitFor(t, "weight 7", func() (bool, string) { d := rec.dests(); return d == "192.0.2.20:80=7 ", d })
-	if st := m.State()[0]; !st.Quorum || st.RealServers[0].Weight != 7 {
+	if st := m.State()[0]; !st.Quorum || st.RealServers[0].Weight != 7 || len(st.RealServers[0].Checkers) != 1 ||
+		!st.RealServers[0].Checkers[0].HasWeight || st.RealServers[0].Checkers[0].Weight != 7 {
 		t.Fatalf("state %+v", st)
 	}
 }
@@ -414,6 +415,50 @@ virtual_server group G {
 	if len(st) != 1 || !reflect.DeepEqual(st[0].Services, want) {
 		t.Errorf("State = %+v\nwant services %+v", st, want)
 	}
+}
+
+// TestManagerStateCheckers: State carries each checker of a real server in
+// config order, with its kind, state, has_run, retry iterations, the
+// misc_dynamic weight it reported and its last failure.
+func TestManagerStateCheckers(t *testing.T) {
+	cfg := parseConfig(t, `virtual_server 192.0.2.10 80 {
+	protocol TCP
+	delay_loop 0.02
+	real_server 192.0.2.20 80 {
+		weight 1
+		TCP_CHECK {
+			warmup 0
+		}
+		MISC_CHECK {
+			misc_path /bin/true
+			misc_dynamic
+			warmup 0
+			retry 0
+		}
+	}
+}
+`)
+	newProber := func(ck *config.Checker, _ *config.RealServer, _ check.Options) (check.Prober, error) {
+		if ck.Type == config.CheckMisc {
+			return fixedProber{OK: false, Detail: "MISC_CHECK exited 1"}, nil
+		}
+		return fixedProber{OK: true, Detail: "tcp ok"}, nil
+	}
+	m, err := New(cfg, Options{Backend: &recordingBackend{}, NewProber: newProber, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	want := []CheckerState{
+		{Kind: "TCP_CHECK", Up: true, HasRun: true},
+		{Kind: "MISC_CHECK", Up: false, HasRun: true, LastFailure: "MISC_CHECK exited 1"},
+	}
+	waitFor(t, "one checker down", func() (bool, string) {
+		st := m.State()[0].RealServers[0]
+		return reflect.DeepEqual(st.Checkers, want) && !st.Alive, fmt.Sprintf("%+v", st)
+	})
 }
 
 // TestManagerNotifyFIFO: the notify FIFO lines of real server and quorum
