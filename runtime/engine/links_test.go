@@ -141,6 +141,18 @@ func TestInterfaceUpDownDelays(t *testing.T) {
 			{wait: 1500*time.Millisecond - us, want: "VI_1=MASTER"},
 			{wait: us, want: "VI_1=FAULT"},
 		}},
+		{"a tracked use_vmac device has its parent's delays", delays("eth0 1.5 0.5") + vi("VI_1", 51, 100, "192.0.2.100", "use_vmac") +
+			vi("VI_2", 52, 100, "192.0.2.101", "track_interface {", "  vrrp.51", "}"), "", []linkStep{
+			{event: "eth0 up"},
+			{event: "track vrrp.51 up"},
+			{wait: 4 * time.Second, want: "VI_1=MASTER VI_2=MASTER"},
+			{event: "track vrrp.51 down"},
+			{wait: 1500*time.Millisecond - us, want: "VI_1=MASTER VI_2=MASTER"},
+			{wait: us, want: "VI_1=MASTER VI_2=FAULT"},
+			{event: "track vrrp.51 up"},
+			{wait: 500*time.Millisecond - us, want: "VI_1=MASTER VI_2=FAULT"},
+			{wait: us, want: "VI_1=MASTER VI_2=BACKUP"},
+		}},
 		{"a reload changes the delays", one, delays("eth0 0.5 0.2") + vi("VI_1", 51, 100, "192.0.2.100"), []linkStep{
 			{event: "reload", want: "VI_1=MASTER"},
 			{event: "eth0 down"},
