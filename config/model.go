@@ -35,7 +35,12 @@ type Config struct {
 	VirtualServerGroups []*VirtualServerGroup `json:"virtual_server_groups,omitempty"`
 	VirtualServers      []*VirtualServer      `json:"virtual_servers,omitempty"`
 	SSL                 *SSLContext           `json:"ssl,omitempty"`
-	Unsupported         []*Block              `json:"unsupported,omitempty"`
+	// InterfaceDelays are the interface_up_down_delays entries, one per interface.
+	InterfaceDelays []InterfaceDelay `json:"interface_up_down_delays,omitempty"`
+	// TrackGroups are the track_group blocks: the instances that track the
+	// interfaces of the static addresses, routes and rules naming them.
+	TrackGroups []*TrackGroup `json:"track_groups,omitempty"`
+	Unsupported []*Block      `json:"unsupported,omitempty"`
 
 	inputs Inputs // not part of the model: Equal ignores it
 }
@@ -246,6 +251,29 @@ type TrackInterface struct {
 	Name    string `json:"name"`
 	Weight  int    `json:"weight"`
 	Reverse bool   `json:"reverse,omitempty"`
+	// TrackGroup names the track_group that added the entry, with weight 0,
+	// for a static address, route or rule on the interface; Format does not
+	// print such entries, which the track_group gives again.
+	TrackGroup string `json:"track_group,omitempty"`
+}
+
+// InterfaceDelay is one interface_up_down_delays entry: how long a change
+// of the interface's link state waits before the instances using or
+// tracking it go to FAULT (Down) or leave it (Up). A state that returns
+// within the delay changes nothing.
+type InterfaceDelay struct {
+	Pos       Pos           `json:"pos"`
+	Interface string        `json:"interface"`
+	Down      time.Duration `json:"down_delay"`
+	Up        time.Duration `json:"up_delay"`
+}
+
+// TrackGroup is a track_group block: its instances go to FAULT while the
+// interface of a static address, route or rule naming the group is down.
+type TrackGroup struct {
+	Pos     Pos      `json:"pos"`
+	Name    string   `json:"name"`
+	Members []string `json:"group"`
 }
 
 // TrackRef is a reference to a vrrp_script, track_file or
@@ -317,6 +345,8 @@ type VirtualAddress struct {
 	UseVMAC       bool         `json:"use_vmac,omitempty"`
 	// PreferredLft is "" (kernel default), "forever" or seconds.
 	PreferredLft string `json:"preferred_lft,omitempty"`
+	// TrackGroup is the track_group of a static address.
+	TrackGroup string `json:"track_group,omitempty"`
 }
 
 // Route is one virtual_routes / static_routes entry (ip route syntax).
@@ -336,6 +366,8 @@ type Route struct {
 	NoTrack  bool         `json:"no_track,omitempty"`
 	// Options are further ip-route options, as written, in order.
 	Options []string `json:"options,omitempty"`
+	// TrackGroup is the track_group of a static route.
+	TrackGroup string `json:"track_group,omitempty"`
 }
 
 // Rule is one virtual_rules / static_rules entry (ip rule syntax).
@@ -353,6 +385,8 @@ type Rule struct {
 	NoTrack    bool         `json:"no_track,omitempty"`
 	// Options are further ip-rule options, as written, in order.
 	Options []string `json:"options,omitempty"`
+	// TrackGroup is the track_group of a static rule.
+	TrackGroup string `json:"track_group,omitempty"`
 }
 
 // Authentication is the VRRPv2 authentication block.

@@ -42,12 +42,19 @@ type Engine struct {
 	sched     schedule // instances by next deadline
 	ports     map[portKey]*port
 	announce  map[string]Announcer
-	pacing    pacing                // vrrp_garp_interval / vrrp_gna_interval and when each interface may announce next
-	ifnames   []string              // interfaces whose link state the instances follow
-	linkUp    map[string]bool       // last reported link state per interface
-	linkIndex map[string]int        // last reported index per interface, to see one re-created
-	vmacs     map[string]netif.VMAC // use_vmac devices made or adopted, by name
-	promoted  map[string]bool       // interfaces whose promote_secondaries the engine turned on
+	pacing    pacing          // vrrp_garp_interval / vrrp_gna_interval and when each interface may announce next
+	ifnames   []string        // interfaces whose link state the instances follow
+	linkUp    map[string]bool // last reported link state per interface
+	linkIndex map[string]int  // last reported index per interface, to see one re-created
+	// linkDelays are the interface_up_down_delays by interface; held are the
+	// link state changes waiting for them, by source (linkSource,
+	// trackSource); seenUp are the sources seen up, the only ones whose
+	// changes wait (keepalived's seen_up).
+	linkDelays map[string]config.InterfaceDelay
+	held       map[string]*heldLink
+	seenUp     map[string]bool
+	vmacs      map[string]netif.VMAC // use_vmac devices made or adopted, by name
+	promoted   map[string]bool       // interfaces whose promote_secondaries the engine turned on
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
 	startupDelay time.Duration
@@ -143,6 +150,9 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		pacing:           pacing{next: map[paceKey]time.Time{}},
 		linkUp:           map[string]bool{},
 		linkIndex:        map[string]int{},
+		linkDelays:       interfaceDelays(cfg),
+		held:             map[string]*heldLink{},
+		seenUp:           map[string]bool{},
 		vmacs:            map[string]netif.VMAC{},
 		promoted:         map[string]bool{},
 		trackers:         map[track.Key]*trackerRun{},
@@ -190,7 +200,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case r := <-e.trackResults:
 			e.trackerResult(r)
 		case req := <-e.applies:
-			req.result <- e.reconfigure(req.cfg)
+			req.result <- e.reload(req.cfg)
 		case f := <-e.calls:
 			f()
 		case <-e.timer.C():
@@ -402,9 +412,20 @@ func (e *Engine) receive(in inbound) {
 	e.apply(inst, inst.m.Receive(e.clock.Now(), &in.rx))
 }
 
+// reload applies a new version of the config and its
+// interface_up_down_delays, which the changes still held keep.
+func (e *Engine) reload(cfg *config.Config) error {
+	if err := e.reconfigure(cfg); err != nil {
+		return err
+	}
+	e.linkDelays = interfaceDelays(cfg)
+	return nil
+}
+
 // link reacts to an interface going down or up: instances on it enter or
-// leave FAULT. A state already known (a restarted watcher reports every
-// interface again) changes nothing.
+// leave FAULT, after the interface's interface_up_down_delays. A state
+// already known (a restarted watcher reports every interface again)
+// changes nothing.
 func (e *Engine) link(ev netif.LinkEvent) {
 	if ev.Index != 0 {
 		if prev := e.linkIndex[ev.Name]; prev != 0 && prev != ev.Index {
@@ -412,11 +433,13 @@ func (e *Engine) link(ev netif.LinkEvent) {
 		}
 		e.linkIndex[ev.Name] = ev.Index
 	}
-	if up, ok := e.linkUp[ev.Name]; ok && up == ev.Up {
-		return
-	}
+	up, known := e.linkUp[ev.Name]
+	e.debounce(linkSource(ev.Name), ev.Name, ev.Up, up, known, func(now time.Time) { e.linkChange(ev, now) })
+}
+
+// linkChange makes the instances on ev's interface enter or leave FAULT.
+func (e *Engine) linkChange(ev netif.LinkEvent, now time.Time) {
 	e.linkUp[ev.Name] = ev.Up
-	now := e.clock.Now()
 	key, reason := linkFault(ev.Name)
 	for _, inst := range e.instances {
 		if inst.ifname != ev.Name {
@@ -433,6 +456,102 @@ func (e *Engine) link(ev netif.LinkEvent) {
 		if ev.Up && inst.m == nil {
 			e.start(inst, now)
 		}
+	}
+}
+
+// heldLink is a link state change waiting for its interface's delay.
+type heldLink struct {
+	ifname string
+	up     bool
+	at     time.Time
+	apply  func(now time.Time)
+}
+
+// linkSource and trackSource name the two sources of link states: the link
+// watcher of the instances' interfaces and a track_interface tracker.
+func linkSource(ifname string) string  { return "link " + ifname }
+func trackSource(ifname string) string { return "track " + ifname }
+
+// interfaceDelays indexes cfg's interface_up_down_delays by interface.
+func interfaceDelays(cfg *config.Config) map[string]config.InterfaceDelay {
+	m := make(map[string]config.InterfaceDelay, len(cfg.InterfaceDelays))
+	for _, d := range cfg.InterfaceDelays {
+		m[d.Interface] = d
+	}
+	return m
+}
+
+// linkDelay is how long a change of interface ifname to up (or down)
+// waits: its interface_up_down_delays entry, or its parent's for a use_vmac
+// device.
+func (e *Engine) linkDelay(ifname string, up bool) time.Duration {
+	d, ok := e.linkDelays[ifname]
+	if v, isVMAC := e.vmacs[ifname]; !ok && isVMAC {
+		d = e.linkDelays[v.Parent]
+	}
+	if up {
+		return d.Up
+	}
+	return d.Down
+}
+
+// debounce passes a state of interface ifname reported by source, whose
+// state in force is cur (if known), to apply after the interface's delay,
+// as keepalived 2.2.7's update_interface_flags does: a change waits only
+// once source has been seen up; a state back to the one in force before the
+// delay expires cancels the held change, so nothing happens; a report of the
+// held state again keeps its deadline. The first report of a source and a
+// change without a delay apply at once.
+func (e *Engine) debounce(source, ifname string, up, cur, known bool, apply func(now time.Time)) {
+	if h := e.held[source]; h != nil {
+		if h.up == up {
+			h.apply = apply
+			return
+		}
+		delete(e.held, source)
+		e.log.Info("interface state restored within interface_up_down_delays; no transition", "interface", ifname, "up", up, "source", source)
+	}
+	if known && cur == up {
+		return
+	}
+	now := e.clock.Now()
+	if d := e.linkDelay(ifname, up); d > 0 && known && e.seenUp[source] {
+		e.held[source] = &heldLink{ifname: ifname, up: up, at: now.Add(d), apply: apply}
+		e.log.Info("interface state change held by interface_up_down_delays", "interface", ifname, "up", up, "delay", d.String(), "source", source)
+		return
+	}
+	if up {
+		e.seenUp[source] = true
+	}
+	apply(now)
+}
+
+// nextLinkChange is when the earliest held link change is due; zero if none.
+func (e *Engine) nextLinkChange() time.Time {
+	var first time.Time
+	for _, h := range e.held {
+		first = earliest(first, h.at)
+	}
+	return first
+}
+
+// settleLinks applies the held link changes due at now, in source order.
+func (e *Engine) settleLinks(now time.Time) {
+	var sources []string
+	for source, h := range e.held {
+		if due(h.at, now) {
+			sources = append(sources, source)
+		}
+	}
+	slices.Sort(sources)
+	for _, source := range sources {
+		h := e.held[source]
+		delete(e.held, source)
+		if h.up {
+			e.seenUp[source] = true
+		}
+		e.log.Info("interface state change applied after interface_up_down_delays", "interface", h.ifname, "up", h.up, "source", source)
+		h.apply(now)
 	}
 }
 

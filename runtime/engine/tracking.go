@@ -379,18 +379,33 @@ func (e *Engine) startTracker(run *trackerRun) {
 }
 
 // trackerResult records a tracker's new result and re-evaluates every
-// instance that references it.
+// instance that references it; a track_interface tracker's change of state
+// goes through its interface's interface_up_down_delays first.
 func (e *Engine) trackerResult(tr trackResult) {
 	r := tr.r
 	if e.trackers[r.Key] != tr.run {
 		return // from a tracker a reload has stopped
 	}
+	if r.Key.Kind == track.KindInterface {
+		prev, seen := e.results[r.Key]
+		e.debounce(trackSource(r.Key.Name), r.Key.Name, r.Up, prev.Up, seen, func(now time.Time) {
+			if e.trackers[r.Key] == tr.run {
+				e.trackerChange(r, now)
+			}
+		})
+		return
+	}
+	e.trackerChange(r, e.clock.Now())
+}
+
+// trackerChange records a tracker's result and re-evaluates every instance
+// that references it.
+func (e *Engine) trackerChange(r track.Result, now time.Time) {
 	prev, seen := e.results[r.Key]
 	e.results[r.Key] = r
 	if !seen || prev.Up != r.Up || prev.Value != r.Value {
 		e.log.Info("tracker", "tracker", r.Key.String(), "up", r.Up, "value", r.Value, "detail", r.Detail)
 	}
-	now := e.clock.Now()
 	for _, inst := range e.instances {
 		for _, ref := range inst.refs {
 			if ref.Key == r.Key {
