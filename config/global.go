@@ -83,7 +83,6 @@ var globalUnsupported = map[string]string{
 	"enable_dbus":                        "there is no DBus service",
 	"dbus_service_name":                  "there is no DBus service",
 	"lvs_id":                             "LVS is not configured",
-	"lvs_sync_daemon":                    "the LVS sync daemon is not started",
 	"lvs_timeouts":                       "LVS is not configured",
 	"lvs_flush":                          "LVS is not configured",
 	"lvs_flush_on_stop":                  "LVS is not configured",
@@ -174,6 +173,7 @@ func (p *parser) parseGlobal(n *node) {
 		"disable_local_igmp": p.flagKw(&g.DisableLocalIGMP, true),
 		"default_interface":  p.stringKw(&g.DefaultInterface),
 		"vmac_prefix":        p.stringKw(&g.VMACPrefix),
+		"lvs_sync_daemon":    p.lvsSyncDaemonKw,
 	}
 	for _, kw := range globalSettings {
 		table[kw] = p.settingKw(&g.Settings)
