@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/lvssync"
 	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/track"
@@ -93,6 +94,7 @@ type Engine struct {
 	stopLinks context.CancelFunc
 
 	firewall firewallHook
+	syncd    syncDaemon // lvs_sync_daemon (lvssync.go)
 }
 
 // Options are what an engine runs on; the zero value is this machine.
@@ -100,6 +102,8 @@ type Options struct {
 	Log   *slog.Logger // nil: slog.Default()
 	Host  Host         // nil: SystemHost
 	Clock Clock        // nil: SystemClock
+	// SyncDaemon runs lvs_sync_daemon; nil: the kernel's IPVS (lvssync.Netlink).
+	SyncDaemon lvssync.Daemon
 }
 
 // New prepares the instances of cfg on this machine: it resolves their
@@ -132,6 +136,9 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
 	}
+	if opts.SyncDaemon == nil {
+		opts.SyncDaemon = lvssync.Netlink{}
+	}
 	return &Engine{
 		log:              opts.Log,
 		host:             opts.Host,
@@ -154,6 +161,7 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		limiter:          logLimiter{every: logEvery, last: map[string]time.Time{}},
 		startupDelay:     cfg.Global.StartupDelay,
 		disableLocalIGMP: cfg.Global.DisableLocalIGMP,
+		syncd:            syncDaemon{d: opts.SyncDaemon, cfg: cfg.Global.LVSSyncDaemon},
 	}
 }
 
@@ -188,7 +196,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case r := <-e.trackResults:
 			e.trackerResult(r)
 		case req := <-e.applies:
-			req.result <- e.reconfigure(req.cfg)
+			req.result <- e.reload(req.cfg)
 		case f := <-e.calls:
 			f()
 		case <-e.timer.C():
@@ -237,6 +245,7 @@ func (e *Engine) begin() {
 		e.log.Info("instances start after vrrp_startup_delay", "delay", e.startupDelay.String())
 	}
 	e.live = true
+	e.startSyncDaemons()
 	for _, inst := range e.instances {
 		e.start(inst, e.clock.Now()) // each from its own start: starting 1000 takes a while
 	}
@@ -360,6 +369,7 @@ func (e *Engine) start(inst *instance, now time.Time) {
 // stop releases every instance, then lets the notify scripts of the
 // transitions to STOP run.
 func (e *Engine) stop() {
+	e.stopSyncDaemons()
 	now := e.clock.Now()
 	for _, inst := range e.instances {
 		if inst.m != nil {
