@@ -229,8 +229,8 @@ func TestDroppedSamplesRunInKeepalived(t *testing.T) {
 
 // withoutIPVS copies the sample at path leaving out its
 // lvs_sync_daemon_interface line: with it keepalived's VRRP process
-// initialises IPVS, which the test kernel may lack (and havip ignores it
-// with a warning).
+// initialises IPVS, which the test kernel may lack (havip logs the sync
+// daemon's failure and runs the instances).
 func withoutIPVS(t *testing.T, path string) string {
 	t.Helper()
 	data, err := os.ReadFile(path)

@@ -225,6 +225,9 @@ func (w *printer) global(g *GlobalDefs) {
 	if g.DefaultInterface != "" {
 		w.line("default_interface " + g.DefaultInterface)
 	}
+	if g.LVSSyncDaemon != nil {
+		w.line(formatLVSSyncDaemon(g.LVSSyncDaemon))
+	}
 	w.settings(g.Settings)
 	w.close()
 }

@@ -23,6 +23,8 @@ func addCorpus(f *testing.F) {
 		`notify_master "a\x41\101'b c'" u g` + "\n",
 		"garp_group {\ngarp_interval 0\ninterface e\ninterfaces {\nf\ne\n}\n}\ngarp_group { gna_interval 0.5 interface e }\n",
 		"vrrp_instance V { interface e\nvirtual_router_id 1\nvirtual_ipaddress { 2001:db8::1 dev e scope link }\nunicast_peer { 2001:db8::2 min_ttl 1 }\n}\n",
+		"global_defs {\nlvs_sync_daemon e V 3 maxlen 1400 port 0 ttl 2 group ff05::81 x\n}\nvrrp_instance V { interface e\nvirtual_router_id 1\n}\n",
+		"vrrp_instance V { interface e\nvirtual_router_id 1\nlvs_sync_daemon_interface f\n}\n",
 	} {
 		f.Add([]byte(s))
 	}

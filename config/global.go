@@ -83,7 +83,6 @@ var globalUnsupported = map[string]string{
 	"enable_dbus":                        "there is no DBus service",
 	"dbus_service_name":                  "there is no DBus service",
 	"lvs_id":                             "the LVS router ID is only used by SMTP alerts, which havip does not send",
-	"lvs_sync_daemon":                    "the LVS sync daemon is not started",
 	"lvs_timeouts":                       "the kernel's IPVS connection timeouts are left as they are",
 	"lvs_flush":                          "IPVS is not flushed at start; havip replaces only the virtual servers it runs",
 	"lvs_flush_on_stop":                  "havip removes the virtual servers it ran at exit, and nothing else",
@@ -174,6 +173,7 @@ func (p *parser) parseGlobal(n *node) {
 		"disable_local_igmp": p.flagKw(&g.DisableLocalIGMP, true),
 		"default_interface":  p.stringKw(&g.DefaultInterface),
 		"vmac_prefix":        p.stringKw(&g.VMACPrefix),
+		"lvs_sync_daemon":    p.lvsSyncDaemonKw,
 	}
 	for _, kw := range globalSettings {
 		table[kw] = p.settingKw(&g.Settings)

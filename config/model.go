@@ -197,8 +197,30 @@ type GlobalDefs struct {
 	DisableLocalIGMP bool   `json:"disable_local_igmp,omitempty"`
 	DefaultInterface string `json:"default_interface,omitempty"`
 	VMACPrefix       string `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
+	// LVSSyncDaemon is lvs_sync_daemon, or an instance's deprecated
+	// lvs_sync_daemon_interface; nil without.
+	LVSSyncDaemon *LVSSyncDaemon `json:"lvs_sync_daemon,omitempty"`
 	// Settings are accepted global_defs keywords havip does not act on.
 	Settings []Setting `json:"settings,omitempty"`
+}
+
+// LVSSyncDaemon runs the kernel's IPVS connection sync daemon on
+// Interface: the backup daemon while Instance is not MASTER, the master
+// daemon while it is. Without Instance both run while havip runs, as
+// keepalived's checker runs them.
+type LVSSyncDaemon struct {
+	Pos       Pos    `json:"pos"`
+	Interface string `json:"interface"`
+	Instance  string `json:"instance,omitempty"`
+	// SyncID is the id given, else Instance's virtual_router_id, else 0
+	// (-1 while parsing: not given).
+	SyncID int `json:"id"`
+	// MaxLen, Port, TTL and Group are 0 / invalid for the kernel's
+	// default: the interface MTU, 8848, 1 and 224.0.0.81.
+	MaxLen int        `json:"maxlen,omitempty"`
+	Port   int        `json:"port,omitempty"`
+	TTL    int        `json:"ttl,omitempty"`
+	Group  netip.Addr `json:"group,omitzero"`
 }
 
 // Script is a vrrp_script block.

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/lvssync"
 	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/track"
@@ -102,6 +103,7 @@ type Engine struct {
 	stopLinks context.CancelFunc
 
 	firewall firewallHook
+	syncd    syncDaemon // lvs_sync_daemon (lvssync.go)
 }
 
 // Options are what an engine runs on; the zero value is this machine.
@@ -109,6 +111,8 @@ type Options struct {
 	Log   *slog.Logger // nil: slog.Default()
 	Host  Host         // nil: SystemHost
 	Clock Clock        // nil: SystemClock
+	// SyncDaemon runs lvs_sync_daemon; nil: the kernel's IPVS (lvssync.Netlink).
+	SyncDaemon lvssync.Daemon
 }
 
 // New prepares the instances of cfg on this machine: it resolves their
@@ -141,6 +145,9 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
 	}
+	if opts.SyncDaemon == nil {
+		opts.SyncDaemon = lvssync.Netlink{}
+	}
 	return &Engine{
 		log:              opts.Log,
 		host:             opts.Host,
@@ -166,6 +173,7 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		limiter:          logLimiter{every: logEvery, last: map[string]time.Time{}},
 		startupDelay:     cfg.Global.StartupDelay,
 		disableLocalIGMP: cfg.Global.DisableLocalIGMP,
+		syncd:            syncDaemon{d: opts.SyncDaemon, cfg: cfg.Global.LVSSyncDaemon},
 	}
 }
 
@@ -249,6 +257,7 @@ func (e *Engine) begin() {
 		e.log.Info("instances start after vrrp_startup_delay", "delay", e.startupDelay.String())
 	}
 	e.live = true
+	e.startSyncDaemons()
 	for _, inst := range e.instances {
 		e.start(inst, e.clock.Now()) // each from its own start: starting 1000 takes a while
 	}
@@ -372,6 +381,7 @@ func (e *Engine) start(inst *instance, now time.Time) {
 // stop releases every instance, then lets the notify scripts of the
 // transitions to STOP run.
 func (e *Engine) stop() {
+	e.stopSyncDaemons()
 	now := e.clock.Now()
 	for _, inst := range e.instances {
 		if inst.m != nil {
@@ -412,13 +422,15 @@ func (e *Engine) receive(in inbound) {
 	e.apply(inst, inst.m.Receive(e.clock.Now(), &in.rx))
 }
 
-// reload applies a new version of the config and its
-// interface_up_down_delays, which the changes still held keep.
+// reload applies a new version of the config, its
+// interface_up_down_delays (which the changes still held keep) and its
+// lvs_sync_daemon.
 func (e *Engine) reload(cfg *config.Config) error {
 	if err := e.reconfigure(cfg); err != nil {
 		return err
 	}
 	e.linkDelays = interfaceDelays(cfg)
+	e.reloadSyncDaemons(cfg)
 	return nil
 }
 
