@@ -353,3 +353,30 @@ func equalIgnoringPos(a, b reflect.Value) bool {
 		return a.Equal(b)
 	}
 }
+
+// BenchmarkEqual1000: one op compares each of 1000 instances with its copy
+// parsed again (equal but for positions), as a reload with nothing changed
+// does; reflective is the comparison Equal replaced.
+func BenchmarkEqual1000(b *testing.B) {
+	src := config1000()
+	first, _ := ParseBytes("a.conf", src, Options{ConfigID: "bench"})
+	second, _ := ParseBytes("b.conf", src, Options{ConfigID: "bench"})
+	for _, bm := range []struct {
+		name string
+		eq   func(a, b *Instance) bool
+	}{
+		{"explicit", (*Instance).Equal},
+		{"reflective", func(a, b *Instance) bool { return equalIgnoringPos(reflect.ValueOf(a), reflect.ValueOf(b)) }},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for i, in := range first.Instances {
+					if !bm.eq(in, second.Instances[i]) {
+						b.Fatalf("%s differs from its copy", in.Name)
+					}
+				}
+			}
+		})
+	}
+}
