@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -243,13 +242,21 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 		}
 	}
 	// Check opens no notify FIFO and starts no FIFO reader script.
-	if !e.checking && (e.notifier == nil || !reflect.DeepEqual(e.notifyOpts, p.tracking.notify)) {
+	if !e.checking && (e.notifier == nil || !e.notifyOpts.equal(p.tracking.notify)) {
 		opts := p.tracking.notify
 		if p.notifier, err = notify.New(notify.Options{Runner: opts.runner, FIFOs: opts.fifos, Log: e.log}, p.tracking.targets); err != nil {
 			return nil, fmt.Errorf("notify: %w", err)
 		}
 	}
 	return p, nil
+}
+
+// equal reports whether o sets up the notifier as n does: the same script
+// policy and FIFOs with the same readers.
+func (n notifyOptions) equal(o notifyOptions) bool {
+	return runnerEqual(n.runner, o.runner) && slices.EqualFunc(n.fifos, o.fifos, func(a, b notify.FIFO) bool {
+		return a.Path == b.Path && commandEqual(a.Reader.Command, b.Reader.Command) && identityEqual(a.Reader.As, b.Reader.As)
+	})
 }
 
 // checkVRIDs refuses two instances of one VRID on one interface and family
