@@ -67,7 +67,23 @@ func (c *Config) Equal(o *Config) bool {
 		slices.EqualFunc(c.VirtualServerGroups, o.VirtualServerGroups, (*VirtualServerGroup).Equal) &&
 		slices.EqualFunc(c.VirtualServers, o.VirtualServers, (*VirtualServer).Equal) &&
 		c.SSL.Equal(o.SSL) &&
+		slices.EqualFunc(c.InterfaceDelays, o.InterfaceDelays, InterfaceDelay.Equal) &&
+		slices.EqualFunc(c.TrackGroups, o.TrackGroups, (*TrackGroup).Equal) &&
 		slices.EqualFunc(c.Unsupported, o.Unsupported, (*Block).Equal)
+}
+
+// Equal reports whether two interface_up_down_delays entries are the same
+// ignoring positions.
+func (d InterfaceDelay) Equal(o InterfaceDelay) bool {
+	return d.Interface == o.Interface && d.Down == o.Down && d.Up == o.Up
+}
+
+// Equal reports whether two track_groups are the same ignoring positions.
+func (g *TrackGroup) Equal(o *TrackGroup) bool {
+	if g == nil || o == nil {
+		return g == o
+	}
+	return g.Name == o.Name && slices.Equal(g.Members, o.Members)
 }
 
 // equalPtr reports whether a and b are both nil or point to equal values.
@@ -89,6 +105,8 @@ func (g *GlobalDefs) Equal(o *GlobalDefs) bool {
 		g.ScriptUser == o.ScriptUser && g.ScriptGroup == o.ScriptGroup &&
 		g.NotifyFIFO.Equal(o.NotifyFIFO) && g.NotifyFIFOScript.Equal(o.NotifyFIFOScript) &&
 		g.VRRPNotifyFIFO.Equal(o.VRRPNotifyFIFO) && g.VRRPNotifyFIFOScript.Equal(o.VRRPNotifyFIFOScript) &&
+		g.LVSNotifyFIFO.Equal(o.LVSNotifyFIFO) && g.LVSNotifyFIFOScript.Equal(o.LVSNotifyFIFOScript) &&
+		g.DisableLocalIGMP == o.DisableLocalIGMP && g.LVSSyncDaemon.Equal(o.LVSSyncDaemon) &&
 		g.NotifyPriorityChanges == o.NotifyPriorityChanges && g.DynamicInterfaces == o.DynamicInterfaces &&
 		g.StartupDelay == o.StartupDelay && g.DefaultInterface == o.DefaultInterface && g.VMACPrefix == o.VMACPrefix &&
 		slices.EqualFunc(g.Settings, o.Settings, Setting.Equal)
@@ -155,7 +173,7 @@ func (f *TrackFile) Equal(o *TrackFile) bool {
 // Equal reports whether two track_interface entries are the same ignoring
 // positions.
 func (t TrackInterface) Equal(o TrackInterface) bool {
-	return t.Name == o.Name && t.Weight == o.Weight && t.Reverse == o.Reverse
+	return t.Name == o.Name && t.Weight == o.Weight && t.Reverse == o.Reverse && t.TrackGroup == o.TrackGroup
 }
 
 // Equal reports whether two tracker references are the same ignoring
@@ -201,21 +219,21 @@ func (v VirtualAddress) Equal(o VirtualAddress) bool {
 	return v.Prefix == o.Prefix && v.Broadcast == o.Broadcast && v.Dev == o.Dev && v.Scope == o.Scope &&
 		v.Label == o.Label && v.Peer == o.Peer && v.Home == o.Home && v.NoDAD == o.NoDAD &&
 		v.MngTmpAddr == o.MngTmpAddr && v.NoPrefixRoute == o.NoPrefixRoute && v.AutoJoin == o.AutoJoin &&
-		v.NoTrack == o.NoTrack && v.UseVMAC == o.UseVMAC && v.PreferredLft == o.PreferredLft
+		v.NoTrack == o.NoTrack && v.UseVMAC == o.UseVMAC && v.PreferredLft == o.PreferredLft && v.TrackGroup == o.TrackGroup
 }
 
 // Equal reports whether two routes are the same ignoring positions.
 func (r Route) Equal(o Route) bool {
 	return r.Type == o.Type && r.Dst == o.Dst && r.Src == o.Src && r.Via == o.Via && r.Or == o.Or &&
 		r.Dev == o.Dev && r.Table == o.Table && r.Metric == o.Metric && r.Scope == o.Scope &&
-		r.Protocol == o.Protocol && r.NoTrack == o.NoTrack && slices.Equal(r.Options, o.Options)
+		r.Protocol == o.Protocol && r.NoTrack == o.NoTrack && slices.Equal(r.Options, o.Options) && r.TrackGroup == o.TrackGroup
 }
 
 // Equal reports whether two rules are the same ignoring positions.
 func (r Rule) Equal(o Rule) bool {
 	return r.Family == o.Family && r.Not == o.Not && r.From == o.From && r.To == o.To && r.Table == o.Table &&
 		r.Preference == o.Preference && r.Fwmark == o.Fwmark && r.Iif == o.Iif && r.Oif == o.Oif &&
-		r.NoTrack == o.NoTrack && slices.Equal(r.Options, o.Options)
+		r.NoTrack == o.NoTrack && slices.Equal(r.Options, o.Options) && r.TrackGroup == o.TrackGroup
 }
 
 // Equal reports whether a and b are both nil or the same use_vmac ignoring

@@ -255,7 +255,8 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 // policy and FIFOs with the same readers.
 func (n notifyOptions) equal(o notifyOptions) bool {
 	return runnerEqual(n.runner, o.runner) && slices.EqualFunc(n.fifos, o.fifos, func(a, b notify.FIFO) bool {
-		return a.Path == b.Path && commandEqual(a.Reader.Command, b.Reader.Command) && identityEqual(a.Reader.As, b.Reader.As)
+		return a.Path == b.Path && commandEqual(a.Reader.Command, b.Reader.Command) && identityEqual(a.Reader.As, b.Reader.As) &&
+			a.NoVRRP == b.NoVRRP && a.NoLVS == b.NoLVS
 	})
 }
 
