@@ -41,7 +41,7 @@ func (in *Instance) Equal(o *Instance) bool {
 		in.LowerPrioNoAdvert == o.LowerPrioNoAdvert && in.HigherPrioSendAdvert == o.HigherPrioSendAdvert &&
 		in.OwnerIgnoreAdverts == o.OwnerIgnoreAdverts && in.DownTimerAdverts == o.DownTimerAdverts &&
 		in.Checksum == o.Checksum && in.VMAC.Equal(o.VMAC) && in.VMACXmitBase == o.VMACXmitBase &&
-		in.PromoteSecondaries == o.PromoteSecondaries && in.SyncGroup == o.SyncGroup &&
+		in.PromoteSecondaries == o.PromoteSecondaries && in.LinkBeatUsePolling == o.LinkBeatUsePolling && in.SyncGroup == o.SyncGroup &&
 		slices.EqualFunc(in.Settings, o.Settings, Setting.Equal)
 }
 
@@ -69,6 +69,7 @@ func (c *Config) Equal(o *Config) bool {
 		c.SSL.Equal(o.SSL) &&
 		slices.EqualFunc(c.InterfaceDelays, o.InterfaceDelays, InterfaceDelay.Equal) &&
 		slices.EqualFunc(c.TrackGroups, o.TrackGroups, (*TrackGroup).Equal) &&
+		slices.EqualFunc(c.LinkBeat, o.LinkBeat, LinkBeatInterface.Equal) && c.LinkBeatUsePolling == o.LinkBeatUsePolling &&
 		slices.EqualFunc(c.Unsupported, o.Unsupported, (*Block).Equal)
 }
 
@@ -76,6 +77,12 @@ func (c *Config) Equal(o *Config) bool {
 // ignoring positions.
 func (d InterfaceDelay) Equal(o InterfaceDelay) bool {
 	return d.Interface == o.Interface && d.Down == o.Down && d.Up == o.Up
+}
+
+// Equal reports whether two linkbeat_interfaces entries are the same
+// ignoring positions.
+func (l LinkBeatInterface) Equal(o LinkBeatInterface) bool {
+	return l.Name == o.Name && l.Method == o.Method
 }
 
 // Equal reports whether two track_groups are the same ignoring positions.

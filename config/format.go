@@ -18,6 +18,10 @@ func Format(c *Config) []byte {
 	valueBlock(w, "interface_up_down_delays", c.InterfaceDelays, func(d InterfaceDelay) string {
 		return d.Interface + " " + formatDelay(d.Down) + " " + formatDelay(d.Up)
 	})
+	w.flag("linkbeat_use_polling", c.LinkBeatUsePolling)
+	valueBlock(w, "linkbeat_interfaces", c.LinkBeat, func(l LinkBeatInterface) string {
+		return strings.TrimSpace(l.Name + " " + l.Method)
+	})
 	for _, g := range c.TrackGroups { // before the static entries naming them
 		w.open("track_group " + g.Name)
 		valueBlock(w, "group", g.Members, func(s string) string { return s })
@@ -315,6 +319,7 @@ func (w *printer) instance(in *Instance) {
 	}
 	w.flag("vmac_xmit_base", in.VMACXmitBase)
 	w.flag("promote_secondaries", in.PromoteSecondaries)
+	w.flag("linkbeat_use_polling", in.LinkBeatUsePolling)
 	w.settings(in.Settings)
 	w.close()
 }

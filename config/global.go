@@ -45,7 +45,7 @@ var globalSettings = []string{
 	// havip always enforces no_accept with nftables, in its own table.
 	"nftables",
 	"include_check", "umask", "rs_init_notifies", "checker_log_all_failures", "no_checker_emails",
-	"linkbeat_use_polling", "local_address_notify",
+	"local_address_notify",
 }
 
 // globalUnsupported are global_defs keywords for features havip does not
@@ -113,6 +113,7 @@ func (p *parser) parseGlobal(n *node) {
 				g.MulticastGroup4 = a
 			}
 		},
+		"linkbeat_use_polling": p.globalDefsLinkBeat,
 		"vrrp_mcast_group6": func(n *node) {
 			if a, ok := p.addrKw(n); ok {
 				if !a.Is6() || !a.IsMulticast() {

@@ -40,7 +40,13 @@ type Config struct {
 	// TrackGroups are the track_group blocks: the instances that track the
 	// interfaces of the static addresses, routes and rules naming them.
 	TrackGroups []*TrackGroup `json:"track_groups,omitempty"`
-	Unsupported []*Block      `json:"unsupported,omitempty"`
+	// LinkBeat are the linkbeat_interfaces entries, one per interface: links
+	// polled every second instead of followed by netlink.
+	LinkBeat []LinkBeatInterface `json:"linkbeat_interfaces,omitempty"`
+	// LinkBeatUsePolling is the top-level linkbeat_use_polling: the
+	// interface of every vrrp_instance is polled.
+	LinkBeatUsePolling bool     `json:"linkbeat_use_polling,omitempty"`
+	Unsupported        []*Block `json:"unsupported,omitempty"`
 
 	inputs Inputs // not part of the model: Equal ignores it
 }
@@ -290,6 +296,17 @@ type InterfaceDelay struct {
 	Up        time.Duration `json:"up_delay"`
 }
 
+// LinkBeatInterface is one linkbeat_interfaces entry: an interface whose
+// link is polled (keepalived's linkbeat) instead of followed by netlink,
+// when an instance uses or tracks it.
+type LinkBeatInterface struct {
+	Pos  Pos    `json:"pos"`
+	Name string `json:"interface"`
+	// Method is the preferred polling, MII, ETHTOOL or IOCTL, used when the
+	// interface supports it; "" is MII, else ETHTOOL, else IOCTL.
+	Method string `json:"method,omitempty"`
+}
+
 // TrackGroup is a track_group block: its instances go to FAULT while the
 // interface of a static address, route or rule naming the group is down.
 type TrackGroup struct {
@@ -488,6 +505,9 @@ type Instance struct {
 	VMAC                 *VMAC        `json:"use_vmac,omitempty"`
 	VMACXmitBase         bool         `json:"vmac_xmit_base,omitempty"`
 	PromoteSecondaries   bool         `json:"promote_secondaries,omitempty"`
+	// LinkBeatUsePolling is the instance's deprecated linkbeat_use_polling:
+	// its interface is polled.
+	LinkBeatUsePolling bool `json:"linkbeat_use_polling,omitempty"`
 
 	// SyncGroup is the name of the vrrp_sync_group holding this instance.
 	SyncGroup string `json:"sync_group,omitempty"`

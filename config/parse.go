@@ -300,14 +300,12 @@ func (p *parser) nameArg(n *node) (string, bool) {
 // unsupportedSections are top-level sections parsed structurally only,
 // with what will not happen.
 var unsupportedSections = map[string]string{
-	"bfd_instance":         "BFD sessions will not be run",
-	"linkbeat_interfaces":  "link beat polling will not be used",
-	"net_namespace":        "the config will run in the current network namespace",
-	"net_namespace_ipvs":   "IPVS network namespace will not be set",
-	"instance":             "the keepalived instance name will not be used",
-	"use_pid_dir":          "pid files are not written",
-	"child_wait_time":      "there are no child processes to wait for",
-	"linkbeat_use_polling": "link beat polling will not be used",
+	"bfd_instance":       "BFD sessions will not be run",
+	"net_namespace":      "the config will run in the current network namespace",
+	"net_namespace_ipvs": "IPVS network namespace will not be set",
+	"instance":           "the keepalived instance name will not be used",
+	"use_pid_dir":        "pid files are not written",
+	"child_wait_time":    "there are no child processes to wait for",
 }
 
 // parseTop interprets the top-level statements.
@@ -338,6 +336,8 @@ func (p *parser) parseTop(nodes []*node) {
 		},
 		"interface_up_down_delays": p.parseInterfaceDelays,
 		"track_group":              p.parseTrackGroup,
+		"linkbeat_interfaces":      p.parseLinkBeat,
+		"linkbeat_use_polling":     p.parseLinkBeatUsePolling,
 	}
 	p.lvsHandlers(table)
 	for kw, what := range unsupportedSections {
