@@ -104,6 +104,9 @@ func (checkHost) WatchLinks(ctx context.Context, _ []string, _ func(netif.LinkEv
 	<-ctx.Done()
 	return nil
 }
+func (checkHost) LinkBeat(ifname string, _ netif.LinkBeatMethod) (netif.LinkEvent, netif.LinkBeatMethod, error) {
+	return netif.LinkEvent{Name: ifname, Up: true}, netif.LinkBeatIoctl, nil
+}
 
 // nopSocket is checkHost's socket: it sends nothing and receives nothing.
 type nopSocket struct{}

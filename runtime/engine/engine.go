@@ -15,7 +15,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -52,10 +54,16 @@ type Engine struct {
 	// trackSource); seenUp are the sources seen up, the only ones whose
 	// changes wait (keepalived's seen_up).
 	linkDelays map[string]config.InterfaceDelay
-	held       map[string]*heldLink
-	seenUp     map[string]bool
-	vmacs      map[string]netif.VMAC // use_vmac devices made or adopted, by name
-	promoted   map[string]bool       // interfaces whose promote_secondaries the engine turned on
+	// linkBeat are the interfaces the config polls (linkbeat_interfaces,
+	// linkbeat_use_polling) with their preferred method; polling those of
+	// ifnames, the link watcher's polled set, replaces netlink for them.
+	linkBeat      map[string]netif.LinkBeatMethod
+	polling       map[string]netif.LinkBeatMethod
+	linkBeatEvery time.Duration // keepalived's POLLING_DELAY; shorter in tests
+	held          map[string]*heldLink
+	seenUp        map[string]bool
+	vmacs         map[string]netif.VMAC // use_vmac devices made or adopted, by name
+	promoted      map[string]bool       // interfaces whose promote_secondaries the engine turned on
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
 	startupDelay time.Duration
@@ -158,6 +166,8 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 		linkUp:           map[string]bool{},
 		linkIndex:        map[string]int{},
 		linkDelays:       interfaceDelays(cfg),
+		linkBeat:         linkBeatConfig(cfg),
+		linkBeatEvery:    linkBeatInterval,
 		held:             map[string]*heldLink{},
 		seenUp:           map[string]bool{},
 		vmacs:            map[string]netif.VMAC{},
@@ -285,24 +295,131 @@ func (e *Engine) readPort(p *port) {
 	}
 }
 
-// watchLinks (re)starts the link watcher on the interfaces in e.ifnames.
+// watchLinks (re)starts the link watcher on the interfaces in e.ifnames:
+// netlink for most, a poller for each one the config polls.
 func (e *Engine) watchLinks() {
 	if e.stopLinks != nil {
 		e.stopLinks()
 	}
 	ctx, cancel := context.WithCancel(e.bg)
 	e.stopLinks = cancel
-	ifnames := slices.Clone(e.ifnames)
+	send := func(ev netif.LinkEvent) {
+		select {
+		case e.links <- ev:
+		case <-ctx.Done():
+		}
+	}
+	e.polling = e.polledLinks()
+	e.logUnpolled()
+	var ifnames []string
+	for _, name := range e.ifnames {
+		if _, polled := e.polling[name]; !polled {
+			ifnames = append(ifnames, name)
+		}
+	}
 	e.spawn(func() {
-		if err := e.host.WatchLinks(ctx, ifnames, func(ev netif.LinkEvent) {
-			select {
-			case e.links <- ev:
-			case <-ctx.Done():
-			}
-		}); err != nil {
+		if err := e.host.WatchLinks(ctx, ifnames, send); err != nil {
 			e.log.Error("watching interface links failed; link loss will not cause FAULT", "err", err)
 		}
 	})
+	for name, prefer := range e.polling {
+		e.spawn(func() { e.pollLink(ctx, name, prefer, send) })
+	}
+}
+
+// linkBeatInterval is how often a polled link is read: keepalived's
+// POLLING_DELAY.
+const linkBeatInterval = time.Second
+
+// linkBeatConfig is the interfaces cfg polls, with their preferred method:
+// the linkbeat_interfaces entries, and the interface of each instance
+// with linkbeat_use_polling (its own or the top-level one), which keeps a
+// method linkbeat_interfaces gives, as in keepalived.
+func linkBeatConfig(cfg *config.Config) map[string]netif.LinkBeatMethod {
+	m := map[string]netif.LinkBeatMethod{}
+	for _, in := range cfg.Instances {
+		if in.Interface != "" && (cfg.LinkBeatUsePolling || in.LinkBeatUsePolling) {
+			m[in.Interface] = netif.LinkBeatDefault
+		}
+	}
+	for _, l := range cfg.LinkBeat {
+		m[l.Name] = map[string]netif.LinkBeatMethod{
+			"MII": netif.LinkBeatMII, "ETHTOOL": netif.LinkBeatEthtool, "IOCTL": netif.LinkBeatIoctl,
+		}[l.Method]
+	}
+	return m
+}
+
+// polledLinks is the interfaces of e.ifnames the config polls. Like
+// keepalived, havip does not poll an interface no instance uses, nor a
+// use_vmac device (netlink works for those).
+func (e *Engine) polledLinks() map[string]netif.LinkBeatMethod {
+	m := map[string]netif.LinkBeatMethod{}
+	for name, prefer := range e.linkBeat {
+		if slices.Contains(e.ifnames, name) {
+			m[name] = prefer
+		}
+	}
+	return m
+}
+
+// logUnpolled says which interfaces the config polls that are not polled.
+func (e *Engine) logUnpolled() {
+	for name := range e.linkBeat {
+		switch _, vmac := e.vmacs[name]; {
+		case slices.Contains(e.ifnames, name):
+		case vmac:
+			e.log.Info("linkbeat is not used for a use_vmac device: netlink works for it", "interface", name)
+		default:
+			e.log.Info("linkbeat is not used for an interface no instance uses", "interface", name)
+		}
+	}
+}
+
+// pollLink reads ifname's link every e.linkBeatEvery, the first time at
+// once, and sends its state each time it changes, the first one included,
+// until ctx is done. A missing interface is down.
+func (e *Engine) pollLink(ctx context.Context, ifname string, prefer netif.LinkBeatMethod, send func(netif.LinkEvent)) {
+	tick := time.NewTicker(e.linkBeatEvery)
+	defer tick.Stop()
+	var last *netif.LinkEvent // nil until the first state is sent
+	var lastErr string
+	used := netif.LinkBeatMethod(-1)
+	for {
+		ev, method, err := e.host.LinkBeat(ifname, prefer)
+		if errors.Is(err, netif.ErrNoInterface) {
+			ev, method, err = netif.LinkEvent{Name: ifname}, used, nil
+		}
+		switch {
+		case err != nil:
+			if err.Error() != lastErr {
+				e.log.Error("linkbeat: polling the link failed; its state is kept", "interface", ifname, "err", err)
+			}
+			lastErr = err.Error()
+		case last == nil || ev != *last:
+			if last != nil && ev.Up != last.Up {
+				e.log.Info("linkbeat reports a change", "interface", ifname, "up", ev.Up)
+			}
+			last = &ev
+			send(ev)
+		}
+		if err == nil {
+			lastErr = ""
+		}
+		if err == nil && method != used {
+			used = method
+			if prefer != netif.LinkBeatDefault && method != prefer {
+				e.log.Info("linkbeat: the configured type is not supported by the interface", "interface", ifname, "configured", prefer.String(), "using", method.String())
+			} else {
+				e.log.Info("linkbeat: polling the link", "interface", ifname, "type", method.String())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // removeStale deletes the virtual routes and rules of insts that are not
@@ -426,8 +543,14 @@ func (e *Engine) receive(in inbound) {
 // interface_up_down_delays (which the changes still held keep) and its
 // lvs_sync_daemon.
 func (e *Engine) reload(cfg *config.Config) error {
+	linkBeat := e.linkBeat
+	e.linkBeat = linkBeatConfig(cfg)
 	if err := e.reconfigure(cfg); err != nil {
+		e.linkBeat = linkBeat
 		return err
+	}
+	if e.running() && !maps.Equal(e.polledLinks(), e.polling) {
+		e.watchLinks()
 	}
 	e.linkDelays = interfaceDelays(cfg)
 	e.reloadSyncDaemons(cfg)

@@ -40,9 +40,13 @@ type fakeHost struct {
 	open       map[any]string // open sockets → what they are
 	links      chan netif.LinkEvent
 	watching   []string
-	receivers  map[string]*fakeSocket // the last receiver opened per interface
-	ahRx       map[string]*fakeSocket // the last AH receiver opened per interface
-	rxBuf      map[string]int         // receive buffer sizes set, by interface
+	// linkBeat are the links LinkBeat reads, by interface; an interface not
+	// there is up with index 1. polls counts the reads.
+	linkBeat  map[string]netif.LinkEvent
+	polls     map[string]int
+	receivers map[string]*fakeSocket // the last receiver opened per interface
+	ahRx      map[string]*fakeSocket // the last AH receiver opened per interface
+	rxBuf     map[string]int         // receive buffer sizes set, by interface
 	// counting makes the host only count adverts and announcements
 	// (benchmarks: the engine's cost, not the fake's).
 	counting          bool
@@ -181,7 +185,7 @@ func newFakeHost() *fakeHost {
 	return &fakeHost{
 		vips: map[netif.VIP]bool{}, routes: map[string]bool{}, rules: map[string]bool{}, vmacs: map[string]bool{},
 		noAddr: map[string]bool{}, gone: map[string]bool{}, promote: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
-		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{}, ahRx: map[string]*fakeSocket{}, rxBuf: map[string]int{},
+		links: make(chan netif.LinkEvent, 16), linkBeat: map[string]netif.LinkEvent{}, polls: map[string]int{}, receivers: map[string]*fakeSocket{}, ahRx: map[string]*fakeSocket{}, rxBuf: map[string]int{},
 	}
 }
 
@@ -345,9 +349,23 @@ func (h *fakeHost) WatchLinks(ctx context.Context, ifnames []string, fn func(net
 		case <-ctx.Done():
 			return nil
 		case ev := <-h.links:
-			fn(ev)
+			if slices.Contains(ifnames, ev.Name) { // netif.WatchLinks reports the names watched only
+				fn(ev)
+			}
 		}
 	}
+}
+
+// LinkBeat reads h.linkBeat with ETHTOOL, as on a veth.
+func (h *fakeHost) LinkBeat(ifname string, _ netif.LinkBeatMethod) (netif.LinkEvent, netif.LinkBeatMethod, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.polls[ifname]++
+	ev, ok := h.linkBeat[ifname]
+	if !ok {
+		ev = netif.LinkEvent{Name: ifname, Index: 1, Up: true}
+	}
+	return ev, netif.LinkBeatEthtool, nil
 }
 
 // fakeSocket is every socket of fakeHost: a receiver that returns what

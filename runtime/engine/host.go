@@ -57,6 +57,9 @@ type Host interface {
 	// WatchLinks reports the state of ifnames, then every change, until ctx
 	// is done (netif.WatchLinks).
 	WatchLinks(ctx context.Context, ifnames []string, fn func(netif.LinkEvent)) error
+	// LinkBeat polls the link of ifname (linkbeat): its state as a link
+	// watcher reports it and the method used (netif.PollLink).
+	LinkBeat(ifname string, prefer netif.LinkBeatMethod) (netif.LinkEvent, netif.LinkBeatMethod, error)
 
 	// WatchAddrRemovals reports every address removed from an interface
 	// until ctx is done (netif.WatchAddrRemovals); HasVIP and LinkUp read
@@ -208,6 +211,9 @@ func (SystemHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
 }
 func (SystemHost) WatchLinks(ctx context.Context, ifnames []string, fn func(netif.LinkEvent)) error {
 	return netif.WatchLinks(ctx, ifnames, fn)
+}
+func (SystemHost) LinkBeat(ifname string, prefer netif.LinkBeatMethod) (netif.LinkEvent, netif.LinkBeatMethod, error) {
+	return netif.PollLink(ifname, prefer)
 }
 
 // newAnnouncer opens a netif announcer with the interface's own MAC; a nil
