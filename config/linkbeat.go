@@ -59,7 +59,7 @@ func (p *parser) parseLinkBeatUsePolling(n *node) {
 // globalDefsLinkBeat reports linkbeat_use_polling inside global_defs,
 // where keepalived's man page lists it but its parser does not know it.
 func (p *parser) globalDefsLinkBeat(n *node) {
-	p.rep.warnf(n.pos, "linkbeat_use_polling is a top-level keyword: keepalived 2.2.7 ignores it inside global_defs (unknown keyword), and so does havip; write it outside global_defs to poll the links")
+	p.rep.warnf(n.pos, "linkbeat_use_polling is a top-level keyword, unknown in global_defs: ignored, as keepalived does; write it outside global_defs to poll the links")
 }
 
 // instanceLinkBeat reads a vrrp_instance's linkbeat_use_polling: polling

@@ -36,7 +36,7 @@ func TestLinkBeat(t *testing.T) {
 		{"top-level polling", "linkbeat_use_polling\n", "", true, false, ""},
 		{"top-level polling with words", "linkbeat_use_polling yes\n", "", true, false, "linkbeat_use_polling takes no arguments; [yes] ignored, as keepalived does"},
 		{"polling in global_defs is ignored", "global_defs {\nlinkbeat_use_polling\n}\n", "", false, false,
-			"linkbeat_use_polling is a top-level keyword: keepalived 2.2.7 ignores it inside global_defs"},
+			"linkbeat_use_polling is a top-level keyword, unknown in global_defs: ignored, as keepalived does"},
 		{"instance polling", "", "", false, true, "(VI_1) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block"},
 	}
 	for _, tc := range tests {
