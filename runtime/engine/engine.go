@@ -54,16 +54,18 @@ type Engine struct {
 	// trackSource); seenUp are the sources seen up, the only ones whose
 	// changes wait (keepalived's seen_up).
 	linkDelays map[string]config.InterfaceDelay
+	held       map[string]*heldLink
+	seenUp     map[string]bool
+	vmacs      map[string]netif.VMAC // use_vmac devices made or adopted, by name
+	promoted   map[string]bool       // interfaces whose promote_secondaries the engine turned on
+
 	// linkBeat are the interfaces the config polls (linkbeat_interfaces,
-	// linkbeat_use_polling) with their preferred method; polling those of
-	// ifnames, the link watcher's polled set, replaces netlink for them.
+	// linkbeat_use_polling) with their preferred method; polling are those
+	// of ifnames, which the link watcher polls instead of following netlink.
 	linkBeat      map[string]netif.LinkBeatMethod
 	polling       map[string]netif.LinkBeatMethod
 	linkBeatEvery time.Duration // keepalived's POLLING_DELAY; shorter in tests
-	held          map[string]*heldLink
-	seenUp        map[string]bool
-	vmacs         map[string]netif.VMAC // use_vmac devices made or adopted, by name
-	promoted      map[string]bool       // interfaces whose promote_secondaries the engine turned on
+
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
 	startupDelay time.Duration
@@ -378,47 +380,61 @@ func (e *Engine) logUnpolled() {
 
 // pollLink reads ifname's link every e.linkBeatEvery, the first time at
 // once, and sends its state each time it changes, the first one included,
-// until ctx is done. A missing interface is down.
+// until ctx is done.
 func (e *Engine) pollLink(ctx context.Context, ifname string, prefer netif.LinkBeatMethod, send func(netif.LinkEvent)) {
 	tick := time.NewTicker(e.linkBeatEvery)
 	defer tick.Stop()
-	var last *netif.LinkEvent // nil until the first state is sent
-	var lastErr string
-	used := netif.LinkBeatMethod(-1)
+	p := linkPoller{e: e, ifname: ifname, prefer: prefer, send: send, used: -1}
 	for {
-		ev, method, err := e.host.LinkBeat(ifname, prefer)
-		if errors.Is(err, netif.ErrNoInterface) {
-			ev, method, err = netif.LinkEvent{Name: ifname}, used, nil
-		}
-		switch {
-		case err != nil:
-			if err.Error() != lastErr {
-				e.log.Error("linkbeat: polling the link failed; its state is kept", "interface", ifname, "err", err)
-			}
-			lastErr = err.Error()
-		case last == nil || ev != *last:
-			if last != nil && ev.Up != last.Up {
-				e.log.Info("linkbeat reports a change", "interface", ifname, "up", ev.Up)
-			}
-			last = &ev
-			send(ev)
-		}
-		if err == nil {
-			lastErr = ""
-		}
-		if err == nil && method != used {
-			used = method
-			if prefer != netif.LinkBeatDefault && method != prefer {
-				e.log.Info("linkbeat: the configured type is not supported by the interface", "interface", ifname, "configured", prefer.String(), "using", method.String())
-			} else {
-				e.log.Info("linkbeat: polling the link", "interface", ifname, "type", method.String())
-			}
-		}
+		p.poll()
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// linkPoller is what pollLink knows of its interface between polls.
+type linkPoller struct {
+	e       *Engine
+	ifname  string
+	prefer  netif.LinkBeatMethod
+	send    func(netif.LinkEvent)
+	last    *netif.LinkEvent     // the state last sent; nil before the first
+	used    netif.LinkBeatMethod // the method of the last poll; -1 before the first
+	lastErr string               // the error of the last poll, logged once
+}
+
+// poll reads the link once and sends its state if it changed. A missing
+// interface is down; on another error the state is kept.
+func (p *linkPoller) poll() {
+	ev, method, err := p.e.host.LinkBeat(p.ifname, p.prefer)
+	switch {
+	case errors.Is(err, netif.ErrNoInterface):
+		ev, method = netif.LinkEvent{Name: p.ifname}, p.used
+	case err != nil:
+		if err.Error() != p.lastErr {
+			p.e.log.Error("linkbeat: polling the link failed; its state is kept", "interface", p.ifname, "err", err)
+		}
+		p.lastErr = err.Error()
+		return
+	}
+	p.lastErr = ""
+	if method != p.used {
+		p.used = method
+		if p.prefer != netif.LinkBeatDefault && method != p.prefer {
+			p.e.log.Info("linkbeat: the configured type is not supported by the interface", "interface", p.ifname, "configured", p.prefer.String(), "using", method.String())
+		} else {
+			p.e.log.Info("linkbeat: polling the link", "interface", p.ifname, "type", method.String())
+		}
+	}
+	if p.last == nil || ev != *p.last {
+		if p.last != nil && ev.Up != p.last.Up {
+			p.e.log.Info("linkbeat reports a change", "interface", p.ifname, "up", ev.Up)
+		}
+		p.last = &ev
+		p.send(ev)
 	}
 }
 

@@ -40,13 +40,9 @@ type fakeHost struct {
 	open       map[any]string // open sockets → what they are
 	links      chan netif.LinkEvent
 	watching   []string
-	// linkBeat are the links LinkBeat reads, by interface; an interface not
-	// there is up with index 1. polls counts the reads.
-	linkBeat  map[string]netif.LinkEvent
-	polls     map[string]int
-	receivers map[string]*fakeSocket // the last receiver opened per interface
-	ahRx      map[string]*fakeSocket // the last AH receiver opened per interface
-	rxBuf     map[string]int         // receive buffer sizes set, by interface
+	receivers  map[string]*fakeSocket // the last receiver opened per interface
+	ahRx       map[string]*fakeSocket // the last AH receiver opened per interface
+	rxBuf      map[string]int         // receive buffer sizes set, by interface
 	// counting makes the host only count adverts and announcements
 	// (benchmarks: the engine's cost, not the fake's).
 	counting          bool
@@ -54,6 +50,12 @@ type fakeHost struct {
 	// firewall is havip's table while open: the addresses dropped, and the
 	// chains VRRP is accepted in.
 	firewall *fakeFirewall
+	// linkBeat are the links LinkBeat reads, by interface; an interface not
+	// there is up with index 1; linkBeatErr fails its reads. polls counts
+	// the reads.
+	linkBeat    map[string]netif.LinkEvent
+	linkBeatErr map[string]error
+	polls       map[string]int
 }
 
 // fakeFirewall is havip's nftables table in memory.
@@ -185,7 +187,8 @@ func newFakeHost() *fakeHost {
 	return &fakeHost{
 		vips: map[netif.VIP]bool{}, routes: map[string]bool{}, rules: map[string]bool{}, vmacs: map[string]bool{},
 		noAddr: map[string]bool{}, gone: map[string]bool{}, promote: map[string]bool{}, failListen: map[string]bool{}, open: map[any]string{},
-		links: make(chan netif.LinkEvent, 16), linkBeat: map[string]netif.LinkEvent{}, polls: map[string]int{}, receivers: map[string]*fakeSocket{}, ahRx: map[string]*fakeSocket{}, rxBuf: map[string]int{},
+		links: make(chan netif.LinkEvent, 16), receivers: map[string]*fakeSocket{}, ahRx: map[string]*fakeSocket{}, rxBuf: map[string]int{},
+		linkBeat: map[string]netif.LinkEvent{}, linkBeatErr: map[string]error{}, polls: map[string]int{},
 	}
 }
 
@@ -361,6 +364,9 @@ func (h *fakeHost) LinkBeat(ifname string, _ netif.LinkBeatMethod) (netif.LinkEv
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.polls[ifname]++
+	if err := h.linkBeatErr[ifname]; err != nil {
+		return netif.LinkEvent{}, 0, err
+	}
 	ev, ok := h.linkBeat[ifname]
 	if !ok {
 		ev = netif.LinkEvent{Name: ifname, Index: 1, Up: true}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -85,6 +87,27 @@ func TestRunLinkBeat(t *testing.T) {
 	host.linkBeat["eth0"] = netif.LinkEvent{Name: "eth0", Index: 1, Up: true}
 	host.mu.Unlock()
 	waitFor(t, e, "BACKUP when the poll reads eth0 up", stateIs("BACKUP"))
+
+	// A failing poll keeps the state; a missing interface is down.
+	setErr := func(err error) int {
+		host.mu.Lock()
+		defer host.mu.Unlock()
+		host.linkBeatErr["eth0"] = err
+		return host.polls["eth0"]
+	}
+	failedAt := setErr(errors.New("ioctl: input/output error"))
+	deadline = time.Now().Add(10 * time.Second)
+	for eth0, _, _ := polls(); eth0 < failedAt+3; eth0, _, _ = polls() {
+		if time.Now().After(deadline) {
+			t.Fatal("eth0 not polled 3 times more")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	waitFor(t, e, "BACKUP still after failed polls", stateIs("BACKUP"))
+	setErr(fmt.Errorf("link beat: interface %q: %w", "eth0", netif.ErrNoInterface))
+	waitFor(t, e, "FAULT when eth0 is gone", stateIs("FAULT"))
+	setErr(nil)
+	waitFor(t, e, "BACKUP when eth0 is back", stateIs("BACKUP"))
 
 	if err := e.Apply(parseConfig(t, vi("VI_1", 51, 100, "192.0.2.100"))); err != nil {
 		t.Fatal(err)
