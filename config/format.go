@@ -262,6 +262,12 @@ func (w *printer) instance(in *Instance) {
 	w.flag("unicast_fault_no_peer", in.UnicastFaultNoPeer)
 	w.flag("check_unicast_src", in.CheckUnicastSrc)
 	w.flag("track_src_ip", in.TrackSrcIP)
+	switch in.OldUnicastChecksum {
+	case UnicastChecksumOld:
+		w.line("old_unicast_checksum")
+	case UnicastChecksumNever:
+		w.line("old_unicast_checksum never")
+	}
 	if in.Auth != nil {
 		w.open("authentication")
 		w.line("auth_type " + string(in.Auth.Type))

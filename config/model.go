@@ -124,6 +124,24 @@ const (
 	ChecksumPseudoHeader ChecksumMode = "pseudo-header"
 	// ChecksumAsV2 omits the pseudo-header (v3_checksum_as_v2).
 	ChecksumAsV2 ChecksumMode = "as-v2"
+	// ChecksumOldUnicast is keepalived before 1.3.6's unicast form
+	// (old_unicast_checksum): the pseudo-header's destination is the
+	// multicast group 224.0.0.18, not the unicast peer.
+	ChecksumOldUnicast ChecksumMode = "old-unicast"
+)
+
+// UnicastChecksumCompat is old_unicast_checksum's setting.
+type UnicastChecksumCompat string
+
+const (
+	// UnicastChecksumAuto is keepalived's default (no old_unicast_checksum).
+	UnicastChecksumAuto UnicastChecksumCompat = ""
+	// UnicastChecksumOld is a bare old_unicast_checksum: unicast VRRPv3
+	// IPv4 adverts are sent with the old checksum.
+	UnicastChecksumOld UnicastChecksumCompat = "old"
+	// UnicastChecksumNever is "old_unicast_checksum never": the instance
+	// never switches to the old checksum.
+	UnicastChecksumNever UnicastChecksumCompat = "never"
 )
 
 // GARP holds the gratuitous ARP / unsolicited NA settings. Instances inherit
@@ -395,6 +413,9 @@ type Instance struct {
 	UnicastFaultNoPeer bool          `json:"unicast_fault_no_peer,omitempty"`
 	CheckUnicastSrc    bool          `json:"check_unicast_src,omitempty"`
 	TrackSrcIP         bool          `json:"track_src_ip,omitempty"`
+	// OldUnicastChecksum is old_unicast_checksum; Checksum is the form it
+	// resolves to.
+	OldUnicastChecksum UnicastChecksumCompat `json:"old_unicast_checksum,omitempty"`
 
 	Auth *Authentication `json:"authentication,omitempty"`
 

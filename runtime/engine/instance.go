@@ -120,8 +120,11 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 			LowerPrioDelay:  ci.GARP.LowerPrioDelay,
 		},
 	}
-	if ci.Checksum == config.ChecksumAsV2 {
+	switch ci.Checksum {
+	case config.ChecksumAsV2:
 		vc.Checksum = vrrp.ChecksumRFC9568
+	case config.ChecksumOldUnicast:
+		vc.Checksum = vrrp.ChecksumLegacyUnicast
 	}
 	if a := ci.Auth; a != nil {
 		switch a.Type {
