@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -54,7 +55,6 @@ var globalUnsupported = map[string]string{
 	"notification_email":                 "no email alerts are sent",
 	"vmac_addr_prefix":                   "VMAC addresses are 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6) unless use_vmac names one",
 	"disable_local_igmp":                 "IGMP reports for 224.0.0.x groups are left to the kernel's igmp_link_local_mcast_reports",
-	"vrrp_garp_extra_if":                 "no gratuitous ARPs are sent on other interfaces",
 	"vrrp_iptables":                      "no iptables chains are used: no_accept is enforced in the nftables table inet havip",
 	"vrrp_ipsets":                        "no ipsets are used: no_accept is enforced in the nftables table inet havip",
 	"nftables_priority":                  "havip's chains are at priority filter - 1",
@@ -143,6 +143,11 @@ func (p *parser) parseGlobal(n *node) {
 				g.GARP.LowerPrioDelay, g.GARP.LowerPrioRepeat = 0, 1
 			}
 		},
+		"vrrp_garp_extra_if": func(n *node) {
+			if d, all, ok := p.garpExtraIf(n, time.Second); ok {
+				g.GARP.ExtraIf, g.GARP.ExtraIfAll = d, all
+			}
+		},
 		"vrrp_down_timer_adverts":      p.intKw(&g.DownTimerAdverts, 1, 100),
 		"vrrp_lower_prio_no_advert":    p.boolKw(&g.LowerPrioNoAdvert),
 		"vrrp_higher_prio_send_advert": p.boolKw(&g.HigherPrioSendAdvert),
@@ -204,6 +209,34 @@ func (p *parser) parseGlobal(n *node) {
 		g.HigherPrioSendAdvert = false
 		g.OwnerIgnoreAdverts = true
 	}
+}
+
+// garpExtraIf parses "vrrp_garp_extra_if|garp_extra_if [all] DELAY" as
+// keepalived 2.2.7 does: whole seconds from lo to a day, "all" anywhere,
+// the last delay counts; a bad word or no delay drops the keyword.
+func (p *parser) garpExtraIf(n *node, lo time.Duration) (time.Duration, bool, bool) {
+	if !p.nargs(n, 1, 2) {
+		return 0, false, false
+	}
+	var all, have bool
+	var d time.Duration
+	for _, a := range n.args() {
+		if a == "all" {
+			all = true
+			continue
+		}
+		v, err := strconv.ParseUint(a, 10, 32)
+		if err != nil || time.Duration(v)*time.Second < lo || v > 86400 {
+			p.rep.dropf(n.pos, "the keyword is ignored", "%s: %q is not all or whole seconds %d..86400", n.keyword(), a, lo/time.Second)
+			return 0, false, false
+		}
+		d, have = time.Duration(v)*time.Second, true
+	}
+	if !have {
+		p.rep.dropf(n.pos, "the keyword is ignored", "%s: no delay (seconds) given", n.keyword())
+		return 0, false, false
+	}
+	return d, all, true
 }
 
 // nargs0Header checks a section header takes no arguments.

@@ -19,7 +19,6 @@ var instanceDeprecated = map[string]string{
 	"vrf":                       "the instance is not bound to a VRF; its sockets and VIPs use the main routing table",
 	"use_ipvlan":                "no ipvlan interface is created; the VIPs go on the instance's interface",
 	"use_vmac_addr":             "the VIPs are announced as use_vmac does, or with the interface's MAC without it",
-	"garp_extra_if":             "no gratuitous ARPs are sent on other interfaces",
 }
 
 // globalOnly drops a keyword keepalived 2.2.7 does not know in a
@@ -177,6 +176,11 @@ var instanceKeywords = func() keywords[*instanceState] {
 		},
 		"garp_master_refresh_repeat": func(p *parser, s *instanceState, n *node) {
 			p.setInt(n, &s.in.GARP.MasterRefreshRepeat, 0, 10000)
+		},
+		"garp_extra_if": func(p *parser, s *instanceState, n *node) {
+			if d, all, ok := p.garpExtraIf(n, 0); ok {
+				s.in.GARP.ExtraIf, s.in.GARP.ExtraIfAll = d, all
+			}
 		},
 		"garp_interval":           func(p *parser, s *instanceState, n *node) { p.globalOnly(n, "vrrp_garp_interval") },
 		"gna_interval":            func(p *parser, s *instanceState, n *node) { p.globalOnly(n, "vrrp_gna_interval") },

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // uinst is a unicast VRRPv3 IPv4 instance with extra keywords.
@@ -52,5 +53,55 @@ func TestOldUnicastChecksum(t *testing.T) {
 	}
 	if _, diags := parse(t, uinst("old_unicast_checksum never never")); !diags.HasErrors() {
 		t.Error("two arguments accepted")
+	}
+}
+
+func TestGARPExtraIf(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		delay time.Duration
+		all   bool
+		diag  string // a diagnostic expected, "" = none
+	}{
+		{"default off", inst(""), 0, false, ""},
+		{"global", "global_defs {\nvrrp_garp_extra_if 100\n}\n" + inst(""), 100 * time.Second, false, ""},
+		{"global all first", "global_defs {\nvrrp_garp_extra_if all 100\n}\n" + inst(""), 100 * time.Second, true, ""},
+		{"global all last", "global_defs {\nvrrp_garp_extra_if 60 all\n}\n" + inst(""), time.Minute, true, ""},
+		{"global 0 is dropped", "global_defs {\nvrrp_garp_extra_if 0\n}\n" + inst(""), 0, false, `vrrp_garp_extra_if: "0" is not all or whole seconds 1..86400; the keyword is ignored`},
+		{"global above a day", "global_defs {\nvrrp_garp_extra_if 86401\n}\n" + inst(""), 0, false, `"86401" is not all or whole seconds 1..86400`},
+		{"global all without a delay", "global_defs {\nvrrp_garp_extra_if all\n}\n" + inst(""), 0, false, "vrrp_garp_extra_if: no delay (seconds) given; the keyword is ignored"},
+		{"global fraction", "global_defs {\nvrrp_garp_extra_if 1.5\n}\n" + inst(""), 0, false, `"1.5" is not all or whole seconds`},
+		{"instance", inst("garp_extra_if 30"), 30 * time.Second, false, ""},
+		{"instance all", inst("garp_extra_if all 30"), 30 * time.Second, true, ""},
+		{"instance 0 turns the global one off", "global_defs {\nvrrp_garp_extra_if all 100\n}\n" + inst("garp_extra_if 0"), 0, false, ""},
+		{"instance overrides the global all", "global_defs {\nvrrp_garp_extra_if all 100\n}\n" + inst("garp_extra_if 20"), 20 * time.Second, false, ""},
+		{"instance without a delay inherits", "global_defs {\nvrrp_garp_extra_if 100\n}\n" + inst("garp_extra_if all"), 100 * time.Second, false, "garp_extra_if: no delay (seconds) given; the keyword is ignored"},
+		{"instance bad word", inst("garp_extra_if every 30"), 0, false, `garp_extra_if: "every" is not all or whole seconds 0..86400`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, diags := parse(t, tt.src)
+			if diags.HasErrors() {
+				t.Fatalf("errors:\n%v", diags)
+			}
+			if tt.diag == "" && len(diags) != 0 {
+				t.Fatalf("want no diagnostics, got:\n%v", diags)
+			}
+			if tt.diag != "" && !hasDiag(diags, tt.diag) {
+				t.Fatalf("no diagnostic %q in:\n%v", tt.diag, diags)
+			}
+			g := c.Instances[0].GARP
+			if g.ExtraIf != tt.delay || g.ExtraIfAll != tt.all {
+				t.Fatalf("extra_if %v all %v, want %v %v", g.ExtraIf, g.ExtraIfAll, tt.delay, tt.all)
+			}
+			again, diags := parse(t, string(Format(c)))
+			if diags.HasErrors() || !again.Equal(c) {
+				t.Fatalf("formatted and parsed again differs:\n%s\n%v", Format(c), diags)
+			}
+		})
+	}
+	if _, diags := parse(t, inst("garp_extra_if all 1 2")); !diags.HasErrors() {
+		t.Error("three arguments accepted")
 	}
 }

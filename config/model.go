@@ -158,6 +158,12 @@ type GARP struct {
 	// instance's copy is the global value).
 	Interval   time.Duration `json:"interval"`
 	NAInterval time.Duration `json:"na_interval"`
+	// ExtraIf is vrrp_garp_extra_if / garp_extra_if: a master sends a
+	// gratuitous ARP or unsolicited NA this often (whole seconds; 0 none) for
+	// the first VIP on each of its other VMAC interfaces, or with ExtraIfAll
+	// its other interfaces, so that switches keep its MAC.
+	ExtraIf    time.Duration `json:"extra_if,omitempty"`
+	ExtraIfAll bool          `json:"extra_if_all,omitempty"`
 }
 
 // GARPGroup is one garp_group: the least time between two gratuitous ARPs

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +67,130 @@ func TestEngineOldUnicastChecksum(t *testing.T) {
 		}
 		r.stop()
 	})
+}
+
+// TestEngineGARPExtraIf: a MASTER with garp_extra_if announces, every
+// period after it became MASTER, the first VIP on each interface that
+// keepalived 2.2.7's vrrp_send_vmac_update picks: another instance's VMAC,
+// or with "all" any other interface; never its own interface without
+// vmac_xmit_base. It stops when it leaves MASTER.
+func TestEngineGARPExtraIf(t *testing.T) {
+	garp := []string{"garp_master_repeat 1", "garp_master_delay 0"}
+	vips := "192.0.2.100,192.0.2.101 dev eth1,192.0.2.102 dev eth1,198.51.100.1 dev eth2"
+	tests := []struct {
+		name   string
+		conf   string
+		each   string // announcements every period, joined by ", "
+		period time.Duration
+	}{
+		{"off", vi("VI_1", 51, 100, vips, garp...), "", 10 * time.Second},
+		{"global all", "global_defs {\n  vrrp_garp_extra_if all 10\n}\n" + vi("VI_1", 51, 100, vips, garp...),
+			"eth1 192.0.2.101, eth2 198.51.100.1", 10 * time.Second},
+		{"instance all", vi("VI_1", 51, 100, vips, append([]string{"garp_extra_if all 7"}, garp...)...),
+			"eth1 192.0.2.101, eth2 198.51.100.1", 7 * time.Second},
+		{"no VMAC, no all: nothing", vi("VI_1", 51, 100, vips, append([]string{"garp_extra_if 7"}, garp...)...), "", 7 * time.Second},
+		{"instance 0 turns the global one off", "global_defs {\n  vrrp_garp_extra_if all 10\n}\n" +
+			vi("VI_1", 51, 100, vips, append([]string{"garp_extra_if 0"}, garp...)...), "", 10 * time.Second},
+		{"own interface only: nothing", vi("VI_1", 51, 100, "192.0.2.100,192.0.2.101", append([]string{"garp_extra_if all 5"}, garp...)...), "", 5 * time.Second},
+		{"another instance's VMAC without all", vi("VI_1", 51, 100, "192.0.2.100,192.0.2.110 dev vrrp.52,192.0.2.111 dev eth1",
+			append([]string{"garp_extra_if 5"}, garp...)...) + vi("VI_2", 52, 100, "203.0.113.1", append([]string{"use_vmac"}, garp...)...),
+			"vrrp.52 192.0.2.110", 5 * time.Second},
+		{"own VMAC with vmac_xmit_base", vi("VI_1", 51, 100, "192.0.2.100,192.0.2.101,198.51.100.1 dev vrrp.52",
+			append([]string{"use_vmac vrrp.51", "vmac_xmit_base", "garp_extra_if 5"}, garp...)...) +
+			vi("VI_2", 52, 100, "203.0.113.1", append([]string{"use_vmac"}, garp...)...),
+			"vrrp.51 192.0.2.100, vrrp.52 198.51.100.1", 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, tt.conf).start()
+			r.advance(5 * time.Second) // Master_Down_Interval at priority 100: 3.61 s
+			if got := r.states(); !strings.HasPrefix(got, "VI_1=MASTER") {
+				t.Fatalf("states %s", got)
+			}
+			var vi1 []string
+			for _, a := range r.host.takeAnnounced() {
+				if !strings.Contains(a, "203.0.113.") {
+					vi1 = append(vi1, a)
+				}
+			}
+			if len(vi1) != len(r.e.instances[0].vips) {
+				t.Fatalf("master entry announced %v, want each VIP once", vi1)
+			}
+			entered := r.e.snapshot().Instances[0].Since
+			for i := range 3 {
+				r.advance(entered.Add(time.Duration(i+1)*tt.period - time.Millisecond).Sub(r.clock.Now()))
+				if got := onlyVI1(r.host.takeAnnounced()); got != "" {
+					t.Fatalf("period %d: announced %q before the period ended", i, got)
+				}
+				r.advance(time.Millisecond)
+				if got := onlyVI1(r.host.takeAnnounced()); got != tt.each {
+					t.Fatalf("period %d: announced %q, want %q", i, got, tt.each)
+				}
+			}
+			if r.e.instances[0].vmac == nil { // a higher priority on eth0 makes it BACKUP
+				var addrs []string
+				for _, a := range r.e.instances[0].vcfg.Addrs {
+					addrs = append(addrs, a.String())
+				}
+				for range 3 * tt.period / time.Second {
+					r.advert("eth0", ip(peer), group4, 51, 200, addrs...)
+					if got := r.states(); !strings.HasPrefix(got, "VI_1=BACKUP") {
+						t.Fatalf("states %s after a higher priority advert", got)
+					}
+					r.advance(time.Second)
+				}
+				if got := onlyVI1(r.host.takeAnnounced()); got != "" {
+					t.Fatalf("a BACKUP announced %q", got)
+				}
+			}
+			r.stop()
+		})
+	}
+}
+
+// onlyVI1 joins the announcements that are not VI_2's (203.0.113.0/24).
+func onlyVI1(announced []string) string {
+	var out []string
+	for _, a := range announced {
+		if !strings.Contains(a, "203.0.113.") {
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// TestEngineGARPExtraIfReload: a reload that changes a MASTER's
+// garp_extra_if starts the new period at the reload; one that turns it off
+// stops it.
+func TestEngineGARPExtraIfReload(t *testing.T) {
+	conf := func(extra string) string {
+		return vi("VI_1", 51, 100, "192.0.2.100,192.0.2.101 dev eth1", "garp_master_repeat 1", "garp_master_delay 0", extra)
+	}
+	r := newRig(t, conf("garp_extra_if all 10")).start()
+	r.advance(5 * time.Second)
+	r.host.takeAnnounced()
+	if err := r.apply(conf("garp_extra_if all 4")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		r.advance(4*time.Second - time.Millisecond)
+		if got := onlyVI1(r.host.takeAnnounced()); got != "" {
+			t.Fatalf("period %d after the reload: %q before its end", i, got)
+		}
+		r.advance(time.Millisecond)
+		if got := onlyVI1(r.host.takeAnnounced()); got != "eth1 192.0.2.101" {
+			t.Fatalf("period %d after the reload: announced %q", i, got)
+		}
+	}
+	if err := r.apply(conf("garp_extra_if 0")); err != nil {
+		t.Fatal(err)
+	}
+	r.advance(20 * time.Second)
+	if got := onlyVI1(r.host.takeAnnounced()); got != "" {
+		t.Fatalf("announced %q with garp_extra_if 0", got)
+	}
+	if got := r.states(); got != "VI_1=MASTER" {
+		t.Fatalf("states %s", got)
+	}
+	r.stop()
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/havip/havip/runtime/vrrp"
 	"github.com/havip/havip/test/lab"
@@ -107,5 +108,65 @@ func TestOldUnicastChecksum(t *testing.T) {
 			}, func() {
 				h.Stop(t)
 			}
+	})
+}
+
+// TestGARPExtraIf runs a lone master with one VIP on eth0 and one on a second
+// interface, eth1, with vrrp_garp_extra_if all 2 (garp_master_repeat 1, no
+// second burst), first keepalived 2.2.7 (the reference), then havip,
+// capturing eth1 until four gratuitous ARPs. keepalived's behaviour, which
+// havip matches: the VIP of eth1 is announced on eth1 at master entry, then
+// again every 2 s (keepalived looks at its timer when it sends an advert, so
+// its period is rounded up to an advert: 2 or 3 s; havip's is 2 s), and
+// nothing else is announced on eth1.
+func TestGARPExtraIf(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	n0.AddLink(t, "eth1")
+	const extra = "198.51.100.10"
+	conf := "global_defs {\n  vrrp_garp_extra_if all 2\n}\n" + instanceConf{Priority: 100, VIPs: []string{vip4.String(), extra + "/32 dev eth1"},
+		Extra: "  garp_master_repeat 1\n  garp_master_delay 0\n"}.conf()
+
+	run := func(name string, start func() (stop func())) {
+		c := n0.Capture(t, "eth1", "arp")
+		stop := start()
+		var garps []lab.ARPPacket
+		lab.Eventually(t, 4*electionTimeout, name+"'s fourth gratuitous ARP on eth1", func() bool {
+			garps = garps[:0]
+			for _, a := range lab.DecodeARP(t, c.Path()) {
+				if a.Gratuitous {
+					garps = append(garps, a)
+				}
+			}
+			return len(garps) >= 4
+		})
+		stop()
+		c.Stop(t)
+		var gaps []string
+		for i, g := range garps[:4] {
+			if g.SenderIP != extra {
+				t.Errorf("%s: gratuitous ARP %d on eth1 for %s, want %s only", name, i, g.SenderIP, extra)
+			}
+			if i == 0 {
+				continue
+			}
+			gap := time.Duration((g.Time - garps[i-1].Time) * float64(time.Second))
+			if gap < 2*time.Second-50*time.Millisecond || gap > 3*time.Second+200*time.Millisecond {
+				t.Errorf("%s: gratuitous ARP %d came %v after the one before, want 2 s (keepalived: up to the next advert)", name, i, gap)
+			}
+			gaps = append(gaps, gap.Round(10*time.Millisecond).String())
+		}
+		t.Logf("%s: gratuitous ARPs for %s on eth1, gaps %v", name, extra, gaps)
+	}
+	run("keepalived", func() func() {
+		ka := n0.StartKeepalived(t, conf)
+		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { ka.Stop(t) }
+	})
+	run("havip", func() func() {
+		h := startHavip(t, n0, conf)
+		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { h.Stop(t) }
 	})
 }
