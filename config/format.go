@@ -222,6 +222,7 @@ func (w *printer) global(g *GlobalDefs) {
 	w.flag("vrrp_notify_priority_changes", g.NotifyPriorityChanges)
 	w.flag("dynamic_interfaces", g.DynamicInterfaces)
 	w.timer("vrrp_startup_delay", g.StartupDelay)
+	w.flag("fifo_write_vrrp_states_on_reload", g.FIFOWriteStatesOnReload)
 	if g.VMACPrefix != "" {
 		w.line("vmac_prefix " + g.VMACPrefix)
 	}

@@ -53,14 +53,13 @@ var globalSettings = []string{
 // have, with what will not happen.
 var globalUnsupported = map[string]string{
 	"notification_email":                 "no email alerts are sent",
-	"vmac_addr_prefix":                   "VMAC addresses are 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6) unless use_vmac names one",
+	"vmac_addr_prefix":                   "it names the VMACs of addresses with use_vmac (or of use_vmac_addr), which havip does not create",
 	"disable_local_igmp":                 "IGMP reports for 224.0.0.x groups are left to the kernel's igmp_link_local_mcast_reports",
 	"vrrp_iptables":                      "no iptables chains are used: no_accept is enforced in the nftables table inet havip",
 	"vrrp_ipsets":                        "no ipsets are used: no_accept is enforced in the nftables table inet havip",
 	"nftables_priority":                  "havip's chains are at priority filter - 1",
 	"nftables_counters":                  "havip's rules have no counters",
 	"nftables_ifindex":                   "havip's sets hold addresses, not interfaces",
-	"fifo_write_vrrp_states_on_reload":   "the states are not written to the FIFO again on reload",
 	"startup_script":                     "the script is not run at start",
 	"startup_script_timeout":             "no startup script is run",
 	"shutdown_script":                    "the script is not run at stop",
@@ -165,11 +164,12 @@ func (p *parser) parseGlobal(n *node) {
 				}
 			}
 		},
-		"notify_fifo":                  p.commandKw(&g.NotifyFIFO),
-		"notify_fifo_script":           p.commandKw(&g.NotifyFIFOScript),
-		"vrrp_notify_fifo":             p.commandKw(&g.VRRPNotifyFIFO),
-		"vrrp_notify_fifo_script":      p.commandKw(&g.VRRPNotifyFIFOScript),
-		"vrrp_notify_priority_changes": p.boolKw(&g.NotifyPriorityChanges),
+		"notify_fifo":                      p.commandKw(&g.NotifyFIFO),
+		"notify_fifo_script":               p.commandKw(&g.NotifyFIFOScript),
+		"vrrp_notify_fifo":                 p.commandKw(&g.VRRPNotifyFIFO),
+		"vrrp_notify_fifo_script":          p.commandKw(&g.VRRPNotifyFIFOScript),
+		"vrrp_notify_priority_changes":     p.boolKw(&g.NotifyPriorityChanges),
+		"fifo_write_vrrp_states_on_reload": p.flagKw(&g.FIFOWriteStatesOnReload, true),
 		"dynamic_interfaces": func(n *node) {
 			if p.nargs(n, 0, 1) {
 				g.DynamicInterfaces = true

@@ -105,3 +105,34 @@ func TestGARPExtraIf(t *testing.T) {
 		t.Error("three arguments accepted")
 	}
 }
+
+func TestFIFOWriteStatesOnReloadKeyword(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		on   bool
+		bad  bool
+	}{
+		{"default off", inst(""), false, false},
+		{"bare", "global_defs {\nfifo_write_vrrp_states_on_reload\n}\n" + inst(""), true, false},
+		{"an argument is an error", "global_defs {\nfifo_write_vrrp_states_on_reload yes\n}\n" + inst(""), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, diags := parse(t, tt.src)
+			if diags.HasErrors() != tt.bad {
+				t.Fatalf("errors %v, want %v:\n%v", diags.HasErrors(), tt.bad, diags)
+			}
+			if hasDiag(diags, "not supported") {
+				t.Fatalf("still warned:\n%v", diags)
+			}
+			if c.Global.FIFOWriteStatesOnReload != tt.on {
+				t.Fatalf("fifo_write_vrrp_states_on_reload %v, want %v", c.Global.FIFOWriteStatesOnReload, tt.on)
+			}
+			again, diags := parse(t, string(Format(c)))
+			if diags.HasErrors() || !again.Equal(c) {
+				t.Fatalf("formatted and parsed again differs:\n%s\n%v", Format(c), diags)
+			}
+		})
+	}
+}

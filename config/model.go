@@ -207,7 +207,10 @@ type GlobalDefs struct {
 	DynamicInterfaces     bool          `json:"dynamic_interfaces,omitempty"`
 	StartupDelay          time.Duration `json:"vrrp_startup_delay,omitempty"`
 	DefaultInterface      string        `json:"default_interface,omitempty"`
-	VMACPrefix            string        `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
+	// FIFOWriteStatesOnReload is fifo_write_vrrp_states_on_reload: a reload
+	// writes the states it kept to the notify FIFOs again.
+	FIFOWriteStatesOnReload bool   `json:"fifo_write_vrrp_states_on_reload,omitempty"`
+	VMACPrefix              string `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
 	// Settings are accepted global_defs keywords havip does not act on.
 	Settings []Setting `json:"settings,omitempty"`
 }

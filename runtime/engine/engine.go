@@ -184,7 +184,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case r := <-e.trackResults:
 			e.trackerResult(r)
 		case req := <-e.applies:
-			req.result <- e.reconfigure(req.cfg)
+			req.result <- e.reload(req.cfg)
 		case f := <-e.calls:
 			f()
 		case <-e.timer.C():

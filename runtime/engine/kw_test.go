@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,6 +193,59 @@ func TestEngineGARPExtraIfReload(t *testing.T) {
 	}
 	if got := r.states(); got != "VI_1=MASTER" {
 		t.Fatalf("states %s", got)
+	}
+	r.stop()
+}
+
+// TestEngineFIFOWriteStatesOnReload: with fifo_write_vrrp_states_on_reload a
+// reload writes to the notify FIFO, as keepalived 2.2.7 does, a line for each
+// sync group and each BACKUP or FAULT instance whose state it kept; a MASTER
+// gets none, nor does anything without the keyword.
+func TestEngineFIFOWriteStatesOnReload(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	conf := func(keyword bool, group bool) string {
+		g := "global_defs {\n  notify_fifo " + fifo + "\n"
+		if keyword {
+			g += "  fifo_write_vrrp_states_on_reload\n"
+		}
+		g += "}\n"
+		if group {
+			g += "vrrp_sync_group G {\n  group {\n    VI_1\n  }\n}\n"
+		}
+		return g + vi("VI_1", 51, 100, "192.0.2.100") + vi("VI_2", 52, 90, "192.0.2.101", "unicast_fault_no_peer")
+	}
+	r := newRig(t, conf(true, true)).start()
+	// A raw non-blocking descriptor: an os.File would wait for data.
+	fd, err := syscall.Open(fifo, syscall.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	read := func() string {
+		buf := make([]byte, 4096)
+		n, _ := syscall.Read(fd, buf) // EAGAIN when empty
+		return string(buf[:max(n, 0)])
+	}
+	r.advance(5 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER VI_2=FAULT" {
+		t.Fatalf("states %s", got)
+	}
+	read()
+	for _, step := range []struct {
+		name string
+		conf string
+		want string
+	}{
+		{"same config", conf(true, true), "GROUP \"G\" MASTER 0\nINSTANCE \"VI_2\" FAULT 90\n"},
+		{"without the keyword", conf(false, true), ""},
+		{"the group removed: VI_1 changed, still MASTER", conf(true, false), "INSTANCE \"VI_2\" FAULT 90\n"},
+	} {
+		if err := r.e.reload(parseConfig(t, step.conf)); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(); got != step.want {
+			t.Fatalf("%s: FIFO got %q, want %q", step.name, got, step.want)
+		}
 	}
 	r.stop()
 }

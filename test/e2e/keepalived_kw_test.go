@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -168,5 +171,81 @@ func TestGARPExtraIf(t *testing.T) {
 		h := startHavip(t, n0, conf)
 		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
 		return func() { h.Stop(t) }
+	})
+}
+
+// TestFIFOWriteStatesOnReload runs a sync group G of VI_1 (MASTER) and an
+// instance VI_2 in FAULT (unicast_fault_no_peer) with
+// fifo_write_vrrp_states_on_reload and a notify_fifo reader, reloads with
+// SIGHUP, first keepalived 2.2.7 (the reference), then havip. keepalived's
+// behaviour, which havip matches: the reload writes the group's state and
+// the FAULT instance's to the FIFO again, not the MASTER instance's. havip
+// runs no notify script at the reload; keepalived runs VI_2's again (its
+// FAULT is a config fault, which a reload finds again), which is printed.
+func TestFIFOWriteStatesOnReload(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	want := "GROUP \"G\" MASTER 0\nINSTANCE \"VI_2\" FAULT 90\n"
+
+	run := func(name string, start func(conf string) (signal func(), waitReloaded func(), stop func())) {
+		dir := t.TempDir()
+		fifoLog, reader, notified := filepath.Join(dir, "fifo.log"), filepath.Join(dir, "reader.sh"), filepath.Join(dir, "notified")
+		writeExecutable(t, reader, fmt.Sprintf("#!/bin/sh\nwhile IFS= read -r line; do printf '%%s\\n' \"$line\" >> %s; done < \"$1\"\n", fifoLog))
+		notify := filepath.Join(dir, "notify.sh")
+		writeExecutable(t, notify, fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %s\n", notified))
+		conf := fmt.Sprintf("global_defs {\n  notify_fifo %s\n  notify_fifo_script %s\n  fifo_write_vrrp_states_on_reload\n}\n",
+			filepath.Join(dir, "fifo"), reader) +
+			fmt.Sprintf("vrrp_sync_group G {\n  group {\n    VI_1\n  }\n  notify %s\n}\n", notify) +
+			instanceConf{Priority: 100, VIPs: []string{vip4.String()}, Extra: "  notify " + notify + "\n"}.conf() +
+			instanceConf{Name: "VI_2", VRID: 52, Priority: 90, VIPs: []string{"198.51.100.10/32"}, UnicastSrc: n0.IPv4.String(),
+				Extra: "  unicast_fault_no_peer\n  notify " + notify + "\n"}.conf()
+		signal, waitReloaded, stop := start(conf)
+		lab.Eventually(t, electionTimeout, name+"'s FIFO lines for G MASTER and VI_2 FAULT", func() bool {
+			s := readFile(fifoLog)
+			return strings.Contains(s, `GROUP "G" MASTER 0`) && strings.Contains(s, `INSTANCE "VI_1" MASTER 100`)
+		})
+		holdsFor(t, time.Second, name+" writing nothing more before the reload", func() bool { return true })
+		fifoBefore, notifiedBefore := readFile(fifoLog), readFile(notified)
+		signal()
+		waitReloaded()
+		lab.Eventually(t, electionTimeout, name+"'s FIFO lines after the reload", func() bool {
+			return len(readFile(fifoLog)) >= len(fifoBefore)+len(want)
+		})
+		holdsFor(t, 2*time.Second, name+" writing no other line after the reload", func() bool {
+			return len(readFile(fifoLog)) == len(fifoBefore)+len(want)
+		})
+		if got := strings.TrimPrefix(readFile(fifoLog), fifoBefore); got != want {
+			t.Errorf("%s: the reload wrote %q to the FIFO, want %q", name, got, want)
+		}
+		if got := strings.TrimPrefix(readFile(notified), notifiedBefore); got != "" {
+			if name == "havip" {
+				t.Errorf("%s: the reload ran notify scripts: %q", name, got)
+			} else {
+				t.Logf("%s: the reload ran the notify scripts %q", name, got)
+			}
+		}
+		t.Logf("%s: FIFO before the reload %q, after %q", name, fifoBefore, strings.TrimPrefix(readFile(fifoLog), fifoBefore))
+		stop()
+	}
+	run("keepalived", func(conf string) (func(), func(), func()) {
+		ka := n0.StartKeepalived(t, conf)
+		return func() {
+				if err := ka.Process().Signal(syscall.SIGHUP); err != nil {
+					t.Fatal(err)
+				}
+			}, func() {
+				lab.Eventually(t, electionTimeout, "keepalived's reload", func() bool { return strings.Contains(ka.Log(), "Reloading") })
+			}, func() { ka.Stop(t) }
+	})
+	run("havip", func(conf string) (func(), func(), func()) {
+		h := startHavip(t, n0, conf)
+		return func() {
+				if err := h.proc.Signal(syscall.SIGHUP); err != nil {
+					t.Fatal(err)
+				}
+			}, func() {
+				h.waitLog(t, "config applied", "unchanged=2", electionTimeout)
+			}, func() { h.Stop(t) }
 	})
 }
