@@ -223,6 +223,10 @@ func (w *printer) global(g *GlobalDefs) {
 	w.flag("dynamic_interfaces", g.DynamicInterfaces)
 	w.timer("vrrp_startup_delay", g.StartupDelay)
 	w.flag("fifo_write_vrrp_states_on_reload", g.FIFOWriteStatesOnReload)
+	w.command("startup_script", g.StartupScript)
+	w.timer("startup_script_timeout", g.StartupScriptTimeout)
+	w.command("shutdown_script", g.ShutdownScript)
+	w.timer("shutdown_script_timeout", g.ShutdownScriptTimeout)
 	if g.VMACPrefix != "" {
 		w.line("vmac_prefix " + g.VMACPrefix)
 	}

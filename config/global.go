@@ -60,10 +60,6 @@ var globalUnsupported = map[string]string{
 	"nftables_priority":                  "havip's chains are at priority filter - 1",
 	"nftables_counters":                  "havip's rules have no counters",
 	"nftables_ifindex":                   "havip's sets hold addresses, not interfaces",
-	"startup_script":                     "the script is not run at start",
-	"startup_script_timeout":             "no startup script is run",
-	"shutdown_script":                    "the script is not run at stop",
-	"shutdown_script_timeout":            "no shutdown script is run",
 	"notification_email_from":            "no email alerts are sent",
 	"smtp_server":                        "no email alerts are sent",
 	"smtp_helo_name":                     "no email alerts are sent",
@@ -170,6 +166,10 @@ func (p *parser) parseGlobal(n *node) {
 		"vrrp_notify_fifo_script":          p.commandKw(&g.VRRPNotifyFIFOScript),
 		"vrrp_notify_priority_changes":     p.boolKw(&g.NotifyPriorityChanges),
 		"fifo_write_vrrp_states_on_reload": p.flagKw(&g.FIFOWriteStatesOnReload, true),
+		"startup_script":                   p.onceCommandKw(&g.StartupScript),
+		"shutdown_script":                  p.onceCommandKw(&g.ShutdownScript),
+		"startup_script_timeout":           p.timerKw(&g.StartupScriptTimeout, time.Second, 1000*time.Second),
+		"shutdown_script_timeout":          p.timerKw(&g.ShutdownScriptTimeout, time.Second, 1000*time.Second),
 		"dynamic_interfaces": func(n *node) {
 			if p.nargs(n, 0, 1) {
 				g.DynamicInterfaces = true
@@ -202,12 +202,33 @@ func (p *parser) parseGlobal(n *node) {
 			p.rep.warnf(n.pos, "%s_script %q is not started: it reads %s, which is not set", f.keyword, f.reader.Text, f.keyword)
 		}
 	}
+	// keepalived's timeout of a startup or shutdown script is 10 s unless given.
+	for _, s := range []struct {
+		script  *Command
+		timeout *time.Duration
+	}{{g.StartupScript, &g.StartupScriptTimeout}, {g.ShutdownScript, &g.ShutdownScriptTimeout}} {
+		if s.script != nil && *s.timeout == 0 {
+			*s.timeout = 10 * time.Second
+		}
+	}
 	if g.Strict {
 		g.GARP.LowerPrioRepeat = 0
 		g.GARP.LowerPrioDelay = 0
 		g.LowerPrioNoAdvert = true
 		g.HigherPrioSendAdvert = false
 		g.OwnerIgnoreAdverts = true
+	}
+}
+
+// onceCommandKw parses a command that keepalived takes once: a second one
+// is dropped.
+func (p *parser) onceCommandKw(dst **Command) handler {
+	return func(n *node) {
+		if *dst != nil {
+			p.rep.dropf(n.pos, "this one is ignored", "%s is already given", n.keyword())
+			return
+		}
+		p.setCommand(n, dst)
 	}
 }
 

@@ -136,3 +136,56 @@ func TestFIFOWriteStatesOnReloadKeyword(t *testing.T) {
 		})
 	}
 }
+
+func TestStartupShutdownScripts(t *testing.T) {
+	tests := []struct {
+		name                      string
+		global                    string
+		startup, shutdown         string // script texts, "" none
+		startupTime, shutdownTime time.Duration
+		diag                      string
+		bad                       bool
+	}{
+		{"none", "", "", "", 0, 0, "", false},
+		{"startup with the default timeout", "startup_script /bin/up", "/bin/up", "", 10 * time.Second, 0, "", false},
+		{"shutdown with a timeout", "shutdown_script \"/bin/down now\" root\nshutdown_script_timeout 30", "", "/bin/down now", 0, 30 * time.Second, "", false},
+		{"timeout before the script", "startup_script_timeout 5\nstartup_script /bin/up", "/bin/up", "", 5 * time.Second, 0, "", false},
+		{"a second script is dropped", "startup_script /bin/a\nstartup_script /bin/b", "/bin/a", "", 10 * time.Second, 0, "startup_script is already given; this one is ignored", false},
+		{"timeout without a script", "shutdown_script_timeout 7", "", "", 0, 7 * time.Second, "", false},
+		{"timeout 0", "startup_script_timeout 0", "", "", 0, 0, "", true},
+		{"timeout above 1000", "shutdown_script_timeout 1001", "", "", 0, 0, "", true},
+		{"no script", "startup_script", "", "", 0, 0, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, diags := parse(t, "global_defs {\n"+tt.global+"\n}\n"+inst(""))
+			if diags.HasErrors() != tt.bad {
+				t.Fatalf("errors %v, want %v:\n%v", diags.HasErrors(), tt.bad, diags)
+			}
+			if tt.diag != "" && !hasDiag(diags, tt.diag) {
+				t.Fatalf("no diagnostic %q in:\n%v", tt.diag, diags)
+			}
+			if hasDiag(diags, "not supported") {
+				t.Fatalf("still warned:\n%v", diags)
+			}
+			if tt.bad {
+				return
+			}
+			g := c.Global
+			text := func(c *Command) string {
+				if c == nil {
+					return ""
+				}
+				return c.Text
+			}
+			if text(g.StartupScript) != tt.startup || text(g.ShutdownScript) != tt.shutdown ||
+				g.StartupScriptTimeout != tt.startupTime || g.ShutdownScriptTimeout != tt.shutdownTime {
+				t.Fatalf("startup %q %v, shutdown %q %v", text(g.StartupScript), g.StartupScriptTimeout, text(g.ShutdownScript), g.ShutdownScriptTimeout)
+			}
+			again, diags := parse(t, string(Format(c)))
+			if diags.HasErrors() || !again.Equal(c) {
+				t.Fatalf("formatted and parsed again differs:\n%s\n%v", Format(c), diags)
+			}
+		})
+	}
+}

@@ -207,6 +207,12 @@ type GlobalDefs struct {
 	DynamicInterfaces     bool          `json:"dynamic_interfaces,omitempty"`
 	StartupDelay          time.Duration `json:"vrrp_startup_delay,omitempty"`
 	DefaultInterface      string        `json:"default_interface,omitempty"`
+	// StartupScript runs before the instances start, ShutdownScript after
+	// they are released, each bounded by its timeout (10 s unless given).
+	StartupScript         *Command      `json:"startup_script,omitempty"`
+	StartupScriptTimeout  time.Duration `json:"startup_script_timeout,omitempty"`
+	ShutdownScript        *Command      `json:"shutdown_script,omitempty"`
+	ShutdownScriptTimeout time.Duration `json:"shutdown_script_timeout,omitempty"`
 	// FIFOWriteStatesOnReload is fifo_write_vrrp_states_on_reload: a reload
 	// writes the states it kept to the notify FIFOs again.
 	FIFOWriteStatesOnReload bool   `json:"fifo_write_vrrp_states_on_reload,omitempty"`

@@ -249,3 +249,44 @@ func TestFIFOWriteStatesOnReload(t *testing.T) {
 			}, func() { h.Stop(t) }
 	})
 }
+
+// TestStartupShutdownScripts runs a lone master with a startup_script, a
+// shutdown_script and a notify script, each appending a line to one file
+// (the startup and shutdown scripts whether the VIP is on eth0), first
+// keepalived 2.2.7 (the reference), then havip, and stops it. keepalived's
+// behaviour, which havip matches: the startup script runs first, before the
+// VIP is there and before any notify, the shutdown script last, once the
+// VIP is gone.
+func TestStartupShutdownScripts(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	run := func(name string, start func(conf string) (stop func())) {
+		dir := t.TempDir()
+		log := filepath.Join(dir, "log")
+		vipState := fmt.Sprintf("if ip -o addr show dev eth0 | grep -q ' %s '; then echo vip; else echo novip; fi", vip4)
+		up, down, notify := filepath.Join(dir, "up.sh"), filepath.Join(dir, "down.sh"), filepath.Join(dir, "notify.sh")
+		writeExecutable(t, up, fmt.Sprintf("#!/bin/sh\necho \"startup $# $(%s)\" >> %s\n", vipState, log))
+		writeExecutable(t, down, fmt.Sprintf("#!/bin/sh\necho \"shutdown $# $(%s)\" >> %s\n", vipState, log))
+		writeExecutable(t, notify, fmt.Sprintf("#!/bin/sh\necho \"notify $3\" >> %s\n", log))
+		conf := fmt.Sprintf("global_defs {\n  startup_script %s\n  startup_script_timeout 5\n  shutdown_script %s\n}\n", up, down) +
+			instanceConf{Priority: 100, VIPs: []string{vip4.String()}, Extra: "  notify " + notify + "\n"}.conf()
+		stop := start(conf)
+		lab.Eventually(t, electionTimeout, name+"'s MASTER notify", func() bool { return strings.Contains(readFile(log), "notify MASTER") })
+		stop()
+		lab.Eventually(t, electionTimeout, name+"'s shutdown script", func() bool { return strings.Contains(readFile(log), "shutdown") })
+		lines := strings.Split(strings.TrimSpace(readFile(log)), "\n")
+		if lines[0] != "startup 0 novip" || lines[len(lines)-1] != "shutdown 0 novip" {
+			t.Errorf("%s: the scripts wrote %q; want \"startup 0 novip\" first and \"shutdown 0 novip\" last", name, lines)
+		}
+		t.Logf("%s: %q", name, lines)
+	}
+	run("keepalived", func(conf string) func() {
+		ka := n0.StartKeepalived(t, conf)
+		return func() { ka.Stop(t) }
+	})
+	run("havip", func(conf string) func() {
+		h := startHavip(t, n0, conf)
+		return func() { h.Stop(t) }
+	})
+}
