@@ -143,6 +143,13 @@ func (p *parser) parseGlobal(n *node) {
 				g.GARP.ExtraIf, g.GARP.ExtraIfAll = d, all
 			}
 		},
+		// keepalived 2.2.7 still reads the name it had before 2.2.3.
+		"vrrp_vmac_garp_intvl": func(n *node) {
+			p.rep.warnf(n.pos, "vrrp_vmac_garp_intvl is deprecated: use vrrp_garp_extra_if")
+			if d, all, ok := p.garpExtraIf(n, time.Second); ok {
+				g.GARP.ExtraIf, g.GARP.ExtraIfAll = d, all
+			}
+		},
 		"vrrp_down_timer_adverts":      p.intKw(&g.DownTimerAdverts, 1, 100),
 		"vrrp_lower_prio_no_advert":    p.boolKw(&g.LowerPrioNoAdvert),
 		"vrrp_higher_prio_send_advert": p.boolKw(&g.HigherPrioSendAdvert),

@@ -182,6 +182,12 @@ var instanceKeywords = func() keywords[*instanceState] {
 				s.in.GARP.ExtraIf, s.in.GARP.ExtraIfAll = d, all
 			}
 		},
+		"vmac_garp_intvl": func(p *parser, s *instanceState, n *node) {
+			p.rep.warnf(n.pos, "vmac_garp_intvl is deprecated: use garp_extra_if")
+			if d, all, ok := p.garpExtraIf(n, 0); ok {
+				s.in.GARP.ExtraIf, s.in.GARP.ExtraIfAll = d, all
+			}
+		},
 		"garp_interval":           func(p *parser, s *instanceState, n *node) { p.globalOnly(n, "vrrp_garp_interval") },
 		"gna_interval":            func(p *parser, s *instanceState, n *node) { p.globalOnly(n, "vrrp_gna_interval") },
 		"accept":                  func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.accept, true) },

@@ -78,6 +78,8 @@ func TestGARPExtraIf(t *testing.T) {
 		{"instance overrides the global all", "global_defs {\nvrrp_garp_extra_if all 100\n}\n" + inst("garp_extra_if 20"), 20 * time.Second, false, ""},
 		{"instance without a delay inherits", "global_defs {\nvrrp_garp_extra_if 100\n}\n" + inst("garp_extra_if all"), 100 * time.Second, false, "garp_extra_if: no delay (seconds) given; the keyword is ignored"},
 		{"instance bad word", inst("garp_extra_if every 30"), 0, false, `garp_extra_if: "every" is not all or whole seconds 0..86400`},
+		{"global name before 2.2.3", "global_defs {\nvrrp_vmac_garp_intvl all 50\n}\n" + inst(""), 50 * time.Second, true, "vrrp_vmac_garp_intvl is deprecated: use vrrp_garp_extra_if"},
+		{"instance name before 2.2.3", inst("vmac_garp_intvl 40"), 40 * time.Second, false, "vmac_garp_intvl is deprecated: use garp_extra_if"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
