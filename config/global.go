@@ -175,8 +175,8 @@ func (p *parser) parseGlobal(n *node) {
 		"fifo_write_vrrp_states_on_reload": p.flagKw(&g.FIFOWriteStatesOnReload, true),
 		"startup_script":                   p.onceCommandKw(&g.StartupScript),
 		"shutdown_script":                  p.onceCommandKw(&g.ShutdownScript),
-		"startup_script_timeout":           p.timerKw(&g.StartupScriptTimeout, time.Second, 1000*time.Second),
-		"shutdown_script_timeout":          p.timerKw(&g.ShutdownScriptTimeout, time.Second, 1000*time.Second),
+		"startup_script_timeout":           p.scriptTimeoutKw(&g.StartupScriptTimeout),
+		"shutdown_script_timeout":          p.scriptTimeoutKw(&g.ShutdownScriptTimeout),
 		"dynamic_interfaces": func(n *node) {
 			if p.nargs(n, 0, 1) {
 				g.DynamicInterfaces = true
@@ -236,6 +236,22 @@ func (p *parser) onceCommandKw(dst **Command) handler {
 			return
 		}
 		p.setCommand(n, dst)
+	}
+}
+
+// scriptTimeoutKw parses startup_script_timeout and shutdown_script_timeout
+// as keepalived 2.2.7 does: whole seconds 1..1000, anything else dropped.
+func (p *parser) scriptTimeoutKw(dst *time.Duration) handler {
+	return func(n *node) {
+		if !p.nargs(n, 1, 1) {
+			return
+		}
+		v, err := strconv.ParseUint(n.args()[0], 10, 32)
+		if err != nil || v < 1 || v > 1000 {
+			p.rep.dropf(n.pos, "the keyword is ignored", "%s: %q is not whole seconds 1..1000", n.keyword(), n.args()[0])
+			return
+		}
+		*dst = time.Duration(v) * time.Second
 	}
 }
 

@@ -154,8 +154,9 @@ func TestStartupShutdownScripts(t *testing.T) {
 		{"timeout before the script", "startup_script_timeout 5\nstartup_script /bin/up", "/bin/up", "", 5 * time.Second, 0, "", false},
 		{"a second script is dropped", "startup_script /bin/a\nstartup_script /bin/b", "/bin/a", "", 10 * time.Second, 0, "startup_script is already given; this one is ignored", false},
 		{"timeout without a script", "shutdown_script_timeout 7", "", "", 0, 7 * time.Second, "", false},
-		{"timeout 0", "startup_script_timeout 0", "", "", 0, 0, "", true},
-		{"timeout above 1000", "shutdown_script_timeout 1001", "", "", 0, 0, "", true},
+		{"timeout 0 is dropped", "startup_script_timeout 0", "", "", 0, 0, `startup_script_timeout: "0" is not whole seconds 1..1000; the keyword is ignored`, false},
+		{"timeout above 1000 is dropped", "shutdown_script_timeout 1001", "", "", 0, 0, `"1001" is not whole seconds 1..1000`, false},
+		{"a fraction is dropped, the default stands", "startup_script /bin/up\nstartup_script_timeout 2.5", "/bin/up", "", 10 * time.Second, 0, `"2.5" is not whole seconds`, false},
 		{"no script", "startup_script", "", "", 0, 0, "", true},
 	}
 	for _, tt := range tests {
