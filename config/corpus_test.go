@@ -29,7 +29,7 @@ var vrrpOnlySamples = map[string][]string{
 	// dropped), and vrrp.lvs_syncd lists sync group members without
 	// group { } (unknown keywords, the empty group is dropped).
 	"keepalived.conf.vrrp.rules":     {`"192.168.100./24" is not an address with an optional /length; the rule is ignored`, `"192.168.200./24" is not an address with an optional /length; the rule is ignored`},
-	"keepalived.conf.vrrp.lvs_syncd": {"unknown keyword 'VI_2' in vrrp_sync_group VG1 is ignored", "unknown keyword 'VI_3' in vrrp_sync_group VG1 is ignored", "vrrp_sync_group VG1 has no members (add group { INSTANCE ... }); the vrrp_sync_group is ignored", "lvs_sync_daemon_interface is not supported"},
+	"keepalived.conf.vrrp.lvs_syncd": {"unknown keyword 'VI_2' in vrrp_sync_group VG1 is ignored", "unknown keyword 'VI_3' in vrrp_sync_group VG1 is ignored", "vrrp_sync_group VG1 has no members (add group { INSTANCE ... }); the vrrp_sync_group is ignored", "lvs_sync_daemon_interface is deprecated"},
 }
 
 // lvsSamples have LVS sections, which havip runs; they may produce only the

@@ -36,23 +36,12 @@ var beyondKeepalived = map[string]string{
 // drops or corrects the faulty part), with why havip refuses them instead.
 // docs/compatibility.md has the same table.
 var havipRefuses = map[string]string{
-	"fail-extra-brace.conf":                 "an unbalanced brace changes which block the next lines belong to",
-	"fail-missing-brace.conf":               "an unbalanced brace changes which block the next lines belong to",
-	"fail-script-weight-range.conf":         "what keepalived runs instead (no weight, or no script) is not checked yet",
-	"fail-strict-unicast.conf":              "current keepalived refuses unicast with vrrp_strict too (issue #2645)",
-	"fail-unicast-ttl-order.conf":           "keepalived runs it but discards every advert from the peer; the engine refuses a peer it could never hear",
-	"fail-lvs-delay-loop-zero.conf":         lvsRefused,
-	"fail-lvs-http-no-url.conf":             lvsRefused,
-	"fail-lvs-portless-not-persistent.conf": lvsRefused,
-	"fail-lvs-real-server-family.conf":      lvsRefused,
-	"fail-lvs-scheduler.conf":               lvsRefused,
-	"fail-lvs-status-code.conf":             lvsRefused,
+	"fail-extra-brace.conf":         "an unbalanced brace changes which block the next lines belong to",
+	"fail-missing-brace.conf":       "an unbalanced brace changes which block the next lines belong to",
+	"fail-script-weight-range.conf": "what keepalived runs instead (no weight, or no script) is not checked yet",
+	"fail-strict-unicast.conf":      "current keepalived refuses unicast with vrrp_strict too (issue #2645)",
+	"fail-unicast-ttl-order.conf":   "keepalived runs it but discards every advert from the peer; the engine refuses a peer it could never hear",
 }
-
-// lvsRefused is why havip refuses LVS configs keepalived runs: keepalived
-// 2.2.7 drops the faulty virtual server, real server or checker and runs
-// without it, havip's LVS model does not drop these parts yet.
-const lvsRefused = "keepalived drops the faulty LVS part and runs the rest; havip's LVS model refuses it instead (not mapped to keepalived's drops yet)"
 
 // formattedDiffers lists corpus files whose Format output keepalived 2.2.7
 // -t does not pass, with the reason.
@@ -240,8 +229,8 @@ func TestDroppedSamplesRunInKeepalived(t *testing.T) {
 
 // withoutIPVS copies the sample at path leaving out its
 // lvs_sync_daemon_interface line: with it keepalived's VRRP process
-// initialises IPVS, which the test kernel may lack (and havip ignores it
-// with a warning).
+// initialises IPVS, which the test kernel may lack (havip logs the sync
+// daemon's failure and runs the instances).
 func withoutIPVS(t *testing.T, path string) string {
 	t.Helper()
 	data, err := os.ReadFile(path)

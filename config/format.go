@@ -3,7 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
-
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +15,14 @@ import (
 func Format(c *Config) []byte {
 	w := &printer{}
 	w.global(&c.Global)
+	valueBlock(w, "interface_up_down_delays", c.InterfaceDelays, func(d InterfaceDelay) string {
+		return d.Interface + " " + formatDelay(d.Down) + " " + formatDelay(d.Up)
+	})
+	for _, g := range c.TrackGroups { // before the static entries naming them
+		w.open("track_group " + g.Name)
+		valueBlock(w, "group", g.Members, func(s string) string { return s })
+		w.close()
+	}
 	valueBlock(w, "static_ipaddress", c.StaticAddresses, formatAddress)
 	valueBlock(w, "static_routes", c.StaticRoutes, formatRoute)
 	valueBlock(w, "static_rules", c.StaticRules, formatRule)
@@ -219,6 +227,8 @@ func (w *printer) global(g *GlobalDefs) {
 	w.command("notify_fifo_script", g.NotifyFIFOScript)
 	w.command("vrrp_notify_fifo", g.VRRPNotifyFIFO)
 	w.command("vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript)
+	w.command("lvs_notify_fifo", g.LVSNotifyFIFO)
+	w.command("lvs_notify_fifo_script", g.LVSNotifyFIFOScript)
 	w.flag("vrrp_notify_priority_changes", g.NotifyPriorityChanges)
 	w.flag("dynamic_interfaces", g.DynamicInterfaces)
 	w.timer("vrrp_startup_delay", g.StartupDelay)
@@ -227,11 +237,15 @@ func (w *printer) global(g *GlobalDefs) {
 	w.timer("startup_script_timeout", g.StartupScriptTimeout)
 	w.command("shutdown_script", g.ShutdownScript)
 	w.timer("shutdown_script_timeout", g.ShutdownScriptTimeout)
+	w.flag("disable_local_igmp", g.DisableLocalIGMP)
 	if g.VMACPrefix != "" {
 		w.line("vmac_prefix " + g.VMACPrefix)
 	}
 	if g.DefaultInterface != "" {
 		w.line("default_interface " + g.DefaultInterface)
+	}
+	if g.LVSSyncDaemon != nil {
+		w.line(formatLVSSyncDaemon(g.LVSSyncDaemon))
 	}
 	w.settings(g.Settings)
 	w.close()
@@ -334,7 +348,8 @@ func (w *printer) instance(in *Instance) {
 }
 
 func (w *printer) tracking(t *Tracking) {
-	valueBlock(w, "track_interface", t.Interfaces, func(i TrackInterface) string {
+	own := slices.DeleteFunc(slices.Clone(t.Interfaces), func(i TrackInterface) bool { return i.TrackGroup != "" })
+	valueBlock(w, "track_interface", own, func(i TrackInterface) string {
 		return i.Name + " weight " + weightText(i.Weight, i.Reverse)
 	})
 	ref := func(r TrackRef) string { return r.Name + " weight " + weightText(r.Weight, r.Reverse) }
@@ -464,6 +479,9 @@ func formatAddress(a VirtualAddress) string {
 	if a.PreferredLft != "" {
 		s = append(s, "preferred_lft", a.PreferredLft)
 	}
+	if a.TrackGroup != "" {
+		s = append(s, "track_group", a.TrackGroup)
+	}
 	return strings.Join(s, " ")
 }
 
@@ -501,6 +519,9 @@ func formatRoute(r Route) string {
 	if r.NoTrack {
 		s = append(s, "no_track")
 	}
+	if r.TrackGroup != "" {
+		s = append(s, "track_group", r.TrackGroup)
+	}
 	return strings.Join(s, " ")
 }
 
@@ -536,6 +557,9 @@ func formatRule(r Rule) string {
 	s = append(s, r.Options...)
 	if r.NoTrack {
 		s = append(s, "no_track")
+	}
+	if r.TrackGroup != "" {
+		s = append(s, "track_group", r.TrackGroup)
 	}
 	return strings.Join(s, " ")
 }

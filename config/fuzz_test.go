@@ -26,6 +26,8 @@ func addCorpus(f *testing.F) {
 		"global_defs {\nvrrp_garp_extra_if all 5\nfifo_write_vrrp_states_on_reload\nstartup_script /bin/u\nshutdown_script_timeout 3\n}\n" +
 			"vrrp_instance V {\ninterface e\nvirtual_router_id 1\nversion 3\nold_unicast_checksum\ngarp_extra_if 0\n" +
 			"unicast_peer {\n192.0.2.2\n}\nvirtual_ipaddress {\n192.0.2.1\n}\n}\n",
+		"global_defs {\nlvs_sync_daemon e V 3 maxlen 1400 port 0 ttl 2 group ff05::81 x\n}\nvrrp_instance V { interface e\nvirtual_router_id 1\n}\n",
+		"vrrp_instance V { interface e\nvirtual_router_id 1\nlvs_sync_daemon_interface f\n}\n",
 	} {
 		f.Add([]byte(s))
 	}

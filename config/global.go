@@ -54,7 +54,6 @@ var globalSettings = []string{
 var globalUnsupported = map[string]string{
 	"notification_email":                 "no email alerts are sent",
 	"vmac_addr_prefix":                   "it names the VMACs of addresses with use_vmac (or of use_vmac_addr), which havip does not create",
-	"disable_local_igmp":                 "IGMP reports for 224.0.0.x groups are left to the kernel's igmp_link_local_mcast_reports",
 	"vrrp_iptables":                      "no iptables chains are used: no_accept is enforced in the nftables table inet havip",
 	"vrrp_ipsets":                        "no ipsets are used: no_accept is enforced in the nftables table inet havip",
 	"nftables_priority":                  "havip's chains are at priority filter - 1",
@@ -78,20 +77,17 @@ var globalUnsupported = map[string]string{
 	"snmp_socket":                        "there is no SNMP agent",
 	"enable_dbus":                        "there is no DBus service",
 	"dbus_service_name":                  "there is no DBus service",
-	"lvs_id":                             "LVS is not configured",
-	"lvs_sync_daemon":                    "the LVS sync daemon is not started",
-	"lvs_timeouts":                       "LVS is not configured",
-	"lvs_flush":                          "LVS is not configured",
-	"lvs_flush_on_stop":                  "LVS is not configured",
-	"lvs_notify_fifo":                    "LVS is not configured",
-	"lvs_notify_fifo_script":             "LVS is not configured",
-	"lvs_netlink_cmd_rcv_bufs":           "LVS is not configured",
-	"lvs_netlink_cmd_rcv_bufs_force":     "LVS is not configured",
-	"lvs_netlink_monitor_rcv_bufs":       "LVS is not configured",
-	"lvs_netlink_monitor_rcv_bufs_force": "LVS is not configured",
-	"nftables_ipvs":                      "LVS is not configured",
-	"nftables_ipvs_priority":             "LVS is not configured",
-	"nftables_ipvs_start_fwmark":         "LVS is not configured",
+	"lvs_id":                             "the LVS router ID is only used by SMTP alerts, which havip does not send",
+	"lvs_timeouts":                       "the kernel's IPVS connection timeouts are left as they are",
+	"lvs_flush":                          "IPVS is not flushed at start; havip replaces only the virtual servers it runs",
+	"lvs_flush_on_stop":                  "havip removes the virtual servers it ran at exit, and nothing else",
+	"lvs_netlink_cmd_rcv_bufs":           "havip's IPVS netlink sockets keep the default buffer sizes",
+	"lvs_netlink_cmd_rcv_bufs_force":     "havip's IPVS netlink sockets keep the default buffer sizes",
+	"lvs_netlink_monitor_rcv_bufs":       "havip's IPVS netlink sockets keep the default buffer sizes",
+	"lvs_netlink_monitor_rcv_bufs_force": "havip's IPVS netlink sockets keep the default buffer sizes",
+	"nftables_ipvs":                      "havip marks no packets for IPVS with nftables",
+	"nftables_ipvs_priority":             "havip's LVS nftables chains keep their own priorities",
+	"nftables_ipvs_start_fwmark":         "havip marks no packets for IPVS with nftables",
 }
 
 func (p *parser) parseGlobal(n *node) {
@@ -177,6 +173,8 @@ func (p *parser) parseGlobal(n *node) {
 		"shutdown_script":                  p.onceCommandKw(&g.ShutdownScript),
 		"startup_script_timeout":           p.scriptTimeoutKw(&g.StartupScriptTimeout),
 		"shutdown_script_timeout":          p.scriptTimeoutKw(&g.ShutdownScriptTimeout),
+		"lvs_notify_fifo":                  p.commandKw(&g.LVSNotifyFIFO),
+		"lvs_notify_fifo_script":           p.commandKw(&g.LVSNotifyFIFOScript),
 		"dynamic_interfaces": func(n *node) {
 			if p.nargs(n, 0, 1) {
 				g.DynamicInterfaces = true
@@ -184,8 +182,10 @@ func (p *parser) parseGlobal(n *node) {
 			}
 		},
 		"vrrp_startup_delay": p.timerKw(&g.StartupDelay, 0, 3600*time.Second),
+		"disable_local_igmp": p.flagKw(&g.DisableLocalIGMP, true),
 		"default_interface":  p.stringKw(&g.DefaultInterface),
 		"vmac_prefix":        p.stringKw(&g.VMACPrefix),
+		"lvs_sync_daemon":    p.lvsSyncDaemonKw,
 	}
 	for _, kw := range globalSettings {
 		table[kw] = p.settingKw(&g.Settings)
@@ -204,7 +204,7 @@ func (p *parser) parseGlobal(n *node) {
 	for _, f := range []struct {
 		keyword      string
 		path, reader *Command
-	}{{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript}, {"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}} {
+	}{{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript}, {"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}, {"lvs_notify_fifo", g.LVSNotifyFIFO, g.LVSNotifyFIFOScript}} {
 		if f.reader != nil && f.path == nil {
 			p.rep.warnf(n.pos, "%s_script %q is not started: it reads %s, which is not set", f.keyword, f.reader.Text, f.keyword)
 		}

@@ -66,11 +66,16 @@ func (d checkDefaults) under(parent checkDefaults) checkDefaults {
 
 // setOptTimer parses "KEYWORD SECONDS" into an optional duration.
 func (p *parser) setOptTimer(n *node, dst **time.Duration, lo time.Duration) {
-	if p.nargs(n, 1, 1) {
+	if !p.nargs(n, 1, 1) {
+		return
+	}
+	// keepalived's checker timers ignore an invalid value (the default, or
+	// the inherited one, stays).
+	p.dropping("the value is ignored", func() {
 		if v, ok := p.timerArg(n, n.args()[0], lo, 1e9*time.Second); ok {
 			*dst = &v
 		}
-	}
+	})
 }
 
 // setOptInt parses "KEYWORD N" into an optional int.
@@ -547,7 +552,7 @@ func (p *parser) scheduler(n *node, dst *string) {
 	}
 	v := n.args()[0]
 	if !slices.Contains(schedulers, v) {
-		p.rep.errorf(n.pos, "%s: %q is not an LVS scheduler (%s)%s", n.keyword(), v, strings.Join(schedulers, ", "), suggest(v, schedulers))
+		p.rep.dropf(n.pos, "the scheduler is ignored", "%s: %q is not an LVS scheduler (%s)%s", n.keyword(), v, strings.Join(schedulers, ", "), suggest(v, schedulers))
 		return
 	}
 	*dst = v
@@ -572,7 +577,8 @@ func (p *parser) completeVirtualServer(vs *VirtualServer, where string, d checkD
 	}
 	vs.Family = p.vsFamily(vs, pending, sorryMethod)
 	if vs.Addr.IsValid() && vs.Port == 0 && vs.PersistenceTimeout == 0 {
-		p.rep.errorf(vs.Pos, "%s: a virtual server without a port must be persistent; add a port or persistence_timeout", where)
+		p.rep.dropf(vs.Pos, "persistence_timeout "+strconv.Itoa(DefaultPersistenceTimeout)+" is set", "%s: a virtual server without a port must be persistent (add a port or persistence_timeout)", where)
+		vs.PersistenceTimeout = DefaultPersistenceTimeout
 	}
 	if vs.Sorry != nil {
 		if !vs.Sorry.Addr.IsValid() {
@@ -595,7 +601,7 @@ func (p *parser) completeVirtualServer(vs *VirtualServer, where string, d checkD
 			rs.Method = vs.Method
 		}
 		if rs.Method.Kind != "TUN" && familyOf(rs.Addr) != vs.Family {
-			p.rep.errorf(rs.Pos, "%s: real_server %s is not %s like the virtual server", where, rs.Addr, familyName(vs.Family))
+			p.rep.dropf(rs.Pos, "the real server is ignored", "%s: real_server %s is not %s like the virtual server", where, rs.Addr, familyName(vs.Family))
 			continue
 		}
 		if vs.Fwmark != 0 && rs.Port != 0 {
@@ -911,7 +917,7 @@ func (p *parser) parseChecker(n *node, typ, rsWhere string) []pendingChecker {
 	}
 	if ck.HTTP != nil && len(ck.HTTP.URLs) == 0 {
 		if !s.badURL {
-			p.rep.errorf(n.pos, "%s: no url block; add url { path /... }", where)
+			p.rep.dropf(n.pos, "the checker is ignored", "%s: no url block (add url { path /... })", where)
 		}
 		return nil
 	}
@@ -1021,9 +1027,8 @@ var urlKeywords = func() keywords[*urlState] {
 			for _, a := range n.args() {
 				r, ok := parseCodeRange(a)
 				if !ok {
-					p.rep.errorf(n.pos, "status_code: %q is not a code or range in 100..999 (like 200 or 200-299)", a)
-					s.bad = true
-					return
+					p.rep.dropf(n.pos, "the code is ignored", "status_code: %q is not a code or range in 100..999 (like 200 or 200-299)", a)
+					continue
 				}
 				s.url.StatusCodes = append(s.url.StatusCodes, r)
 			}

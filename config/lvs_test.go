@@ -197,22 +197,22 @@ func TestLVSDiagnostics(t *testing.T) {
 		name, src, want string
 		isErr           bool
 	}{
-		{"scheduler", vs("lb_algo wrrr\nreal_server 192.0.2.20 80 {\n}"), `"wrrr" is not an LVS scheduler`, true},
+		{"scheduler", vs("lb_algo wrrr\nreal_server 192.0.2.20 80 {\n}"), `"wrrr" is not an LVS scheduler`, false},
 		{"method", vs("lb_kind MASQ\nreal_server 192.0.2.20 80 {\n}"), `"MASQ" is not NAT, DR or TUN`, true},
 		{"protocol", vs("protocol ICMP\nreal_server 192.0.2.20 80 {\n}"), `"ICMP" is not TCP, UDP or SCTP`, true},
 		{"no protocol", "virtual_server 192.0.2.10 80 {\n real_server 192.0.2.20 80 {\n }\n}\n", "no protocol; using UDP", false},
-		{"family", vs("real_server 2001:db8::1 80 {\n}"), "is not IPv4 like the virtual server", true},
+		{"family", vs("real_server 2001:db8::1 80 {\n}"), "is not IPv4 like the virtual server", false},
 		{"duplicate rs", vs("real_server 192.0.2.20 80 {\n}\nreal_server 192.0.2.20 80 {\n}"), "given twice", true},
 		{"no real servers", vs(""), "has no real servers; ignored", false},
-		{"portless", "virtual_server 192.0.2.10 {\n protocol TCP\n real_server 192.0.2.20 80 {\n }\n}\n", "must be persistent", true},
+		{"portless", "virtual_server 192.0.2.10 {\n protocol TCP\n real_server 192.0.2.20 80 {\n }\n}\n", "must be persistent", false},
 		{"group undefined", "virtual_server group X {\n real_server 192.0.2.20 80 {\n }\n}\n", "no virtual_server_group X", true},
 		{"group range", "virtual_server_group G {\n 192.0.2.9-3 80\n}\n", "range end", true},
 		{"quorum 0", vs("quorum 0\nreal_server 192.0.2.20 80 {\n}"), "not an integer in 1..", true},
-		{"delay_loop 0", vs("delay_loop 0\nreal_server 192.0.2.20 80 {\n}"), "out of range", true},
-		{"http no url", rs("HTTP_GET {\n}"), "no url block", true},
+		{"delay_loop 0", vs("delay_loop 0\nreal_server 192.0.2.20 80 {\n}"), "out of range", false},
+		{"http no url", rs("HTTP_GET {\n}"), "no url block", false},
 		{"url no path", rs("HTTP_GET {\n url {\n digest 0123456789abcdef0123456789abcdef\n }\n}"), "path is missing", true},
 		{"digest", rs("HTTP_GET {\n url {\n path /\n digest xyz\n }\n}"), "not an MD5 digest", true},
-		{"status", rs("HTTP_GET {\n url {\n path /\n status_code 299-200\n }\n}"), `"299-200" is not a code or range`, true},
+		{"status", rs("HTTP_GET {\n url {\n path /\n status_code 299-200\n }\n}"), `"299-200" is not a code or range`, false},
 		{"regex", rs("HTTP_GET {\n url {\n path /\n regex \"a(?=b)\"\n }\n}"), "Go RE2 syntax", true},
 		{"misc no path", rs("MISC_CHECK {\n misc_timeout 3\n}"), "misc_path is missing", true},
 		{"misc unquoted args", rs("MISC_CHECK {\n misc_path /bin/x arg\n}"), "quote a script that has arguments", true},
@@ -313,5 +313,60 @@ virtual_server group G {
 		if !strings.Contains(string(text), want) {
 			t.Errorf("formatted text lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestLVSDroppedParts: what keepalived 2.2.7 drops or corrects in a virtual
+// server and runs without, havip drops or corrects the same way.
+func TestLVSDroppedParts(t *testing.T) {
+	rs := func(body string) string { return vs("real_server 192.0.2.20 80 {\n" + body + "\n}") }
+	tests := []struct {
+		name  string
+		src   string
+		check func(t *testing.T, v *VirtualServer)
+	}{
+		{"unknown scheduler: the default", vs("lb_algo bogus\nreal_server 192.0.2.20 80 {\n}"), func(t *testing.T, v *VirtualServer) {
+			if v.Scheduler != DefaultScheduler {
+				t.Fatalf("scheduler %q, want %q", v.Scheduler, DefaultScheduler)
+			}
+		}},
+		{"real server of the other family: dropped", vs("real_server 2001:db8::1 80 {\n}\nreal_server 192.0.2.21 80 {\n}"), func(t *testing.T, v *VirtualServer) {
+			if len(v.RealServers) != 1 || v.RealServers[0].Addr.String() != "192.0.2.21" {
+				t.Fatalf("real servers %v, want 192.0.2.21 only", v.RealServers)
+			}
+		}},
+		{"port 0 without persistence: persistent", "virtual_server 192.0.2.10 {\n protocol TCP\n real_server 192.0.2.20 80 {\n }\n}\n", func(t *testing.T, v *VirtualServer) {
+			if v.PersistenceTimeout != DefaultPersistenceTimeout {
+				t.Fatalf("persistence_timeout %d, want %d", v.PersistenceTimeout, DefaultPersistenceTimeout)
+			}
+		}},
+		{"delay_loop 0: the default", vs("delay_loop 0\nreal_server 192.0.2.20 80 {\nTCP_CHECK {\n}\n}"), func(t *testing.T, v *VirtualServer) {
+			if got := v.RealServers[0].Checkers[0].DelayLoop; got != DefaultDelayLoop {
+				t.Fatalf("delay_loop %v, want the default %v", got, DefaultDelayLoop)
+			}
+		}},
+		{"HTTP_GET without url: dropped", rs("HTTP_GET {\n}\nTCP_CHECK {\n}"), func(t *testing.T, v *VirtualServer) {
+			if cks := v.RealServers[0].Checkers; len(cks) != 1 || cks[0].Type != CheckTCP {
+				t.Fatalf("checkers %+v, want the TCP_CHECK only", cks)
+			}
+		}},
+		{"bad status code: dropped, the good one kept", rs("HTTP_GET {\n url {\n path /\n status_code 2000 204\n }\n}"), func(t *testing.T, v *VirtualServer) {
+			codes := v.RealServers[0].Checkers[0].HTTP.URLs[0].StatusCodes
+			if len(codes) != 1 || codes[0].Lo != 204 || codes[0].Hi != 204 {
+				t.Fatalf("status codes %+v, want 204 only", codes)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, diags := parse(t, tt.src)
+			if diags.HasErrors() || !hasDiag(diags, "as keepalived does") {
+				t.Fatalf("want warnings saying what is dropped, only:\n%v", diags)
+			}
+			if len(c.VirtualServers) != 1 {
+				t.Fatalf("virtual servers %+v", c.VirtualServers)
+			}
+			tt.check(t, c.VirtualServers[0])
+		})
 	}
 }

@@ -35,7 +35,12 @@ type Config struct {
 	VirtualServerGroups []*VirtualServerGroup `json:"virtual_server_groups,omitempty"`
 	VirtualServers      []*VirtualServer      `json:"virtual_servers,omitempty"`
 	SSL                 *SSLContext           `json:"ssl,omitempty"`
-	Unsupported         []*Block              `json:"unsupported,omitempty"`
+	// InterfaceDelays are the interface_up_down_delays entries, one per interface.
+	InterfaceDelays []InterfaceDelay `json:"interface_up_down_delays,omitempty"`
+	// TrackGroups are the track_group blocks: the instances that track the
+	// interfaces of the static addresses, routes and rules naming them.
+	TrackGroups []*TrackGroup `json:"track_groups,omitempty"`
+	Unsupported []*Block      `json:"unsupported,omitempty"`
 
 	inputs Inputs // not part of the model: Equal ignores it
 }
@@ -181,32 +186,40 @@ type GARPGroup struct {
 // GlobalDefs is the global_defs section (VRRP-relevant keywords modelled,
 // others kept in Settings).
 type GlobalDefs struct {
-	Pos                   Pos           `json:"pos"`
-	RouterID              string        `json:"router_id,omitempty"`
-	VRRPVersion           int           `json:"vrrp_version"`
-	MulticastGroup4       netip.Addr    `json:"vrrp_mcast_group4"`
-	MulticastGroup6       netip.Addr    `json:"vrrp_mcast_group6"`
-	GARP                  GARP          `json:"garp"`
-	MinGARP               bool          `json:"vrrp_min_garp,omitempty"`
-	DownTimerAdverts      int           `json:"vrrp_down_timer_adverts"`
-	LowerPrioNoAdvert     bool          `json:"vrrp_lower_prio_no_advert,omitempty"`
-	HigherPrioSendAdvert  bool          `json:"vrrp_higher_prio_send_advert,omitempty"`
-	OwnerIgnoreAdverts    bool          `json:"vrrp_owner_ignore_adverts,omitempty"`
-	V3ChecksumAsV2        bool          `json:"v3_checksum_as_v2,omitempty"`
-	Strict                bool          `json:"vrrp_strict,omitempty"`
-	SkipCheckAdvAddr      bool          `json:"vrrp_skip_check_adv_addr,omitempty"`
-	CheckUnicastSrc       bool          `json:"vrrp_check_unicast_src,omitempty"`
-	EnableScriptSecurity  bool          `json:"enable_script_security,omitempty"`
-	ScriptUser            string        `json:"script_user,omitempty"`
-	ScriptGroup           string        `json:"script_group,omitempty"`
-	NotifyFIFO            *Command      `json:"notify_fifo,omitempty"`
-	NotifyFIFOScript      *Command      `json:"notify_fifo_script,omitempty"`
-	VRRPNotifyFIFO        *Command      `json:"vrrp_notify_fifo,omitempty"`
-	VRRPNotifyFIFOScript  *Command      `json:"vrrp_notify_fifo_script,omitempty"`
+	Pos                  Pos        `json:"pos"`
+	RouterID             string     `json:"router_id,omitempty"`
+	VRRPVersion          int        `json:"vrrp_version"`
+	MulticastGroup4      netip.Addr `json:"vrrp_mcast_group4"`
+	MulticastGroup6      netip.Addr `json:"vrrp_mcast_group6"`
+	GARP                 GARP       `json:"garp"`
+	MinGARP              bool       `json:"vrrp_min_garp,omitempty"`
+	DownTimerAdverts     int        `json:"vrrp_down_timer_adverts"`
+	LowerPrioNoAdvert    bool       `json:"vrrp_lower_prio_no_advert,omitempty"`
+	HigherPrioSendAdvert bool       `json:"vrrp_higher_prio_send_advert,omitempty"`
+	OwnerIgnoreAdverts   bool       `json:"vrrp_owner_ignore_adverts,omitempty"`
+	V3ChecksumAsV2       bool       `json:"v3_checksum_as_v2,omitempty"`
+	Strict               bool       `json:"vrrp_strict,omitempty"`
+	SkipCheckAdvAddr     bool       `json:"vrrp_skip_check_adv_addr,omitempty"`
+	CheckUnicastSrc      bool       `json:"vrrp_check_unicast_src,omitempty"`
+	EnableScriptSecurity bool       `json:"enable_script_security,omitempty"`
+	ScriptUser           string     `json:"script_user,omitempty"`
+	ScriptGroup          string     `json:"script_group,omitempty"`
+	NotifyFIFO           *Command   `json:"notify_fifo,omitempty"`
+	NotifyFIFOScript     *Command   `json:"notify_fifo_script,omitempty"`
+	VRRPNotifyFIFO       *Command   `json:"vrrp_notify_fifo,omitempty"`
+	VRRPNotifyFIFOScript *Command   `json:"vrrp_notify_fifo_script,omitempty"`
+	// LVSNotifyFIFO takes the LVS lines only ("VS ... UP", "RS ... DOWN"),
+	// which notify_fifo takes too.
+	LVSNotifyFIFO         *Command      `json:"lvs_notify_fifo,omitempty"`
+	LVSNotifyFIFOScript   *Command      `json:"lvs_notify_fifo_script,omitempty"`
 	NotifyPriorityChanges bool          `json:"vrrp_notify_priority_changes,omitempty"`
 	DynamicInterfaces     bool          `json:"dynamic_interfaces,omitempty"`
 	StartupDelay          time.Duration `json:"vrrp_startup_delay,omitempty"`
 	DefaultInterface      string        `json:"default_interface,omitempty"`
+	// DisableLocalIGMP turns net.ipv4.igmp_link_local_mcast_reports off while
+	// havip runs: no IGMP reports for 224.0.0.x groups, VRRP's 224.0.0.18
+	// included (switches that snoop IGMP flood link-local groups anyway).
+	DisableLocalIGMP bool `json:"disable_local_igmp,omitempty"`
 	// StartupScript runs before the instances start, ShutdownScript after
 	// they are released, each bounded by its timeout (10 s unless given).
 	StartupScript         *Command      `json:"startup_script,omitempty"`
@@ -217,8 +230,30 @@ type GlobalDefs struct {
 	// writes the states it kept to the notify FIFOs again.
 	FIFOWriteStatesOnReload bool   `json:"fifo_write_vrrp_states_on_reload,omitempty"`
 	VMACPrefix              string `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
+	// LVSSyncDaemon is lvs_sync_daemon, or an instance's deprecated
+	// lvs_sync_daemon_interface; nil without.
+	LVSSyncDaemon *LVSSyncDaemon `json:"lvs_sync_daemon,omitempty"`
 	// Settings are accepted global_defs keywords havip does not act on.
 	Settings []Setting `json:"settings,omitempty"`
+}
+
+// LVSSyncDaemon runs the kernel's IPVS connection sync daemon on
+// Interface: the backup daemon while Instance is not MASTER, the master
+// daemon while it is. Without Instance both run while havip runs, as
+// keepalived's checker runs them.
+type LVSSyncDaemon struct {
+	Pos       Pos    `json:"pos"`
+	Interface string `json:"interface"`
+	Instance  string `json:"instance,omitempty"`
+	// SyncID is the id given, else Instance's virtual_router_id, else 0
+	// (-1 while parsing: not given).
+	SyncID int `json:"id"`
+	// MaxLen, Port, TTL and Group are 0 / invalid for the kernel's
+	// default: the interface MTU, 8848, 1 and 224.0.0.81.
+	MaxLen int        `json:"maxlen,omitempty"`
+	Port   int        `json:"port,omitempty"`
+	TTL    int        `json:"ttl,omitempty"`
+	Group  netip.Addr `json:"group,omitzero"`
 }
 
 // Script is a vrrp_script block.
@@ -271,6 +306,29 @@ type TrackInterface struct {
 	Name    string `json:"name"`
 	Weight  int    `json:"weight"`
 	Reverse bool   `json:"reverse,omitempty"`
+	// TrackGroup names the track_group that added the entry, with weight 0,
+	// for a static address, route or rule on the interface; Format does not
+	// print such entries, which the track_group gives again.
+	TrackGroup string `json:"track_group,omitempty"`
+}
+
+// InterfaceDelay is one interface_up_down_delays entry: how long a change
+// of the interface's link state waits before the instances using or
+// tracking it go to FAULT (Down) or leave it (Up). A state that returns
+// within the delay changes nothing.
+type InterfaceDelay struct {
+	Pos       Pos           `json:"pos"`
+	Interface string        `json:"interface"`
+	Down      time.Duration `json:"down_delay"`
+	Up        time.Duration `json:"up_delay"`
+}
+
+// TrackGroup is a track_group block: its instances go to FAULT while the
+// interface of a static address, route or rule naming the group is down.
+type TrackGroup struct {
+	Pos     Pos      `json:"pos"`
+	Name    string   `json:"name"`
+	Members []string `json:"group"`
 }
 
 // TrackRef is a reference to a vrrp_script, track_file or
@@ -342,6 +400,8 @@ type VirtualAddress struct {
 	UseVMAC       bool         `json:"use_vmac,omitempty"`
 	// PreferredLft is "" (kernel default), "forever" or seconds.
 	PreferredLft string `json:"preferred_lft,omitempty"`
+	// TrackGroup is the track_group of a static address.
+	TrackGroup string `json:"track_group,omitempty"`
 }
 
 // Route is one virtual_routes / static_routes entry (ip route syntax).
@@ -361,6 +421,8 @@ type Route struct {
 	NoTrack  bool         `json:"no_track,omitempty"`
 	// Options are further ip-route options, as written, in order.
 	Options []string `json:"options,omitempty"`
+	// TrackGroup is the track_group of a static route.
+	TrackGroup string `json:"track_group,omitempty"`
 }
 
 // Rule is one virtual_rules / static_rules entry (ip rule syntax).
@@ -378,6 +440,8 @@ type Rule struct {
 	NoTrack    bool         `json:"no_track,omitempty"`
 	// Options are further ip-rule options, as written, in order.
 	Options []string `json:"options,omitempty"`
+	// TrackGroup is the track_group of a static rule.
+	TrackGroup string `json:"track_group,omitempty"`
 }
 
 // Authentication is the VRRPv2 authentication block.

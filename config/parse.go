@@ -300,16 +300,14 @@ func (p *parser) nameArg(n *node) (string, bool) {
 // unsupportedSections are top-level sections parsed structurally only,
 // with what will not happen.
 var unsupportedSections = map[string]string{
-	"bfd_instance":             "BFD sessions will not be run",
-	"linkbeat_interfaces":      "link beat polling will not be used",
-	"interface_up_down_delays": "interface up/down debounce delays will not be applied",
-	"track_group":              "track groups will not be applied",
-	"net_namespace":            "the config will run in the current network namespace",
-	"net_namespace_ipvs":       "IPVS network namespace will not be set",
-	"instance":                 "the keepalived instance name will not be used",
-	"use_pid_dir":              "pid files are not written",
-	"child_wait_time":          "there are no child processes to wait for",
-	"linkbeat_use_polling":     "link beat polling will not be used",
+	"bfd_instance":         "BFD sessions will not be run",
+	"linkbeat_interfaces":  "link beat polling will not be used",
+	"net_namespace":        "the config will run in the current network namespace",
+	"net_namespace_ipvs":   "IPVS network namespace will not be set",
+	"instance":             "the keepalived instance name will not be used",
+	"use_pid_dir":          "pid files are not written",
+	"child_wait_time":      "there are no child processes to wait for",
+	"linkbeat_use_polling": "link beat polling will not be used",
 }
 
 // parseTop interprets the top-level statements.
@@ -325,19 +323,21 @@ func (p *parser) parseTop(nodes []*node) {
 		"vrrp_instance":      p.parseInstance,
 		"static_ipaddress": func(n *node) {
 			if p.needBlock(n) {
-				p.cfg.StaticAddresses = append(p.cfg.StaticAddresses, p.addresses(n, "static_ipaddress")...)
+				p.cfg.StaticAddresses = append(p.cfg.StaticAddresses, p.staticAddresses(n)...)
 			}
 		},
 		"static_routes": func(n *node) {
 			if p.needBlock(n) {
-				p.cfg.StaticRoutes = append(p.cfg.StaticRoutes, p.routes(n)...)
+				p.cfg.StaticRoutes = append(p.cfg.StaticRoutes, p.staticRoutes(n)...)
 			}
 		},
 		"static_rules": func(n *node) {
 			if p.needBlock(n) {
-				p.cfg.StaticRules = append(p.cfg.StaticRules, p.rules(n)...)
+				p.cfg.StaticRules = append(p.cfg.StaticRules, p.staticRules(n)...)
 			}
 		},
+		"interface_up_down_delays": p.parseInterfaceDelays,
+		"track_group":              p.parseTrackGroup,
 	}
 	p.lvsHandlers(table)
 	for kw, what := range unsupportedSections {
@@ -350,4 +350,6 @@ func (p *parser) parseTop(nodes []*node) {
 		p.top = i
 		p.dispatch("the top level", []*node{n}, table)
 	}
+	p.limitInterfaceDelays()
+	p.expandTrackGroups()
 }

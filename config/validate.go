@@ -66,6 +66,7 @@ func (p *parser) resolve(opts Options) {
 		}
 	}
 	c.SyncGroups = groups
+	p.resolveLVSSyncDaemon()
 	p.checkDuplicateVRIDs()
 	if opts.InterfaceExists != nil {
 		p.checkInterfaces(opts.InterfaceExists)

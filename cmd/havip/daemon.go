@@ -475,6 +475,14 @@ func virtualServerStatus(vss []lvs.VirtualServerState) []engine.VirtualServerSta
 				t := lvsTraffic(perRS[r.RealServer])
 				rs.Traffic = &t
 			}
+			for _, c := range r.Checkers {
+				cs := engine.CheckerStatus{Kind: c.Kind, Up: c.Up, HasRun: c.HasRun, RetryIterations: c.RetryIterations, FailedURL: c.FailedURL, LastFailure: c.LastFailure}
+				if c.HasWeight {
+					w := c.Weight
+					cs.Weight = &w
+				}
+				rs.Checkers = append(rs.Checkers, cs)
+			}
 			st.RealServers = append(st.RealServers, rs)
 		}
 		out = append(out, st)

@@ -13,6 +13,7 @@ import (
 // TestVirtualServerStatusTraffic: the snapshot carries each kernel service
 // of a virtual server with its destinations' counters, and sums them per
 // virtual server and per real server; without counters it carries none.
+// Each real server carries its checkers' states.
 func TestVirtualServerStatusTraffic(t *testing.T) {
 	rs1 := netip.MustParseAddrPort("198.51.100.1:8080")
 	rs2 := netip.MustParseAddrPort("198.51.100.2:8080")
@@ -28,7 +29,11 @@ func TestVirtualServerStatusTraffic(t *testing.T) {
 	in := []lvs.VirtualServerState{
 		{VirtualServer: "group web", Quorum: true, RealServers: []lvs.RealServerState{
 			{RealServer: rs1, Alive: true, Weight: 1},
-			{RealServer: rs2, Alive: false, Weight: -1},
+			{RealServer: rs2, Alive: false, Weight: -1, Checkers: []lvs.CheckerState{
+				{Kind: "HTTP_GET", Up: false, HasRun: true, RetryIterations: 2, FailedURL: "/health", LastFailure: "GET /health: status 500 is not in status_code"},
+				{Kind: "MISC_CHECK", Up: true, HasRun: true, Weight: 5, HasWeight: true},
+				{Kind: "TCP_CHECK", Up: true},
+			}},
 		}, Services: []lvs.ServiceState{
 			{Key: key("192.0.2.10"), Traffic: tr(3), Dests: []lvs.DestState{{Dest: lvs.DestKey{Addr: rs1.Addr(), Port: 8080}, Traffic: tr(3)}}},
 			{Key: key("192.0.2.11"), Traffic: tr(2), Dests: []lvs.DestState{{Dest: lvs.DestKey{Addr: rs1.Addr(), Port: 8080}, Traffic: tr(2)}}},
@@ -37,13 +42,18 @@ func TestVirtualServerStatusTraffic(t *testing.T) {
 		{VirtualServer: "192.0.2.20:80 TCP", Quorum: true, RealServers: []lvs.RealServerState{{RealServer: rs1, Alive: true, Weight: 1}}},
 	}
 	got := virtualServerStatus(in)
+	five := 5
 	dest := func(c uint64) []engine.LVSDestinationTraffic {
 		return []engine.LVSDestinationTraffic{{Address: "198.51.100.1", Port: 8080, Traffic: *et(c)}}
 	}
 	want := []engine.VirtualServerStatus{
 		{Name: "group web", Quorum: true, RealServers: []engine.RealServerStatus{
 			{Address: "198.51.100.1:8080", Alive: true, Weight: 1, Traffic: et(5)},
-			{Address: "198.51.100.2:8080", Alive: false, Weight: -1, Traffic: et(0)},
+			{Address: "198.51.100.2:8080", Alive: false, Weight: -1, Traffic: et(0), Checkers: []engine.CheckerStatus{
+				{Kind: "HTTP_GET", Up: false, HasRun: true, RetryIterations: 2, FailedURL: "/health", LastFailure: "GET /health: status 500 is not in status_code"},
+				{Kind: "MISC_CHECK", Up: true, HasRun: true, Weight: &five},
+				{Kind: "TCP_CHECK", Up: true},
+			}},
 		}, Traffic: et(5), Services: []engine.LVSServiceStatus{
 			{Address: "192.0.2.10", Port: 80, Protocol: "TCP", Traffic: *et(3), Destinations: dest(3)},
 			{Address: "192.0.2.11", Port: 80, Protocol: "TCP", Traffic: *et(2), Destinations: dest(2)},

@@ -30,7 +30,8 @@ func newRunCmd(a *app) *cobra.Command {
 		Long: "Runs every vrrp_instance of a keepalived.conf in the foreground, with keepalived's signals:\n" +
 			"SIGHUP reloads the file (only changed instances are touched; a config with errors is logged and\n" +
 			"the running one keeps running), SIGTERM/SIGINT release the instances (priority-0 adverts, VIPs\n" +
-			"removed) and exit, SIGUSR1/SIGUSR2/SIGRTMIN+2 write keepalived.data/.stats/.json into --dump-dir,\n" +
+			"removed) and exit, SIGUSR1/SIGUSR2/SIGRTMIN+2 write keepalived.data (and keepalived_check.data with\n" +
+			"virtual servers)/.stats/.json into --dump-dir,\n" +
 			"signal 63 clears the statistics. With $NOTIFY_SOCKET, systemd hears READY=1, RELOADING=1 and\n" +
 			"STOPPING=1.",
 		Args: noArgs,

@@ -30,7 +30,8 @@ func newSuperviseCmd(a *app) *cobra.Command {
 		Long: "Runs the config and reloads it when its input changes (the file's directory is watched, Kubernetes\n" +
 			"ConfigMap updates included) or on SIGHUP: only changed instances are touched, and a config that\n" +
 			"does not render or validate is logged and leaves the running one running. SIGTERM/SIGINT release\n" +
-			"the VIPs and exit; SIGUSR1/SIGUSR2/SIGRTMIN+2 write keepalived.data/.stats/.json into --dump-dir.\n" +
+			"the VIPs and exit; SIGUSR1/SIGUSR2/SIGRTMIN+2 write keepalived.data (and keepalived_check.data with\n" +
+			"virtual servers)/.stats/.json into --dump-dir.\n" +
 			"A template's answers come from --answers and from its env names, as in render.\n" +
 			"Every option can also be set with the environment variable in brackets; the option wins.",
 		Args: noArgs,

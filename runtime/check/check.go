@@ -1,6 +1,7 @@
 // Package check runs keepalived's real-server health checkers (TCP_CHECK,
 // HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK, SMTP_CHECK, UDP_CHECK,
-// PING_CHECK): one probe per attempt, each bounded by its connect_timeout
+// PING_CHECK): one probe per attempt (HTTP_GET and SSL_GET: one url per
+// attempt, as keepalived walks them), each bounded by its connect_timeout
 // (misc_timeout for MISC_CHECK), on keepalived's schedule — delay_loop
 // between checks, retry further attempts delay_before_retry apart before a
 // real server is declared down, a random warmup before the first check,

@@ -267,24 +267,44 @@ func TLSConfig(ssl *config.SSLContext) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// Probe checks every url in turn; all must pass.
+// Probe checks every url in turn, each bounded by connect_timeout; all
+// must pass.
 func (p *httpProber) Probe(ctx context.Context) Result {
-	ctx, cancel := bounded(ctx, p.t.Timeout)
-	defer cancel()
-	for _, u := range p.urls {
-		vhost := u.Virtualhost
-		if vhost == "" {
-			vhost = p.h.Virtualhost
-		}
-		resp, err := Get(ctx, HTTPRequest{Target: p.t, Path: u.Path, Virtualhost: vhost, Protocol: p.h.Protocol, TLS: p.tls, SNI: p.h.EnableSNI})
-		if err != nil {
-			return fail("GET %s: %v", u.Path, err)
-		}
-		if msg := u.verify(resp); msg != "" {
-			return fail("GET %s from %s: %s", u.Path, p.t.Addr, msg)
+	for i := range p.urls {
+		if res := p.ProbeURL(ctx, i); !res.OK {
+			return res
 		}
 	}
 	return Result{OK: true, Detail: fmt.Sprintf("%d url(s) from %s answered as expected", len(p.urls), p.t.Addr)}
+}
+
+// URLs returns the paths of the urls.
+func (p *httpProber) URLs() []string {
+	out := make([]string, len(p.urls))
+	for i, u := range p.urls {
+		out[i] = u.Path
+	}
+	return out
+}
+
+// ProbeURL checks url i on one connection bounded by connect_timeout, as
+// keepalived checks one url per connection.
+func (p *httpProber) ProbeURL(ctx context.Context, i int) Result {
+	ctx, cancel := bounded(ctx, p.t.Timeout)
+	defer cancel()
+	u := p.urls[i]
+	vhost := u.Virtualhost
+	if vhost == "" {
+		vhost = p.h.Virtualhost
+	}
+	resp, err := Get(ctx, HTTPRequest{Target: p.t, Path: u.Path, Virtualhost: vhost, Protocol: p.h.Protocol, TLS: p.tls, SNI: p.h.EnableSNI})
+	if err != nil {
+		return fail("GET %s: %v", u.Path, err)
+	}
+	if msg := u.verify(resp); msg != "" {
+		return fail("GET %s from %s: %s", u.Path, p.t.Addr, msg)
+	}
+	return Result{OK: true, Detail: fmt.Sprintf("GET %s from %s answered as expected", u.Path, p.t.Addr)}
 }
 
 // verify returns "" when the response satisfies the url's status codes,

@@ -19,33 +19,83 @@ type Schedule struct {
 	Alpha            bool
 	// LogAllFailures logs every failed attempt, not only state changes.
 	LogAllFailures bool
+	// FastRecovery is HTTP_GET/SSL_GET's fast_recovery: while the checker
+	// has not run, or is down with no url known to fail, the next url is
+	// checked at once rather than after delay_loop.
+	FastRecovery bool
 }
 
 // ScheduleOf returns a checker's schedule.
 func ScheduleOf(ck *config.Checker) Schedule {
-	return Schedule{DelayLoop: ck.DelayLoop, Retry: ck.Retry, DelayBeforeRetry: ck.DelayBeforeRetry, Warmup: ck.Warmup, Alpha: ck.Alpha, LogAllFailures: ck.LogAllFailures}
+	s := Schedule{DelayLoop: ck.DelayLoop, Retry: ck.Retry, DelayBeforeRetry: ck.DelayBeforeRetry, Warmup: ck.Warmup, Alpha: ck.Alpha, LogAllFailures: ck.LogAllFailures}
+	if ck.HTTP != nil {
+		s.FastRecovery = ck.HTTP.FastRecovery
+	}
+	return s
 }
 
-// Machine is keepalived's checker state: up unless alpha at start; an up
-// checker goes down after Retry+1 consecutive failures, the attempts
-// DelayBeforeRetry apart; a down checker comes up on one success.
+// Machine is keepalived's checker state: up unless alpha at start.
+//
+// A checker that probes as a whole (all but HTTP_GET and SSL_GET) goes
+// down after Retry+1 consecutive failures, the attempts DelayBeforeRetry
+// apart, and comes up on one success.
+//
+// HTTP_GET and SSL_GET walk their urls one per probe, delay_loop apart, as
+// keepalived 2.2.7's check_http.c epilog: a url failing Retry+1 times in a
+// row (DelayBeforeRetry apart) takes the checker down and becomes the
+// failed url, probed every max(delay_loop, delay_before_retry) until it
+// passes; then the walk starts again from the first url, and the checker
+// comes up when every url has passed in one walk. Before the checker has
+// run, one success of a url leaves no retries for the next: a failure
+// after it takes the checker down at once.
 type Machine struct {
-	s        Schedule
-	up       bool
-	failures int
+	s      Schedule
+	up     bool
+	hasRun bool
+	// retries is keepalived's retry_it: failures counted toward Retry.
+	retries int
+	urls    int // urls walked, one per probe; 0 probes as a whole
+	url     int // the url the next probe checks
+	failed  int // the failed url, -1 for none
 }
 
-// NewMachine returns the machine in its initial state.
-func NewMachine(s Schedule) *Machine { return &Machine{s: s, up: !s.Alpha} }
+// NewMachine returns the machine, in its initial state, of a checker that
+// probes as a whole.
+func NewMachine(s Schedule) *Machine { return &Machine{s: s, up: !s.Alpha, failed: -1} }
+
+// NewURLMachine returns the machine, in its initial state, of an HTTP_GET
+// or SSL_GET checker with urls urls (at least one).
+func NewURLMachine(s Schedule, urls int) *Machine {
+	m := NewMachine(s)
+	m.urls = urls
+	return m
+}
 
 // Up reports the current state.
 func (m *Machine) Up() bool { return m.up }
 
+// HasRun reports keepalived's has_run: the checker has probed (for a url
+// walk: a url has failed, or every url has passed) since it started.
+func (m *Machine) HasRun() bool { return m.hasRun }
+
+// Retries is keepalived's retry_it, the failures counted toward Retry.
+func (m *Machine) Retries() int { return m.retries }
+
+// URL returns the index of the url the next probe checks.
+func (m *Machine) URL() int { return m.url }
+
+// FailedURL returns the index of the failed url, -1 for none.
+func (m *Machine) FailedURL() int { return m.failed }
+
 // Observe records a probe result and returns whether the state changed
 // and how long to wait before the next probe.
 func (m *Machine) Observe(ok bool) (changed bool, next time.Duration) {
+	if m.urls > 0 {
+		return m.observeURL(ok)
+	}
+	m.hasRun = true
 	if ok {
-		m.failures = 0
+		m.retries = 0
 		changed = !m.up
 		m.up = true
 		return changed, m.s.DelayLoop
@@ -53,13 +103,58 @@ func (m *Machine) Observe(ok bool) (changed bool, next time.Duration) {
 	if !m.up {
 		return false, m.s.DelayLoop
 	}
-	m.failures++
-	if m.failures > m.s.Retry {
-		m.failures = 0
+	m.retries++
+	if m.retries > m.s.Retry {
+		m.retries = 0
 		m.up = false
 		return true, m.s.DelayLoop
 	}
 	return false, m.s.DelayBeforeRetry
+}
+
+// observeURL is check_http.c's epilog: ok is REGISTER_CHECKER_NEW, a
+// failure REGISTER_CHECKER_RETRY while up or before the first run, else
+// REGISTER_CHECKER_FAILED.
+func (m *Machine) observeURL(ok bool) (changed bool, next time.Duration) {
+	switch {
+	case ok:
+		m.url++
+		m.retries = 0
+		switch {
+		case m.url == m.urls && m.failed < 0:
+			if !m.up || !m.hasRun {
+				changed = !m.up
+				m.up, m.hasRun = true, true
+			}
+			m.url = 0
+		case m.failed >= 0:
+			m.failed, m.url = -1, 0
+		}
+		if !m.hasRun {
+			m.retries = m.s.Retry
+		}
+	case m.up || !m.hasRun:
+		m.hasRun = true
+		m.retries++
+		if m.retries > m.s.Retry {
+			if m.up {
+				m.up, changed = false, true
+			}
+			m.failed = m.url
+		}
+	}
+	switch {
+	case ok:
+		next = m.s.DelayLoop
+	case m.failed >= 0:
+		next = max(m.s.DelayBeforeRetry, m.s.DelayLoop)
+	default:
+		next = m.s.DelayBeforeRetry
+	}
+	if m.s.FastRecovery && (!m.hasRun || !m.up && m.failed < 0) {
+		next = 0
+	}
+	return changed, next
 }
 
 // Clock is the time source of a Runner.
@@ -83,10 +178,30 @@ type Status struct {
 	// Weight is the misc_dynamic weight (valid when HasWeight).
 	Weight    int
 	HasWeight bool
+	// HasRun is keepalived's has_run (see Machine.HasRun).
+	HasRun bool
+	// Retries is keepalived's retry_it: the failures counted toward the
+	// schedule's Retry.
+	Retries int
+	// FailedURL is the path of an HTTP_GET/SSL_GET checker's failed url;
+	// "" for none.
+	FailedURL string
 	// Since is when Up last changed (or the runner started).
 	Since  time.Time
 	Detail string
-	Probes uint64
+	// LastFailure is the Detail of the last failed probe; "" before one.
+	LastFailure string
+	Probes      uint64
+}
+
+// URLProber is a Prober that checks one of its urls per probe (HTTP_GET,
+// SSL_GET); a Runner walks them as keepalived does (see Machine).
+type URLProber interface {
+	Prober
+	// URLs returns the paths of the urls, in order.
+	URLs() []string
+	// ProbeURL checks url i.
+	ProbeURL(ctx context.Context, i int) Result
 }
 
 // Runner runs one checker on its schedule and publishes its Status.
@@ -113,9 +228,18 @@ func (r *Runner) Init() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
-		r.m = NewMachine(r.Schedule)
+		r.m = r.newMachine()
 		r.status = Status{Up: r.m.Up(), Since: r.clock().Now(), Detail: "initial state"}
 	}
+}
+
+// newMachine returns the machine of the prober: a url walk for a
+// URLProber with urls.
+func (r *Runner) newMachine() *Machine {
+	if up, ok := r.Prober.(URLProber); ok && len(up.URLs()) > 0 {
+		return NewURLMachine(r.Schedule, len(up.URLs()))
+	}
+	return NewMachine(r.Schedule)
 }
 
 // Carry takes over the state of a runner of the same checker from the
@@ -123,12 +247,20 @@ func (r *Runner) Init() {
 func (r *Runner) Carry(old *Runner) {
 	old.mu.Lock()
 	st := old.status
-	up := old.m != nil && old.m.up
+	var m *Machine
+	if old.m != nil {
+		c := *old.m
+		m = &c
+	}
 	old.mu.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.m = NewMachine(r.Schedule)
-	r.m.up = up
+	if m == nil {
+		m = r.newMachine()
+		m.up = false
+	}
+	m.s = r.Schedule
+	r.m = m
 	r.status = st
 }
 
@@ -179,12 +311,23 @@ func (r *Runner) Run(ctx context.Context, carried bool) {
 		} else if ctx.Err() != nil {
 			return
 		}
-		res := r.Prober.Probe(ctx)
+		res := r.probe(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		wait = r.record(res, clk.Now())
 	}
+}
+
+// probe checks the url the machine is at, or the whole checker.
+func (r *Runner) probe(ctx context.Context) Result {
+	r.mu.Lock()
+	url, walk := r.m.URL(), r.m.urls > 0
+	r.mu.Unlock()
+	if up, ok := r.Prober.(URLProber); ok && walk {
+		return up.ProbeURL(ctx, url)
+	}
+	return r.Prober.Probe(ctx)
 }
 
 // record applies a result and returns the wait before the next probe.
@@ -194,6 +337,13 @@ func (r *Runner) record(res Result, now time.Time) time.Duration {
 	st := &r.status
 	st.Probes++
 	st.Detail = res.Detail
+	if !res.OK {
+		st.LastFailure = res.Detail
+	}
+	st.HasRun, st.Retries, st.FailedURL = r.m.HasRun(), r.m.Retries(), ""
+	if up, ok := r.Prober.(URLProber); ok && r.m.FailedURL() >= 0 {
+		st.FailedURL = up.URLs()[r.m.FailedURL()]
+	}
 	weightChanged := res.OK && (res.HasWeight != st.HasWeight || res.Weight != st.Weight)
 	if res.OK {
 		st.HasWeight, st.Weight = res.HasWeight, res.Weight

@@ -103,6 +103,14 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 // returns how far the clock moved.
 func (c *fakeClock) next(t *testing.T) time.Duration {
 	t.Helper()
+	d := c.await(t)
+	c.release()
+	return d
+}
+
+// await waits for the runner to block on a timer and returns its wait.
+func (c *fakeClock) await(t *testing.T) time.Duration {
+	t.Helper()
 	select {
 	case <-c.blocked:
 	case <-time.After(5 * time.Second):
@@ -110,12 +118,17 @@ func (c *fakeClock) next(t *testing.T) time.Duration {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.waiters[0].at.Sub(c.now)
+}
+
+// release jumps to the first timer and fires it.
+func (c *fakeClock) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	w := c.waiters[0]
 	c.waiters = c.waiters[1:]
-	d := w.at.Sub(c.now)
 	c.now = w.at
 	w.ch <- c.now
-	return d
 }
 
 type scriptedProber struct {

@@ -47,6 +47,7 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 				e.groupTransition(inst, a)
 			}
 			e.notifyTransition(inst, a)
+			e.syncTransition(inst, a)
 		case vrrp.RequestMaster:
 			if inst.group != nil {
 				e.groupRequest(inst.group)

@@ -4,10 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
+
+	"github.com/havip/havip/runtime/firewall"
 	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/vrrp"
 )
@@ -131,4 +135,41 @@ func TestPortReadAH(t *testing.T) {
 	}
 	pt.closeReceiver()
 	<-done
+}
+
+// TestAcceptVRRPWithAH: the accept rules in the host's chains let IPsec-AH in
+// exactly while an instance uses auth_type AH, at start and after reloads.
+func TestAcceptVRRPWithAH(t *testing.T) {
+	chain := firewall.Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "INPUT"}
+	plain := vi("VI_1", 51, 100, "192.0.2.100")
+	withAH := vi("VI_1", 51, 100, "192.0.2.100", ahAuth)
+	r := newRig(t, withAH)
+	r.e.AcceptVRRPIn(chain)
+	r.start()
+	steps := []struct {
+		reload string
+		want   []string
+	}{
+		{"", []string{"ip filter INPUT +ah"}},
+		{withAH, []string{"ip filter INPUT +ah"}}, // no change: the rules stay
+		{plain, []string{"ip filter INPUT +ah", "ip filter INPUT"}},
+		{plain + vi("VI_2", 52, 100, "192.0.2.101", ahAuth), []string{"ip filter INPUT +ah", "ip filter INPUT", "ip filter INPUT +ah"}},
+	}
+	for i, s := range steps {
+		if s.reload != "" {
+			if err := r.apply(s.reload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.host.mu.Lock()
+		got := slices.Clone(r.host.firewall.accept)
+		r.host.mu.Unlock()
+		if !slices.Equal(got, s.want) {
+			t.Fatalf("step %d: accept rules inserted %q, want %q", i, got, s.want)
+		}
+	}
+	r.stop()
+	if got := r.host.leftovers(); got != "" {
+		t.Fatalf("left after stop: %s", got)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -84,6 +83,9 @@ func (e *Engine) reconfigure(cfg *config.Config) error {
 	}
 	e.commit(p)
 	e.resetSchedule()
+	if cfg.Global.DisableLocalIGMP != e.disableLocalIGMP {
+		e.log.Warn("disable_local_igmp changed: it applies at start only, as in keepalived; restart havip to apply it")
+	}
 	return nil
 }
 
@@ -240,13 +242,22 @@ func (e *Engine) plan(cfg *config.Config) (_ *plan, err error) {
 		}
 	}
 	// Check opens no notify FIFO and starts no FIFO reader script.
-	if !e.checking && (e.notifier == nil || !reflect.DeepEqual(e.notifyOpts, p.tracking.notify)) {
+	if !e.checking && (e.notifier == nil || !e.notifyOpts.equal(p.tracking.notify)) {
 		opts := p.tracking.notify
 		if p.notifier, err = notify.New(notify.Options{Runner: opts.runner, FIFOs: opts.fifos, Log: e.log}, p.tracking.targets); err != nil {
 			return nil, fmt.Errorf("notify: %w", err)
 		}
 	}
 	return p, nil
+}
+
+// equal reports whether o sets up the notifier as n does: the same script
+// policy and FIFOs with the same readers.
+func (n notifyOptions) equal(o notifyOptions) bool {
+	return runnerEqual(n.runner, o.runner) && slices.EqualFunc(n.fifos, o.fifos, func(a, b notify.FIFO) bool {
+		return a.Path == b.Path && commandEqual(a.Reader.Command, b.Reader.Command) && identityEqual(a.Reader.As, b.Reader.As) &&
+			a.NoVRRP == b.NoVRRP && a.NoLVS == b.NoLVS
+	})
 }
 
 // checkVRIDs refuses two instances of one VRID on one interface and family
@@ -380,6 +391,7 @@ func (e *Engine) commit(p *plan) {
 			e.spawn(func() { closeNotifier(old, e.log) })
 		}
 		e.notifier, e.notifyOpts = p.notifier, p.tracking.notify
+		e.lvsNotifier.Store(e.notifier)
 	}
 	e.notifier.SetTargets(targets)
 
@@ -475,6 +487,7 @@ func (e *Engine) commit(p *plan) {
 	e.installStatic(p.static, e.static)
 	e.static = p.static
 	e.promoteSecondaries(e.instances)
+	e.reacceptVRRP()
 
 	// Two passes over the changed instances, so that a VIP moving between
 	// them is removed by one before the other adds it.

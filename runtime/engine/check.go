@@ -75,6 +75,7 @@ func (checkHost) LinkUp(string) (bool, error)                  { return true, ni
 
 func (checkHost) HasAddr(string, netip.Addr) (bool, error)         { return true, nil }
 func (checkHost) SetPromoteSecondaries(string, bool) (bool, error) { return false, nil }
+func (checkHost) SetIGMPLinkLocalReports(bool) (bool, error)       { return true, nil }
 
 func (checkHost) WatchAddrRemovals(ctx context.Context, _ func(netif.AddrRemoved)) error {
 	<-ctx.Done()
@@ -118,7 +119,7 @@ func (nopSocket) Close() error                                   { return nil }
 // nopFirewall is checkHost's firewall: it changes nothing.
 type nopFirewall struct{}
 
-func (nopFirewall) Drop(...netip.Addr) error        { return nil }
-func (nopFirewall) Allow(...netip.Addr) error       { return nil }
-func (nopFirewall) AcceptVRRP(firewall.Chain) error { return nil }
-func (nopFirewall) Close() error                    { return nil }
+func (nopFirewall) Drop(...netip.Addr) error              { return nil }
+func (nopFirewall) Allow(...netip.Addr) error             { return nil }
+func (nopFirewall) AcceptVRRP(firewall.Chain, bool) error { return nil }
+func (nopFirewall) Close() error                          { return nil }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/lvssync"
 	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/track"
@@ -42,24 +43,36 @@ type Engine struct {
 	sched     schedule // instances by next deadline
 	ports     map[portKey]*port
 	announce  map[string]Announcer
-	pacing    pacing                // vrrp_garp_interval / vrrp_gna_interval and when each interface may announce next
-	ifnames   []string              // interfaces whose link state the instances follow
-	linkUp    map[string]bool       // last reported link state per interface
-	linkIndex map[string]int        // last reported index per interface, to see one re-created
-	vmacs     map[string]netif.VMAC // use_vmac devices made or adopted, by name
-	promoted  map[string]bool       // interfaces whose promote_secondaries the engine turned on
+	pacing    pacing          // vrrp_garp_interval / vrrp_gna_interval and when each interface may announce next
+	ifnames   []string        // interfaces whose link state the instances follow
+	linkUp    map[string]bool // last reported link state per interface
+	linkIndex map[string]int  // last reported index per interface, to see one re-created
+	// linkDelays are the interface_up_down_delays by interface; held are the
+	// link state changes waiting for them, by source (linkSource,
+	// trackSource); seenUp are the sources seen up, the only ones whose
+	// changes wait (keepalived's seen_up).
+	linkDelays map[string]config.InterfaceDelay
+	held       map[string]*heldLink
+	seenUp     map[string]bool
+	vmacs      map[string]netif.VMAC // use_vmac devices made or adopted, by name
+	promoted   map[string]bool       // interfaces whose promote_secondaries the engine turned on
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
 	startupDelay time.Duration
-	startAt      time.Time
-	static       staticSet // static_* as installed (while Run runs) or to install
+	// disableLocalIGMP is disable_local_igmp, applied at start only, as keepalived does;
+	// igmpTurnedOff is set when the engine turned the reports off, to turn them on at exit.
+	disableLocalIGMP, igmpTurnedOff bool
+	startAt                         time.Time
+	static                          staticSet // static_* as installed (while Run runs) or to install
 	// staticRestored counts static addresses, routes and rules restored after a removal behind
 	// havip's back, by kind.
 	staticRestored map[string]uint64
 
-	trackers     map[track.Key]*trackerRun
-	results      map[track.Key]track.Result
-	notifier     *notify.Notifier
+	trackers map[track.Key]*trackerRun
+	results  map[track.Key]track.Result
+	notifier *notify.Notifier
+	// lvsNotifier is notifier for NotifyLVS, which runs off the event loop; nil once stopping.
+	lvsNotifier  atomic.Pointer[notify.Notifier]
 	notifyOpts   notifyOptions
 	trackResults chan trackResult
 
@@ -90,6 +103,7 @@ type Engine struct {
 	stopLinks context.CancelFunc
 
 	firewall firewallHook
+	syncd    syncDaemon // lvs_sync_daemon (lvssync.go)
 }
 
 // Options are what an engine runs on; the zero value is this machine.
@@ -97,6 +111,8 @@ type Options struct {
 	Log   *slog.Logger // nil: slog.Default()
 	Host  Host         // nil: SystemHost
 	Clock Clock        // nil: SystemClock
+	// SyncDaemon runs lvs_sync_daemon; nil: the kernel's IPVS (lvssync.Netlink).
+	SyncDaemon lvssync.Daemon
 }
 
 // New prepares the instances of cfg on this machine: it resolves their
@@ -129,27 +145,35 @@ func newEngine(cfg *config.Config, opts Options) *Engine {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
 	}
+	if opts.SyncDaemon == nil {
+		opts.SyncDaemon = lvssync.Netlink{}
+	}
 	return &Engine{
-		log:          opts.Log,
-		host:         opts.Host,
-		clock:        opts.Clock,
-		ports:        map[portKey]*port{},
-		announce:     map[string]Announcer{},
-		pacing:       pacing{next: map[paceKey]time.Time{}},
-		linkUp:       map[string]bool{},
-		linkIndex:    map[string]int{},
-		vmacs:        map[string]netif.VMAC{},
-		promoted:     map[string]bool{},
-		trackers:     map[track.Key]*trackerRun{},
-		results:      map[track.Key]track.Result{},
-		packets:      make(chan inbound, 1024),
-		trackResults: make(chan trackResult, 64),
-		links:        make(chan netif.LinkEvent, 64),
-		applies:      make(chan applyRequest),
-		calls:        make(chan func()),
-		done:         make(chan struct{}),
-		limiter:      logLimiter{every: logEvery, last: map[string]time.Time{}},
-		startupDelay: cfg.Global.StartupDelay,
+		log:              opts.Log,
+		host:             opts.Host,
+		clock:            opts.Clock,
+		ports:            map[portKey]*port{},
+		announce:         map[string]Announcer{},
+		pacing:           pacing{next: map[paceKey]time.Time{}},
+		linkUp:           map[string]bool{},
+		linkIndex:        map[string]int{},
+		linkDelays:       interfaceDelays(cfg),
+		held:             map[string]*heldLink{},
+		seenUp:           map[string]bool{},
+		vmacs:            map[string]netif.VMAC{},
+		promoted:         map[string]bool{},
+		trackers:         map[track.Key]*trackerRun{},
+		results:          map[track.Key]track.Result{},
+		packets:          make(chan inbound, 1024),
+		trackResults:     make(chan trackResult, 64),
+		links:            make(chan netif.LinkEvent, 64),
+		applies:          make(chan applyRequest),
+		calls:            make(chan func()),
+		done:             make(chan struct{}),
+		limiter:          logLimiter{every: logEvery, last: map[string]time.Time{}},
+		startupDelay:     cfg.Global.StartupDelay,
+		disableLocalIGMP: cfg.Global.DisableLocalIGMP,
+		syncd:            syncDaemon{d: opts.SyncDaemon, cfg: cfg.Global.LVSSyncDaemon},
 	}
 }
 
@@ -214,6 +238,7 @@ func (e *Engine) receiveQueued() {
 func (e *Engine) begin() {
 	e.startFirewall()
 	e.promoteSecondaries(e.instances)
+	e.disableIGMPReports()
 	e.removeStale(e.instances)
 	e.installStatic(e.static, staticSet{})
 	if e.running() {
@@ -232,6 +257,7 @@ func (e *Engine) begin() {
 		e.log.Info("instances start after vrrp_startup_delay", "delay", e.startupDelay.String())
 	}
 	e.live = true
+	e.startSyncDaemons()
 	for _, inst := range e.instances {
 		e.start(inst, e.clock.Now()) // each from its own start: starting 1000 takes a while
 	}
@@ -355,6 +381,7 @@ func (e *Engine) start(inst *instance, now time.Time) {
 // stop releases every instance, then lets the notify scripts of the
 // transitions to STOP run.
 func (e *Engine) stop() {
+	e.stopSyncDaemons()
 	now := e.clock.Now()
 	for _, inst := range e.instances {
 		if inst.m != nil {
@@ -362,7 +389,18 @@ func (e *Engine) stop() {
 		}
 	}
 	e.removeStatic(e.static, staticSet{})
+	e.lvsNotifier.Store(nil)
 	closeNotifier(e.notifier, e.log)
+}
+
+// NotifyLVS writes a line of the LVS half that runs beside the engine ("VS
+// [192.0.2.10]:tcp:80 UP", without its newline) to notify_fifo and
+// lvs_notify_fifo. It can be called from any goroutine; lines after the
+// engine stopped are dropped.
+func (e *Engine) NotifyLVS(line string) {
+	if n := e.lvsNotifier.Load(); n != nil {
+		n.NotifyLVS(line)
+	}
 }
 
 // receive hands an advert that passed the packet-level checks to its instance.
@@ -384,9 +422,27 @@ func (e *Engine) receive(in inbound) {
 	e.apply(inst, inst.m.Receive(e.clock.Now(), &in.rx))
 }
 
+// reload applies a new version of the config, its
+// interface_up_down_delays (which the changes still held keep) and its
+// lvs_sync_daemon; with fifo_write_vrrp_states_on_reload it writes to the
+// notify FIFOs the states the reload kept.
+func (e *Engine) reload(cfg *config.Config) error {
+	before := e.fifoStates()
+	if err := e.reconfigure(cfg); err != nil {
+		return err
+	}
+	e.linkDelays = interfaceDelays(cfg)
+	e.reloadSyncDaemons(cfg)
+	if cfg.Global.FIFOWriteStatesOnReload && e.notifier != nil {
+		e.writeKeptStates(before)
+	}
+	return nil
+}
+
 // link reacts to an interface going down or up: instances on it enter or
-// leave FAULT. A state already known (a restarted watcher reports every
-// interface again) changes nothing.
+// leave FAULT, after the interface's interface_up_down_delays. A state
+// already known (a restarted watcher reports every interface again)
+// changes nothing.
 func (e *Engine) link(ev netif.LinkEvent) {
 	if ev.Index != 0 {
 		if prev := e.linkIndex[ev.Name]; prev != 0 && prev != ev.Index {
@@ -394,11 +450,13 @@ func (e *Engine) link(ev netif.LinkEvent) {
 		}
 		e.linkIndex[ev.Name] = ev.Index
 	}
-	if up, ok := e.linkUp[ev.Name]; ok && up == ev.Up {
-		return
-	}
+	up, known := e.linkUp[ev.Name]
+	e.debounce(linkSource(ev.Name), ev.Name, ev.Up, up, known, func(now time.Time) { e.linkChange(ev, now) })
+}
+
+// linkChange makes the instances on ev's interface enter or leave FAULT.
+func (e *Engine) linkChange(ev netif.LinkEvent, now time.Time) {
 	e.linkUp[ev.Name] = ev.Up
-	now := e.clock.Now()
 	key, reason := linkFault(ev.Name)
 	for _, inst := range e.instances {
 		if inst.ifname != ev.Name {
@@ -415,6 +473,102 @@ func (e *Engine) link(ev netif.LinkEvent) {
 		if ev.Up && inst.m == nil {
 			e.start(inst, now)
 		}
+	}
+}
+
+// heldLink is a link state change waiting for its interface's delay.
+type heldLink struct {
+	ifname string
+	up     bool
+	at     time.Time
+	apply  func(now time.Time)
+}
+
+// linkSource and trackSource name the two sources of link states: the link
+// watcher of the instances' interfaces and a track_interface tracker.
+func linkSource(ifname string) string  { return "link " + ifname }
+func trackSource(ifname string) string { return "track " + ifname }
+
+// interfaceDelays indexes cfg's interface_up_down_delays by interface.
+func interfaceDelays(cfg *config.Config) map[string]config.InterfaceDelay {
+	m := make(map[string]config.InterfaceDelay, len(cfg.InterfaceDelays))
+	for _, d := range cfg.InterfaceDelays {
+		m[d.Interface] = d
+	}
+	return m
+}
+
+// linkDelay is how long a change of interface ifname to up (or down)
+// waits: its interface_up_down_delays entry, or its parent's for a use_vmac
+// device.
+func (e *Engine) linkDelay(ifname string, up bool) time.Duration {
+	d, ok := e.linkDelays[ifname]
+	if v, isVMAC := e.vmacs[ifname]; !ok && isVMAC {
+		d = e.linkDelays[v.Parent]
+	}
+	if up {
+		return d.Up
+	}
+	return d.Down
+}
+
+// debounce passes a state of interface ifname reported by source, whose
+// state in force is cur (if known), to apply after the interface's delay,
+// as keepalived 2.2.7's update_interface_flags does: a change waits only
+// once source has been seen up; a state back to the one in force before the
+// delay expires cancels the held change, so nothing happens; a report of the
+// held state again keeps its deadline. The first report of a source and a
+// change without a delay apply at once.
+func (e *Engine) debounce(source, ifname string, up, cur, known bool, apply func(now time.Time)) {
+	if h := e.held[source]; h != nil {
+		if h.up == up {
+			h.apply = apply
+			return
+		}
+		delete(e.held, source)
+		e.log.Info("interface state restored within interface_up_down_delays; no transition", "interface", ifname, "up", up, "source", source)
+	}
+	if known && cur == up {
+		return
+	}
+	now := e.clock.Now()
+	if d := e.linkDelay(ifname, up); d > 0 && known && e.seenUp[source] {
+		e.held[source] = &heldLink{ifname: ifname, up: up, at: now.Add(d), apply: apply}
+		e.log.Info("interface state change held by interface_up_down_delays", "interface", ifname, "up", up, "delay", d.String(), "source", source)
+		return
+	}
+	if up {
+		e.seenUp[source] = true
+	}
+	apply(now)
+}
+
+// nextLinkChange is when the earliest held link change is due; zero if none.
+func (e *Engine) nextLinkChange() time.Time {
+	var first time.Time
+	for _, h := range e.held {
+		first = earliest(first, h.at)
+	}
+	return first
+}
+
+// settleLinks applies the held link changes due at now, in source order.
+func (e *Engine) settleLinks(now time.Time) {
+	var sources []string
+	for source, h := range e.held {
+		if due(h.at, now) {
+			sources = append(sources, source)
+		}
+	}
+	slices.Sort(sources)
+	for _, source := range sources {
+		h := e.held[source]
+		delete(e.held, source)
+		if h.up {
+			e.seenUp[source] = true
+		}
+		e.log.Info("interface state change applied after interface_up_down_delays", "interface", h.ifname, "up", h.up, "source", source)
+		h.apply(now)
 	}
 }
 
@@ -480,6 +634,7 @@ func (e *Engine) close() {
 	for ifname := range e.promoted {
 		e.restorePromote(ifname)
 	}
+	e.restoreIGMPReports()
 	e.closeFirewall()
 }
 

@@ -33,6 +33,7 @@ type fakeHost struct {
 	noAddr     map[string]bool // interfaces without a source address
 	gone       map[string]bool // "ifname addr" taken off the interface (HasAddr)
 	promote    map[string]bool // promote_secondaries by interface
+	igmpOff    bool            // igmp_link_local_mcast_reports is 0
 	failListen map[string]bool // interfaces whose sockets cannot be opened
 	sent       []sentAdvert
 	announced  []string       // "dev addr"
@@ -145,10 +146,14 @@ func (f *fakeFirewall) Allow(addrs ...netip.Addr) error {
 	return nil
 }
 
-func (f *fakeFirewall) AcceptVRRP(c firewall.Chain) error {
+func (f *fakeFirewall) AcceptVRRP(c firewall.Chain, ah bool) error {
 	f.h.mu.Lock()
 	defer f.h.mu.Unlock()
-	f.accept = append(f.accept, c.String())
+	what := c.String()
+	if ah {
+		what += " +ah"
+	}
+	f.accept = append(f.accept, what)
 	return nil
 }
 
@@ -256,6 +261,14 @@ func (h *fakeHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
 	defer h.mu.Unlock()
 	was := h.promote[ifname]
 	h.promote[ifname] = on
+	return was, nil
+}
+
+func (h *fakeHost) SetIGMPLinkLocalReports(on bool) (bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	was := !h.igmpOff
+	h.igmpOff = !on
 	return was, nil
 }
 

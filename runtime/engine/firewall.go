@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/havip/havip/runtime/firewall"
+	"github.com/havip/havip/runtime/vrrp"
 )
 
 // firewallHook is the engine's use of havip's nftables table: while an instance
@@ -17,6 +18,9 @@ type firewallHook struct {
 	fw      Firewall                   // nil until needed
 	dropped map[*instance][]netip.Addr // what each instance dropped, to allow exactly that
 	accept  []firewall.Chain           // host chains to accept VRRP in
+	// acceptAH is whether the accept rules also let IPsec-AH in: some
+	// instance uses auth_type AH.
+	acceptAH bool
 }
 
 // AcceptVRRPIn makes Run insert a rule accepting VRRP at the head of each
@@ -41,10 +45,28 @@ func (e *Engine) startFirewall() {
 	if !e.openFirewall() {
 		return
 	}
+	e.acceptVRRP()
+}
+
+// acceptVRRP (re)inserts the accept rules of the host chains, letting
+// IPsec-AH in too while an instance uses auth_type AH.
+func (e *Engine) acceptVRRP() {
+	e.firewall.acceptAH = slices.ContainsFunc(e.instances, func(in *instance) bool { return in.vcfg.AuthType == vrrp.AuthAH })
 	for _, c := range e.firewall.accept {
-		if err := e.firewall.fw.AcceptVRRP(c); err != nil {
+		if err := e.firewall.fw.AcceptVRRP(c, e.firewall.acceptAH); err != nil {
 			e.log.Error("accepting VRRP in the host's firewall failed", "chain", c.String(), "err", err)
 		}
+	}
+}
+
+// reacceptVRRP runs after a reload: the accept rules follow whether an
+// instance now uses AH.
+func (e *Engine) reacceptVRRP() {
+	if e.firewall.fw == nil || len(e.firewall.accept) == 0 {
+		return
+	}
+	if ah := slices.ContainsFunc(e.instances, func(in *instance) bool { return in.vcfg.AuthType == vrrp.AuthAH }); ah != e.firewall.acceptAH {
+		e.acceptVRRP()
 	}
 }
 

@@ -33,6 +33,9 @@ type Host interface {
 	// SetPromoteSecondaries sets the IPv4 promote_secondaries sysctl of
 	// ifname and returns the value it had.
 	SetPromoteSecondaries(ifname string, on bool) (was bool, err error)
+	// SetIGMPLinkLocalReports sets net.ipv4.igmp_link_local_mcast_reports
+	// and returns whether it was on (disable_local_igmp).
+	SetIGMPLinkLocalReports(on bool) (was bool, err error)
 
 	// EnsureVMAC makes or adopts a use_vmac device, down, with its sysctls.
 	EnsureVMAC(netif.VMAC) (warnings []string, err error)
@@ -83,7 +86,7 @@ type Host interface {
 type Firewall interface {
 	Drop(addrs ...netip.Addr) error
 	Allow(addrs ...netip.Addr) error
-	AcceptVRRP(firewall.Chain) error
+	AcceptVRRP(chain firewall.Chain, ah bool) error
 	Close() error
 }
 
@@ -196,6 +199,9 @@ func (SystemHost) DialAH(ifname string) (DatagramSender, error) {
 }
 func (SystemHost) HasAddr(ifname string, addr netip.Addr) (bool, error) {
 	return netif.HasAddr(ifname, addr)
+}
+func (SystemHost) SetIGMPLinkLocalReports(on bool) (bool, error) {
+	return netif.SetIGMPLinkLocalReports(on)
 }
 func (SystemHost) SetPromoteSecondaries(ifname string, on bool) (bool, error) {
 	return netif.SetPromoteSecondaries(ifname, on)

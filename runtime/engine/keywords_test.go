@@ -337,3 +337,43 @@ func TestEnginePromoteSecondaries(t *testing.T) {
 		})
 	}
 }
+
+// TestDisableLocalIGMP: disable_local_igmp turns igmp_link_local_mcast_reports
+// off at start and on again at exit, and a reload does not change it (as in
+// keepalived: it applies at start only).
+func TestDisableLocalIGMP(t *testing.T) {
+	for _, tt := range []struct {
+		name            string
+		global, reload  string
+		offWhileRunning bool
+	}{
+		{"off while running", "global_defs {\n  disable_local_igmp\n}\n", "", true},
+		{"not set: left alone", "", "", false},
+		{"a reload does not turn it on", "global_defs {\n  disable_local_igmp\n}\n", "x", true},
+		{"a reload does not turn it off", "", "global_defs {\n  disable_local_igmp\n}\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			conf := vi("VI_1", 51, 100, "192.0.2.100")
+			r := newRig(t, tt.global+conf).start()
+			if tt.reload != "" {
+				reload := conf
+				if tt.reload != "x" {
+					reload = tt.reload + conf
+				}
+				if err := r.apply(reload); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.host.mu.Lock()
+			off := r.host.igmpOff
+			r.host.mu.Unlock()
+			if off != tt.offWhileRunning {
+				t.Fatalf("reports off while running: %v, want %v", off, tt.offWhileRunning)
+			}
+			r.stop()
+			if r.host.igmpOff {
+				t.Fatal("reports still off after exit")
+			}
+		})
+	}
+}

@@ -43,3 +43,31 @@ func (e *Engine) restorePromote(ifname string) {
 	}
 	delete(e.promoted, ifname)
 }
+
+// disableIGMPReports applies disable_local_igmp at start: the kernel sends no
+// IGMP reports for link-local groups while havip runs.
+func (e *Engine) disableIGMPReports() {
+	if !e.disableLocalIGMP {
+		return
+	}
+	was, err := e.host.SetIGMPLinkLocalReports(false)
+	if err != nil {
+		e.log.Error("disable_local_igmp: turning igmp_link_local_mcast_reports off failed", "err", err)
+		return
+	}
+	if was {
+		e.log.Info("disable_local_igmp: igmp_link_local_mcast_reports off while havip runs")
+		e.igmpTurnedOff = true
+	}
+}
+
+// restoreIGMPReports undoes disableIGMPReports at exit.
+func (e *Engine) restoreIGMPReports() {
+	if !e.igmpTurnedOff {
+		return
+	}
+	if _, err := e.host.SetIGMPLinkLocalReports(true); err != nil {
+		e.log.Error("disable_local_igmp: turning igmp_link_local_mcast_reports on again failed", "err", err)
+	}
+	e.igmpTurnedOff = false
+}

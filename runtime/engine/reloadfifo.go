@@ -3,23 +3,8 @@ package engine
 import (
 	"slices"
 
-	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/notify"
 )
-
-// reload applies cfg as reconfigure does, then, with
-// fifo_write_vrrp_states_on_reload, writes to the notify FIFOs the states the
-// reload kept.
-func (e *Engine) reload(cfg *config.Config) error {
-	before := e.fifoStates()
-	if err := e.reconfigure(cfg); err != nil {
-		return err
-	}
-	if cfg.Global.FIFOWriteStatesOnReload && e.notifier != nil {
-		e.writeKeptStates(before)
-	}
-	return nil
-}
 
 // fifoStates are the states of the running instances and sync groups, by
 // FIFO target.

@@ -5,9 +5,10 @@ import (
 	"net/netip"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/vrrp"
-	"golang.org/x/sys/unix"
 )
 
 // What havip installs can be removed behind its back (an operator's "ip addr flush", another

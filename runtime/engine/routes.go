@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 
 	"github.com/havip/havip/config"
@@ -192,12 +191,12 @@ func numberRules(sets ...*routing) {
 func (r routing) minus(other routing) routing {
 	var out routing
 	for _, rule := range r.rules {
-		if !slices.ContainsFunc(other.rules, func(o ruleEntry) bool { return reflect.DeepEqual(o.Rule, rule.Rule) }) {
+		if !slices.ContainsFunc(other.rules, func(o ruleEntry) bool { return o.Rule.Equal(rule.Rule) }) {
 			out.rules = append(out.rules, rule)
 		}
 	}
 	for _, route := range r.routes {
-		if !slices.ContainsFunc(other.routes, func(o routeEntry) bool { return reflect.DeepEqual(o.Route, route.Route) }) {
+		if !slices.ContainsFunc(other.routes, func(o routeEntry) bool { return o.Route.Equal(route.Route) }) {
 			out.routes = append(out.routes, route)
 		}
 	}

@@ -85,11 +85,16 @@ func (e *Engine) resetSchedule() {
 	}
 }
 
-// arm sets the loop timer to the earliest deadline of any instance.
+// arm sets the loop timer to the earliest deadline of any instance or held
+// link change.
 func (e *Engine) arm() {
-	wait := time.Hour
+	next := e.nextLinkChange()
 	if len(e.sched) > 0 {
-		wait = max(e.sched[0].when.Sub(e.clock.Now()), 0)
+		next = earliest(next, e.sched[0].when)
+	}
+	wait := time.Hour
+	if !next.IsZero() {
+		wait = max(next.Sub(e.clock.Now()), 0)
 	}
 	e.timer.Reset(wait)
 }
@@ -97,8 +102,9 @@ func (e *Engine) arm() {
 // due reports whether a deadline is set and has come at now.
 func due(deadline, now time.Time) bool { return !deadline.IsZero() && !now.Before(deadline) }
 
-// expire fires every timer due at now.
+// expire fires every timer due at now, the held link changes first.
 func (e *Engine) expire(now time.Time) {
+	e.settleLinks(now)
 	var ready []*instance
 	for len(e.sched) > 0 && !now.Before(e.sched[0].when) {
 		ready = append(ready, heap.Pop(&e.sched).(*instance))

@@ -102,7 +102,7 @@ func CheckScripts(cfg *config.Config) config.Diagnostics {
 	for _, f := range []struct {
 		keyword string
 		cmd     *config.Command
-	}{{"notify_fifo_script", g.NotifyFIFOScript}, {"vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript}} {
+	}{{"notify_fifo_script", g.NotifyFIFOScript}, {"vrrp_notify_fifo_script", g.VRRPNotifyFIFOScript}, {"lvs_notify_fifo_script", g.LVSNotifyFIFOScript}} {
 		if f.cmd != nil {
 			inspect(g.Pos, "global_defs "+f.keyword, script.Command{Text: f.cmd.Text, Args: f.cmd.Args}, identity(f.cmd.User, f.cmd.Group), false)
 		}

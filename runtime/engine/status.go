@@ -55,6 +55,30 @@ type RealServerStatus struct {
 	// services, as the backend counts it (a real server that leaves the
 	// pool may lose its counts); absent when unknown.
 	Traffic *LVSTraffic `json:"traffic,omitempty"`
+	// Checkers are the real server's health checkers, in config order.
+	Checkers []CheckerStatus `json:"checkers,omitempty"`
+}
+
+// CheckerStatus is one health checker of a real server, with keepalived's
+// per-checker state.
+type CheckerStatus struct {
+	// Kind is the checker's keyword: HTTP_GET, TCP_CHECK, MISC_CHECK, ...
+	Kind string `json:"kind"`
+	Up   bool   `json:"up"`
+	// HasRun is keepalived's has_run: the checker has probed since it
+	// started (HTTP_GET/SSL_GET: a url has failed, or every url has
+	// passed).
+	HasRun bool `json:"has_run"`
+	// RetryIterations is keepalived's retry_it: the failures counted
+	// toward the checker's retry.
+	RetryIterations int `json:"retry_iterations"`
+	// Weight is the weight a misc_dynamic script last reported; absent
+	// when none did.
+	Weight *int `json:"weight,omitempty"`
+	// FailedURL is the url an HTTP_GET/SSL_GET checker found failing.
+	FailedURL string `json:"failed_url,omitempty"`
+	// LastFailure says why the checker's last failed probe failed.
+	LastFailure string `json:"last_failure,omitempty"`
 }
 
 // LVSServiceStatus is one kernel service (IPVS's, or the nftables rules

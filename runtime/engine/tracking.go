@@ -138,7 +138,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 	for _, sg := range cfg.SyncGroups {
 		needsScripts = needsScripts || len(sg.Track.Scripts) > 0 || hasNotify(sg.Notify)
 	}
-	needsScripts = needsScripts || g.NotifyFIFOScript != nil || g.VRRPNotifyFIFOScript != nil
+	needsScripts = needsScripts || g.NotifyFIFOScript != nil || g.VRRPNotifyFIFOScript != nil || g.LVSNotifyFIFOScript != nil
 	if needsScripts {
 		ident, err := script.DefaultIdentity(g.ScriptUser, g.ScriptGroup, g.EnableScriptSecurity)
 		if err != nil {
@@ -294,15 +294,21 @@ func hasNotify(n config.Notify) bool {
 		n.Deleted != nil && n.Deleted.Text != "" || n.MasterRxLowerPrio != nil
 }
 
-// notifyFIFOs are global_defs' notify_fifo and vrrp_notify_fifo with their
-// reader scripts; keepalived writes every VRRP line to both. One path named
-// twice is one FIFO.
+// notifyFIFOs are global_defs' notify_fifo, vrrp_notify_fifo and
+// lvs_notify_fifo with their reader scripts; keepalived writes every VRRP
+// line to the first two and every LVS line to the first and the last. One
+// path named twice is one FIFO, taking the lines of both.
 func notifyFIFOs(g *config.GlobalDefs) ([]notify.FIFO, error) {
 	var fifos []notify.FIFO
 	for _, f := range []struct {
-		keyword      string
-		path, reader *config.Command
-	}{{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript}, {"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript}} {
+		keyword       string
+		path, reader  *config.Command
+		noVRRP, noLVS bool
+	}{
+		{"notify_fifo", g.NotifyFIFO, g.NotifyFIFOScript, false, false},
+		{"vrrp_notify_fifo", g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript, false, true},
+		{"lvs_notify_fifo", g.LVSNotifyFIFO, g.LVSNotifyFIFOScript, true, false},
+	} {
 		if f.path == nil {
 			continue // a reader without its FIFO: config warns that it is not started
 		}
@@ -314,9 +320,11 @@ func notifyFIFOs(g *config.GlobalDefs) ([]notify.FIFO, error) {
 			if fifos[i].Reader.Command.IsZero() {
 				fifos[i].Reader = reader
 			}
+			fifos[i].NoVRRP = fifos[i].NoVRRP && f.noVRRP
+			fifos[i].NoLVS = fifos[i].NoLVS && f.noLVS
 			continue
 		}
-		fifos = append(fifos, notify.FIFO{Path: f.path.Text, Reader: reader})
+		fifos = append(fifos, notify.FIFO{Path: f.path.Text, Reader: reader, NoVRRP: f.noVRRP, NoLVS: f.noLVS})
 	}
 	return fifos, nil
 }
@@ -371,18 +379,33 @@ func (e *Engine) startTracker(run *trackerRun) {
 }
 
 // trackerResult records a tracker's new result and re-evaluates every
-// instance that references it.
+// instance that references it; a track_interface tracker's change of state
+// goes through its interface's interface_up_down_delays first.
 func (e *Engine) trackerResult(tr trackResult) {
 	r := tr.r
 	if e.trackers[r.Key] != tr.run {
 		return // from a tracker a reload has stopped
 	}
+	if r.Key.Kind == track.KindInterface {
+		prev, seen := e.results[r.Key]
+		e.debounce(trackSource(r.Key.Name), r.Key.Name, r.Up, prev.Up, seen, func(now time.Time) {
+			if e.trackers[r.Key] == tr.run {
+				e.trackerChange(r, now)
+			}
+		})
+		return
+	}
+	e.trackerChange(r, e.clock.Now())
+}
+
+// trackerChange records a tracker's result and re-evaluates every instance
+// that references it.
+func (e *Engine) trackerChange(r track.Result, now time.Time) {
 	prev, seen := e.results[r.Key]
 	e.results[r.Key] = r
 	if !seen || prev.Up != r.Up || prev.Value != r.Value {
 		e.log.Info("tracker", "tracker", r.Key.String(), "up", r.Up, "value", r.Value, "detail", r.Detail)
 	}
-	now := e.clock.Now()
 	for _, inst := range e.instances {
 		for _, ref := range inst.refs {
 			if ref.Key == r.Key {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/google/nftables"
@@ -33,6 +34,7 @@ const vrrpComment = "havip: accept VRRP"
 const (
 	protoICMPv6 = 58
 	protoVRRP   = 112
+	protoAH     = 51 // IPsec-AH, keepalived's auth_type AH: VRRP inside AH
 	// ND types: neighbour solicitation and advertisement.
 	icmpv6NeighborSolicit = 135
 	icmpv6NeighborAdvert  = 136
@@ -227,10 +229,11 @@ func (f *Firewall) update(op func(*nftables.Set, []nftables.SetElement) error, v
 }
 
 // AcceptVRRP inserts "meta l4proto vrrp accept" at the head of a chain of
-// the host's firewall, replacing the one an earlier run left there; Close
-// removes it. The chain must exist: havip does not create the host's
-// firewall.
-func (f *Firewall) AcceptVRRP(chain Chain) error {
+// the host's firewall — and "meta l4proto ah accept" too with ah, for
+// instances with auth_type AH, whose adverts are VRRP inside IPsec-AH —
+// replacing the rules an earlier call or run left there; Close removes them.
+// The chain must exist: havip does not create the host's firewall.
+func (f *Firewall) AcceptVRRP(chain Chain, ah bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := &nftables.Table{Name: chain.Table, Family: chain.Family}
@@ -242,19 +245,29 @@ func (f *Firewall) AcceptVRRP(chain Chain) error {
 	if err := f.removeAccept(c); err != nil {
 		return err
 	}
-	f.conn.InsertRule(&nftables.Rule{
-		Table: t, Chain: c,
-		Exprs: []expr.Any{
-			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{protoVRRP}},
-			&expr.Verdict{Kind: expr.VerdictAccept},
-		},
-		UserData: userdata.AppendString(nil, userdata.TypeComment, vrrpComment),
-	})
+	protos := []byte{protoVRRP}
+	if ah {
+		protos = append(protos, protoAH)
+	}
+	for _, proto := range protos {
+		f.conn.InsertRule(&nftables.Rule{
+			Table: t, Chain: c,
+			Exprs: []expr.Any{
+				&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}},
+				&expr.Verdict{Kind: expr.VerdictAccept},
+			},
+			UserData: userdata.AppendString(nil, userdata.TypeComment, vrrpComment),
+		})
+	}
 	if err := f.conn.Flush(); err != nil {
 		return fmt.Errorf("firewall: inserting the VRRP accept rule in chain %s: %w", chain, err)
 	}
-	f.accepts = append(f.accepts, c)
+	if !slices.ContainsFunc(f.accepts, func(a *nftables.Chain) bool {
+		return a.Name == c.Name && a.Table.Name == t.Name && a.Table.Family == t.Family
+	}) {
+		f.accepts = append(f.accepts, c)
+	}
 	return nil
 }
 

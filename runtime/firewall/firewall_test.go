@@ -115,7 +115,7 @@ func TestAcceptVRRP(t *testing.T) {
 	}
 	rule := regexp.MustCompile(`meta l4proto vrrp accept comment "havip: accept VRRP"`)
 	for range 2 { // a second call (a restart) replaces the first rule
-		if err := fw.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "INPUT"}); err != nil {
+		if err := fw.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "INPUT"}, false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -131,11 +131,26 @@ func TestAcceptVRRP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := next.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "INPUT"}); err != nil {
+	if err := next.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "INPUT"}, false); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(rule.FindAllString(host.Exec(t, "nft", "list", "chain", "ip", "filter", "INPUT"), -1)); n != 1 {
 		t.Fatalf("%d VRRP accept rules after a restart, want 1", n)
+	}
+	// With AH instances, IPsec-AH is accepted too; without them again, only VRRP.
+	ahRule := regexp.MustCompile(`meta l4proto ah accept comment "havip: accept VRRP"`)
+	for _, ah := range []bool{true, false} {
+		if err := next.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "INPUT"}, ah); err != nil {
+			t.Fatal(err)
+		}
+		got := host.Exec(t, "nft", "list", "chain", "ip", "filter", "INPUT")
+		want := 0
+		if ah {
+			want = 1
+		}
+		if n, m := len(rule.FindAllString(got, -1)), len(ahRule.FindAllString(got, -1)); n != 1 || m != want {
+			t.Fatalf("ah=%v: %d VRRP and %d AH accept rules, want 1 and %d:\n%s", ah, n, m, want, got)
+		}
 	}
 	if err := next.Close(); err != nil {
 		t.Fatal(err)
@@ -144,7 +159,7 @@ func TestAcceptVRRP(t *testing.T) {
 	if rule.MatchString(got) || !strings.Contains(got, "tcp dport 22 accept") {
 		t.Errorf("after Close, want the host's chain as it was:\n%s", got)
 	}
-	if err := fw.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "NOSUCH"}); err == nil || !strings.Contains(err.Error(), "chain ip filter NOSUCH") {
+	if err := fw.AcceptVRRP(Chain{Family: nftables.TableFamilyIPv4, Table: "filter", Name: "NOSUCH"}, false); err == nil || !strings.Contains(err.Error(), "chain ip filter NOSUCH") {
 		t.Errorf("AcceptVRRP on a missing chain: %v", err)
 	}
 }

@@ -24,16 +24,15 @@ import (
 //
 // keepalived's lines about what neither holds are left out: the LVS version
 // of its build, the groups' per-protocol alive counts, the reload flags,
-// the checkers' retry iterations, whether they have run, last runs and
-// last errors, a misc_dynamic checker's current weight, the previous
-// effective weight, and the settings havip resolves into each checker
-// instead of keeping them on the virtual or real server (delay_loop,
-// connect_timeout, alpha, retry, warmup: each checker's lines show them). A
-// checker's Up line and its real server's failed-checker count are printed
-// when the snapshot determines them: every checker of a live real server is
-// up, the only checker of a failed one is down; which of several checkers
-// of a failed real server failed is not in the snapshot. Real server state
-// lines need the snapshot to carry the virtual server (the LVS half runs).
+// the checkers' last runs and last errors, the previous effective weight,
+// and the settings havip resolves into each checker instead of keeping
+// them on the virtual or real server (delay_loop, connect_timeout, alpha,
+// retry, warmup: each checker's lines show them). A checker's Up, Has run,
+// Current weight, Retries iterations and Failed URL lines, and its real
+// server's failed-checker count, come from the snapshot's checkers; they
+// are left out when the snapshot's checkers of the real server do not
+// match its configured ones (a reload in between). Real server state lines
+// need the snapshot to carry the virtual server (the LVS half runs).
 func WriteCheckData(w io.Writer, d Dump) error {
 	cfg := d.Config
 	if cfg == nil {
@@ -285,17 +284,37 @@ func effectiveWeight(rs *config.RealServer, st *engine.RealServerStatus) int {
 	return rs.Weight
 }
 
-// failedCheckers counts the failed checkers of rs when the snapshot
-// determines it: none when it is alive, one when it has one checker and is
-// down.
-func failedCheckers(rs *config.RealServer, st *engine.RealServerStatus) (int, bool) {
-	switch {
-	case st.Alive:
-		return 0, true
-	case len(rs.Checkers) == 1:
-		return 1, true
+// checkerStates returns the snapshot's checkers of rs, or nil when the
+// snapshot has no state of rs or its checkers are not rs's.
+func checkerStates(rs *config.RealServer, st *engine.RealServerStatus) []engine.CheckerStatus {
+	if st == nil || len(st.Checkers) != len(rs.Checkers) {
+		return nil
 	}
-	return 0, false
+	for i, c := range st.Checkers {
+		if c.Kind != rs.Checkers[i].Type {
+			return nil
+		}
+	}
+	if st.Checkers == nil {
+		return []engine.CheckerStatus{}
+	}
+	return st.Checkers
+}
+
+// failedCheckers counts the failed checkers of rs, as keepalived's
+// num_failed_checkers; false when the snapshot does not tell.
+func failedCheckers(rs *config.RealServer, st *engine.RealServerStatus) (int, bool) {
+	cs := checkerStates(rs, st)
+	if cs == nil {
+		return 0, false
+	}
+	n := 0
+	for _, c := range cs {
+		if !c.Up {
+			n++
+		}
+	}
+	return n, true
 }
 
 // writeCheckers writes the health checkers, in config order as keepalived
@@ -304,31 +323,34 @@ func writeCheckers(b *bufio.Writer, cfg *config.Config, states []*engine.Virtual
 	header := false
 	for i, vs := range cfg.VirtualServers {
 		for _, rs := range vs.RealServers {
-			st := rsState(states[i], rs)
-			for _, ck := range rs.Checkers {
+			cs := checkerStates(rs, rsState(states[i], rs))
+			for j, ck := range rs.Checkers {
 				if !header {
 					fmt.Fprintln(b, "------< Health checkers >------")
 					header = true
 				}
-				writeChecker(b, vs, rs, ck, st)
+				var c *engine.CheckerStatus
+				if cs != nil {
+					c = &cs[j]
+				}
+				writeChecker(b, vs, rs, ck, c)
 			}
 		}
 	}
 }
 
-func writeChecker(b *bufio.Writer, vs *config.VirtualServer, rs *config.RealServer, ck *config.Checker, st *engine.RealServerStatus) {
+// writeChecker writes a checker as keepalived's dump_checker; c is its
+// state, nil when the snapshot does not tell it.
+func writeChecker(b *bufio.Writer, vs *config.VirtualServer, rs *config.RealServer, ck *config.Checker, c *engine.CheckerStatus) {
 	fmt.Fprintf(b, " %s -> %s\n", vsName(vs), serverName(rs.Addr, rs.Port, vs.Protocol))
 	// havip runs every checker, ha_suspend or not.
 	fmt.Fprintln(b, "   Enabled = yes")
-	if st != nil {
-		if failed, ok := failedCheckers(rs, st); ok {
-			fmt.Fprintf(b, "   Up = %s\n", yesNo(failed == 0))
-		}
+	if c != nil {
+		fmt.Fprintf(b, "   Up = %s\n", yesNo(c.Up))
+		fmt.Fprintf(b, "   Has run = %s\n", yesNo(c.HasRun))
 	}
-	// Only a misc_dynamic checker changes its real server's weight; the
-	// snapshot does not say by how much.
-	if ck.Misc == nil || !ck.Misc.Dynamic {
-		fmt.Fprintln(b, "   Current weight = 0")
+	if w, ok := currentWeight(rs, ck, c); ok {
+		fmt.Fprintf(b, "   Current weight = %d\n", w)
 	}
 	fmt.Fprintf(b, "   Alpha = %s\n", yesNo(ck.Alpha))
 	fmt.Fprintf(b, "   Delay loop = %d us\n", ck.DelayLoop.Microseconds())
@@ -336,6 +358,9 @@ func writeChecker(b *bufio.Writer, vs *config.VirtualServer, rs *config.RealServ
 	fmt.Fprintf(b, "   Retries = %d\n", ck.Retry)
 	if ck.Retry > 0 {
 		fmt.Fprintf(b, "   Delay before retry = %d us\n", ck.DelayBeforeRetry.Microseconds())
+		if c != nil {
+			fmt.Fprintf(b, "   Retries iterations = %d\n", c.RetryIterations)
+		}
 	}
 	fmt.Fprintf(b, "   Default delay before retry = %d us\n", defaultRetryWait(ck.Type).Microseconds())
 	fmt.Fprintf(b, "   Log all failures = %s\n", yesNo(ck.LogAllFailures))
@@ -363,6 +388,9 @@ func writeChecker(b *bufio.Writer, vs *config.VirtualServer, rs *config.RealServ
 	switch ck.Type {
 	case config.CheckHTTP, config.CheckSSL:
 		writeHTTP(b, ck)
+		if c != nil && c.FailedURL != "" {
+			fmt.Fprintf(b, "   Failed URL = %s\n", c.FailedURL)
+		}
 	case config.CheckMisc:
 		m := ck.Misc
 		fmt.Fprintln(b, "   Keepalive method = MISC_CHECK")
@@ -382,6 +410,22 @@ func writeChecker(b *bufio.Writer, vs *config.VirtualServer, rs *config.RealServ
 	default: // TCP_CHECK, PING_CHECK
 		fmt.Fprintf(b, "   Keepalive method = %s\n", ck.Type)
 	}
+}
+
+// currentWeight is keepalived's cur_weight of a checker: 0 but for an up
+// misc_dynamic checker whose script reported a weight, where it is that
+// weight less the real server's configured weight; false when the
+// snapshot does not tell a misc_dynamic checker's.
+func currentWeight(rs *config.RealServer, ck *config.Checker, c *engine.CheckerStatus) (int, bool) {
+	switch {
+	case ck.Misc == nil || !ck.Misc.Dynamic:
+		return 0, true
+	case c == nil:
+		return 0, false
+	case c.Up && c.Weight != nil:
+		return *c.Weight - rs.Weight, true
+	}
+	return 0, true
 }
 
 func writeHTTP(b *bufio.Writer, ck *config.Checker) {

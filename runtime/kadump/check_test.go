@@ -24,6 +24,9 @@ type checkCase struct {
 	want string
 }
 
+// seven is a misc_dynamic checker's reported weight.
+var seven = 7
+
 var checkCases = []checkCase{{
 	name: "NAT with HTTP_GET and TCP_CHECK, one real server alive, one inhibited",
 	conf: `virtual_server 192.0.2.100 80 {
@@ -75,8 +78,8 @@ var checkCases = []checkCase{{
 }
 `,
 	vss: []engine.VirtualServerStatus{{Name: "[192.0.2.100]:tcp:80", Quorum: true, RealServers: []engine.RealServerStatus{
-		{Address: "198.51.100.1:8080", Alive: true, Weight: 3},
-		{Address: "198.51.100.2:8080", Alive: false, Weight: 0},
+		{Address: "198.51.100.1:8080", Alive: true, Weight: 3, Checkers: []engine.CheckerStatus{{Kind: "HTTP_GET", Up: true, HasRun: true, RetryIterations: 1}}},
+		{Address: "198.51.100.2:8080", Alive: false, Weight: 0, Checkers: []engine.CheckerStatus{{Kind: "TCP_CHECK"}}},
 	}}},
 	want: `------< LVS Topology >------
  ------< Virtual server >------
@@ -129,12 +132,14 @@ var checkCases = []checkCase{{
  [192.0.2.100]:tcp:80 -> [198.51.100.1]:tcp:8080
    Enabled = yes
    Up = yes
+   Has run = yes
    Current weight = 0
    Alpha = no
    Delay loop = 10000000 us
    Warmup = 3000000 us
    Retries = 2
    Delay before retry = 1500000 us
+   Retries iterations = 1
    Default delay before retry = 3000000 us
    Log all failures = no
    Connection
@@ -152,12 +157,14 @@ var checkCases = []checkCase{{
  [192.0.2.100]:tcp:80 -> [198.51.100.2]:tcp:8080
    Enabled = yes
    Up = no
+   Has run = no
    Current weight = 0
    Alpha = yes
    Delay loop = 60000000 us
    Warmup = 60000000 us
    Retries = 1
    Delay before retry = 1000000 us
+   Retries iterations = 0
    Default delay before retry = 1000000 us
    Log all failures = yes
    Connection
@@ -208,8 +215,13 @@ var checkCases = []checkCase{{
 }
 `,
 	vss: []engine.VirtualServerStatus{{Name: "fwmark 5", Quorum: true, RealServers: []engine.RealServerStatus{
-		{Address: "198.51.100.3:0", Alive: false, Weight: -1},
-		{Address: "198.51.100.4:0", Alive: true, Weight: 7},
+		{Address: "198.51.100.3:0", Alive: false, Weight: -1, Checkers: []engine.CheckerStatus{
+			{Kind: "UDP_CHECK", Up: true, HasRun: true},
+			{Kind: "DNS_CHECK", HasRun: true, LastFailure: "DNS_CHECK: no answer"},
+			{Kind: "SMTP_CHECK", Up: true, HasRun: true, RetryIterations: 1},
+			{Kind: "PING_CHECK", Up: true, HasRun: true},
+		}},
+		{Address: "198.51.100.4:0", Alive: true, Weight: 7, Checkers: []engine.CheckerStatus{{Kind: "MISC_CHECK", Up: true, HasRun: true, Weight: &seven}}},
 	}}},
 	want: `------< LVS Topology >------
  ------< Virtual server >------
@@ -238,6 +250,7 @@ var checkCases = []checkCase{{
    initial weight = 1
    effective weight = 1
    alive = 0
+   num failed checkers = 1
    RS set = 0
    ------< Real server >------
    RIP = 198.51.100.4, RPORT = 0, WEIGHT = 7 EFF WEIGHT = 7
@@ -253,12 +266,15 @@ var checkCases = []checkCase{{
 ------< Health checkers >------
  FWM 5 -> [198.51.100.3]:none:0
    Enabled = yes
+   Up = yes
+   Has run = yes
    Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
    Retries = 1
    Delay before retry = 1000000 us
+   Retries iterations = 0
    Default delay before retry = 1000000 us
    Log all failures = no
    Connection
@@ -273,12 +289,15 @@ var checkCases = []checkCase{{
      Reply data mask = yes
  FWM 5 -> [198.51.100.3]:none:0
    Enabled = yes
+   Up = no
+   Has run = yes
    Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
    Retries = 3
    Delay before retry = 60000000 us
+   Retries iterations = 0
    Default delay before retry = 0 us
    Log all failures = no
    Connection
@@ -289,12 +308,15 @@ var checkCases = []checkCase{{
    Name = example.org
  FWM 5 -> [198.51.100.3]:none:0
    Enabled = yes
+   Up = yes
+   Has run = yes
    Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
    Retries = 1
    Delay before retry = 1000000 us
+   Retries iterations = 1
    Default delay before retry = 1000000 us
    Log all failures = no
    Connection
@@ -304,12 +326,15 @@ var checkCases = []checkCase{{
    helo = mx.example
  FWM 5 -> [198.51.100.3]:none:0
    Enabled = yes
+   Up = yes
+   Has run = yes
    Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
    Retries = 1
    Delay before retry = 1000000 us
+   Retries iterations = 0
    Default delay before retry = 1000000 us
    Log all failures = no
    Connection
@@ -319,6 +344,8 @@ var checkCases = []checkCase{{
  FWM 5 -> [198.51.100.4]:none:0
    Enabled = yes
    Up = yes
+   Has run = yes
+   Current weight = 5
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
@@ -431,7 +458,7 @@ virtual_server 2001:db8::100 443 {
 }
 `,
 	vss: []engine.VirtualServerStatus{{Name: "[2001:db8::100]:sctp:443", SorryServer: true, RealServers: []engine.RealServerStatus{
-		{Address: "[2001:db8::1]:443", Alive: false, Weight: -1},
+		{Address: "[2001:db8::1]:443", Alive: false, Weight: -1, Checkers: []engine.CheckerStatus{{Kind: "TCP_CHECK", HasRun: true}}},
 	}}},
 	want: `------< SSL definitions >------
  Password : secret
@@ -475,17 +502,117 @@ virtual_server 2001:db8::100 443 {
  [2001:db8::100]:sctp:443 -> [2001:db8::1]:sctp:443
    Enabled = yes
    Up = no
+   Has run = yes
    Current weight = 0
    Alpha = no
    Delay loop = 60000000 us
    Warmup = 60000000 us
    Retries = 1
    Delay before retry = 1000000 us
+   Retries iterations = 0
    Default delay before retry = 1000000 us
    Log all failures = no
    Connection
      Dest = [2001:db8::1]:443
      Timeout = 0.500000
+   Keepalive method = TCP_CHECK
+`,
+}, {
+	name: "HTTP_GET with two urls, the second failing, beside an up TCP_CHECK",
+	conf: `virtual_server 192.0.2.110 80 {
+  protocol TCP
+  real_server 198.51.100.5 80 {
+    HTTP_GET {
+      url {
+        path /a
+      }
+      url {
+        path /b
+      }
+      retry 1
+      fast_recovery
+    }
+    TCP_CHECK {
+      retry 0
+    }
+  }
+}
+`,
+	vss: []engine.VirtualServerStatus{{Name: "[192.0.2.110]:tcp:80", Quorum: true, RealServers: []engine.RealServerStatus{
+		{Address: "198.51.100.5:80", Alive: false, Weight: -1, Checkers: []engine.CheckerStatus{
+			{Kind: "HTTP_GET", HasRun: true, RetryIterations: 2, FailedURL: "/b", LastFailure: "GET /b from 198.51.100.5:80: status 500 is not in status_code"},
+			{Kind: "TCP_CHECK", Up: true, HasRun: true},
+		}},
+	}}},
+	want: `------< LVS Topology >------
+ ------< Virtual server >------
+ VS VIP = 192.0.2.110, VPORT = 80
+   Address family = inet
+   lvs_sched = wlc
+   Hashed = disabled
+   flag-1 = disabled
+   flag-2 = disabled
+   flag-3 = disabled
+   One packet scheduling = disabled
+   protocol = TCP
+   omega is OFF
+   quorum = 1, hysteresis = 0
+   Using smtp notification = no
+   default forwarding method = NAT
+   alive = 0
+   quorum_state_up = 1
+   ------< Real server >------
+   RIP = 198.51.100.5, RPORT = 80, WEIGHT = 1 EFF WEIGHT = 1
+   forwarding method = NAT
+   connection limit range = 0 -> 0
+   Inhibit on failure is OFF
+   Using smtp notification = no
+   initial weight = 1
+   effective weight = 1
+   alive = 0
+   num failed checkers = 1
+   RS set = 0
+------< Health checkers >------
+ [192.0.2.110]:tcp:80 -> [198.51.100.5]:tcp:80
+   Enabled = yes
+   Up = no
+   Has run = yes
+   Current weight = 0
+   Alpha = no
+   Delay loop = 60000000 us
+   Warmup = 60000000 us
+   Retries = 1
+   Delay before retry = 3000000 us
+   Retries iterations = 2
+   Default delay before retry = 3000000 us
+   Log all failures = no
+   Connection
+     Dest = [198.51.100.5]:80
+     Timeout = 5.000000
+   Keepalive method = HTTP_GET, http protocol 1.0
+   Enable SNI unset
+   Fast recovery set
+   Checked url = /a
+     HTTP Status Code(s)
+       200-299
+   Checked url = /b
+     HTTP Status Code(s)
+       200-299
+   Failed URL = /b
+ [192.0.2.110]:tcp:80 -> [198.51.100.5]:tcp:80
+   Enabled = yes
+   Up = yes
+   Has run = yes
+   Current weight = 0
+   Alpha = no
+   Delay loop = 60000000 us
+   Warmup = 60000000 us
+   Retries = 0
+   Default delay before retry = 1000000 us
+   Log all failures = no
+   Connection
+     Dest = [198.51.100.5]:80
+     Timeout = 5.000000
    Keepalive method = TCP_CHECK
 `,
 }, {
@@ -678,5 +805,65 @@ func TestCheckDataPairsStateByName(t *testing.T) {
 	}
 	if st := rsState(nil, &config.RealServer{}); st != nil {
 		t.Errorf("rsState without a virtual server state = %v", st)
+	}
+}
+
+// TestFailedCheckers: the failed-checker count comes from the snapshot's
+// checkers when they are the real server's configured ones, and is not
+// told otherwise.
+func TestFailedCheckers(t *testing.T) {
+	rs := &config.RealServer{Checkers: []*config.Checker{{Type: config.CheckHTTP}, {Type: config.CheckTCP}}}
+	tests := []struct {
+		name   string
+		st     *engine.RealServerStatus
+		failed int
+		ok     bool
+	}{
+		{"no state", nil, 0, false},
+		{"all up", &engine.RealServerStatus{Alive: true, Checkers: []engine.CheckerStatus{{Kind: "HTTP_GET", Up: true}, {Kind: "TCP_CHECK", Up: true}}}, 0, true},
+		{"one of two down", &engine.RealServerStatus{Checkers: []engine.CheckerStatus{{Kind: "HTTP_GET"}, {Kind: "TCP_CHECK", Up: true}}}, 1, true},
+		{"both down", &engine.RealServerStatus{Checkers: []engine.CheckerStatus{{Kind: "HTTP_GET"}, {Kind: "TCP_CHECK"}}}, 2, true},
+		{"fewer checkers (reload in between)", &engine.RealServerStatus{Checkers: []engine.CheckerStatus{{Kind: "HTTP_GET"}}}, 0, false},
+		{"other kinds", &engine.RealServerStatus{Checkers: []engine.CheckerStatus{{Kind: "TCP_CHECK"}, {Kind: "HTTP_GET"}}}, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if n, ok := failedCheckers(rs, tc.st); n != tc.failed || ok != tc.ok {
+				t.Fatalf("failedCheckers = %d, %v, want %d, %v", n, ok, tc.failed, tc.ok)
+			}
+		})
+	}
+	if n, ok := failedCheckers(&config.RealServer{}, &engine.RealServerStatus{Alive: true}); n != 0 || !ok {
+		t.Fatalf("a real server without checkers: %d, %v, want 0, true", n, ok)
+	}
+}
+
+// TestCurrentWeight: keepalived's cur_weight is 0 but for an up
+// misc_dynamic checker, where it is the reported weight less the
+// configured one.
+func TestCurrentWeight(t *testing.T) {
+	rs := &config.RealServer{Weight: 2}
+	dyn := &config.Checker{Type: config.CheckMisc, Misc: &config.MiscCheck{Dynamic: true}}
+	nine := 9
+	tests := []struct {
+		name string
+		ck   *config.Checker
+		c    *engine.CheckerStatus
+		w    int
+		ok   bool
+	}{
+		{"TCP_CHECK", &config.Checker{Type: config.CheckTCP}, nil, 0, true},
+		{"MISC_CHECK without misc_dynamic", &config.Checker{Type: config.CheckMisc, Misc: &config.MiscCheck{}}, nil, 0, true},
+		{"misc_dynamic without state", dyn, nil, 0, false},
+		{"misc_dynamic up with weight 9", dyn, &engine.CheckerStatus{Up: true, Weight: &nine}, 7, true},
+		{"misc_dynamic up, exit 0", dyn, &engine.CheckerStatus{Up: true}, 0, true},
+		{"misc_dynamic down", dyn, &engine.CheckerStatus{Weight: &nine}, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if w, ok := currentWeight(rs, tc.ck, tc.c); w != tc.w || ok != tc.ok {
+				t.Fatalf("currentWeight = %d, %v, want %d, %v", w, ok, tc.w, tc.ok)
+			}
+		})
 	}
 }

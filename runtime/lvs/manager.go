@@ -39,6 +39,9 @@ type Options struct {
 	// NewProber builds a checker's prober; nil is check.New.
 	NewProber func(ck *config.Checker, rs *config.RealServer, opts check.Options) (check.Prober, error)
 	Log       *slog.Logger
+	// Notify takes keepalived's notify FIFO lines of the changes (see
+	// fifoLine); nil writes none.
+	Notify func(line string)
 }
 
 // Manager runs the virtual servers of a config.
@@ -329,6 +332,27 @@ type RealServerState struct {
 	RealServer    netip.AddrPort
 	Alive         bool
 	Weight        int // in the pool; -1 when not in it
+	// Checkers are the real server's health checkers, in config order.
+	Checkers []CheckerState
+}
+
+// CheckerState is one health checker's state.
+type CheckerState struct {
+	Kind string // the checker's keyword: HTTP_GET, TCP_CHECK, ...
+	Up   bool
+	// HasRun is keepalived's has_run (see check.Machine.HasRun).
+	HasRun bool
+	// RetryIterations is keepalived's retry_it: the failures counted
+	// toward retry.
+	RetryIterations int
+	// Weight is the weight a misc_dynamic script last reported (valid when
+	// HasWeight).
+	Weight    int
+	HasWeight bool
+	// FailedURL is an HTTP_GET/SSL_GET checker's failed url; "" for none.
+	FailedURL string
+	// LastFailure says why the last failed probe failed; "" before one.
+	LastFailure string
 }
 
 // VirtualServerState is one virtual server's state.
@@ -391,7 +415,13 @@ func (m *Manager) State() []VirtualServerState {
 			case r.rs.InhibitOnFailure:
 				weight = 0
 			}
-			st.RealServers = append(st.RealServers, RealServerState{VirtualServer: v.vs.Name(), RealServer: netip.AddrPortFrom(r.rs.Addr, r.rs.Port), Alive: alive, Weight: weight})
+			rst := RealServerState{VirtualServer: v.vs.Name(), RealServer: netip.AddrPortFrom(r.rs.Addr, r.rs.Port), Alive: alive, Weight: weight}
+			for i, rn := range r.runners {
+				cs := rn.r.Status()
+				rst.Checkers = append(rst.Checkers, CheckerState{Kind: r.rs.Checkers[i].Type, Up: cs.Up, HasRun: cs.HasRun, RetryIterations: cs.Retries,
+					Weight: cs.Weight, HasWeight: cs.HasWeight, FailedURL: cs.FailedURL, LastFailure: cs.LastFailure})
+			}
+			st.RealServers = append(st.RealServers, rst)
 		}
 		out = append(out, st)
 	}
@@ -471,6 +501,7 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 		// it runs one.
 		if alive != r.alive {
 			m.log.Info("real server state", "virtual_server", vs.Name(), "real_server", r.rs.Name(), "alive", alive)
+			m.notifyFIFO("RS", vs, r.rs, alive)
 			switch {
 			case alive && r.rs.NotifyUp != nil:
 				m.scripts.add(r.rs.NotifyUp, "real server "+r.rs.Name()+" up")
@@ -493,12 +524,18 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 	case v.quorum && total < vs.Quorum-vs.Hysteresis:
 		v.quorum = false
 		m.log.Warn("virtual server lost its quorum", "virtual_server", vs.Name(), "weight", total, "quorum", vs.Quorum, "hysteresis", vs.Hysteresis)
+		if v.started {
+			m.notifyFIFO("VS", vs, nil, false)
+		}
 		if vs.QuorumDown != nil && v.started {
 			m.scripts.add(vs.QuorumDown, "virtual server "+vs.Name()+" quorum down")
 		}
 	case !v.quorum && total >= vs.Quorum+vs.Hysteresis:
 		v.quorum = true
 		m.log.Info("virtual server gained its quorum", "virtual_server", vs.Name(), "weight", total, "quorum", vs.Quorum)
+		if v.started {
+			m.notifyFIFO("VS", vs, nil, true)
+		}
 		if vs.QuorumUp != nil && v.started {
 			m.scripts.add(vs.QuorumUp, "virtual server "+vs.Name()+" quorum up")
 		}
@@ -672,4 +709,36 @@ func (q *scriptQueue) drain(ctx context.Context) {
 	case <-idle:
 	case <-ctx.Done():
 	}
+}
+
+// notifyFIFO writes keepalived's notify FIFO line of a real server's (RS)
+// or a virtual server's quorum (VS) change: "RS [192.0.2.20]:tcp:80
+// [192.0.2.10]:tcp:80 DOWN", "VS [192.0.2.10]:tcp:80 UP" (format_rs and
+// format_vs: a fwmark virtual server is "FWM 1", a group "[NAME]:PORT").
+func (m *Manager) notifyFIFO(kind string, vs *config.VirtualServer, rs *config.RealServer, up bool) {
+	if m.opts.Notify == nil {
+		return
+	}
+	state := "DOWN"
+	if up {
+		state = "UP"
+	}
+	proto := strings.ToLower(vs.Protocol)
+	if vs.Fwmark != 0 || proto == "" {
+		proto = "none"
+	}
+	var vsText string
+	switch {
+	case vs.Group != "":
+		vsText = "[" + vs.Group + "]:" + strconv.Itoa(int(vs.Port))
+	case vs.Fwmark != 0:
+		vsText = "FWM " + strconv.FormatUint(uint64(vs.Fwmark), 10)
+	default:
+		vsText = "[" + vs.Addr.String() + "]:" + proto + ":" + strconv.Itoa(int(vs.Port))
+	}
+	line := kind + " " + vsText + " " + state
+	if rs != nil {
+		line = kind + " [" + rs.Addr.String() + "]:" + proto + ":" + strconv.Itoa(int(rs.Port)) + " " + vsText + " " + state
+	}
+	m.opts.Notify(line)
 }

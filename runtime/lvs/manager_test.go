@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -362,7 +363,8 @@ func TestManagerDynamicWeight(t *testing.T) {
 	go m.Run(ctx)
 	// Weight 1 is below the quorum 5 (sorry server); the dynamic 7 is not.
 	waitFor(t, "weight 7", func() (bool, string) { d := rec.dests(); return d == "192.0.2.20:80=7 ", d })
-	if st := m.State()[0]; !st.Quorum || st.RealServers[0].Weight != 7 {
+	if st := m.State()[0]; !st.Quorum || st.RealServers[0].Weight != 7 || len(st.RealServers[0].Checkers) != 1 ||
+		!st.RealServers[0].Checkers[0].HasWeight || st.RealServers[0].Checkers[0].Weight != 7 {
 		t.Fatalf("state %+v", st)
 	}
 }
@@ -412,5 +414,122 @@ virtual_server group G {
 	st := m.State()
 	if len(st) != 1 || !reflect.DeepEqual(st[0].Services, want) {
 		t.Errorf("State = %+v\nwant services %+v", st, want)
+	}
+}
+
+// TestManagerStateCheckers: State carries each checker of a real server in
+// config order, with its kind, state, has_run, retry iterations, the
+// misc_dynamic weight it reported and its last failure.
+func TestManagerStateCheckers(t *testing.T) {
+	cfg := parseConfig(t, `virtual_server 192.0.2.10 80 {
+	protocol TCP
+	delay_loop 0.02
+	real_server 192.0.2.20 80 {
+		weight 1
+		TCP_CHECK {
+			warmup 0
+		}
+		MISC_CHECK {
+			misc_path /bin/true
+			misc_dynamic
+			warmup 0
+			retry 0
+		}
+	}
+}
+`)
+	newProber := func(ck *config.Checker, _ *config.RealServer, _ check.Options) (check.Prober, error) {
+		if ck.Type == config.CheckMisc {
+			return fixedProber{OK: false, Detail: "MISC_CHECK exited 1"}, nil
+		}
+		return fixedProber{OK: true, Detail: "tcp ok"}, nil
+	}
+	m, err := New(cfg, Options{Backend: &recordingBackend{}, NewProber: newProber, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	want := []CheckerState{
+		{Kind: "TCP_CHECK", Up: true, HasRun: true},
+		{Kind: "MISC_CHECK", Up: false, HasRun: true, LastFailure: "MISC_CHECK exited 1"},
+	}
+	waitFor(t, "one checker down", func() (bool, string) {
+		st := m.State()[0].RealServers[0]
+		return reflect.DeepEqual(st.Checkers, want) && !st.Alive, fmt.Sprintf("%+v", st)
+	})
+}
+
+// TestManagerNotifyFIFO: the notify FIFO lines of real server and quorum
+// changes, in keepalived's format and order.
+func TestManagerNotifyFIFO(t *testing.T) {
+	sw := &switches{m: map[string]*atomic.Bool{}}
+	var mu sync.Mutex
+	var lines []string
+	notify := func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }
+	f := newFakeIPVS()
+	m, err := New(parseConfig(t, lvsConf(filepath.Join(t.TempDir(), "scripts.log"), "")),
+		Options{Backend: NewIPVSWith(f), NewProber: sw.newProber, Log: quiet, Notify: notify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	table := func(want string) {
+		t.Helper()
+		waitFor(t, want, func() (bool, string) { got := f.table(); return got == want, got })
+	}
+	svc := "TCP 192.0.2.10:80: "
+	table(svc + "192.0.2.20:8080=1 192.0.2.21:8080=2 192.0.2.22:8080=1")
+	sw.get("192.0.2.20").Store(false)
+	table(svc + "192.0.2.21:8080=2 192.0.2.22:8080=1")
+	sw.get("192.0.2.21").Store(false)
+	table(svc + "192.0.2.99:8080=1")
+	sw.get("192.0.2.20").Store(true)
+	table(svc + "192.0.2.20:8080=1 192.0.2.21:8080=0 192.0.2.22:8080=1")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		"RS [192.0.2.20]:tcp:8080 [192.0.2.10]:tcp:80 DOWN",
+		"RS [192.0.2.21]:tcp:8080 [192.0.2.10]:tcp:80 DOWN",
+		"VS [192.0.2.10]:tcp:80 DOWN",
+		"RS [192.0.2.20]:tcp:8080 [192.0.2.10]:tcp:80 UP",
+		"VS [192.0.2.10]:tcp:80 UP",
+	}
+	if !slices.Equal(lines, want) {
+		t.Fatalf("FIFO lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestNotifyFIFOFormat(t *testing.T) {
+	addr := netip.MustParseAddr
+	rs := &config.RealServer{Addr: addr("198.51.100.2"), Port: 53}
+	for _, tt := range []struct {
+		vs   *config.VirtualServer
+		rs   *config.RealServer
+		up   bool
+		want string
+	}{
+		{&config.VirtualServer{Addr: addr("192.0.2.10"), Port: 53, Protocol: "UDP"}, rs, false, "RS [198.51.100.2]:udp:53 [192.0.2.10]:udp:53 DOWN"},
+		{&config.VirtualServer{Addr: addr("2001:db8::10"), Port: 80, Protocol: "TCP"}, nil, true, "VS [2001:db8::10]:tcp:80 UP"},
+		{&config.VirtualServer{Fwmark: 7}, &config.RealServer{Addr: addr("198.51.100.2")}, true, "RS [198.51.100.2]:none:0 FWM 7 UP"},
+		{&config.VirtualServer{Group: "web", Protocol: "TCP"}, nil, false, "VS [web]:0 DOWN"},
+	} {
+		var got string
+		m := &Manager{opts: Options{Notify: func(l string) { got = l }}}
+		kind := "VS"
+		if tt.rs != nil {
+			kind = "RS"
+		}
+		m.notifyFIFO(kind, tt.vs, tt.rs, tt.up)
+		if got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
 	}
 }

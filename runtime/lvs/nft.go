@@ -26,13 +26,15 @@ const NFTTable = "havip_lvs"
 const maxBuckets = 1024
 
 // NFT installs services as nftables rules, one per service, that pick a
-// destination with "numgen random mod TOTAL" in a map where each
-// destination owns as many slots as its weight (weighted random: the
-// scheduler, persistence and thresholds of IPVS are not reproduced). NAT
-// services are DNAT in "table ip/ip6 havip_lvs"; DR services rewrite the
-// destination MAC at the ingress hook of "table netdev havip_lvs" and send
-// the frame back out; TUN is refused. Each Sync replaces the tables' rules
-// in one atomic transaction.
+// destination slot in a map where each destination owns as many slots as
+// its weight: in turn for rr (one slot each) and wrr ("numgen inc"), by a
+// hash of the client's address for sh ("jhash ip saddr"), at random
+// otherwise ("numgen random": IPVS's other schedulers, persistence and
+// thresholds are not reproduced). NAT services are DNAT in "table ip/ip6
+// havip_lvs"; DR services rewrite the destination MAC at the ingress hook
+// of "table netdev havip_lvs" and send the frame back out, picking by a hash
+// of the flow; TUN is refused. Each Sync replaces the tables' rules in one
+// atomic transaction.
 type NFT struct {
 	conn  *nftables.Conn
 	nl    *netlink.Handle
@@ -134,7 +136,7 @@ func (b *NFT) Sync(services []Service) error {
 		out := b.conn.AddChain(&nftables.Chain{Name: "output", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
 		for _, s := range ss {
 			b.addCounter(t, want[f], serviceCounter(s.Key(), counterConn))
-			if len(weightedBuckets(s.Dests)) == 0 {
+			if len(slotsOf(s)) == 0 {
 				continue
 			}
 			for _, ch := range []*nftables.Chain{pre, out} {
@@ -188,7 +190,7 @@ func (b *NFT) warnUnsupported(s Service) {
 	if s.Persistence > 0 {
 		what = append(what, "persistence_timeout")
 	}
-	if s.Scheduler != "rr" && s.Scheduler != "wrr" {
+	if pickerOf(s.Scheduler) == pickRandom {
 		what = append(what, "lb_algo "+s.Scheduler)
 	}
 	for _, d := range s.Dests {
@@ -199,7 +201,7 @@ func (b *NFT) warnUnsupported(s Service) {
 	}
 	if len(what) > 0 {
 		b.warned[s.Key()] = true
-		b.log.Warn("lvs: the nftables backend picks real servers at random by weight; not applied: "+strings.Join(what, ", "), "service", s.Key().String())
+		b.log.Warn("lvs: the nftables backend schedules rr, wrr and sh, else picks real servers at random by weight; not applied: "+strings.Join(what, ", "), "service", s.Key().String())
 	}
 }
 
@@ -256,11 +258,67 @@ func gcd(a, b int) int {
 	return a
 }
 
-// addServiceRule adds "match the service; dnat to numgen random mod N map
-// { slot : addr . port }" (addr only when the destinations keep the
-// packet's port).
+// picker is how a NAT service picks a destination slot.
+type picker int
+
+const (
+	pickRandom  picker = iota // numgen random: IPVS schedulers nftables cannot reproduce
+	pickInTurn                // numgen inc: rr, wrr
+	pickBySaddr               // jhash of the client's address: sh
+)
+
+// pickerOf maps an IPVS scheduler to its picker.
+func pickerOf(scheduler string) picker {
+	switch scheduler {
+	case "rr", "wrr":
+		return pickInTurn
+	case "sh":
+		return pickBySaddr
+	}
+	return pickRandom
+}
+
+// slotsOf returns a NAT service's map slots: one per destination in the
+// pool for rr (IPVS's rr ignores weights but 0), weighted otherwise.
+func slotsOf(s Service) []Dest {
+	if s.Scheduler != "rr" {
+		return weightedBuckets(s.Dests)
+	}
+	var out []Dest
+	for _, d := range s.Dests {
+		if d.Weight > 0 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// pickExprs leaves the slot, 0..n-1, in register 1 as the map's key.
+func pickExprs(s Service, n int) []expr.Any {
+	var pick []expr.Any
+	switch pickerOf(s.Scheduler) {
+	case pickInTurn:
+		pick = []expr.Any{&expr.Numgen{Register: 1, Modulus: uint32(n), Type: unix.NFT_NG_INCREMENTAL}}
+	case pickBySaddr:
+		saddr, length := uint32(12), uint32(4)
+		if s.Family == config.IPv6 {
+			saddr, length = 8, 16
+		}
+		pick = []expr.Any{
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: saddr, Len: length},
+			&expr.Hash{SourceRegister: 1, DestRegister: 1, Length: length, Modulus: uint32(n), Type: expr.HashTypeJenkins},
+		}
+	default:
+		pick = []expr.Any{&expr.Numgen{Register: 1, Modulus: uint32(n), Type: unix.NFT_NG_RANDOM}}
+	}
+	return append(pick, &expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 4, Size: 4})
+}
+
+// addServiceRule adds "match the service; dnat to PICK mod N map { slot :
+// addr . port }" (addr only when the destinations keep the packet's port),
+// PICK being "numgen inc", "jhash ip saddr" or "numgen random" (pickExprs).
 func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) error {
-	buckets := weightedBuckets(s.Dests)
+	buckets := slotsOf(s)
 	keepPort := s.Fwmark != 0 || buckets[0].Port == 0
 	addrType, addrLen := nftables.TypeIPAddr, uint32(4)
 	natFamily := uint32(unix.NFPROTO_IPV4)
@@ -299,8 +357,9 @@ func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) e
 	}
 	exprs = append(exprs,
 		counterRef(serviceCounter(s.Key(), counterConn)),
-		&expr.Numgen{Register: 1, Modulus: uint32(len(buckets)), Type: unix.NFT_NG_RANDOM},
-		&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 4, Size: 4},
+	)
+	exprs = append(exprs, pickExprs(s, len(buckets))...)
+	exprs = append(exprs,
 		&expr.Lookup{SourceRegister: 1, DestRegister: 1, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},
 	)
 	nat := &expr.NAT{Type: expr.NATTypeDestNAT, Family: natFamily, RegAddrMin: 1}

@@ -317,3 +317,88 @@ func TestNFTCountsTraffic(t *testing.T) {
 		t.Errorf("the counters of %s, out of the pool, are left:\n%s", rs2, out)
 	}
 }
+
+// TestNFTSchedulers: with rr and wrr the NAT rule picks real servers in
+// turn (rr ignoring weights, wrr by weight), with sh by the client's
+// address (one client: always one real server); requests through the VIP
+// are counted per real server.
+func TestNFTSchedulers(t *testing.T) {
+	testenv.RequireCommand(t, "python3", "python3")
+	testenv.RequireCommand(t, "curl", "curl")
+	l := lab.New(t, lab.Options{Nodes: 3, Client: true})
+	director, cl := l.Nodes[0], l.Client
+	director.Exec(t, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0")
+	vip := netip.MustParseAddr("192.0.2.100")
+	director.Exec(t, "ip", "addr", "add", vip.String()+"/32", "dev", "eth0")
+	for _, rs := range l.Nodes[1:] {
+		rs.Exec(t, "ip", "route", "add", cl.IPv4.String()+"/32", "via", director.IPv4.String())
+		rs.Start(t, "http-"+rs.NS, "python3", "-m", "http.server", "8080", "--bind", rs.IPv4.String(), "--directory", t.TempDir())
+	}
+	f, err := os.Open("/run/netns/" + director.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	b, err := NewNFTAt(quiet, int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	rs1, rs2 := l.Nodes[1].IPv4, l.Nodes[2].IPv4
+	k1, k2 := DestKey{rs1, 8080}, DestKey{rs2, 8080}
+	// Both servers serve before a request goes through the VIP: a refused
+	// connection would count too.
+	for _, rs := range []netip.Addr{rs1, rs2} {
+		if !lab.Poll(10*time.Second, 50*time.Millisecond, func() bool {
+			_, err := director.Try("curl", "-sf", "-o", "/dev/null", "--max-time", "1", "http://"+rs.String()+":8080/")
+			return err == nil
+		}) {
+			t.Fatalf("%s:8080 did not start serving", rs)
+		}
+	}
+	get := func() {
+		t.Helper()
+		if !lab.Poll(10*time.Second, 100*time.Millisecond, func() bool {
+			_, err := cl.Try("curl", "-sf", "-o", "/dev/null", "--max-time", "2", "http://"+vip.String()+"/")
+			return err == nil
+		}) {
+			t.Fatal("GET through the VIP failed for 10 s")
+		}
+	}
+	for _, tt := range []struct {
+		scheduler string
+		w1, w2    int
+		requests  int
+		check     func(c1, c2 uint64) bool
+		want      string
+	}{
+		{"rr", 1, 5, 10, func(c1, c2 uint64) bool { return c1 == 5 && c2 == 5 }, "5 and 5: in turn, weights ignored"},
+		{"wrr", 1, 3, 12, func(c1, c2 uint64) bool { return c1 == 3 && c2 == 9 }, "3 and 9: in turn by weight"},
+		{"sh", 1, 1, 10, func(c1, c2 uint64) bool { return c1 == 10 && c2 == 0 || c1 == 0 && c2 == 10 }, "all 10 to one: one client"},
+	} {
+		t.Run(tt.scheduler, func(t *testing.T) {
+			svc := Service{Family: config.IPv4, Protocol: "TCP", Addr: vip, Port: 80, Scheduler: tt.scheduler, Dests: []Dest{
+				{Addr: rs1, Port: 8080, Weight: tt.w1, Method: nat},
+				{Addr: rs2, Port: 8080, Weight: tt.w2, Method: nat},
+			}}
+			if err := b.Sync(nil); err != nil { // a fresh rule: numgen inc starts at 0
+				t.Fatal(err)
+			}
+			if err := b.Sync([]Service{svc}); err != nil {
+				t.Fatal(err)
+			}
+			for range tt.requests {
+				get()
+			}
+			st, err := b.Stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c1, c2 := st[svc.Key()].Dests[k1].Connections, st[svc.Key()].Dests[k2].Connections
+			t.Logf("%s: %d requests: %s %d, %s %d", tt.scheduler, tt.requests, rs1, c1, rs2, c2)
+			if !tt.check(c1, c2) {
+				t.Fatalf("%s: connections %d and %d, want %s", tt.scheduler, c1, c2, tt.want)
+			}
+		})
+	}
+}

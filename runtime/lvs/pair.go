@@ -10,10 +10,12 @@ import (
 	"github.com/havip/havip/config"
 )
 
-// Engine runs and hot-applies configs (the supervisor's Engine).
+// Engine runs and hot-applies configs (the supervisor's Engine), and writes
+// the LVS half's notify FIFO lines beside its own.
 type Engine interface {
 	Run(ctx context.Context) error
 	Apply(cfg *config.Config) error
+	NotifyLVS(line string)
 }
 
 // Pair runs a VRRP engine and the LVS manager of the same config side by
@@ -36,7 +38,7 @@ type Pair struct {
 
 // NewPair returns the pair for cfg.
 func NewPair(vrrp Engine, cfg *config.Config, log *slog.Logger) (*Pair, error) {
-	p := &Pair{VRRP: vrrp, Log: log, Options: Options{Log: log}, lvsErr: make(chan error, 1)}
+	p := &Pair{VRRP: vrrp, Log: log, Options: Options{Log: log, Notify: vrrp.NotifyLVS}, lvsErr: make(chan error, 1)}
 	if len(cfg.VirtualServers) > 0 {
 		m, err := New(cfg, p.Options)
 		if err != nil {

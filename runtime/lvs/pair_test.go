@@ -29,6 +29,8 @@ func (f *fakeVRRP) Apply(*config.Config) error {
 	return nil
 }
 
+func (f *fakeVRRP) NotifyLVS(string) {}
+
 // TestPair: a VRRP-only config starts no manager; a reload adding a
 // virtual server starts one; both halves get every config; the pair stops
 // with the VRRP engine and removes the services.

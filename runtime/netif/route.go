@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -64,6 +65,13 @@ func (r Route) String() string {
 	w = appendWord(w, "scope", r.Scope != "", r.Scope)
 	w = appendWord(w, "proto", r.Protocol != "", r.Protocol)
 	return strings.Join(append(w, r.Options...), " ")
+}
+
+// Equal reports whether r and o are the same route as written; nil and empty Options are the same.
+func (r Route) Equal(o Route) bool {
+	return r.Type == o.Type && r.Dst == o.Dst && r.Src == o.Src && r.Via == o.Via && r.Or == o.Or && r.Dev == o.Dev &&
+		r.Table == o.Table && r.Metric == o.Metric && r.Scope == o.Scope && r.Protocol == o.Protocol &&
+		slices.Equal(r.Options, o.Options)
 }
 
 // appendWord appends the keyword and its value when present.

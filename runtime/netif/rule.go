@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,6 +60,13 @@ func (r Rule) String() string {
 	w = appendWord(w, "table", r.Table != "", r.Table)
 	w = appendWord(w, "preference", r.Preference != 0, strconv.FormatUint(uint64(r.Preference), 10))
 	return strings.Join(w, " ")
+}
+
+// Equal reports whether r and o are the same rule as written; nil and empty Options are the same.
+func (r Rule) Equal(o Rule) bool {
+	return r.Family == o.Family && r.Not == o.Not && r.From == o.From && r.To == o.To && r.Table == o.Table &&
+		r.Preference == o.Preference && r.Fwmark == o.Fwmark && r.Iif == o.Iif && r.Oif == o.Oif &&
+		slices.Equal(r.Options, o.Options)
 }
 
 // matchesAll reports whether a rule selector matches every address.

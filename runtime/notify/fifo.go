@@ -22,6 +22,8 @@ type fifo struct {
 	fd      int
 	dropped atomic.Uint64
 	log     *slog.Logger
+	// noVRRP and noLVS: the lines this FIFO does not take (FIFO.NoVRRP, FIFO.NoLVS).
+	noVRRP, noLVS bool
 
 	// The notify_fifo_script reader, when configured: stopReader ends it, readerDone is closed
 	// once it has exited.

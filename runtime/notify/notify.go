@@ -198,6 +198,10 @@ type FIFO struct {
 	Path string
 	// Reader is notify_fifo_script; a zero Action starts none (a reader runs on its own).
 	Reader Action
+	// NoVRRP and NoLVS leave out the lines of VRRP (Notify) and of LVS
+	// (NotifyLVS): notify_fifo has both, vrrp_notify_fifo the VRRP lines,
+	// lvs_notify_fifo the LVS lines.
+	NoVRRP, NoLVS bool
 }
 
 // Notifier runs notify scripts and writes the notify FIFO.
@@ -247,6 +251,7 @@ func New(opts Options, targets []Target) (*Notifier, error) {
 			n.closeFIFOs()
 			return nil, err
 		}
+		f.noVRRP, f.noLVS = spec.NoVRRP, spec.NoLVS
 		n.fifos = append(n.fifos, f)
 	}
 	n.runCtx, n.cancelRun = context.WithCancel(context.Background())
@@ -289,6 +294,23 @@ func (n *Notifier) FIFODropped() uint64 {
 	return total
 }
 
+// NotifyLVS writes a line of the LVS half (keepalived's "VS [192.0.2.10]:tcp:80 UP",
+// "RS [192.0.2.20]:tcp:80 [192.0.2.10]:tcp:80 DOWN"; without its newline) to the FIFOs that
+// take LVS lines, in order with the VRRP lines. It never waits for a FIFO reader.
+func (n *Notifier) NotifyLVS(line string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		n.log.Warn("notification after shutdown ignored", "event", line)
+		return
+	}
+	for _, f := range n.fifos {
+		if !f.noLVS {
+			f.write(line + "\n")
+		}
+	}
+}
+
 // Notify records a transition. It never waits for a script or a FIFO reader.
 func (n *Notifier) Notify(ev Event) {
 	n.mu.Lock()
@@ -298,7 +320,9 @@ func (n *Notifier) Notify(ev Event) {
 		return
 	}
 	for _, f := range n.fifos {
-		f.write(ev.FIFOLine())
+		if !f.noVRRP {
+			f.write(ev.FIFOLine())
+		}
 	}
 	key := targetKey{ev.Kind, ev.Name}
 	if scripts, ok := n.targets[key]; !ok || !scripts.runFor(ev.State) {

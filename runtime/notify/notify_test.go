@@ -562,3 +562,49 @@ func TestWriteFIFORunsNoScript(t *testing.T) {
 	}
 	n.WriteFIFO(Event{Instance, "VI_1", Fault, 1}) // closed: nothing, no panic
 }
+
+// TestFIFOsTakeTheirLines: notify_fifo takes the VRRP and the LVS lines in
+// the order they come, vrrp_notify_fifo the VRRP lines only, lvs_notify_fifo
+// the LVS lines only.
+func TestFIFOsTakeTheirLines(t *testing.T) {
+	dir := t.TempDir()
+	all, vrrpOnly, lvsOnly := filepath.Join(dir, "notify.fifo"), filepath.Join(dir, "vrrp.fifo"), filepath.Join(dir, "lvs.fifo")
+	n := newNotifier(t, Options{FIFOs: []FIFO{{Path: all}, {Path: vrrpOnly, NoLVS: true}, {Path: lvsOnly, NoVRRP: true}}})
+	readers := map[string]*bufio.Scanner{}
+	for _, p := range []string{all, vrrpOnly, lvsOnly} {
+		r, err := os.OpenFile(p, os.O_RDONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if err := r.SetReadDeadline(time.Now().Add(deadline)); err != nil {
+			t.Fatal(err)
+		}
+		readers[p] = bufio.NewScanner(r)
+	}
+	ev := Event{Instance, "VI_1", Master, 100}
+	n.Notify(ev)
+	n.NotifyLVS("RS [192.0.2.20]:tcp:80 [192.0.2.10]:tcp:80 DOWN")
+	n.NotifyLVS("VS [192.0.2.10]:tcp:80 DOWN")
+	vrrpLine := strings.TrimSuffix(ev.FIFOLine(), "\n")
+	for path, want := range map[string][]string{
+		all:      {vrrpLine, "RS [192.0.2.20]:tcp:80 [192.0.2.10]:tcp:80 DOWN", "VS [192.0.2.10]:tcp:80 DOWN"},
+		vrrpOnly: {vrrpLine},
+		lvsOnly:  {"RS [192.0.2.20]:tcp:80 [192.0.2.10]:tcp:80 DOWN", "VS [192.0.2.10]:tcp:80 DOWN"},
+	} {
+		for i, w := range want {
+			if !readers[path].Scan() {
+				t.Fatalf("%s line %d: %v", filepath.Base(path), i, readers[path].Err())
+			}
+			if got := readers[path].Text(); got != w {
+				t.Fatalf("%s line %d = %q, want %q", filepath.Base(path), i, got, w)
+			}
+		}
+	}
+	// The VRRP-only FIFO got nothing more: a sentinel VRRP line comes next.
+	sentinel := Event{Instance, "VI_2", Backup, 90}
+	n.Notify(sentinel)
+	if !readers[vrrpOnly].Scan() || readers[vrrpOnly].Text() != strings.TrimSuffix(sentinel.FIFOLine(), "\n") {
+		t.Fatalf("vrrp_notify_fifo after the LVS lines: %q, want the sentinel", readers[vrrpOnly].Text())
+	}
+}

@@ -51,7 +51,7 @@ type collector struct {
 	portAccepted, portDropped, portUnknownVRID, portChecksums                          *prometheus.Desc
 	reloads, reloadsFailed, reloadLastSuccess, configInfo                              *prometheus.Desc
 	notifyDepth, notifyDropped, buildInfo, heartbeat                                   *prometheus.Desc
-	vsQuorum, vsSorry, rsUp, rsWeight                                                  *prometheus.Desc
+	vsQuorum, vsSorry, rsUp, rsWeight, checkerUp                                       *prometheus.Desc
 	lvsVIP, lvsRS                                                                      []lvsFamily
 }
 
@@ -110,6 +110,7 @@ func newCollector(opts Options) *collector {
 		vsSorry:           d("havip_lvs_sorry_server_active", "1 while the sorry server stands in for the virtual server's pool.", []string{"virtual_server"}, nil),
 		rsUp:              d("havip_lvs_real_server_up", "1 while every health checker of the real server passes, 0 otherwise.", []string{"virtual_server", "real_server"}, nil),
 		rsWeight:          d("havip_lvs_real_server_weight", "The real server's weight in the pool: 0 when inhibited, -1 when out of it.", []string{"virtual_server", "real_server"}, nil),
+		checkerUp:         d("havip_lvs_checker_up", "1 while the health checker passes, 0 otherwise; checker is its kind (HTTP_GET, TCP_CHECK, ...), index its position among the real server's checkers from 0.", []string{"virtual_server", "real_server", "checker", "index"}, nil),
 	}
 	// gen2brain/keepalived_exporter's IPVS families, per kernel service
 	// (addr, proto) and destination (vip, addr, proto).
@@ -162,7 +163,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		c.scriptRuns, c.scriptFailures, c.scriptSeconds, c.scriptLastSeconds, c.scriptLastExit, c.scriptRunning,
 		c.advertsRcvd, c.advertsSent, c.advertsDropped, c.foreignAdverts, c.foreignRouters, c.mastersSeen, c.vipRemovals, c.routingRemovals, c.staticRestored,
 		c.portAccepted, c.portDropped, c.portUnknownVRID, c.portChecksums, c.reloads, c.reloadsFailed, c.reloadLastSuccess, c.configInfo,
-		c.notifyDepth, c.notifyDropped, c.buildInfo, c.heartbeat} {
+		c.notifyDepth, c.notifyDropped, c.buildInfo, c.heartbeat, c.vsQuorum, c.vsSorry, c.rsUp, c.rsWeight, c.checkerUp} {
 		ch <- d
 	}
 	for _, f := range c.counters {
@@ -251,6 +252,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		for _, r := range v.RealServers {
 			gauge(c.rsUp, b2f(r.Alive), v.Name, r.Address)
 			gauge(c.rsWeight, float64(r.Weight), v.Name, r.Address)
+			for i, k := range r.Checkers {
+				gauge(c.checkerUp, b2f(k.Up), v.Name, r.Address, k.Kind, strconv.Itoa(i))
+			}
 		}
 	}
 	c.collectLVSTraffic(ch, snap.VirtualServers)

@@ -63,7 +63,7 @@ func sample() *fakeEngine {
 		StaticRestored: map[string]uint64{"route": 3},
 		VirtualServers: []engine.VirtualServerStatus{{Name: "192.0.2.100:80 TCP", Quorum: true, RealServers: []engine.RealServerStatus{
 			{Address: "198.51.100.1:8080", Alive: true, Weight: 3},
-			{Address: "198.51.100.2:8080", Alive: false, Weight: -1},
+			{Address: "198.51.100.2:8080", Alive: false, Weight: -1, Checkers: []engine.CheckerStatus{{Kind: "HTTP_GET", HasRun: true}, {Kind: "TCP_CHECK", Up: true, HasRun: true}}},
 		}, Services: []engine.LVSServiceStatus{{Address: "192.0.2.100", Port: 80, Protocol: "TCP",
 			Traffic: engine.LVSTraffic{Connections: 12, InPackets: 70, OutPackets: 60, InBytes: 7000, OutBytes: 90000},
 			Destinations: []engine.LVSDestinationTraffic{
@@ -283,6 +283,8 @@ func TestMetricsValues(t *testing.T) {
 		{"havip_lvs_real_server_weight", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.1:8080"}, 3},
 		{"havip_lvs_real_server_up", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.2:8080"}, 0},
 		{"havip_lvs_real_server_weight", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.2:8080"}, -1},
+		{"havip_lvs_checker_up", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.2:8080", "checker": "HTTP_GET", "index": "0"}, 0},
+		{"havip_lvs_checker_up", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.2:8080", "checker": "TCP_CHECK", "index": "1"}, 1},
 		// gen2brain/keepalived_exporter's IPVS families: addr ADDR:PORT as
 		// net.IP.String()+":"+port, proto the protocol number.
 		{"keepalived_lvs_vip_conn", map[string]string{"addr": "192.0.2.100:80", "proto": "6"}, 12},

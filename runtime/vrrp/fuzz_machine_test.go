@@ -179,3 +179,98 @@ func reconfigured(cfg Config, flags, value byte) Config {
 	}
 	return cfg
 }
+
+// FuzzMachineAH drives an auth_type AH machine with arbitrary AH adverts
+// (sources, priorities, sequence numbers, a wrong key now and then) among
+// timers, faults and stops, and checks AH's rules besides the state
+// machine's: an advert is accepted only with the key and a sequence number
+// above every one accepted or sent before, and what the machine sends
+// carries increasing sequence numbers, unless the counter has cycled.
+func FuzzMachineAH(f *testing.F) {
+	f.Add([]byte{0, 2, 3, 150, 0, 1, 3, 150, 0, 1, 2, 2, 3, 90, 1, 9})
+	f.Add([]byte{0, 2, 2, 3, 200, 1, 40, 5, 0, 5, 1, 3, 100, 2, 250})
+	f.Add([]byte{1, 3, 120, 0, 255, 2, 2, 4, 4, 3, 120, 0, 3})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		cfg := ahConfig("s3cret")
+		m, err := New(cfg, ours4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs := []netip.Addr{low4, peer4}
+		now := t0
+		var maxSeen uint32 // the highest sequence number accepted or sent
+		at := 0
+		next := func() byte {
+			at++
+			if at < len(ops) {
+				return ops[at]
+			}
+			return 0
+		}
+		sendSeqs := func(acts []Action) {
+			for _, a := range acts {
+				s, ok := a.(SendAdvert)
+				if !ok {
+					continue
+				}
+				d, err := m.AppendAHDatagram(nil, s.Priority, GroupIPv4, TTL)
+				if err != nil {
+					t.Fatalf("AppendAHDatagram: %v", err)
+				}
+				rx := new(Received)
+				if r := ParseAH(rx, d); r != DropNone {
+					t.Fatalf("our own AH advert fails ParseAH: %v", r)
+				}
+				if !VerifyAH(d, key8("s3cret"), false) {
+					t.Fatal("our own AH advert fails VerifyAH")
+				}
+				if seq := rx.AuthHeader.Seq; seq <= maxSeen && !m.ahCycled {
+					t.Fatalf("sent sequence number %d, not above %d", seq, maxSeen)
+				} else {
+					maxSeen = max(maxSeen, seq)
+				}
+			}
+		}
+		for ; at < len(ops); at++ {
+			var acts []Action
+			switch ops[at] % 6 {
+			case 0:
+				acts = m.Start(now)
+			case 1:
+				if d := m.NextDeadline(); !d.IsZero() {
+					now = d
+				}
+				acts = m.Expire(now)
+			case 2:
+				src, prio := srcs[int(next())%len(srcs)], next()
+				seq := uint32(next()) * 3
+				pass := "s3cret"
+				if prio%7 == 3 {
+					pass = "wrong"
+				}
+				c := cfg
+				c.AuthPass = pass
+				rx := ahAdvert(t, c, src, prio, seq, nil)
+				before := m.counters.Accepted
+				acts = m.Receive(now, rx)
+				accepted := m.counters.Accepted > before
+				if accepted && (pass != "s3cret" || seq <= maxSeen) {
+					t.Fatalf("accepted AH advert seq %d pass %q (highest seen %d)", seq, pass, maxSeen)
+				}
+				if accepted {
+					maxSeen = seq
+				}
+			case 3:
+				acts = m.SetFault(now, next()%2 == 0, "fuzz")
+			case 4:
+				acts = m.Stop(now)
+			case 5:
+				now = now.Add(time.Duration(next()) * 20 * time.Millisecond)
+				if d := m.NextDeadline(); !d.IsZero() && !d.After(now) {
+					acts = m.Expire(now)
+				}
+			}
+			sendSeqs(acts)
+		}
+	})
+}

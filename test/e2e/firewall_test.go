@@ -164,33 +164,51 @@ func TestFirewallTableReplacedAfterCrash(t *testing.T) {
 // TestVRRPAcceptChain: a host firewall that drops everything on input
 // hides the master's adverts, so the backup takes over as well; with
 // --vrrp-accept-chain INPUT havip accepts VRRP at the head of that chain
-// (iptables' filter INPUT, as OPENSHIFT_HA_IPTABLES_CHAIN names it) and the
-// backup stays BACKUP; the rule is gone once havip has stopped.
+// (iptables' filter INPUT, as OPENSHIFT_HA_IPTABLES_CHAIN names it) — and
+// IPsec-AH too when an instance uses auth_type AH — and the backup stays
+// BACKUP; the rules are gone once havip has stopped.
 func TestVRRPAcceptChain(t *testing.T) {
 	t.Parallel()
 	testenv.RequireCommand(t, "nft", "nftables")
-	l := lab.New(t, lab.Options{Nodes: 2})
-	node := l.Nodes[1]
-	node.Exec(t, "nft", "add table ip filter")
-	node.Exec(t, "nft", "add chain ip filter INPUT { type filter hook input priority filter; policy drop; }")
-	master := startHavip(t, l.Nodes[0], instanceConf{Priority: 150, VIPs: []string{vip4.String()}}.conf())
-	master.WaitState(t, "VI_1", "MASTER", electionTimeout)
-	backupConf := instanceConf{Priority: 100, VIPs: []string{vip4.String()}}.conf()
+	for _, auth := range []string{"", "AH"} {
+		t.Run("auth "+auth, func(t *testing.T) {
+			t.Parallel()
+			l := lab.New(t, lab.Options{Nodes: 2})
+			node := l.Nodes[1]
+			node.Exec(t, "nft", "add table ip filter")
+			node.Exec(t, "nft", "add chain ip filter INPUT { type filter hook input priority filter; policy drop; }")
+			conf := func(prio int) string {
+				c := instanceConf{Priority: prio, VIPs: []string{vip4.String()}}
+				if auth != "" {
+					c.AuthType, c.AuthPass = auth, "s3cret"
+				}
+				return c.conf()
+			}
+			master := startHavip(t, l.Nodes[0], conf(150))
+			master.WaitState(t, "VI_1", "MASTER", electionTimeout)
 
-	blind := startHavip(t, node, backupConf)
-	blind.WaitState(t, "VI_1", "MASTER", electionTimeout)
-	blind.Stop(t)
+			blind := startHavip(t, node, conf(100))
+			blind.WaitState(t, "VI_1", "MASTER", electionTimeout)
+			blind.Stop(t)
 
-	backup := startHavip(t, node, backupConf, "--vrrp-accept-chain", "INPUT")
-	backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
-	chain := node.Exec(t, "nft", "list", "chain", "ip", "filter", "INPUT")
-	t.Logf("the backup's host chain:\n%s", chain)
-	if !strings.Contains(chain, `meta l4proto vrrp accept comment "havip: accept VRRP"`) {
-		t.Fatalf("no VRRP accept rule in the host chain:\n%s", chain)
-	}
-	holdsFor(t, 4*time.Second, "the backup to stay BACKUP", func() bool { return backup.State("VI_1") == "BACKUP" })
-	backup.Stop(t)
-	if chain := node.Exec(t, "nft", "list", "chain", "ip", "filter", "INPUT"); strings.Contains(chain, "vrrp") {
-		t.Errorf("the VRRP accept rule outlived havip:\n%s", chain)
+			backup := startHavip(t, node, conf(100), "--vrrp-accept-chain", "INPUT")
+			backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+			chain := node.Exec(t, "nft", "list", "chain", "ip", "filter", "INPUT")
+			t.Logf("the backup's host chain:\n%s", chain)
+			want := []string{`meta l4proto vrrp accept comment "havip: accept VRRP"`}
+			if auth == "AH" {
+				want = append(want, `meta l4proto ah accept comment "havip: accept VRRP"`)
+			}
+			for _, w := range want {
+				if !strings.Contains(chain, w) {
+					t.Fatalf("no %q in the host chain:\n%s", w, chain)
+				}
+			}
+			holdsFor(t, 4*time.Second, "the backup to stay BACKUP", func() bool { return backup.State("VI_1") == "BACKUP" })
+			backup.Stop(t)
+			if chain := node.Exec(t, "nft", "list", "chain", "ip", "filter", "INPUT"); strings.Contains(chain, "havip") {
+				t.Errorf("havip's accept rules outlived havip:\n%s", chain)
+			}
+		})
 	}
 }

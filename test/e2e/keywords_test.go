@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -351,5 +352,107 @@ func TestTimerExpiredBackup(t *testing.T) {
 				t.Fatal("havip still holds the VIP")
 			}
 		})
+	}
+}
+
+// TestGARPMasterRefresh runs a lone master with garp_master_refresh 1 and
+// garp_master_refresh_repeat 2 (one ARP on becoming master, no second
+// burst), first keepalived 2.2.7 (the reference), then havip, and decodes
+// its gratuitous ARPs with tshark for 3.5 s from the first. keepalived's
+// behaviour, which havip matches: one ARP, then a burst of two every second.
+func TestGARPMasterRefresh(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	conf := instanceConf{Priority: 100, VIPs: []string{"198.51.100.10/32"},
+		Extra: "  garp_master_repeat 1\n  garp_master_delay 0\n  garp_master_refresh 1\n  garp_master_refresh_repeat 2\n"}.conf()
+	const window = 3.5        // seconds from the first ARP
+	want := []int{1, 2, 2, 2} // ARPs per second of the window
+
+	bursts := func(name string, start func() (stop func())) {
+		c := n0.Capture(t, "eth0", "arp or ip proto 112")
+		stop := start()
+		lab.Eventually(t, 3*electionTimeout, name+"'s fifth advert", func() bool {
+			return len(lab.DecodeVRRP(t, c.Path())) >= 5
+		})
+		stop()
+		var garps []lab.ARPPacket
+		for _, a := range lab.DecodeARP(t, c.Stop(t)) {
+			if a.Gratuitous && a.SenderIP == "198.51.100.10" {
+				garps = append(garps, a)
+			}
+		}
+		if len(garps) == 0 {
+			t.Fatalf("%s: no gratuitous ARP", name)
+		}
+		got := make([]int, len(want))
+		for _, g := range garps {
+			if at := g.Time - garps[0].Time; at < window {
+				// Each burst is sent on the second (within the scheduling slack).
+				got[int(at+0.2)]++
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: gratuitous ARPs per second %v, want %v", name, got, want)
+		}
+		t.Logf("%s: ARPs per second %v", name, got)
+	}
+	bursts("keepalived", func() func() {
+		ka := n0.StartKeepalived(t, conf)
+		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { ka.Stop(t) }
+	})
+	bursts("havip", func() func() {
+		h := startHavip(t, n0, conf)
+		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+		return func() { h.Stop(t) }
+	})
+}
+
+// TestDisableLocalIGMP starts a master with and without disable_local_igmp,
+// first keepalived 2.2.7 (the reference), then havip, capturing IGMP on its
+// interface. keepalived's behaviour, which havip matches: without the
+// keyword joining 224.0.0.18 sends a membership report for it; with it,
+// net.ipv4.igmp_link_local_mcast_reports is 0 while the daemon runs (no
+// report for 224.0.0.18) and 1 again after it stops.
+func TestDisableLocalIGMP(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	n0 := l.Nodes[0]
+	sysctl := func() string {
+		return strings.TrimSpace(n0.Exec(t, "sysctl", "-n", "net.ipv4.igmp_link_local_mcast_reports"))
+	}
+	for _, disable := range []bool{false, true} {
+		conf := instanceConf{Priority: 100, VIPs: []string{vip4.String()}}.conf()
+		if disable {
+			conf = "global_defs {\n  disable_local_igmp\n}\n" + conf
+		}
+		for _, daemon := range []string{"keepalived", "havip"} {
+			c := n0.Capture(t, "eth0", "igmp")
+			var stop func()
+			if daemon == "keepalived" {
+				ka := n0.StartKeepalived(t, conf)
+				ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
+				stop = func() { ka.Stop(t) }
+			} else {
+				h := startHavip(t, n0, conf)
+				h.WaitState(t, "VI_1", "MASTER", electionTimeout)
+				stop = func() { h.Stop(t) }
+			}
+			running := sysctl()
+			stop()
+			groups := lab.DecodeIGMPGroups(t, c.Stop(t))
+			reported := slices.Contains(groups, "224.0.0.18")
+			t.Logf("%s, disable_local_igmp=%v: reports while running %s, groups reported %v", daemon, disable, running, groups)
+			if reported == disable {
+				t.Errorf("%s, disable_local_igmp=%v: membership report for 224.0.0.18: %v", daemon, disable, reported)
+			}
+			if want := map[bool]string{false: "1", true: "0"}[disable]; running != want {
+				t.Errorf("%s, disable_local_igmp=%v: igmp_link_local_mcast_reports %s while running, want %s", daemon, disable, running, want)
+			}
+			if after := sysctl(); after != "1" {
+				t.Errorf("%s: igmp_link_local_mcast_reports %s after exit, want 1", daemon, after)
+			}
+		}
 	}
 }

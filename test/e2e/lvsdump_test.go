@@ -41,13 +41,18 @@ func dumpCheckData(t *testing.T, s *speaker, dir string, want []string) string {
 // TestLVSCheckDataDump: SIGUSR1 writes keepalived_check.data beside
 // keepalived.data, mode 0600, with the virtual server, its real servers'
 // state and their HTTP_GET checkers, as keepalived's checker process does;
-// a real server that fails shows in the next dump. `havip status` shows the
-// traffic each real server took.
+// a real server that fails shows in the next dump: the first real server
+// has a MISC_CHECK that keeps passing beside its HTTP_GET, so when its web
+// server stops it shows one failed checker of two, the HTTP_GET down with
+// its retries spent and its failed url. `havip status` shows the traffic
+// each real server took.
 func TestLVSCheckDataDump(t *testing.T) {
 	ll := newLVSLab(t)
 	rs1, rs2 := ll.l.Nodes[1].IPv4.String(), ll.l.Nodes[2].IPv4.String()
 	dir := t.TempDir()
-	s := startHavip(t, ll.director, ll.conf(), "--dump-dir", dir)
+	// ll.conf() writes the first real server first.
+	conf := strings.Replace(ll.conf(), "\t\tHTTP_GET {", "\t\tMISC_CHECK {\n\t\t\tmisc_path /bin/true\n\t\t}\n\t\tHTTP_GET {", 1)
+	s := startHavip(t, ll.director, conf, "--dump-dir", dir)
 	s.WaitState(t, "VI_1", "MASTER", electionTimeout)
 	waitPool(t, s, rs1+":8080=1 "+rs2+":8080=1", 10*time.Second)
 
@@ -59,6 +64,8 @@ func TestLVSCheckDataDump(t *testing.T) {
 			" " + vs + " -> [" + rs + "]:tcp:8080\n   Enabled = yes\n   Up = " + map[string]string{"1": "yes", "0": "no"}[alive],
 		}
 	}
+	// The MISC_CHECK of the first real server, up all along.
+	misc := " " + vs + " -> [" + rs1 + "]:tcp:8080\n   Enabled = yes\n   Up = yes\n   Has run = yes\n   Current weight = 0"
 	want := []string{
 		"------< LVS Topology >------",
 		" VS VIP = " + lvsVIP + ", VPORT = 80",
@@ -83,7 +90,13 @@ func TestLVSCheckDataDump(t *testing.T) {
 	ll.rs[rs1].Signal(os.Kill)
 	ll.rs[rs1].Wait(5 * time.Second)
 	waitPool(t, s, rs2+":8080=1", 10*time.Second)
-	text := dumpCheckData(t, s, dir, append(append(want, realServer(rs1, "0")...), realServer(rs2, "1")...))
+	failed := []string{
+		misc,
+		" " + vs + " -> [" + rs1 + "]:tcp:8080\n   Enabled = yes\n   Up = no\n   Has run = yes\n   Current weight = 0",
+		"   Retries iterations = " + strconv.Itoa(lvsRetry+1),
+		"   Failed URL = /id.txt",
+	}
+	text := dumpCheckData(t, s, dir, append(append(append(want, realServer(rs1, "0")...), realServer(rs2, "1")...), failed...))
 	t.Logf("keepalived_check.data after %s failed:\n%s", rs1, text[strings.Index(text, "------< LVS Topology >------"):])
 
 	if got := ll.hits(t, 10); got[rs2] != 10 {

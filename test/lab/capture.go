@@ -435,3 +435,21 @@ func parseNA(line string) (NAPacket, error) {
 	}
 	return p, r.err
 }
+
+// DecodeIGMPGroups returns the multicast groups of every IGMP membership
+// report (v1, v2 or v3 group records) in pcap, as tshark decodes them, in
+// order; a v3 report naming several groups adds each.
+func DecodeIGMPGroups(t testing.TB, pcap string) []string {
+	t.Helper()
+	var groups []string
+	// Two fields, so that tsharkFields tells frames from tshark's warnings.
+	for _, line := range tsharkFields(t, pcap, "igmp.type == 0x12 || igmp.type == 0x16 || igmp.type == 0x22", []string{"frame.number", "igmp.maddr"}, nil) {
+		_, maddrs, _ := strings.Cut(line, "|")
+		for _, g := range strings.Split(maddrs, ",") {
+			if g != "" {
+				groups = append(groups, g)
+			}
+		}
+	}
+	return groups
+}

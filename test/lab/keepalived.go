@@ -10,8 +10,10 @@ import (
 )
 
 // keepalivedStopTimeout bounds keepalived's shutdown after SIGTERM (it sends
-// priority-0 adverts and removes its addresses first).
-const keepalivedStopTimeout = 15 * time.Second
+// priority-0 adverts and removes its addresses first): with 1000 instances on
+// a loaded 2-core host its VRRP child outlives the parent's own wait,
+// which then kills it.
+const keepalivedStopTimeout = 45 * time.Second
 
 // Keepalived is a real keepalived (VRRP subsystem only) running in a namespace.
 type Keepalived struct {
