@@ -218,8 +218,15 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		in.Accept = false
 	}
 	in.Checksum = ChecksumPseudoHeader
-	if g.V3ChecksumAsV2 {
+	switch {
+	case g.V3ChecksumAsV2:
 		in.Checksum = ChecksumAsV2
+	case in.OldUnicastChecksum == UnicastChecksumOld && in.Unicast() && in.Family == IPv4 && in.Version == 3:
+		in.Checksum = ChecksumOldUnicast
+		if g.MulticastGroup4 != defaultGlobal().MulticastGroup4 {
+			p.rep.warnf(in.Pos, "%s: old_unicast_checksum uses %s in the checksum, not vrrp_mcast_group4 %s as keepalived does",
+				where, defaultGlobal().MulticastGroup4, g.MulticastGroup4)
+		}
 	}
 
 	// GARP: lower_prio defaults follow the instance's master settings.

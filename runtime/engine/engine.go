@@ -424,13 +424,18 @@ func (e *Engine) receive(in inbound) {
 
 // reload applies a new version of the config, its
 // interface_up_down_delays (which the changes still held keep) and its
-// lvs_sync_daemon.
+// lvs_sync_daemon; with fifo_write_vrrp_states_on_reload it writes to the
+// notify FIFOs the states the reload kept.
 func (e *Engine) reload(cfg *config.Config) error {
+	before := e.fifoStates()
 	if err := e.reconfigure(cfg); err != nil {
 		return err
 	}
 	e.linkDelays = interfaceDelays(cfg)
 	e.reloadSyncDaemons(cfg)
+	if cfg.Global.FIFOWriteStatesOnReload && e.notifier != nil {
+		e.writeKeptStates(before)
+	}
 	return nil
 }
 
