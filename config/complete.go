@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"net"
 	"net/netip"
@@ -201,6 +202,14 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		in.TimerExpiredBackup = 0
 	}
 
+	for _, list := range [][]VirtualAddress{in.VirtualAddresses, in.ExcludedAddresses} {
+		for _, a := range list {
+			if a.UseVMAC {
+				p.rep.warnf(a.Pos, "%s: use_vmac on address %s is not supported by havip: no VMAC is made for it; the address goes on %s",
+					where, formatPrefix(a.Prefix), cmp.Or(a.Dev, "the instance's interface"))
+			}
+		}
+	}
 	if in.VMAC != nil && in.PromoteSecondaries {
 		p.rep.dropf(in.Pos, "promote_secondaries is ignored", "%s: promote_secondaries is set on use_vmac devices anyway", where)
 		in.PromoteSecondaries = false
@@ -218,8 +227,15 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		in.Accept = false
 	}
 	in.Checksum = ChecksumPseudoHeader
-	if g.V3ChecksumAsV2 {
+	switch {
+	case g.V3ChecksumAsV2:
 		in.Checksum = ChecksumAsV2
+	case in.OldUnicastChecksum == UnicastChecksumOld && in.Unicast() && in.Family == IPv4 && in.Version == 3:
+		in.Checksum = ChecksumOldUnicast
+		if g.MulticastGroup4 != defaultGlobal().MulticastGroup4 {
+			p.rep.warnf(in.Pos, "%s: old_unicast_checksum uses %s in the checksum, not vrrp_mcast_group4 %s as keepalived does",
+				where, defaultGlobal().MulticastGroup4, g.MulticastGroup4)
+		}
 	}
 
 	// GARP: lower_prio defaults follow the instance's master settings.

@@ -106,6 +106,8 @@ func Format(c *Config) []byte {
 type printer struct {
 	buf    bytes.Buffer
 	indent int
+	// garp is global_defs' GARP settings, which an instance inherits.
+	garp GARP
 }
 
 func (w *printer) line(s string) {
@@ -158,6 +160,14 @@ func (w *printer) timer(kw string, d time.Duration) {
 	}
 }
 
+// garpExtraIf prints kw with g's extra-interface delay.
+func (w *printer) garpExtraIf(kw string, g GARP) {
+	if g.ExtraIfAll {
+		kw += " all"
+	}
+	w.line(kw + " " + strconv.Itoa(int(g.ExtraIf/time.Second)))
+}
+
 func (w *printer) command(kw string, c *Command) {
 	if c != nil {
 		w.line(kw + " " + quoteCommand(*c))
@@ -201,6 +211,10 @@ func (w *printer) global(g *GlobalDefs) {
 	w.line("vrrp_garp_master_refresh_repeat " + strconv.Itoa(g.GARP.MasterRefreshRepeat))
 	w.timer("vrrp_garp_interval", g.GARP.Interval)
 	w.timer("vrrp_gna_interval", g.GARP.NAInterval)
+	if g.GARP.ExtraIf > 0 {
+		w.garpExtraIf("vrrp_garp_extra_if", g.GARP)
+	}
+	w.garp = g.GARP
 	w.line("vrrp_down_timer_adverts " + strconv.Itoa(g.DownTimerAdverts))
 	w.flag("vrrp_lower_prio_no_advert", g.LowerPrioNoAdvert)
 	w.flag("vrrp_higher_prio_send_advert", g.HigherPrioSendAdvert)
@@ -222,6 +236,11 @@ func (w *printer) global(g *GlobalDefs) {
 	w.flag("vrrp_notify_priority_changes", g.NotifyPriorityChanges)
 	w.flag("dynamic_interfaces", g.DynamicInterfaces)
 	w.timer("vrrp_startup_delay", g.StartupDelay)
+	w.flag("fifo_write_vrrp_states_on_reload", g.FIFOWriteStatesOnReload)
+	w.command("startup_script", g.StartupScript)
+	w.timer("startup_script_timeout", g.StartupScriptTimeout)
+	w.command("shutdown_script", g.ShutdownScript)
+	w.timer("shutdown_script_timeout", g.ShutdownScriptTimeout)
 	w.flag("disable_local_igmp", g.DisableLocalIGMP)
 	if g.VMACPrefix != "" {
 		w.line("vmac_prefix " + g.VMACPrefix)
@@ -280,6 +299,12 @@ func (w *printer) instance(in *Instance) {
 	w.flag("unicast_fault_no_peer", in.UnicastFaultNoPeer)
 	w.flag("check_unicast_src", in.CheckUnicastSrc)
 	w.flag("track_src_ip", in.TrackSrcIP)
+	switch in.OldUnicastChecksum {
+	case UnicastChecksumOld:
+		w.line("old_unicast_checksum")
+	case UnicastChecksumNever:
+		w.line("old_unicast_checksum never")
+	}
 	if in.Auth != nil {
 		w.open("authentication")
 		w.line("auth_type " + string(in.Auth.Type))
@@ -302,6 +327,9 @@ func (w *printer) instance(in *Instance) {
 	w.line("garp_lower_prio_repeat " + strconv.Itoa(in.GARP.LowerPrioRepeat))
 	w.timer("garp_master_refresh", in.GARP.MasterRefresh)
 	w.line("garp_master_refresh_repeat " + strconv.Itoa(in.GARP.MasterRefreshRepeat))
+	if in.GARP.ExtraIf != w.garp.ExtraIf || in.GARP.ExtraIfAll != w.garp.ExtraIfAll {
+		w.garpExtraIf("garp_extra_if", in.GARP)
+	}
 	if in.Accept {
 		w.line("accept")
 	} else {

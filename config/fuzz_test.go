@@ -23,6 +23,9 @@ func addCorpus(f *testing.F) {
 		`notify_master "a\x41\101'b c'" u g` + "\n",
 		"garp_group {\ngarp_interval 0\ninterface e\ninterfaces {\nf\ne\n}\n}\ngarp_group { gna_interval 0.5 interface e }\n",
 		"vrrp_instance V { interface e\nvirtual_router_id 1\nvirtual_ipaddress { 2001:db8::1 dev e scope link }\nunicast_peer { 2001:db8::2 min_ttl 1 }\n}\n",
+		"global_defs {\nvrrp_garp_extra_if all 5\nfifo_write_vrrp_states_on_reload\nstartup_script /bin/u\nshutdown_script_timeout 3\n}\n" +
+			"vrrp_instance V {\ninterface e\nvirtual_router_id 1\nversion 3\nold_unicast_checksum\ngarp_extra_if 0\n" +
+			"unicast_peer {\n192.0.2.2\n}\nvirtual_ipaddress {\n192.0.2.1\n}\n}\n",
 		"global_defs {\nlvs_sync_daemon e V 3 maxlen 1400 port 0 ttl 2 group ff05::81 x\n}\nvrrp_instance V { interface e\nvirtual_router_id 1\n}\n",
 		"vrrp_instance V { interface e\nvirtual_router_id 1\nlvs_sync_daemon_interface f\n}\n",
 	} {

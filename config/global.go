@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -52,18 +53,12 @@ var globalSettings = []string{
 // have, with what will not happen.
 var globalUnsupported = map[string]string{
 	"notification_email":                 "no email alerts are sent",
-	"vmac_addr_prefix":                   "VMAC addresses are 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6) unless use_vmac names one",
-	"vrrp_garp_extra_if":                 "no gratuitous ARPs are sent on other interfaces",
+	"vmac_addr_prefix":                   "it names the VMACs of addresses with use_vmac (or of use_vmac_addr), which havip does not create",
 	"vrrp_iptables":                      "no iptables chains are used: no_accept is enforced in the nftables table inet havip",
 	"vrrp_ipsets":                        "no ipsets are used: no_accept is enforced in the nftables table inet havip",
 	"nftables_priority":                  "havip's chains are at priority filter - 1",
 	"nftables_counters":                  "havip's rules have no counters",
 	"nftables_ifindex":                   "havip's sets hold addresses, not interfaces",
-	"fifo_write_vrrp_states_on_reload":   "the states are not written to the FIFO again on reload",
-	"startup_script":                     "the script is not run at start",
-	"startup_script_timeout":             "no startup script is run",
-	"shutdown_script":                    "the script is not run at stop",
-	"shutdown_script_timeout":            "no shutdown script is run",
 	"notification_email_from":            "no email alerts are sent",
 	"smtp_server":                        "no email alerts are sent",
 	"smtp_helo_name":                     "no email alerts are sent",
@@ -140,6 +135,18 @@ func (p *parser) parseGlobal(n *node) {
 				g.GARP.LowerPrioDelay, g.GARP.LowerPrioRepeat = 0, 1
 			}
 		},
+		"vrrp_garp_extra_if": func(n *node) {
+			if d, all, ok := p.garpExtraIf(n, time.Second); ok {
+				g.GARP.ExtraIf, g.GARP.ExtraIfAll = d, all
+			}
+		},
+		// keepalived 2.2.7 still reads the name it had before 2.2.3.
+		"vrrp_vmac_garp_intvl": func(n *node) {
+			p.rep.warnf(n.pos, "vrrp_vmac_garp_intvl is deprecated: use vrrp_garp_extra_if")
+			if d, all, ok := p.garpExtraIf(n, time.Second); ok {
+				g.GARP.ExtraIf, g.GARP.ExtraIfAll = d, all
+			}
+		},
 		"vrrp_down_timer_adverts":      p.intKw(&g.DownTimerAdverts, 1, 100),
 		"vrrp_lower_prio_no_advert":    p.boolKw(&g.LowerPrioNoAdvert),
 		"vrrp_higher_prio_send_advert": p.boolKw(&g.HigherPrioSendAdvert),
@@ -157,13 +164,18 @@ func (p *parser) parseGlobal(n *node) {
 				}
 			}
 		},
-		"notify_fifo":                  p.commandKw(&g.NotifyFIFO),
-		"notify_fifo_script":           p.commandKw(&g.NotifyFIFOScript),
-		"vrrp_notify_fifo":             p.commandKw(&g.VRRPNotifyFIFO),
-		"vrrp_notify_fifo_script":      p.commandKw(&g.VRRPNotifyFIFOScript),
-		"lvs_notify_fifo":              p.commandKw(&g.LVSNotifyFIFO),
-		"lvs_notify_fifo_script":       p.commandKw(&g.LVSNotifyFIFOScript),
-		"vrrp_notify_priority_changes": p.boolKw(&g.NotifyPriorityChanges),
+		"notify_fifo":                      p.commandKw(&g.NotifyFIFO),
+		"notify_fifo_script":               p.commandKw(&g.NotifyFIFOScript),
+		"vrrp_notify_fifo":                 p.commandKw(&g.VRRPNotifyFIFO),
+		"vrrp_notify_fifo_script":          p.commandKw(&g.VRRPNotifyFIFOScript),
+		"vrrp_notify_priority_changes":     p.boolKw(&g.NotifyPriorityChanges),
+		"fifo_write_vrrp_states_on_reload": p.flagKw(&g.FIFOWriteStatesOnReload, true),
+		"startup_script":                   p.onceCommandKw(&g.StartupScript),
+		"shutdown_script":                  p.onceCommandKw(&g.ShutdownScript),
+		"startup_script_timeout":           p.scriptTimeoutKw(&g.StartupScriptTimeout),
+		"shutdown_script_timeout":          p.scriptTimeoutKw(&g.ShutdownScriptTimeout),
+		"lvs_notify_fifo":                  p.commandKw(&g.LVSNotifyFIFO),
+		"lvs_notify_fifo_script":           p.commandKw(&g.LVSNotifyFIFOScript),
 		"dynamic_interfaces": func(n *node) {
 			if p.nargs(n, 0, 1) {
 				g.DynamicInterfaces = true
@@ -198,6 +210,15 @@ func (p *parser) parseGlobal(n *node) {
 			p.rep.warnf(n.pos, "%s_script %q is not started: it reads %s, which is not set", f.keyword, f.reader.Text, f.keyword)
 		}
 	}
+	// keepalived's timeout of a startup or shutdown script is 10 s unless given.
+	for _, s := range []struct {
+		script  *Command
+		timeout *time.Duration
+	}{{g.StartupScript, &g.StartupScriptTimeout}, {g.ShutdownScript, &g.ShutdownScriptTimeout}} {
+		if s.script != nil && *s.timeout == 0 {
+			*s.timeout = 10 * time.Second
+		}
+	}
 	if g.Strict {
 		g.GARP.LowerPrioRepeat = 0
 		g.GARP.LowerPrioDelay = 0
@@ -205,6 +226,62 @@ func (p *parser) parseGlobal(n *node) {
 		g.HigherPrioSendAdvert = false
 		g.OwnerIgnoreAdverts = true
 	}
+}
+
+// onceCommandKw parses a command that keepalived takes once: a second one
+// is dropped.
+func (p *parser) onceCommandKw(dst **Command) handler {
+	return func(n *node) {
+		if *dst != nil {
+			p.rep.dropf(n.pos, "this one is ignored", "%s is already given", n.keyword())
+			return
+		}
+		p.setCommand(n, dst)
+	}
+}
+
+// scriptTimeoutKw parses startup_script_timeout and shutdown_script_timeout
+// as keepalived 2.2.7 does: whole seconds 1..1000, anything else dropped.
+func (p *parser) scriptTimeoutKw(dst *time.Duration) handler {
+	return func(n *node) {
+		if !p.nargs(n, 1, 1) {
+			return
+		}
+		v, err := strconv.ParseUint(n.args()[0], 10, 32)
+		if err != nil || v < 1 || v > 1000 {
+			p.rep.dropf(n.pos, "the keyword is ignored", "%s: %q is not whole seconds 1..1000", n.keyword(), n.args()[0])
+			return
+		}
+		*dst = time.Duration(v) * time.Second
+	}
+}
+
+// garpExtraIf parses "vrrp_garp_extra_if|garp_extra_if [all] DELAY" as
+// keepalived 2.2.7 does: whole seconds from lo to a day, "all" anywhere,
+// the last delay counts; a bad word or no delay drops the keyword.
+func (p *parser) garpExtraIf(n *node, lo time.Duration) (time.Duration, bool, bool) {
+	if !p.nargs(n, 1, 2) {
+		return 0, false, false
+	}
+	var all, have bool
+	var d time.Duration
+	for _, a := range n.args() {
+		if a == "all" {
+			all = true
+			continue
+		}
+		v, err := strconv.ParseUint(a, 10, 32)
+		if err != nil || time.Duration(v)*time.Second < lo || v > 86400 {
+			p.rep.dropf(n.pos, "the keyword is ignored", "%s: %q is not all or whole seconds %d..86400", n.keyword(), a, lo/time.Second)
+			return 0, false, false
+		}
+		d, have = time.Duration(v)*time.Second, true
+	}
+	if !have {
+		p.rep.dropf(n.pos, "the keyword is ignored", "%s: no delay (seconds) given", n.keyword())
+		return 0, false, false
+	}
+	return d, all, true
 }
 
 // nargs0Header checks a section header takes no arguments.

@@ -17,8 +17,6 @@ var instanceDeprecated = map[string]string{
 	"vrf":                  "the instance is not bound to a VRF; its sockets and VIPs use the main routing table",
 	"use_ipvlan":           "no ipvlan interface is created; the VIPs go on the instance's interface",
 	"use_vmac_addr":        "the VIPs are announced as use_vmac does, or with the interface's MAC without it",
-	"garp_extra_if":        "no gratuitous ARPs are sent on other interfaces",
-	"old_unicast_checksum": "unicast VRRPv3 adverts use the current checksum; keepalived before 1.3.6 peers expecting the old one will drop them",
 }
 
 // globalOnly drops a keyword keepalived 2.2.7 does not know in a
@@ -126,6 +124,20 @@ var instanceKeywords = func() keywords[*instanceState] {
 		"check_unicast_src":     func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.CheckUnicastSrc, true) },
 		"track_src_ip":          func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.TrackSrcIP, true) },
 		"authentication":        func(p *parser, s *instanceState, n *node) { p.authentication(s.in, n) },
+		"old_unicast_checksum": func(p *parser, s *instanceState, n *node) {
+			if !p.nargs(n, 0, 1) {
+				return
+			}
+			if len(n.args()) == 0 {
+				s.in.OldUnicastChecksum = UnicastChecksumOld
+				return
+			}
+			if n.args()[0] != "never" {
+				p.rep.dropf(n.pos, "the keyword is ignored", "vrrp_instance %s: old_unicast_checksum %q: the only mode is never", s.in.Name, n.args()[0])
+				return
+			}
+			s.in.OldUnicastChecksum = UnicastChecksumNever
+		},
 		"virtual_ipaddress": func(p *parser, s *instanceState, n *node) {
 			if p.needBlock(n) {
 				s.in.VirtualAddresses = append(s.in.VirtualAddresses, p.addresses(n, "virtual_ipaddress")...)
@@ -166,6 +178,17 @@ var instanceKeywords = func() keywords[*instanceState] {
 		},
 		"garp_master_refresh_repeat": func(p *parser, s *instanceState, n *node) {
 			p.setInt(n, &s.in.GARP.MasterRefreshRepeat, 0, 10000)
+		},
+		"garp_extra_if": func(p *parser, s *instanceState, n *node) {
+			if d, all, ok := p.garpExtraIf(n, 0); ok {
+				s.in.GARP.ExtraIf, s.in.GARP.ExtraIfAll = d, all
+			}
+		},
+		"vmac_garp_intvl": func(p *parser, s *instanceState, n *node) {
+			p.rep.warnf(n.pos, "vmac_garp_intvl is deprecated: use garp_extra_if")
+			if d, all, ok := p.garpExtraIf(n, 0); ok {
+				s.in.GARP.ExtraIf, s.in.GARP.ExtraIfAll = d, all
+			}
 		},
 		"garp_interval":           func(p *parser, s *instanceState, n *node) { p.globalOnly(n, "vrrp_garp_interval") },
 		"gna_interval":            func(p *parser, s *instanceState, n *node) { p.globalOnly(n, "vrrp_gna_interval") },

@@ -135,6 +135,24 @@ const (
 	ChecksumPseudoHeader ChecksumMode = "pseudo-header"
 	// ChecksumAsV2 omits the pseudo-header (v3_checksum_as_v2).
 	ChecksumAsV2 ChecksumMode = "as-v2"
+	// ChecksumOldUnicast is keepalived before 1.3.6's unicast form
+	// (old_unicast_checksum): the pseudo-header's destination is the
+	// multicast group 224.0.0.18, not the unicast peer.
+	ChecksumOldUnicast ChecksumMode = "old-unicast"
+)
+
+// UnicastChecksumCompat is old_unicast_checksum's setting.
+type UnicastChecksumCompat string
+
+const (
+	// UnicastChecksumAuto is keepalived's default (no old_unicast_checksum).
+	UnicastChecksumAuto UnicastChecksumCompat = ""
+	// UnicastChecksumOld is a bare old_unicast_checksum: unicast VRRPv3
+	// IPv4 adverts are sent with the old checksum.
+	UnicastChecksumOld UnicastChecksumCompat = "old"
+	// UnicastChecksumNever is "old_unicast_checksum never": the instance
+	// never switches to the old checksum.
+	UnicastChecksumNever UnicastChecksumCompat = "never"
 )
 
 // GARP holds the gratuitous ARP / unsolicited NA settings. Instances inherit
@@ -151,6 +169,12 @@ type GARP struct {
 	// instance's copy is the global value).
 	Interval   time.Duration `json:"interval"`
 	NAInterval time.Duration `json:"na_interval"`
+	// ExtraIf is vrrp_garp_extra_if / garp_extra_if: a master sends a
+	// gratuitous ARP or unsolicited NA this often (whole seconds; 0 none) for
+	// the first VIP on each of its other VMAC interfaces, or with ExtraIfAll
+	// its other interfaces, so that switches keep its MAC.
+	ExtraIf    time.Duration `json:"extra_if,omitempty"`
+	ExtraIfAll bool          `json:"extra_if_all,omitempty"`
 }
 
 // GARPGroup is one garp_group: the least time between two gratuitous ARPs
@@ -197,12 +221,21 @@ type GlobalDefs struct {
 	NotifyPriorityChanges bool          `json:"vrrp_notify_priority_changes,omitempty"`
 	DynamicInterfaces     bool          `json:"dynamic_interfaces,omitempty"`
 	StartupDelay          time.Duration `json:"vrrp_startup_delay,omitempty"`
+	DefaultInterface      string        `json:"default_interface,omitempty"`
 	// DisableLocalIGMP turns net.ipv4.igmp_link_local_mcast_reports off while
 	// havip runs: no IGMP reports for 224.0.0.x groups, VRRP's 224.0.0.18
 	// included (switches that snoop IGMP flood link-local groups anyway).
-	DisableLocalIGMP bool   `json:"disable_local_igmp,omitempty"`
-	DefaultInterface string `json:"default_interface,omitempty"`
-	VMACPrefix       string `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
+	DisableLocalIGMP bool `json:"disable_local_igmp,omitempty"`
+	// StartupScript runs before the instances start, ShutdownScript after
+	// they are released, each bounded by its timeout (10 s unless given).
+	StartupScript         *Command      `json:"startup_script,omitempty"`
+	StartupScriptTimeout  time.Duration `json:"startup_script_timeout,omitempty"`
+	ShutdownScript        *Command      `json:"shutdown_script,omitempty"`
+	ShutdownScriptTimeout time.Duration `json:"shutdown_script_timeout,omitempty"`
+	// FIFOWriteStatesOnReload is fifo_write_vrrp_states_on_reload: a reload
+	// writes the states it kept to the notify FIFOs again.
+	FIFOWriteStatesOnReload bool   `json:"fifo_write_vrrp_states_on_reload,omitempty"`
+	VMACPrefix              string `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
 	// LVSSyncDaemon is lvs_sync_daemon, or an instance's deprecated
 	// lvs_sync_daemon_interface; nil without.
 	LVSSyncDaemon *LVSSyncDaemon `json:"lvs_sync_daemon,omitempty"`
@@ -476,6 +509,9 @@ type Instance struct {
 	UnicastFaultNoPeer bool          `json:"unicast_fault_no_peer,omitempty"`
 	CheckUnicastSrc    bool          `json:"check_unicast_src,omitempty"`
 	TrackSrcIP         bool          `json:"track_src_ip,omitempty"`
+	// OldUnicastChecksum is old_unicast_checksum; Checksum is the form it
+	// resolves to.
+	OldUnicastChecksum UnicastChecksumCompat `json:"old_unicast_checksum,omitempty"`
 
 	Auth *Authentication `json:"authentication,omitempty"`
 

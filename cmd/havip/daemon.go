@@ -186,6 +186,8 @@ func (d *daemon) run(o superviseOptions, badConfig int) int {
 	sup := supervisor.New(supervisor.Options{
 		Source: o.source,
 		NewEngine: func(cfg *config.Config, log *slog.Logger) (supervisor.Engine, error) {
+			// keepalived starts its VRRP and checker processes once the startup script has ended.
+			runGlobalScript(log, "startup", &cfg.Global, cfg.Global.StartupScript, cfg.Global.StartupScriptTimeout)
 			e, err := engine.New(cfg, log)
 			if err != nil {
 				return nil, err
@@ -233,10 +235,20 @@ func (d *daemon) run(o superviseOptions, badConfig int) int {
 			return badConfig
 		}
 		d.log.Error("engine stopped", "err", err)
+		d.shutdownScript()
 		return 1
 	}
 	d.log.Info("havip stopped: instances released")
+	d.shutdownScript()
 	return 0
+}
+
+// shutdownScript runs the shutdown_script of the config running last, once
+// its instances are released, as keepalived does before it exits.
+func (d *daemon) shutdownScript() {
+	if cfg := d.config.Load(); cfg != nil {
+		runGlobalScript(d.log, "shutdown", &cfg.Global, cfg.Global.ShutdownScript, cfg.Global.ShutdownScriptTimeout)
+	}
 }
 
 // handleSignals acts on the caught signals until ctx ends; a stop signal

@@ -557,10 +557,12 @@ func (e *Engine) receive(in inbound) {
 
 // reload applies a new version of the config, its
 // interface_up_down_delays (which the changes still held keep) and its
-// lvs_sync_daemon.
+// lvs_sync_daemon; with fifo_write_vrrp_states_on_reload it writes to the
+// notify FIFOs the states the reload kept.
 func (e *Engine) reload(cfg *config.Config) error {
 	linkBeat := e.linkBeat
 	e.linkBeat = linkBeatConfig(cfg)
+	before := e.fifoStates()
 	if err := e.reconfigure(cfg); err != nil {
 		e.linkBeat = linkBeat
 		return err
@@ -570,6 +572,9 @@ func (e *Engine) reload(cfg *config.Config) error {
 	}
 	e.linkDelays = interfaceDelays(cfg)
 	e.reloadSyncDaemons(cfg)
+	if cfg.Global.FIFOWriteStatesOnReload && e.notifier != nil {
+		e.writeKeptStates(before)
+	}
 	return nil
 }
 

@@ -179,8 +179,9 @@ type sentAdvert struct {
 	priority uint8
 	vrid     uint8
 	addrs    []netip.Addr
-	ah       bool   // sent as an AH datagram
-	seq      uint32 // its AH sequence number
+	ah       bool              // sent as an AH datagram
+	seq      uint32            // its AH sequence number
+	checksum vrrp.ChecksumForm // the form Parse matched
 }
 
 func newFakeHost() *fakeHost {
@@ -434,7 +435,7 @@ func (s *fakeSocket) Send(payload []byte, src, dst netip.Addr, ttl int) error {
 	}
 	s.host.mu.Lock()
 	defer s.host.mu.Unlock()
-	s.host.sent = append(s.host.sent, sentAdvert{ifname: s.ifname, src: src, dst: dst, priority: rx.Priority, vrid: rx.VRID, addrs: slices.Clone(rx.Addrs)})
+	s.host.sent = append(s.host.sent, sentAdvert{ifname: s.ifname, src: src, dst: dst, priority: rx.Priority, vrid: rx.VRID, addrs: slices.Clone(rx.Addrs), checksum: rx.Checksum})
 	return nil
 }
 

@@ -83,6 +83,12 @@ func (e *Engine) announceVIPs(inst *instance, vips []netif.VIP, repeat int) {
 			e.announce1(inst, v, key, now)
 		}
 	}
+	if inst.extraAt.IsZero() && inst.cfg.GARP.ExtraIf > 0 && inst.m != nil && inst.m.State() == vrrp.StateMaster {
+		// The MASTER's first announcement starts garp_extra_if's period.
+		inst.extraAt = now.Add(inst.cfg.GARP.ExtraIf)
+		inst.announceAt = earliest(inst.announceAt, inst.extraAt)
+		queued = true
+	}
 	if queued {
 		e.reschedule(inst)
 	}
@@ -114,7 +120,7 @@ func (e *Engine) announce1(inst *instance, v netif.VIP, key paceKey, now time.Ti
 func (e *Engine) sendPending(inst *instance, now time.Time) {
 	inst.announceAt = time.Time{}
 	if inst.m == nil || inst.m.State() != vrrp.StateMaster {
-		inst.pending = nil
+		inst.pending, inst.extraAt = nil, time.Time{}
 		return
 	}
 	var kept []netif.VIP
@@ -131,9 +137,71 @@ func (e *Engine) sendPending(inst *instance, now time.Time) {
 		e.announce1(inst, v, key, now)
 	}
 	inst.pending = kept
+	e.sendExtraIf(inst, now)
 }
 
 // dropPending forgets inst's queued announcements (it leaves MASTER).
 func (inst *instance) dropPending() {
-	inst.pending, inst.announceAt = nil, time.Time{}
+	inst.pending, inst.announceAt, inst.extraAt = nil, time.Time{}, time.Time{}
+}
+
+// sendExtraIf runs garp_extra_if when its time has come: one gratuitous ARP
+// or unsolicited NA for each of extraIfVIPs, paced like any announcement,
+// and the next one a period later. A MASTER that lost the time (a reload
+// replaced its instance) starts a period now.
+func (e *Engine) sendExtraIf(inst *instance, now time.Time) {
+	period := inst.cfg.GARP.ExtraIf
+	if period <= 0 {
+		inst.extraAt = time.Time{}
+		return
+	}
+	if due(inst.extraAt, now) {
+		e.announceVIPs(inst, e.extraIfVIPs(inst), 1)
+	}
+	if inst.extraAt.IsZero() || due(inst.extraAt, now) {
+		inst.extraAt = now.Add(period)
+	}
+	inst.announceAt = earliest(inst.announceAt, inst.extraAt)
+}
+
+// extraIfVIPs are the addresses garp_extra_if announces, as keepalived
+// 2.2.7's vrrp_send_vmac_update picks them: of the VIPs then the excluded
+// ones, the first on each interface, leaving out interfaces that are not a
+// VMAC (of any instance) unless "all" is given, and the instance's own
+// interface (its VMAC with use_vmac) unless its adverts leave from the base
+// interface (vmac_xmit_base, unicast). It sends nothing unless a VIP is on
+// another instance's VMAC, or "all" is given and a VIP is on another
+// interface.
+func (e *Engine) extraIfVIPs(inst *instance) []netif.VIP {
+	own := inst.ifname
+	if inst.vmac != nil {
+		own = inst.vmac.Name
+	}
+	ours := func(dev string) bool {
+		return slices.ContainsFunc(e.instances, func(o *instance) bool { return o.vmac != nil && o.vmac.Name == dev })
+	}
+	all := inst.cfg.GARP.ExtraIfAll
+	var extraVMAC, extraIf bool
+	for _, v := range inst.vips {
+		switch {
+		case v.Dev == own:
+		case ours(v.Dev):
+			extraVMAC = true
+		default:
+			extraIf = true
+		}
+	}
+	if !extraVMAC && !(extraIf && all) {
+		return nil
+	}
+	var out []netif.VIP
+	var done []string
+	for _, v := range inst.vips {
+		if (!ours(v.Dev) && !all) || (v.Dev == own && !inst.xmitBase) || slices.Contains(done, v.Dev) {
+			continue
+		}
+		done = append(done, v.Dev)
+		out = append(out, v)
+	}
+	return out
 }

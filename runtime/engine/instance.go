@@ -63,6 +63,9 @@ type instance struct {
 	// interval, to send at announceAt.
 	pending    []netif.VIP
 	announceAt time.Time
+	// extraAt is when a MASTER next announces on its other interfaces
+	// (garp_extra_if); zero when not MASTER or not configured.
+	extraAt time.Time
 	// sourceCheckAt is when to look for a missing track_src_ip address
 	// again; zero while it is there.
 	sourceCheckAt time.Time
@@ -120,8 +123,11 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 			LowerPrioDelay:  ci.GARP.LowerPrioDelay,
 		},
 	}
-	if ci.Checksum == config.ChecksumAsV2 {
+	switch ci.Checksum {
+	case config.ChecksumAsV2:
 		vc.Checksum = vrrp.ChecksumRFC9568
+	case config.ChecksumOldUnicast:
+		vc.Checksum = vrrp.ChecksumLegacyUnicast
 	}
 	if a := ci.Auth; a != nil {
 		switch a.Type {

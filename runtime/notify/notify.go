@@ -348,6 +348,20 @@ func (n *Notifier) Notify(ev Event) {
 	}
 }
 
+// WriteFIFO writes ev's line to the FIFOs only, running no script:
+// keepalived's fifo_write_vrrp_states_on_reload, which tells a FIFO reader
+// the states a reload kept.
+func (n *Notifier) WriteFIFO(ev Event) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return
+	}
+	for _, f := range n.fifos {
+		f.write(ev.FIFOLine())
+	}
+}
+
 // work runs one target's queued events in order, then exits; Notify starts a new worker when
 // events arrive again. At most one worker per target exists at any time.
 func (n *Notifier) work(key targetKey, q *queue) {

@@ -513,6 +513,56 @@ func TestUnusableScriptIsNotRun(t *testing.T) {
 	}
 }
 
+// TestWriteFIFORunsNoScript: WriteFIFO (fifo_write_vrrp_states_on_reload)
+// writes the event's FIFO line in order with Notify's, and runs no script;
+// after Close it writes nothing.
+func TestWriteFIFORunsNoScript(t *testing.T) {
+	dir := t.TempDir()
+	path, out := filepath.Join(dir, "notify.fifo"), filepath.Join(dir, "out")
+	n := newNotifier(t, Options{FIFOs: []FIFO{{Path: path}}}, Target{Kind: Instance, Name: "VI_1", Scripts: Scripts{
+		Backup: Action{Command: appendScript(t, out, "backup")},
+		Notify: Action{Command: appendScript(t, out, "notify")},
+	}})
+	reader, err := os.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	events := []struct {
+		ev     Event
+		notify bool
+	}{
+		{Event{Group, "G", Master, 0}, false},
+		{Event{Instance, "VI_1", Backup, 90}, false},
+		{Event{Instance, "VI_1", Backup, 100}, true},
+	}
+	var want []string
+	for _, e := range events {
+		if e.notify {
+			n.Notify(e.ev)
+		} else {
+			n.WriteFIFO(e.ev)
+		}
+		want = append(want, strings.TrimSuffix(e.ev.FIFOLine(), "\n"))
+	}
+	if err := reader.SetReadDeadline(time.Now().Add(deadline)); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(reader)
+	for i, w := range want {
+		if !sc.Scan() || sc.Text() != w {
+			t.Fatalf("FIFO line %d = %q (%v), want %q", i, sc.Text(), sc.Err(), w)
+		}
+	}
+	if got := waitLines(t, out, 2); !reflect.DeepEqual(got, []string{"backup", "notify INSTANCE VI_1 BACKUP 100"}) {
+		t.Fatalf("scripts ran %q, want only those of the Notify", got)
+	}
+	if err := n.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n.WriteFIFO(Event{Instance, "VI_1", Fault, 1}) // closed: nothing, no panic
+}
+
 // TestFIFOsTakeTheirLines: notify_fifo takes the VRRP and the LVS lines in
 // the order they come, vrrp_notify_fifo the VRRP lines only, lvs_notify_fifo
 // the LVS lines only.
