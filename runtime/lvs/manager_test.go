@@ -107,13 +107,17 @@ func lvsConf(log string, extraRS string) string {
 
 // TestManagerPools drives real servers up and down and checks the IPVS
 // table (on the recording fake), inhibit_on_failure, the quorum with the
-// sorry server, and the order of the notify and quorum scripts.
+// sorry server, the order of the notify and quorum scripts, and the notify
+// FIFO lines.
 func TestManagerPools(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "scripts.log")
 	sw := &switches{m: map[string]*atomic.Bool{}}
 	f := newFakeIPVS()
-	m, err := New(parseConfig(t, lvsConf(log, "")), Options{Backend: NewIPVSWith(f), NewProber: sw.newProber, Log: quiet})
+	var mu sync.Mutex
+	var lines []string
+	notify := func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }
+	m, err := New(parseConfig(t, lvsConf(log, "")), Options{Backend: NewIPVSWith(f), NewProber: sw.newProber, Log: quiet, Notify: notify})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +151,20 @@ func TestManagerPools(t *testing.T) {
 	data, _ := os.ReadFile(log)
 	if got, want := strings.Fields(string(data)), []string{"a-down", "quorum-down", "a-up", "quorum-up"}; strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("scripts ran %v, want %v", got, want)
+	}
+	// The notify FIFO lines of the same changes, in keepalived's format.
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		"RS [192.0.2.20]:tcp:8080 [192.0.2.10]:tcp:80 DOWN",
+		"RS [192.0.2.21]:tcp:8080 [192.0.2.10]:tcp:80 DOWN",
+		"VS [192.0.2.10]:tcp:80 DOWN",
+		"RS [192.0.2.20]:tcp:8080 [192.0.2.10]:tcp:80 UP",
+		"VS [192.0.2.10]:tcp:80 UP",
+		"RS [192.0.2.21]:tcp:8080 [192.0.2.10]:tcp:80 UP",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("FIFO lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -459,52 +477,6 @@ func TestManagerStateCheckers(t *testing.T) {
 		st := m.State()[0].RealServers[0]
 		return reflect.DeepEqual(st.Checkers, want) && !st.Alive, fmt.Sprintf("%+v", st)
 	})
-}
-
-// TestManagerNotifyFIFO: the notify FIFO lines of real server and quorum
-// changes, in keepalived's format and order.
-func TestManagerNotifyFIFO(t *testing.T) {
-	sw := &switches{m: map[string]*atomic.Bool{}}
-	var mu sync.Mutex
-	var lines []string
-	notify := func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }
-	f := newFakeIPVS()
-	m, err := New(parseConfig(t, lvsConf(filepath.Join(t.TempDir(), "scripts.log"), "")),
-		Options{Backend: NewIPVSWith(f), NewProber: sw.newProber, Log: quiet, Notify: notify})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	table := func(want string) {
-		t.Helper()
-		waitFor(t, want, func() (bool, string) { got := f.table(); return got == want, got })
-	}
-	svc := "TCP 192.0.2.10:80: "
-	table(svc + "192.0.2.20:8080=1 192.0.2.21:8080=2 192.0.2.22:8080=1")
-	sw.get("192.0.2.20").Store(false)
-	table(svc + "192.0.2.21:8080=2 192.0.2.22:8080=1")
-	sw.get("192.0.2.21").Store(false)
-	table(svc + "192.0.2.99:8080=1")
-	sw.get("192.0.2.20").Store(true)
-	table(svc + "192.0.2.20:8080=1 192.0.2.21:8080=0 192.0.2.22:8080=1")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	want := []string{
-		"RS [192.0.2.20]:tcp:8080 [192.0.2.10]:tcp:80 DOWN",
-		"RS [192.0.2.21]:tcp:8080 [192.0.2.10]:tcp:80 DOWN",
-		"VS [192.0.2.10]:tcp:80 DOWN",
-		"RS [192.0.2.20]:tcp:8080 [192.0.2.10]:tcp:80 UP",
-		"VS [192.0.2.10]:tcp:80 UP",
-	}
-	if !slices.Equal(lines, want) {
-		t.Fatalf("FIFO lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
-	}
 }
 
 func TestNotifyFIFOFormat(t *testing.T) {

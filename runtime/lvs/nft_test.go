@@ -219,20 +219,26 @@ func TestNFTWarnsOncePerService(t *testing.T) {
 	}
 }
 
-// TestNFTCountsTraffic: requests from a client through a NAT service move
-// the service's and the chosen real server's counters — connections,
-// packets and bytes both ways — and a Sync that keeps the service keeps
-// its counts, while a real server leaving the pool loses its own.
-func TestNFTCountsTraffic(t *testing.T) {
+// natRS1 and natRS2 are natLab's real servers, serving HTTP on port 8080.
+var natRS1, natRS2 = netip.MustParseAddr("192.0.2.2"), netip.MustParseAddr("192.0.2.3")
+
+// natLab is a director with the VIP 192.0.2.100 and the nftables backend
+// in its namespace, two real servers (natRS1, natRS2) routing the client
+// through the director, and the client.
+func natLab(t *testing.T) (director, client *lab.Node, b *NFT, vip netip.Addr) {
+	t.Helper()
 	testenv.RequireCommand(t, "python3", "python3")
 	testenv.RequireCommand(t, "curl", "curl")
 	l := lab.New(t, lab.Options{Nodes: 3, Client: true})
-	director, cl := l.Nodes[0], l.Client
+	director, client = l.Nodes[0], l.Client
+	if l.Nodes[1].IPv4 != natRS1 || l.Nodes[2].IPv4 != natRS2 {
+		t.Fatalf("lab addresses %v, %v; want %v, %v", l.Nodes[1].IPv4, l.Nodes[2].IPv4, natRS1, natRS2)
+	}
 	director.Exec(t, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0")
-	vip := netip.MustParseAddr("192.0.2.100")
+	vip = netip.MustParseAddr("192.0.2.100")
 	director.Exec(t, "ip", "addr", "add", vip.String()+"/32", "dev", "eth0")
 	for _, rs := range l.Nodes[1:] {
-		rs.Exec(t, "ip", "route", "add", cl.IPv4.String()+"/32", "via", director.IPv4.String())
+		rs.Exec(t, "ip", "route", "add", client.IPv4.String()+"/32", "via", director.IPv4.String())
 		rs.Start(t, "http-"+rs.NS, "python3", "-m", "http.server", "8080", "--bind", rs.IPv4.String(), "--directory", t.TempDir())
 	}
 	f, err := os.Open("/run/netns/" + director.NS)
@@ -240,12 +246,20 @@ func TestNFTCountsTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	b, err := NewNFTAt(quiet, int(f.Fd()))
-	if err != nil {
+	if b, err = NewNFTAt(quiet, int(f.Fd())); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	rs1, rs2 := l.Nodes[1].IPv4, l.Nodes[2].IPv4
+	return director, client, b, vip
+}
+
+// TestNFTCountsTraffic: requests from a client through a NAT service move
+// the service's and the chosen real server's counters — connections,
+// packets and bytes both ways — and a Sync that keeps the service keeps
+// its counts, while a real server leaving the pool loses its own.
+func TestNFTCountsTraffic(t *testing.T) {
+	director, cl, b, vip := natLab(t)
+	rs1, rs2 := natRS1, natRS2
 	svc := Service{Family: config.IPv4, Protocol: "TCP", Addr: vip, Port: 80, Dests: []Dest{
 		{Addr: rs1, Port: 8080, Weight: 1, Method: nat},
 		{Addr: rs2, Port: 8080, Weight: 0, Method: nat},
@@ -323,28 +337,8 @@ func TestNFTCountsTraffic(t *testing.T) {
 // address (one client: always one real server); requests through the VIP
 // are counted per real server.
 func TestNFTSchedulers(t *testing.T) {
-	testenv.RequireCommand(t, "python3", "python3")
-	testenv.RequireCommand(t, "curl", "curl")
-	l := lab.New(t, lab.Options{Nodes: 3, Client: true})
-	director, cl := l.Nodes[0], l.Client
-	director.Exec(t, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0")
-	vip := netip.MustParseAddr("192.0.2.100")
-	director.Exec(t, "ip", "addr", "add", vip.String()+"/32", "dev", "eth0")
-	for _, rs := range l.Nodes[1:] {
-		rs.Exec(t, "ip", "route", "add", cl.IPv4.String()+"/32", "via", director.IPv4.String())
-		rs.Start(t, "http-"+rs.NS, "python3", "-m", "http.server", "8080", "--bind", rs.IPv4.String(), "--directory", t.TempDir())
-	}
-	f, err := os.Open("/run/netns/" + director.NS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	b, err := NewNFTAt(quiet, int(f.Fd()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	rs1, rs2 := l.Nodes[1].IPv4, l.Nodes[2].IPv4
+	director, cl, b, vip := natLab(t)
+	rs1, rs2 := natRS1, natRS2
 	k1, k2 := DestKey{rs1, 8080}, DestKey{rs2, 8080}
 	// Both servers serve before a request goes through the VIP: a refused
 	// connection would count too.

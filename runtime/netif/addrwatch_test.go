@@ -7,30 +7,41 @@ import (
 	"time"
 )
 
-func TestWatchAddrRemovals(t *testing.T) {
-	a, _ := newPair(t)
-	events := make(chan AddrRemoved, 16)
+// watch runs a netlink watch in the node's namespace until the returned stop
+// is called, which checks that it returns nil within 5 s of its context's
+// end. The watch may subscribe after watch returns: callers repeat what they
+// wait for.
+func (n *testNode) watch(t *testing.T, name string, run func(ctx context.Context) error) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	subscribed := make(chan struct{})
+	started := make(chan struct{})
 	go func() {
-		a.do(t, func() {
-			close(subscribed)
-			done <- WatchAddrRemovals(ctx, func(ev AddrRemoved) { events <- ev })
+		n.do(t, func() {
+			close(started)
+			done <- run(ctx)
 		})
 	}()
-	defer func() {
+	<-started
+	return func() {
 		cancel()
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("WatchAddrRemovals returned %v after cancel, want nil", err)
+				t.Errorf("%s returned %v after cancel, want nil", name, err)
 			}
 		case <-time.After(5 * time.Second):
-			t.Error("WatchAddrRemovals did not return within 5s of cancel")
+			t.Errorf("%s did not return within 5s of cancel", name)
 		}
-	}()
-	<-subscribed
+	}
+}
+
+func TestWatchAddrRemovals(t *testing.T) {
+	a, _ := newPair(t)
+	events := make(chan AddrRemoved, 16)
+	defer a.watch(t, "WatchAddrRemovals", func(ctx context.Context) error {
+		return WatchAddrRemovals(ctx, func(ev AddrRemoved) { events <- ev })
+	})()
 	v4 := netip.MustParseAddr("192.0.2.100")
 	v6 := netip.MustParseAddr("2001:db8::100")
 	// The subscription may start after the first add: add and remove until a removal is seen.

@@ -99,27 +99,9 @@ func FuzzParseRoutingRemoval(f *testing.F) {
 func TestWatchRoutingRemovals(t *testing.T) {
 	a, _ := newPair(t)
 	events := make(chan RoutingRemoved, 64)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	subscribed := make(chan struct{})
-	go func() {
-		a.do(t, func() {
-			close(subscribed)
-			done <- WatchRoutingRemovals(ctx, unix.RTPROT_KEEPALIVED, func(ev RoutingRemoved) { events <- ev })
-		})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("WatchRoutingRemovals returned %v after cancel, want nil", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("WatchRoutingRemovals did not return within 5s of cancel")
-		}
-	}()
-	<-subscribed
+	defer a.watch(t, "WatchRoutingRemovals", func(ctx context.Context) error {
+		return WatchRoutingRemovals(ctx, unix.RTPROT_KEEPALIVED, func(ev RoutingRemoved) { events <- ev })
+	})()
 	// A route of another protocol is not reported; the subscription may start after the first
 	// commands, so they repeat until the keepalived route's removal is seen.
 	want := RoutingRemoved{Family: 4, Dst: netip.MustParsePrefix("198.51.100.0/24"), Table: 100}
