@@ -158,8 +158,7 @@ func writeInstance(b *bufio.Writer, inst engine.InstanceStatus, cfg *config.Conf
 		for _, p := range c.UnicastPeers {
 			fmt.Fprintf(b, "     %s\n", peerLine(p))
 		}
-		// keepalived's old_unicast_checksum, which havip does not implement.
-		fmt.Fprintln(b, "   Unicast checksum compatibility = no")
+		fmt.Fprintf(b, "   Unicast checksum compatibility = %s\n", unicastChecksumCompat(c.OldUnicastChecksum))
 	}
 	var scripts []engine.TrackerStatus
 	for _, t := range inst.Trackers {
@@ -379,4 +378,16 @@ func reverse(r bool) string {
 		return " reverse"
 	}
 	return ""
+}
+
+// unicastChecksumCompat prints old_unicast_checksum as keepalived's dump
+// does: no (not configured), config (configured) or never.
+func unicastChecksumCompat(c config.UnicastChecksumCompat) string {
+	switch c {
+	case config.UnicastChecksumOld:
+		return "config"
+	case config.UnicastChecksumNever:
+		return "never"
+	}
+	return "no"
 }

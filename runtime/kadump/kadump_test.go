@@ -172,3 +172,15 @@ func jsonEqual(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
 }
+
+func TestUnicastChecksumCompat(t *testing.T) {
+	for c, want := range map[config.UnicastChecksumCompat]string{
+		config.UnicastChecksumAuto:  "no",
+		config.UnicastChecksumOld:   "config",
+		config.UnicastChecksumNever: "never",
+	} {
+		if got := unicastChecksumCompat(c); got != want {
+			t.Errorf("unicastChecksumCompat(%q) = %q, want %q", c, got, want)
+		}
+	}
+}

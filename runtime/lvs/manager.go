@@ -40,7 +40,7 @@ type Options struct {
 	NewProber func(ck *config.Checker, rs *config.RealServer, opts check.Options) (check.Prober, error)
 	Log       *slog.Logger
 	// Notify takes keepalived's notify FIFO lines of the changes (see
-	// fifoLine); nil writes none.
+	// notifyFIFO); nil writes none.
 	Notify func(line string)
 }
 
@@ -501,7 +501,7 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 		// it runs one.
 		if alive != r.alive {
 			m.log.Info("real server state", "virtual_server", vs.Name(), "real_server", r.rs.Name(), "alive", alive)
-			m.notifyFIFO("RS", vs, r.rs, alive)
+			m.notifyFIFO(vs, r.rs, alive)
 			switch {
 			case alive && r.rs.NotifyUp != nil:
 				m.scripts.add(r.rs.NotifyUp, "real server "+r.rs.Name()+" up")
@@ -525,7 +525,7 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 		v.quorum = false
 		m.log.Warn("virtual server lost its quorum", "virtual_server", vs.Name(), "weight", total, "quorum", vs.Quorum, "hysteresis", vs.Hysteresis)
 		if v.started {
-			m.notifyFIFO("VS", vs, nil, false)
+			m.notifyFIFO(vs, nil, false)
 		}
 		if vs.QuorumDown != nil && v.started {
 			m.scripts.add(vs.QuorumDown, "virtual server "+vs.Name()+" quorum down")
@@ -534,7 +534,7 @@ func (m *Manager) evaluateVS(v *vsState) []Service {
 		v.quorum = true
 		m.log.Info("virtual server gained its quorum", "virtual_server", vs.Name(), "weight", total, "quorum", vs.Quorum)
 		if v.started {
-			m.notifyFIFO("VS", vs, nil, true)
+			m.notifyFIFO(vs, nil, true)
 		}
 		if vs.QuorumUp != nil && v.started {
 			m.scripts.add(vs.QuorumUp, "virtual server "+vs.Name()+" quorum up")
@@ -711,11 +711,11 @@ func (q *scriptQueue) drain(ctx context.Context) {
 	}
 }
 
-// notifyFIFO writes keepalived's notify FIFO line of a real server's (RS)
-// or a virtual server's quorum (VS) change: "RS [192.0.2.20]:tcp:80
+// notifyFIFO writes keepalived's notify FIFO line of a real server's change
+// (rs set) or of a virtual server's quorum (rs nil): "RS [192.0.2.20]:tcp:80
 // [192.0.2.10]:tcp:80 DOWN", "VS [192.0.2.10]:tcp:80 UP" (format_rs and
 // format_vs: a fwmark virtual server is "FWM 1", a group "[NAME]:PORT").
-func (m *Manager) notifyFIFO(kind string, vs *config.VirtualServer, rs *config.RealServer, up bool) {
+func (m *Manager) notifyFIFO(vs *config.VirtualServer, rs *config.RealServer, up bool) {
 	if m.opts.Notify == nil {
 		return
 	}
@@ -736,9 +736,9 @@ func (m *Manager) notifyFIFO(kind string, vs *config.VirtualServer, rs *config.R
 	default:
 		vsText = "[" + vs.Addr.String() + "]:" + proto + ":" + strconv.Itoa(int(vs.Port))
 	}
-	line := kind + " " + vsText + " " + state
+	line := "VS " + vsText + " " + state
 	if rs != nil {
-		line = kind + " [" + rs.Addr.String() + "]:" + proto + ":" + strconv.Itoa(int(rs.Port)) + " " + vsText + " " + state
+		line = "RS [" + rs.Addr.String() + "]:" + proto + ":" + strconv.Itoa(int(rs.Port)) + " " + vsText + " " + state
 	}
 	m.opts.Notify(line)
 }

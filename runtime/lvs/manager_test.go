@@ -495,11 +495,7 @@ func TestNotifyFIFOFormat(t *testing.T) {
 	} {
 		var got string
 		m := &Manager{opts: Options{Notify: func(l string) { got = l }}}
-		kind := "VS"
-		if tt.rs != nil {
-			kind = "RS"
-		}
-		m.notifyFIFO(kind, tt.vs, tt.rs, tt.up)
+		m.notifyFIFO(tt.vs, tt.rs, tt.up)
 		if got != tt.want {
 			t.Errorf("got %q, want %q", got, tt.want)
 		}

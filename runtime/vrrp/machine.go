@@ -439,12 +439,12 @@ func (m *Machine) Receive(now time.Time, rx *Received) []Action {
 	return append(acts, m.masterReceive(now, rx)...)
 }
 
-// resignIfLate is timer_expired_backup: a MASTER whose last advert is more
+// resignIfLate is timer_expired_backup: a MASTER whose last advert is older
 // than DownTimerAdverts (3) × Advertisement_Interval plus the Skew_Time of
-// the highest other priority ago — as long as the quickest other router waits before taking
-// over — goes BACKUP, without a priority-0 advert: another router may be
-// master by now, and nopreempt asks not to take mastership back from it.
-// Adver_Timer was set one interval after the last advert.
+// the highest other priority — as long as the quickest other router waits
+// before taking over — goes BACKUP without a priority-0 advert: another
+// router may be master by now, and nopreempt asks not to take mastership
+// back from it. Adver_Timer was set one interval after the last advert.
 func (m *Machine) resignIfLate(now time.Time) []Action {
 	other := m.cfg.TimerExpiredBackup
 	if other == 0 || m.state != StateMaster {
