@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -101,10 +100,9 @@ func (p *parser) limitInterfaceDelays() {
 }
 
 // formatDelay prints a delay as decimal seconds to the µs, the resolution
-// keepalived keeps (formatTimer's float seconds can print 1.498047 s as
-// 1.4980470000000001).
+// keepalived keeps.
 func formatDelay(d time.Duration) string {
-	return strconv.FormatFloat(float64(d.Microseconds())/1e6, 'f', -1, 64)
+	return formatTimer(d.Truncate(time.Microsecond))
 }
 
 // delayNames names the delays being reduced.

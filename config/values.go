@@ -24,7 +24,16 @@ func parseTimer(s string) (time.Duration, error) {
 
 // formatTimer prints a duration as decimal seconds.
 func formatTimer(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	sec, frac := int64(d/time.Second), int64(d%time.Second)
+	if frac == 0 {
+		return sign + strconv.FormatInt(sec, 10)
+	}
+	// Exact decimals from the nanoseconds: float seconds print 1.498047 as 1.4980470000000001.
+	return sign + strconv.FormatInt(sec, 10) + "." + strings.TrimRight(fmt.Sprintf("%09d", frac), "0")
 }
 
 // parseAddr parses an IP address, rejecting zones.
