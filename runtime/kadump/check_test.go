@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,15 +14,15 @@ import (
 	"github.com/havip/havip/runtime/engine"
 )
 
-// checkCase is a config, the snapshot's virtual servers, and the
-// keepalived_check.data that follows the global definitions; UID:GID
-// stands for this process's ids (the scripts that name no user run as
-// havip).
+// checkCase is a config, the snapshot's virtual servers, and the file in
+// testdata that holds the keepalived_check.data that follows the global
+// definitions; UID:GID there stands for this process's ids (the scripts
+// that name no user run as havip).
 type checkCase struct {
-	name string
-	conf string
-	vss  []engine.VirtualServerStatus
-	want string
+	name   string
+	conf   string
+	vss    []engine.VirtualServerStatus
+	golden string
 }
 
 // seven is a misc_dynamic checker's reported weight.
@@ -81,100 +82,7 @@ var checkCases = []checkCase{{
 		{Address: "198.51.100.1:8080", Alive: true, Weight: 3, Checkers: []engine.CheckerStatus{{Kind: "HTTP_GET", Up: true, HasRun: true, RetryIterations: 1}}},
 		{Address: "198.51.100.2:8080", Alive: false, Weight: 0, Checkers: []engine.CheckerStatus{{Kind: "TCP_CHECK"}}},
 	}}},
-	want: `------< LVS Topology >------
- ------< Virtual server >------
- VS VIP = 192.0.2.100, VPORT = 80
-   Address family = inet
-   lvs_sched = sh
-   Hashed = disabled
-   sh-port = enabled
-   sh-fallback = disabled
-   One packet scheduling = disabled
-   persistence timeout = 600
-   persistence granularity = 255.255.255.0
-   protocol = TCP
-   omega is OFF
-   quorum = 2, hysteresis = 1
-   Quorum up notify script = '/usr/local/bin/quorum' 'up', uid:gid UID:GID
-   Quorum down notify script = '/usr/local/bin/quorum' 'down', uid:gid 0:0
-   Using smtp notification = no
-   default forwarding method = NAT
-   sorry server = [198.51.100.9]:tcp:8080
-     forwarding method = NAT
-     Inhibit on failure is OFF
-   alive = 0
-   quorum_state_up = 1
-   ------< Real server >------
-   RIP = 198.51.100.1, RPORT = 8080, WEIGHT = 3 EFF WEIGHT = 3
-   forwarding method = NAT
-   connection limit range = 10 -> 100
-   Inhibit on failure is OFF
-     RS up notify script = '/bin/echo' 'up', uid:gid UID:GID
-   Using smtp notification = no
-   initial weight = 3
-   effective weight = 3
-   alive = 1
-   num failed checkers = 0
-   RS set = 1
-   ------< Real server >------
-   RIP = 198.51.100.2, RPORT = 8080, WEIGHT = 1 EFF WEIGHT = 1
-   forwarding method = NAT
-   connection limit range = 0 -> 0
-   Inhibit on failure is ON
-     RS down notify script = '/bin/echo' 'down', uid:gid UID:GID
-   Using smtp notification = no
-   initial weight = 1
-   effective weight = 1
-   alive = 0
-   num failed checkers = 1
-   RS set = 1
-------< Health checkers >------
- [192.0.2.100]:tcp:80 -> [198.51.100.1]:tcp:8080
-   Enabled = yes
-   Up = yes
-   Has run = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 10000000 us
-   Warmup = 3000000 us
-   Retries = 2
-   Delay before retry = 1500000 us
-   Retries iterations = 1
-   Default delay before retry = 3000000 us
-   Log all failures = no
-   Connection
-     Dest = [198.51.100.1]:8080
-     Timeout = 2.000000
-   Keepalive method = HTTP_GET, http protocol 1.1
-   Enable SNI unset
-   Fast recovery unset
-   Checked url = /health
-     digest = 9b3a0c85a887a256d6939da88aabd8cd
-     HTTP Status Code(s)
-       200-204
-       302
-     Virtual host = www.example
- [192.0.2.100]:tcp:80 -> [198.51.100.2]:tcp:8080
-   Enabled = yes
-   Up = no
-   Has run = no
-   Current weight = 0
-   Alpha = yes
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 1
-   Delay before retry = 1000000 us
-   Retries iterations = 0
-   Default delay before retry = 1000000 us
-   Log all failures = yes
-   Connection
-     Dest = [198.51.100.20]:9000
-     Bind to = [192.0.2.1]:4000
-     Bind i/f = eth0
-     Mark = 3
-     Timeout = 5.000000
-   Keepalive method = TCP_CHECK
-`,
+	golden: "nat-http-tcp.golden",
 }, {
 	name: "fwmark over a GUE tunnel: several checkers of a failed real server, a misc_dynamic weight",
 	conf: `virtual_server fwmark 5 {
@@ -223,141 +131,7 @@ var checkCases = []checkCase{{
 		}},
 		{Address: "198.51.100.4:0", Alive: true, Weight: 7, Checkers: []engine.CheckerStatus{{Kind: "MISC_CHECK", Up: true, HasRun: true, Weight: &seven}}},
 	}}},
-	want: `------< LVS Topology >------
- ------< Virtual server >------
- VS FWMARK = 5
-   Address family = inet
-   lvs_sched = rr
-   Hashed = disabled
-   flag-1 = disabled
-   flag-2 = disabled
-   flag-3 = disabled
-   One packet scheduling = enabled (inactive due to not UDP)
-   protocol = none
-   omega is ON
-   quorum = 1, hysteresis = 0
-   Using HA suspend
-   Using smtp notification = no
-   forwarding method = TUN, type = GUE, port = 6080, checksum
-   alive = 0
-   quorum_state_up = 1
-   ------< Real server >------
-   RIP = 198.51.100.3, RPORT = 0, WEIGHT = 1 EFF WEIGHT = 1
-   forwarding method = TUN, type = GUE, port = 6080, checksum
-   connection limit range = 0 -> 0
-   Inhibit on failure is OFF
-   Using smtp notification = no
-   initial weight = 1
-   effective weight = 1
-   alive = 0
-   num failed checkers = 1
-   RS set = 0
-   ------< Real server >------
-   RIP = 198.51.100.4, RPORT = 0, WEIGHT = 7 EFF WEIGHT = 7
-   forwarding method = DR
-   connection limit range = 0 -> 0
-   Inhibit on failure is OFF
-   Using smtp notification = no
-   initial weight = 2
-   effective weight = 7
-   alive = 1
-   num failed checkers = 0
-   RS set = 1
-------< Health checkers >------
- FWM 5 -> [198.51.100.3]:none:0
-   Enabled = yes
-   Up = yes
-   Has run = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 1
-   Delay before retry = 1000000 us
-   Retries iterations = 0
-   Default delay before retry = 1000000 us
-   Log all failures = no
-   Connection
-     Dest = [198.51.100.3]:53
-     Timeout = 5.000000
-   Keepalive method = UDP_CHECK
-   Payload len = 2
-   Require reply = yes
-     Min reply length = 0
-     Max reply length = 40
-     Reply data len = 2
-     Reply data mask = yes
- FWM 5 -> [198.51.100.3]:none:0
-   Enabled = yes
-   Up = no
-   Has run = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 3
-   Delay before retry = 60000000 us
-   Retries iterations = 0
-   Default delay before retry = 0 us
-   Log all failures = no
-   Connection
-     Dest = [198.51.100.3]:53
-     Timeout = 5.000000
-   Keepalive method = DNS_CHECK
-   Type = A
-   Name = example.org
- FWM 5 -> [198.51.100.3]:none:0
-   Enabled = yes
-   Up = yes
-   Has run = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 1
-   Delay before retry = 1000000 us
-   Retries iterations = 1
-   Default delay before retry = 1000000 us
-   Log all failures = no
-   Connection
-     Dest = [198.51.100.3]:25
-     Timeout = 5.000000
-   Keepalive method = SMTP_CHECK
-   helo = mx.example
- FWM 5 -> [198.51.100.3]:none:0
-   Enabled = yes
-   Up = yes
-   Has run = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 1
-   Delay before retry = 1000000 us
-   Retries iterations = 0
-   Default delay before retry = 1000000 us
-   Log all failures = no
-   Connection
-     Dest = [198.51.100.3]:0
-     Timeout = 5.000000
-   Keepalive method = PING_CHECK
- FWM 5 -> [198.51.100.4]:none:0
-   Enabled = yes
-   Up = yes
-   Has run = yes
-   Current weight = 5
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 0
-   Default delay before retry = 1000000 us
-   Log all failures = no
-   Keepalive method = MISC_CHECK
-   script = '/usr/local/bin/check' '-v'
-   timeout = 4
-   dynamic = YES
-   uid:gid = 0:0
-`,
+	golden: "fwmark-gue.golden",
 }, {
 	name: "a group with an SSL_GET checker, not yet in the snapshot",
 	conf: `virtual_server_group G {
@@ -379,59 +153,7 @@ virtual_server group G {
   }
 }
 `,
-	want: `------< SSL definitions >------
- Using autogen SSL context
-------< LVS Topology >------
- ------< Virtual server group >------
- Virtual Server Group = G, IPv4 = yes, IPv6 = yes
-   VIP Range = 192.0.2.10-192.0.2.20, VPORT = 443
-   VIP = 2001:db8::10, VPORT = 443
-   VIP = 192.0.2.30, VPORT = 443
-   FWMARK = 7 IPv6
- ------< Virtual server >------
- VS GROUP = [G]:0
-   Address family = IPv4 & IPv6
-   lvs_sched = wlc
-   Hashed = disabled
-   flag-1 = disabled
-   flag-2 = disabled
-   flag-3 = disabled
-   One packet scheduling = disabled
-   protocol = TCP
-   omega is OFF
-   quorum = 1, hysteresis = 0
-   Using smtp notification = no
-   default forwarding method = NAT
-   alive = 0
-   ------< Real server >------
-   RIP = 198.51.100.5, RPORT = 443, WEIGHT = 1 EFF WEIGHT = 1
-   forwarding method = NAT
-   connection limit range = 0 -> 0
-   Inhibit on failure is OFF
-   Using smtp notification = no
-   initial weight = 1
-   effective weight = 1
-------< Health checkers >------
- [G]:0 -> [198.51.100.5]:tcp:443
-   Enabled = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 1
-   Delay before retry = 3000000 us
-   Default delay before retry = 3000000 us
-   Log all failures = no
-   Connection
-     Dest = [198.51.100.5]:443
-     Timeout = 5.000000
-   Keepalive method = SSL_GET, http protocol 1.0
-   Enable SNI set
-   Fast recovery set
-   Checked url = /
-     HTTP Status Code(s)
-       200-299
-`,
+	golden: "group-ssl.golden",
 }, {
 	name: "IPv6, quorum lost: the sorry server duplicating a real server stands in",
 	conf: `SSL {
@@ -460,63 +182,7 @@ virtual_server 2001:db8::100 443 {
 	vss: []engine.VirtualServerStatus{{Name: "[2001:db8::100]:sctp:443", SorryServer: true, RealServers: []engine.RealServerStatus{
 		{Address: "[2001:db8::1]:443", Alive: false, Weight: -1, Checkers: []engine.CheckerStatus{{Kind: "TCP_CHECK", HasRun: true}}},
 	}}},
-	want: `------< SSL definitions >------
- Password : secret
- CA-file : /etc/havip/ca.pem
- Certificate file : /etc/havip/cert.pem
- Key file : /etc/havip/key.pem
-------< LVS Topology >------
- ------< Virtual server >------
- VS VIP = 2001:db8::100, VPORT = 443
-   Address family = inet6
-   lvs_sched = wlc
-   Hashed = disabled
-   flag-1 = disabled
-   flag-2 = disabled
-   flag-3 = disabled
-   One packet scheduling = disabled
-   persistence timeout = 360
-   persistence granularity = 64
-   protocol = SCTP
-   omega is OFF
-   quorum = 1, hysteresis = 0
-   Using smtp notification = no
-   forwarding method = TUN, type = GRE, no checksum
-   sorry server (duplicates rs) = [2001:db8::1]:sctp:443
-     forwarding method = NAT
-     Inhibit on failure is ON
-   alive = 0
-   quorum_state_up = 0
-   ------< Real server >------
-   RIP = 2001:db8::1, RPORT = 443, WEIGHT = 5 EFF WEIGHT = 5
-   forwarding method = TUN, type = GRE, no checksum
-   connection limit range = 0 -> 0
-   Inhibit on failure is ON
-   Using smtp notification = no
-   initial weight = 5
-   effective weight = 5
-   alive = 0
-   num failed checkers = 1
-   RS set = 0
-------< Health checkers >------
- [2001:db8::100]:sctp:443 -> [2001:db8::1]:sctp:443
-   Enabled = yes
-   Up = no
-   Has run = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 1
-   Delay before retry = 1000000 us
-   Retries iterations = 0
-   Default delay before retry = 1000000 us
-   Log all failures = no
-   Connection
-     Dest = [2001:db8::1]:443
-     Timeout = 0.500000
-   Keepalive method = TCP_CHECK
-`,
+	golden: "ipv6-sorry-server.golden",
 }, {
 	name: "HTTP_GET with two urls, the second failing, beside an up TCP_CHECK",
 	conf: `virtual_server 192.0.2.110 80 {
@@ -544,87 +210,21 @@ virtual_server 2001:db8::100 443 {
 			{Kind: "TCP_CHECK", Up: true, HasRun: true},
 		}},
 	}}},
-	want: `------< LVS Topology >------
- ------< Virtual server >------
- VS VIP = 192.0.2.110, VPORT = 80
-   Address family = inet
-   lvs_sched = wlc
-   Hashed = disabled
-   flag-1 = disabled
-   flag-2 = disabled
-   flag-3 = disabled
-   One packet scheduling = disabled
-   protocol = TCP
-   omega is OFF
-   quorum = 1, hysteresis = 0
-   Using smtp notification = no
-   default forwarding method = NAT
-   alive = 0
-   quorum_state_up = 1
-   ------< Real server >------
-   RIP = 198.51.100.5, RPORT = 80, WEIGHT = 1 EFF WEIGHT = 1
-   forwarding method = NAT
-   connection limit range = 0 -> 0
-   Inhibit on failure is OFF
-   Using smtp notification = no
-   initial weight = 1
-   effective weight = 1
-   alive = 0
-   num failed checkers = 1
-   RS set = 0
-------< Health checkers >------
- [192.0.2.110]:tcp:80 -> [198.51.100.5]:tcp:80
-   Enabled = yes
-   Up = no
-   Has run = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 1
-   Delay before retry = 3000000 us
-   Retries iterations = 2
-   Default delay before retry = 3000000 us
-   Log all failures = no
-   Connection
-     Dest = [198.51.100.5]:80
-     Timeout = 5.000000
-   Keepalive method = HTTP_GET, http protocol 1.0
-   Enable SNI unset
-   Fast recovery set
-   Checked url = /a
-     HTTP Status Code(s)
-       200-299
-   Checked url = /b
-     HTTP Status Code(s)
-       200-299
-   Failed URL = /b
- [192.0.2.110]:tcp:80 -> [198.51.100.5]:tcp:80
-   Enabled = yes
-   Up = yes
-   Has run = yes
-   Current weight = 0
-   Alpha = no
-   Delay loop = 60000000 us
-   Warmup = 60000000 us
-   Retries = 0
-   Default delay before retry = 1000000 us
-   Log all failures = no
-   Connection
-     Dest = [198.51.100.5]:80
-     Timeout = 5.000000
-   Keepalive method = TCP_CHECK
-`,
+	golden: "http-two-urls.golden",
 }, {
-	name: "no virtual servers",
-	conf: "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n",
-	want: "",
+	name:   "no virtual servers",
+	conf:   "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    192.0.2.100/24\n  }\n}\n",
+	golden: "no-virtual-servers.golden",
 }}
 
 func TestCheckDataGolden(t *testing.T) {
 	ids := fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
 	for _, tc := range checkCases {
 		t.Run(tc.name, func(t *testing.T) {
+			golden, err := os.ReadFile(filepath.Join("testdata", tc.golden))
+			if err != nil {
+				t.Fatal(err)
+			}
 			cfg, diags := config.ParseBytes("keepalived.conf", []byte(tc.conf), config.Options{})
 			if diags.HasErrors() {
 				t.Fatalf("config: %v", diags)
@@ -641,10 +241,10 @@ func TestCheckDataGolden(t *testing.T) {
 			if !ok {
 				t.Fatalf("the dump does not start with the global definitions:\n%s", out.String())
 			}
-			if want := strings.ReplaceAll(tc.want, "UID:GID", ids); rest != want {
+			if want := strings.ReplaceAll(string(golden), "UID:GID", ids); rest != want {
 				t.Errorf("keepalived_check.data after the global definitions:\n%s\nwant:\n%s\ndiff at line %d", rest, want, firstDiff(rest, want))
 			}
-			if got, want := HasCheckData(cfg), tc.want != ""; got != want {
+			if got, want := HasCheckData(cfg), len(golden) > 0; got != want {
 				t.Errorf("HasCheckData = %v, want %v", got, want)
 			}
 		})
