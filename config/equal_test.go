@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/havip/havip/internal/fieldtest"
 )
 
 var (
@@ -130,14 +132,9 @@ func mutations(t *testing.T, v reflect.Value, path string, steps []int, out *[]m
 			add("none", func(v reflect.Value) { v.SetZero() }, false)
 			mutations(t, v.Index(0), path+"[0]", append(steps, -1), out)
 		}
-	case reflect.Bool:
-		add("flipped", func(v reflect.Value) { v.SetBool(!v.Bool()) }, false)
-	case reflect.String:
-		add("longer", func(v reflect.Value) { v.SetString(v.String() + "x") }, false)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		add("plus one", func(v reflect.Value) { v.SetInt(v.Int() + 1) }, false)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		add("plus one", func(v reflect.Value) { v.SetUint(v.Uint() + 1) }, false)
+	case reflect.Bool, reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		add("changed", func(v reflect.Value) { fieldtest.Change(t, v, 0) }, false)
 	default:
 		t.Fatalf("mutations: %s is a %s: teach the test and Equal about it", path, v.Type())
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/internal/fieldtest"
 	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/script"
 )
@@ -37,9 +38,8 @@ func TestNotifyOptionsEqual(t *testing.T) {
 	for part := range len(parts(&notifyOptions{})) {
 		for n := 0; ; n++ {
 			o := filledNotifyOptions(log)
-			k := n
 			v := reflect.ValueOf(parts(&o)[part]).Elem()
-			if !change(t, v, &k) {
+			if !fieldtest.Change(t, v, n) {
 				break
 			}
 			changes++

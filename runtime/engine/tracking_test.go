@@ -9,66 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/internal/fieldtest"
 	"github.com/havip/havip/runtime/script"
 	"github.com/havip/havip/runtime/track"
 )
-
-// change changes the n-th changeable part of v, depth first: each settable
-// bool, number and string, each pointer (to nil, or from nil to a zero
-// value) and what it points to, each slice (one more element) and its
-// elements. It reports false when v has fewer parts.
-func change(t *testing.T, v reflect.Value, n *int) bool {
-	t.Helper()
-	switch v.Kind() {
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if f := v.Field(i); f.CanSet() && change(t, f, n) {
-				return true
-			}
-		}
-		return false
-	case reflect.Pointer:
-		if *n == 0 {
-			if v.IsNil() {
-				v.Set(reflect.New(v.Type().Elem()))
-			} else {
-				v.SetZero()
-			}
-			return true
-		}
-		*n--
-		return !v.IsNil() && change(t, v.Elem(), n)
-	case reflect.Slice:
-		if *n == 0 {
-			v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
-			return true
-		}
-		*n--
-		for i := range v.Len() {
-			if change(t, v.Index(i), n) {
-				return true
-			}
-		}
-		return false
-	}
-	if *n > 0 {
-		*n--
-		return false
-	}
-	switch v.Kind() {
-	case reflect.Bool:
-		v.SetBool(!v.Bool())
-	case reflect.String:
-		v.SetString(v.String() + "x")
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(v.Int() + 1)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(v.Uint() + 1)
-	default:
-		t.Fatalf("change: a %s field: teach change how to change it", v.Type())
-	}
-	return true
-}
 
 // TestTrackerSpecEqual: a spec equals a copy of itself with its own
 // pointers and slices, and differs from it once any part of the kind's
@@ -119,9 +63,8 @@ func TestTrackerSpecEqual(t *testing.T) {
 			for part := range len(tt.parts(&other)) {
 				for n := 0; ; n++ {
 					s := tt.spec()
-					k := n
 					v := reflect.ValueOf(tt.parts(&s)[part]).Elem()
-					if !change(t, v, &k) {
+					if !fieldtest.Change(t, v, n) {
 						break
 					}
 					changes++

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"reflect"
 	"testing"
+
+	"github.com/havip/havip/internal/fieldtest"
 )
 
 // filledRoute and filledRule set every field to a non-zero value.
@@ -16,36 +18,6 @@ func filledRoute() Route {
 func filledRule() Rule {
 	return Rule{Family: 4, Not: true, From: netip.MustParsePrefix("192.0.2.0/24"), To: netip.MustParsePrefix("198.51.100.0/24"),
 		Table: "100", Preference: 100, Fwmark: "0x1", Iif: "eth0", Oif: "eth1", Options: []string{"tos", "0x10"}}
-}
-
-// changeField changes field v of a filled value so that it differs; it fails
-// the test for a kind it does not know, so that a new field of another kind
-// makes the test (and Equal) be looked at.
-func changeField(t *testing.T, name string, v reflect.Value) {
-	t.Helper()
-	switch v.Interface().(type) {
-	case netip.Addr:
-		v.Set(reflect.ValueOf(netip.MustParseAddr("203.0.113.1")))
-		return
-	case netip.Prefix:
-		v.Set(reflect.ValueOf(netip.MustParsePrefix("203.0.113.0/25")))
-		return
-	case []string:
-		v.Set(reflect.Append(v, reflect.ValueOf("onlink")))
-		return
-	}
-	switch v.Kind() {
-	case reflect.Bool:
-		v.SetBool(!v.Bool())
-	case reflect.String:
-		v.SetString(v.String() + "x")
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(v.Int() + 1)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(v.Uint() + 1)
-	default:
-		t.Fatalf("%s is a %s: teach the test and Equal about it", name, v.Type())
-	}
 }
 
 // checkSeesEveryField changes each field of a filled value in turn and
@@ -63,7 +35,9 @@ func checkSeesEveryField[T any](t *testing.T, filled func() T, eq func(a, b T) b
 		if v.IsZero() {
 			t.Fatalf("%s.%s is not filled", typ.Name(), typ.Field(i).Name)
 		}
-		changeField(t, typ.Field(i).Name, v)
+		if !fieldtest.Change(t, v, 0) {
+			t.Fatalf("%s.%s: nothing to change", typ.Name(), typ.Field(i).Name)
+		}
 		if eq(filled(), b) || eq(b, filled()) {
 			t.Errorf("%s.%s changed: still Equal", typ.Name(), typ.Field(i).Name)
 		}
