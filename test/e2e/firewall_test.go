@@ -73,16 +73,9 @@ func TestNoAcceptDropsVIPTraffic(t *testing.T) {
 			l := lab.New(t, lab.Options{Nodes: 2, Client: true})
 			master := l.Nodes[0]
 			backup := startHavip(t, l.Nodes[1], impl.conf(100))
-			var stop func()
-			if strings.HasPrefix(impl.name, "havip") {
-				h := startHavip(t, master, impl.conf(150))
-				h.WaitState(t, "VI_1", "MASTER", electionTimeout)
-				stop = func() { h.Stop(t) }
-			} else {
-				k := master.StartKeepalived(t, impl.conf(150))
-				k.WaitState(t, "VI_1", "MASTER", electionTimeout)
-				stop = func() { k.Stop(t) }
-			}
+			name, _, _ := strings.Cut(impl.name, "/")
+			d := &daemon{name: name, node: master}
+			d.startMaster(t, impl.conf(150))
 			backup.WaitState(t, "VI_1", "BACKUP", electionTimeout)
 			lab.Eventually(t, electionTimeout, "the VIP in the master's drop set", func() bool {
 				return strings.Contains(nftList(master, impl.family, impl.table), impl.vip.Addr().String())
@@ -103,7 +96,7 @@ func TestNoAcceptDropsVIPTraffic(t *testing.T) {
 			// VRRP flows: the backup (master down interval about 3.6 s) keeps
 			// hearing the master.
 			holdsFor(t, 4*time.Second, "the backup to stay BACKUP", func() bool { return backup.State("VI_1") == "BACKUP" })
-			stop()
+			d.Stop(t)
 			if impl.family == "inet" {
 				if tables, _ := master.Try("nft", "list", "tables"); strings.Contains(tables, "havip") {
 					t.Errorf("havip's table outlived havip:\n%s", tables)

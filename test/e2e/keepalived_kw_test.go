@@ -53,14 +53,22 @@ func TestOldUnicastChecksum(t *testing.T) {
 	}
 	high, low := conf(n0, n1, 150), conf(n1, n0, 100)
 
-	run := func(name string, start func() (waitMaster, stop func())) {
+	runBoth(t, n0, func(t *testing.T, d *daemon) {
 		c := n1.Capture(t, "eth0", "ip proto 112")
 		ka := n1.StartKeepalived(t, low)
 		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		waitMaster, stop := start()
-		waitMaster()
+		d.startMaster(t, high)
+		if d.hv != nil {
+			var legacy uint64
+			for _, p := range d.hv.snapshot(t).Ports {
+				legacy += p.Checksums[vrrp.ChecksumLegacyUnicast.String()]
+			}
+			if legacy == 0 {
+				t.Errorf("havip's port counters %+v: no advert under %s", d.hv.snapshot(t).Ports, vrrp.ChecksumLegacyUnicast)
+			}
+		}
 		ka.WaitState(t, "VI_1", "BACKUP", electionTimeout)
-		lab.Eventually(t, electionTimeout, name+"'s third advert as MASTER", func() bool {
+		lab.Eventually(t, electionTimeout, d.name+"'s third advert as MASTER", func() bool {
 			n := 0
 			for _, p := range lab.DecodeVRRP(t, c.Path()) {
 				if p.IPSrc == n0.IPv4.String() && p.Priority == 150 {
@@ -70,9 +78,9 @@ func TestOldUnicastChecksum(t *testing.T) {
 			return n >= 3
 		})
 		if got := ka.State("VI_1"); got != "BACKUP" || strings.Contains(ka.Log(), "checksum") {
-			t.Fatalf("%s: keepalived in %s; log:\n%s", name, got, ka.Log())
+			t.Fatalf("%s: keepalived in %s; log:\n%s", d.name, got, ka.Log())
 		}
-		stop()
+		d.Stop(t)
 		ka.Stop(t)
 		pcap := c.Stop(t)
 		bySrc := map[string]int{}
@@ -84,33 +92,14 @@ func TestOldUnicastChecksum(t *testing.T) {
 			standard, _ := checksumIn(t, p, vrrp.ChecksumRFC5798)
 			if got != legacy || p.ChecksumGood || legacy == standard {
 				t.Errorf("%s: advert %d from %s to %s: checksum %#04x (tshark good %v), want the old form %#04x, not %#04x",
-					name, i, p.IPSrc, p.IPDst, got, p.ChecksumGood, legacy, standard)
+					d.name, i, p.IPSrc, p.IPDst, got, p.ChecksumGood, legacy, standard)
 			}
 			bySrc[p.IPSrc]++
 		}
 		if bySrc[n0.IPv4.String()] == 0 || bySrc[n1.IPv4.String()] == 0 {
-			t.Fatalf("%s: adverts by source %v, want both routers'", name, bySrc)
+			t.Fatalf("%s: adverts by source %v, want both routers'", d.name, bySrc)
 		}
-		t.Logf("%s: adverts with the old checksum by source: %v", name, bySrc)
-	}
-	run("keepalived", func() (func(), func()) {
-		ka := n0.StartKeepalived(t, high)
-		return func() { ka.WaitState(t, "VI_1", "MASTER", electionTimeout) }, func() { ka.Stop(t) }
-	})
-	run("havip", func() (func(), func()) {
-		h := startHavip(t, n0, high)
-		return func() {
-				h.WaitState(t, "VI_1", "MASTER", electionTimeout)
-				var legacy uint64
-				for _, p := range h.snapshot(t).Ports {
-					legacy += p.Checksums[vrrp.ChecksumLegacyUnicast.String()]
-				}
-				if legacy == 0 {
-					t.Errorf("havip's port counters %+v: no advert under %s", h.snapshot(t).Ports, vrrp.ChecksumLegacyUnicast)
-				}
-			}, func() {
-				h.Stop(t)
-			}
+		t.Logf("%s: adverts with the old checksum by source: %v", d.name, bySrc)
 	})
 }
 
@@ -131,11 +120,11 @@ func TestGARPExtraIf(t *testing.T) {
 	conf := "global_defs {\n  vrrp_garp_extra_if all 2\n}\n" + instanceConf{Priority: 100, VIPs: []string{vip4.String(), extra + "/32 dev eth1"},
 		Extra: "  garp_master_repeat 1\n  garp_master_delay 0\n"}.conf()
 
-	run := func(name string, start func() (stop func())) {
+	runBoth(t, n0, func(t *testing.T, d *daemon) {
 		c := n0.Capture(t, "eth1", "arp")
-		stop := start()
+		d.startMaster(t, conf)
 		var garps []lab.ARPPacket
-		lab.Eventually(t, 4*electionTimeout, name+"'s fourth gratuitous ARP on eth1", func() bool {
+		lab.Eventually(t, 4*electionTimeout, d.name+"'s fourth gratuitous ARP on eth1", func() bool {
 			garps = garps[:0]
 			for _, a := range lab.DecodeARP(t, c.Path()) {
 				if a.Gratuitous {
@@ -144,33 +133,23 @@ func TestGARPExtraIf(t *testing.T) {
 			}
 			return len(garps) >= 4
 		})
-		stop()
+		d.Stop(t)
 		c.Stop(t)
 		var gaps []string
 		for i, g := range garps[:4] {
 			if g.SenderIP != extra {
-				t.Errorf("%s: gratuitous ARP %d on eth1 for %s, want %s only", name, i, g.SenderIP, extra)
+				t.Errorf("%s: gratuitous ARP %d on eth1 for %s, want %s only", d.name, i, g.SenderIP, extra)
 			}
 			if i == 0 {
 				continue
 			}
 			gap := time.Duration((g.Time - garps[i-1].Time) * float64(time.Second))
 			if gap < 2*time.Second-50*time.Millisecond || gap > 3*time.Second+200*time.Millisecond {
-				t.Errorf("%s: gratuitous ARP %d came %v after the one before, want 2 s (keepalived: up to the next advert)", name, i, gap)
+				t.Errorf("%s: gratuitous ARP %d came %v after the one before, want 2 s (keepalived: up to the next advert)", d.name, i, gap)
 			}
 			gaps = append(gaps, gap.Round(10*time.Millisecond).String())
 		}
-		t.Logf("%s: gratuitous ARPs for %s on eth1, gaps %v", name, extra, gaps)
-	}
-	run("keepalived", func() func() {
-		ka := n0.StartKeepalived(t, conf)
-		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		return func() { ka.Stop(t) }
-	})
-	run("havip", func() func() {
-		h := startHavip(t, n0, conf)
-		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		return func() { h.Stop(t) }
+		t.Logf("%s: gratuitous ARPs for %s on eth1, gaps %v", d.name, extra, gaps)
 	})
 }
 
@@ -188,7 +167,7 @@ func TestFIFOWriteStatesOnReload(t *testing.T) {
 	n0 := l.Nodes[0]
 	want := "GROUP \"G\" MASTER 0\nINSTANCE \"VI_2\" FAULT 90\n"
 
-	run := func(name string, start func(conf string) (signal func(), waitReloaded func(), stop func())) {
+	runBoth(t, n0, func(t *testing.T, d *daemon) {
 		dir := t.TempDir()
 		fifoLog, reader, notified := filepath.Join(dir, "fifo.log"), filepath.Join(dir, "reader.sh"), filepath.Join(dir, "notified")
 		writeExecutable(t, reader, fmt.Sprintf("#!/bin/sh\nwhile IFS= read -r line; do printf '%%s\\n' \"$line\" >> %s; done < \"$1\"\n", fifoLog))
@@ -200,53 +179,39 @@ func TestFIFOWriteStatesOnReload(t *testing.T) {
 			instanceConf{Priority: 100, VIPs: []string{vip4.String()}, Extra: "  notify " + notify + "\n"}.conf() +
 			instanceConf{Name: "VI_2", VRID: 52, Priority: 90, VIPs: []string{"198.51.100.10/32"}, UnicastSrc: n0.IPv4.String(),
 				Extra: "  unicast_fault_no_peer\n  notify " + notify + "\n"}.conf()
-		signal, waitReloaded, stop := start(conf)
-		lab.Eventually(t, electionTimeout, name+"'s FIFO lines for G MASTER and VI_2 FAULT", func() bool {
+		d.Start(t, conf)
+		lab.Eventually(t, electionTimeout, d.name+"'s FIFO lines for G MASTER and VI_2 FAULT", func() bool {
 			s := readFile(fifoLog)
 			return strings.Contains(s, `GROUP "G" MASTER 0`) && strings.Contains(s, `INSTANCE "VI_1" MASTER 100`)
 		})
-		holdsFor(t, time.Second, name+" writing nothing more before the reload", func() bool { return true })
+		holdsFor(t, time.Second, d.name+" writing nothing more before the reload", func() bool { return true })
 		fifoBefore, notifiedBefore := readFile(fifoLog), readFile(notified)
-		signal()
-		waitReloaded()
-		lab.Eventually(t, electionTimeout, name+"'s FIFO lines after the reload", func() bool {
+		if err := d.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		if d.hv != nil {
+			d.hv.waitLog(t, "config applied", "unchanged=2", electionTimeout)
+		} else {
+			lab.Eventually(t, electionTimeout, "keepalived's reload", func() bool { return strings.Contains(d.Log(), "Reloading") })
+		}
+		lab.Eventually(t, electionTimeout, d.name+"'s FIFO lines after the reload", func() bool {
 			return len(readFile(fifoLog)) >= len(fifoBefore)+len(want)
 		})
-		holdsFor(t, 2*time.Second, name+" writing no other line after the reload", func() bool {
+		holdsFor(t, 2*time.Second, d.name+" writing no other line after the reload", func() bool {
 			return len(readFile(fifoLog)) == len(fifoBefore)+len(want)
 		})
 		if got := strings.TrimPrefix(readFile(fifoLog), fifoBefore); got != want {
-			t.Errorf("%s: the reload wrote %q to the FIFO, want %q", name, got, want)
+			t.Errorf("%s: the reload wrote %q to the FIFO, want %q", d.name, got, want)
 		}
 		if got := strings.TrimPrefix(readFile(notified), notifiedBefore); got != "" {
-			if name == "havip" {
-				t.Errorf("%s: the reload ran notify scripts: %q", name, got)
+			if d.hv != nil {
+				t.Errorf("%s: the reload ran notify scripts: %q", d.name, got)
 			} else {
-				t.Logf("%s: the reload ran the notify scripts %q", name, got)
+				t.Logf("%s: the reload ran the notify scripts %q", d.name, got)
 			}
 		}
-		t.Logf("%s: FIFO before the reload %q, after %q", name, fifoBefore, strings.TrimPrefix(readFile(fifoLog), fifoBefore))
-		stop()
-	}
-	run("keepalived", func(conf string) (func(), func(), func()) {
-		ka := n0.StartKeepalived(t, conf)
-		return func() {
-				if err := ka.Process().Signal(syscall.SIGHUP); err != nil {
-					t.Fatal(err)
-				}
-			}, func() {
-				lab.Eventually(t, electionTimeout, "keepalived's reload", func() bool { return strings.Contains(ka.Log(), "Reloading") })
-			}, func() { ka.Stop(t) }
-	})
-	run("havip", func(conf string) (func(), func(), func()) {
-		h := startHavip(t, n0, conf)
-		return func() {
-				if err := h.proc.Signal(syscall.SIGHUP); err != nil {
-					t.Fatal(err)
-				}
-			}, func() {
-				h.waitLog(t, "config applied", "unchanged=2", electionTimeout)
-			}, func() { h.Stop(t) }
+		t.Logf("%s: FIFO before the reload %q, after %q", d.name, fifoBefore, strings.TrimPrefix(readFile(fifoLog), fifoBefore))
+		d.Stop(t)
 	})
 }
 
@@ -261,7 +226,7 @@ func TestStartupShutdownScripts(t *testing.T) {
 	t.Parallel()
 	l := lab.New(t, lab.Options{Nodes: 1})
 	n0 := l.Nodes[0]
-	run := func(name string, start func(conf string) (stop func())) {
+	runBoth(t, n0, func(t *testing.T, d *daemon) {
 		dir := t.TempDir()
 		log := filepath.Join(dir, "log")
 		vipState := fmt.Sprintf("if ip -o addr show dev eth0 | grep -q ' %s '; then echo vip; else echo novip; fi", vip4)
@@ -271,22 +236,14 @@ func TestStartupShutdownScripts(t *testing.T) {
 		writeExecutable(t, notify, fmt.Sprintf("#!/bin/sh\necho \"notify $3\" >> %s\n", log))
 		conf := fmt.Sprintf("global_defs {\n  startup_script %s\n  startup_script_timeout 5\n  shutdown_script %s\n}\n", up, down) +
 			instanceConf{Priority: 100, VIPs: []string{vip4.String()}, Extra: "  notify " + notify + "\n"}.conf()
-		stop := start(conf)
-		lab.Eventually(t, electionTimeout, name+"'s MASTER notify", func() bool { return strings.Contains(readFile(log), "notify MASTER") })
-		stop()
-		lab.Eventually(t, electionTimeout, name+"'s shutdown script", func() bool { return strings.Contains(readFile(log), "shutdown") })
+		d.Start(t, conf)
+		lab.Eventually(t, electionTimeout, d.name+"'s MASTER notify", func() bool { return strings.Contains(readFile(log), "notify MASTER") })
+		d.Stop(t)
+		lab.Eventually(t, electionTimeout, d.name+"'s shutdown script", func() bool { return strings.Contains(readFile(log), "shutdown") })
 		lines := strings.Split(strings.TrimSpace(readFile(log)), "\n")
 		if lines[0] != "startup 0 novip" || lines[len(lines)-1] != "shutdown 0 novip" {
-			t.Errorf("%s: the scripts wrote %q; want \"startup 0 novip\" first and \"shutdown 0 novip\" last", name, lines)
+			t.Errorf("%s: the scripts wrote %q; want \"startup 0 novip\" first and \"shutdown 0 novip\" last", d.name, lines)
 		}
-		t.Logf("%s: %q", name, lines)
-	}
-	run("keepalived", func(conf string) func() {
-		ka := n0.StartKeepalived(t, conf)
-		return func() { ka.Stop(t) }
-	})
-	run("havip", func(conf string) func() {
-		h := startHavip(t, n0, conf)
-		return func() { h.Stop(t) }
+		t.Logf("%s: %q", d.name, lines)
 	})
 }

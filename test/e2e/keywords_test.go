@@ -149,14 +149,14 @@ func testGARPInterval(t *testing.T, global string) {
 	conf := global + instanceConf{Priority: 100, VIPs: vips, Extra: "  garp_master_repeat 3\n  garp_master_delay 0\n"}.conf()
 	want := []string{"198.51.100.10", "198.51.100.10", "198.51.100.11"}
 
-	burst := func(name string, start func() (stop func())) {
+	runBoth(t, n0, func(t *testing.T, d *daemon) {
 		c := n0.Capture(t, "eth0", "arp or ip proto 112")
-		stop := start()
+		d.startMaster(t, conf)
 		var garps []lab.ARPPacket
-		lab.Eventually(t, 3*electionTimeout, name+"'s second advert", func() bool {
+		lab.Eventually(t, 3*electionTimeout, d.name+"'s second advert", func() bool {
 			return len(lab.DecodeVRRP(t, c.Path())) >= 2
 		})
-		stop()
+		d.Stop(t)
 		pcap := c.Stop(t)
 		for _, a := range lab.DecodeARP(t, pcap) {
 			if a.Gratuitous {
@@ -168,27 +168,17 @@ func testGARPInterval(t *testing.T, global string) {
 			got = append(got, g.SenderIP)
 			if i > 0 {
 				if gap := time.Duration((g.Time - garps[i-1].Time) * float64(time.Second)); gap < garpInterval-10*time.Millisecond {
-					t.Errorf("%s: ARP %d came %v after the one before, want at least %v", name, i, gap, garpInterval)
+					t.Errorf("%s: ARP %d came %v after the one before, want at least %v", d.name, i, gap, garpInterval)
 				}
 			}
 		}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
-			t.Fatalf("%s: gratuitous ARPs for %v, want %v", name, got, want)
+			t.Fatalf("%s: gratuitous ARPs for %v, want %v", d.name, got, want)
 		}
 		if adverts := lab.DecodeVRRP(t, pcap); adverts[0].Time > garps[0].Time {
-			t.Errorf("%s: the burst began before the first advert", name)
+			t.Errorf("%s: the burst began before the first advert", d.name)
 		}
-		t.Logf("%s: ARPs %v over %.3f s", name, got, garps[len(garps)-1].Time-garps[0].Time)
-	}
-	burst("keepalived", func() func() {
-		ka := n0.StartKeepalived(t, conf)
-		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		return func() { ka.Stop(t) }
-	})
-	burst("havip", func() func() {
-		h := startHavip(t, n0, conf)
-		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		return func() { h.Stop(t) }
+		t.Logf("%s: ARPs %v over %.3f s", d.name, got, garps[len(garps)-1].Time-garps[0].Time)
 	})
 }
 
@@ -209,40 +199,28 @@ func TestPromoteSecondaries(t *testing.T) {
 	sysctl := func() string {
 		return strings.TrimSpace(n0.Exec(t, "cat", "/proc/sys/net/ipv4/conf/eth0/promote_secondaries"))
 	}
-	check := func(name string, start func() (stop func())) {
+	runBoth(t, n0, func(t *testing.T, d *daemon) {
 		n0.Exec(t, "ip", "-4", "addr", "flush", "dev", "eth0")
 		n0.Exec(t, "ip", "addr", "add", primary, "dev", "eth0")
 		n0.Exec(t, "ip", "addr", "add", "192.0.2.50/24", "dev", "eth0")
 		if got := sysctl(); got != "0" {
-			t.Fatalf("%s: promote_secondaries is %s before the start", name, got)
+			t.Fatalf("%s: promote_secondaries is %s before the start", d.name, got)
 		}
-		stop := start()
+		d.startMaster(t, conf)
 		if got := sysctl(); got != "1" {
-			t.Fatalf("%s: promote_secondaries is %s while it runs", name, got)
+			t.Fatalf("%s: promote_secondaries is %s while it runs", d.name, got)
 		}
-		lab.Eventually(t, electionTimeout, name+" installing the VIP", func() bool { return n0.HasAddr(t, "eth0", vip4) })
+		lab.Eventually(t, electionTimeout, d.name+" installing the VIP", func() bool { return n0.HasAddr(t, "eth0", vip4) })
 		n0.Exec(t, "ip", "addr", "del", primary, "dev", "eth0")
 		if !n0.HasAddr(t, "eth0", vip4) {
-			t.Fatalf("%s: the VIP went with the primary address", name)
+			t.Fatalf("%s: the VIP went with the primary address", d.name)
 		}
-		stop()
+		if d.hv != nil && strings.Contains(d.Log(), "a VIP was removed behind havip's back") {
+			t.Errorf("havip saw the VIP removed:\n%s", d.Log())
+		}
+		d.Stop(t)
 		if got := sysctl(); got != "0" {
-			t.Fatalf("%s: promote_secondaries is %s after the exit, want it reset to 0", name, got)
-		}
-	}
-	check("keepalived", func() func() {
-		ka := n0.StartKeepalived(t, conf)
-		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		return func() { ka.Stop(t) }
-	})
-	check("havip", func() func() {
-		h := startHavip(t, n0, conf)
-		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		return func() {
-			if strings.Contains(h.proc.Output(), "a VIP was removed behind havip's back") {
-				t.Errorf("havip saw the VIP removed:\n%s", h.proc.Output())
-			}
-			h.Stop(t)
+			t.Fatalf("%s: promote_secondaries is %s after the exit, want it reset to 0", d.name, got)
 		}
 	})
 }
@@ -369,13 +347,13 @@ func TestGARPMasterRefresh(t *testing.T) {
 	const window = 3.5        // seconds from the first ARP
 	want := []int{1, 2, 2, 2} // ARPs per second of the window
 
-	bursts := func(name string, start func() (stop func())) {
+	runBoth(t, n0, func(t *testing.T, d *daemon) {
 		c := n0.Capture(t, "eth0", "arp or ip proto 112")
-		stop := start()
-		lab.Eventually(t, 3*electionTimeout, name+"'s fifth advert", func() bool {
+		d.startMaster(t, conf)
+		lab.Eventually(t, 3*electionTimeout, d.name+"'s fifth advert", func() bool {
 			return len(lab.DecodeVRRP(t, c.Path())) >= 5
 		})
-		stop()
+		d.Stop(t)
 		var garps []lab.ARPPacket
 		for _, a := range lab.DecodeARP(t, c.Stop(t)) {
 			if a.Gratuitous && a.SenderIP == "198.51.100.10" {
@@ -383,7 +361,7 @@ func TestGARPMasterRefresh(t *testing.T) {
 			}
 		}
 		if len(garps) == 0 {
-			t.Fatalf("%s: no gratuitous ARP", name)
+			t.Fatalf("%s: no gratuitous ARP", d.name)
 		}
 		got := make([]int, len(want))
 		for _, g := range garps {
@@ -393,19 +371,9 @@ func TestGARPMasterRefresh(t *testing.T) {
 			}
 		}
 		if !slices.Equal(got, want) {
-			t.Fatalf("%s: gratuitous ARPs per second %v, want %v", name, got, want)
+			t.Fatalf("%s: gratuitous ARPs per second %v, want %v", d.name, got, want)
 		}
-		t.Logf("%s: ARPs per second %v", name, got)
-	}
-	bursts("keepalived", func() func() {
-		ka := n0.StartKeepalived(t, conf)
-		ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		return func() { ka.Stop(t) }
-	})
-	bursts("havip", func() func() {
-		h := startHavip(t, n0, conf)
-		h.WaitState(t, "VI_1", "MASTER", electionTimeout)
-		return func() { h.Stop(t) }
+		t.Logf("%s: ARPs per second %v", d.name, got)
 	})
 }
 
@@ -427,32 +395,23 @@ func TestDisableLocalIGMP(t *testing.T) {
 		if disable {
 			conf = "global_defs {\n  disable_local_igmp\n}\n" + conf
 		}
-		for _, daemon := range []string{"keepalived", "havip"} {
+		runBoth(t, n0, func(t *testing.T, d *daemon) {
 			c := n0.Capture(t, "eth0", "igmp")
-			var stop func()
-			if daemon == "keepalived" {
-				ka := n0.StartKeepalived(t, conf)
-				ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
-				stop = func() { ka.Stop(t) }
-			} else {
-				h := startHavip(t, n0, conf)
-				h.WaitState(t, "VI_1", "MASTER", electionTimeout)
-				stop = func() { h.Stop(t) }
-			}
+			d.startMaster(t, conf)
 			running := sysctl()
-			stop()
+			d.Stop(t)
 			groups := lab.DecodeIGMPGroups(t, c.Stop(t))
 			reported := slices.Contains(groups, "224.0.0.18")
-			t.Logf("%s, disable_local_igmp=%v: reports while running %s, groups reported %v", daemon, disable, running, groups)
+			t.Logf("%s, disable_local_igmp=%v: reports while running %s, groups reported %v", d.name, disable, running, groups)
 			if reported == disable {
-				t.Errorf("%s, disable_local_igmp=%v: membership report for 224.0.0.18: %v", daemon, disable, reported)
+				t.Errorf("%s, disable_local_igmp=%v: membership report for 224.0.0.18: %v", d.name, disable, reported)
 			}
 			if want := map[bool]string{false: "1", true: "0"}[disable]; running != want {
-				t.Errorf("%s, disable_local_igmp=%v: igmp_link_local_mcast_reports %s while running, want %s", daemon, disable, running, want)
+				t.Errorf("%s, disable_local_igmp=%v: igmp_link_local_mcast_reports %s while running, want %s", d.name, disable, running, want)
 			}
 			if after := sysctl(); after != "1" {
-				t.Errorf("%s: igmp_link_local_mcast_reports %s after exit, want 1", daemon, after)
+				t.Errorf("%s: igmp_link_local_mcast_reports %s after exit, want 1", d.name, after)
 			}
-		}
+		})
 	}
 }

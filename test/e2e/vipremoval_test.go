@@ -101,6 +101,18 @@ var removals = []removal{
 	}, false},
 }
 
+// removalLogs is what each daemon logs of TestRoutingRemovedBehindOurBack's removals.
+var removalLogs = map[string][]string{
+	"keepalived": {"Restoring deleted static route", "Restoring deleted static rule", "Restoring deleted static address", "(VI_1) sent 0 priority"},
+	"havip": {
+		`reason="virtual route removed: 198.51.100.0/25 via 192.0.2.254 dev eth0 proto keepalived"`,
+		`reason="virtual rule removed: from 192.0.2.100/32 protocol keepalived table 100 preference 16383"`,
+		`msg="a static route was removed behind havip's back; havip restored it"`,
+		`msg="a static rule was removed behind havip's back; havip restored it"`,
+		`msg="a static address was removed behind havip's back; havip restored it"`,
+	},
+}
+
 // TestRoutingRemovedBehindOurBack deletes, one at a time, a virtual route, a virtual rule and a
 // static route, rule and address from a lone master, first keepalived 2.2.7 (the reference),
 // then havip. keepalived's behaviour, which havip matches: a removed virtual route or rule makes
@@ -112,61 +124,35 @@ func TestRoutingRemovedBehindOurBack(t *testing.T) {
 	n := l.Nodes[0]
 	conf := removalRouting + instanceConf{Priority: 120, VIPs: []string{vip4.String()}, Extra: removalVirtualRouting}.conf()
 
-	run := func(name string, masterships func() int, waitMaster func()) {
+	runBoth(t, n, func(t *testing.T, d *daemon) {
+		d.startMaster(t, conf)
 		for _, r := range removals {
-			lab.Eventually(t, electionTimeout, name+": "+r.name+" installed", func() bool { return r.present(t, n) })
-			before := masterships()
+			lab.Eventually(t, electionTimeout, d.name+": "+r.name+" installed", func() bool { return r.present(t, n) })
+			before := d.entered("VI_1", "MASTER")
 			n.Exec(t, r.del...)
-			lab.Eventually(t, electionTimeout, name+": "+r.name+" back after its removal", func() bool { return r.present(t, n) })
+			lab.Eventually(t, electionTimeout, d.name+": "+r.name+" back after its removal", func() bool { return r.present(t, n) })
 			if r.virtual {
-				lab.Eventually(t, electionTimeout, name+": MASTER again after the "+r.name+" removal", func() bool { return masterships() == before+1 })
+				lab.Eventually(t, electionTimeout, d.name+": MASTER again after the "+r.name+" removal", func() bool { return d.entered("VI_1", "MASTER") == before+1 })
 			}
-			waitMaster()
-			if !r.virtual && masterships() != before {
-				t.Fatalf("%s: the %s removal changed the master's state", name, r.name)
-			}
-		}
-	}
-
-	ka := n.StartKeepalived(t, conf)
-	ka.WaitState(t, "VI_1", "MASTER", electionTimeout)
-	run("keepalived", func() int { return strings.Count(ka.Log(), "(VI_1) Entering MASTER STATE") },
-		func() { ka.WaitState(t, "VI_1", "MASTER", electionTimeout) })
-	for _, want := range []string{"Restoring deleted static route", "Restoring deleted static rule", "Restoring deleted static address", "(VI_1) sent 0 priority"} {
-		if !strings.Contains(ka.Log(), want) {
-			t.Fatalf("keepalived's log lacks %q:\n%s", want, ka.Log())
-		}
-	}
-	ka.Stop(t)
-
-	h := startHavip(t, n, conf)
-	h.WaitState(t, "VI_1", "MASTER", electionTimeout)
-	run("havip", func() int {
-		m := 0
-		for _, tr := range h.logged("VI_1") {
-			if tr.to == "MASTER" {
-				m++
+			d.WaitState(t, "VI_1", "MASTER", electionTimeout)
+			if !r.virtual && d.entered("VI_1", "MASTER") != before {
+				t.Fatalf("%s: the %s removal changed the master's state", d.name, r.name)
 			}
 		}
-		return m
-	}, func() { h.WaitState(t, "VI_1", "MASTER", electionTimeout) })
-	for _, want := range []string{
-		`reason="virtual route removed: 198.51.100.0/25 via 192.0.2.254 dev eth0 proto keepalived"`,
-		`reason="virtual rule removed: from 192.0.2.100/32 protocol keepalived table 100 preference 16383"`,
-		`msg="a static route was removed behind havip's back; havip restored it"`,
-		`msg="a static rule was removed behind havip's back; havip restored it"`,
-		`msg="a static address was removed behind havip's back; havip restored it"`,
-	} {
-		if !strings.Contains(h.proc.Output(), want) {
-			t.Fatalf("havip's log lacks %s:\n%s", want, h.proc.Output())
+		for _, want := range removalLogs[d.name] {
+			if !strings.Contains(d.Log(), want) {
+				t.Fatalf("%s's log lacks %q:\n%s", d.name, want, d.Log())
+			}
 		}
-	}
-	snap := h.snapshot(t)
-	if got := snap.Instances[0].Stats.RoutingRemovals; got != 2 {
-		t.Errorf("status: %d routing removals, want 2", got)
-	}
-	if want := map[string]uint64{"route": 1, "rule": 1, "address": 1}; !maps.Equal(snap.StaticRestored, want) {
-		t.Errorf("status: static restored %v, want %v", snap.StaticRestored, want)
-	}
-	h.Stop(t)
+		if d.hv != nil {
+			snap := d.hv.snapshot(t)
+			if got := snap.Instances[0].Stats.RoutingRemovals; got != 2 {
+				t.Errorf("status: %d routing removals, want 2", got)
+			}
+			if want := map[string]uint64{"route": 1, "rule": 1, "address": 1}; !maps.Equal(snap.StaticRestored, want) {
+				t.Errorf("status: static restored %v, want %v", snap.StaticRestored, want)
+			}
+		}
+		d.Stop(t)
+	})
 }
