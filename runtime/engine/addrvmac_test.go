@@ -209,3 +209,19 @@ func newRigOn(t testing.TB, host *fakeHost, text string) *rig {
 	r.e = e
 	return r
 }
+
+// TestEngineAddrVMACGARPExtraIf: garp_extra_if without "all" refreshes the addresses on
+// per-address VMACs, which keepalived 2.2.7 counts as its own devices (is_ours), and not those on
+// other interfaces.
+func TestEngineAddrVMACGARPExtraIf(t *testing.T) {
+	r := newRig(t, vi("VI_1", 51, 100, "192.0.2.100,198.51.100.10/24 dev eth1 use_vmac,198.51.100.11/24 dev eth1 use_vmac,203.0.113.5/24 dev eth2",
+		"garp_extra_if 5")).start()
+	var got []string
+	for _, v := range r.e.extraIfVIPs(r.e.instances[0]) {
+		got = append(got, v.String())
+	}
+	if want := []string{"198.51.100.10/24 dev vrrp.51"}; !slices.Equal(got, want) {
+		t.Fatalf("garp_extra_if announces %q, want %q", got, want)
+	}
+	r.stop()
+}
