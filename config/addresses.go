@@ -115,6 +115,11 @@ func (p *parser) address(c *node, where string) (VirtualAddress, bool) {
 		case "no_track":
 			a.NoTrack = true
 		case "use_vmac":
+			if where == "static_ipaddress" {
+				// keepalived 2.2.7 reads use_vmac for VIPs and eVIPs only.
+				p.rep.dropf(c.pos, "the option is ignored", "%s %s: use_vmac applies to virtual_ipaddress and virtual_ipaddress_excluded only", where, toks[0])
+				continue
+			}
 			a.UseVMAC = true
 		default:
 			opts := append([]string{"brd", "dev", "scope", "label", "peer", "preferred_lft"}, addressFlags...)

@@ -250,10 +250,3 @@ func TestKeepalived23Keywords(t *testing.T) {
 		}
 	}
 }
-
-func TestUseVMACOnAnAddressIsWarned(t *testing.T) {
-	_, diags := parse(t, inst("virtual_ipaddress_excluded {\n192.0.2.50/24 dev eth1 use_vmac\n}"))
-	if diags.HasErrors() || !hasDiag(diags, "use_vmac on address 192.0.2.50/24 is not supported by havip: no VMAC is made for it; the address goes on eth1") {
-		t.Fatalf("diagnostics:\n%v", diags)
-	}
-}

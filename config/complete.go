@@ -1,7 +1,6 @@
 package config
 
 import (
-	"cmp"
 	"fmt"
 	"net"
 	"net/netip"
@@ -202,14 +201,7 @@ func (p *parser) completeInstance(in *Instance, priority, vrid, version int, acc
 		in.TimerExpiredBackup = 0
 	}
 
-	for _, list := range [][]VirtualAddress{in.VirtualAddresses, in.ExcludedAddresses} {
-		for _, a := range list {
-			if a.UseVMAC {
-				p.rep.warnf(a.Pos, "%s: use_vmac on address %s is not supported by havip: no VMAC is made for it; the address goes on %s",
-					where, formatPrefix(a.Prefix), cmp.Or(a.Dev, "the instance's interface"))
-			}
-		}
-	}
+	p.completeAddressVMACs(in, where)
 	if in.VMAC != nil && in.PromoteSecondaries {
 		p.rep.dropf(in.Pos, "promote_secondaries is ignored", "%s: promote_secondaries is set on use_vmac devices anyway", where)
 		in.PromoteSecondaries = false
@@ -304,4 +296,47 @@ func (p *parser) completeVMAC(in *Instance, where string) bool {
 	}
 	v.MAC = mac.String()
 	return true
+}
+
+// completeAddressVMACs checks use_vmac on the VIPs and eVIPs as keepalived 2.2.7's
+// vrrp_complete_instance does, clearing it where it does not apply: an address on the instance's
+// interface of the instance's family goes on the instance's VMAC when the instance has use_vmac,
+// and use_vmac_addr already gives every address on another interface, or of the other family,
+// a VMAC of its own. keepalived reports both as configuration errors and runs without the
+// address's use_vmac; so does havip, with a warning.
+func (p *parser) completeAddressVMACs(in *Instance, where string) {
+	for _, list := range [][]VirtualAddress{in.VirtualAddresses, in.ExcludedAddresses} {
+		for i := range list {
+			a := &list[i]
+			if !a.UseVMAC {
+				continue
+			}
+			onInterface := a.Dev == "" || a.Dev == in.Interface
+			switch {
+			case onInterface && in.VMAC != nil && addressFamily(a.Prefix) == in.Family:
+				p.rep.dropf(a.Pos, "the address's use_vmac is ignored", "%s: use_vmac specified for VIP/eVIP %s and the instance: it goes on the instance's VMAC",
+					where, formatPrefix(a.Prefix))
+				a.UseVMAC = false
+			case (!onInterface || addressFamily(a.Prefix) != in.Family) && in.UseVMACAddr:
+				p.rep.dropf(a.Pos, "the address's use_vmac is ignored", "%s: use_vmac_addr specified and use_vmac specified for VIP/eVIP %s: use_vmac_addr gives it a VMAC already",
+					where, formatPrefix(a.Prefix))
+				a.UseVMAC = false
+			}
+		}
+	}
+}
+
+// addressFamily is the family of an address's prefix.
+func addressFamily(p netip.Prefix) Family { return familyOf(p.Addr()) }
+
+// AddressVMAC reports whether a, one of in's VIPs or eVIPs, goes on a VMAC of its own, a
+// per-address VMAC (keepalived 2.2.7's vrrp_complete_instance): an address on in's interface and
+// of in's family goes on the instance's VMAC (use_vmac) or on the interface, unless it has
+// use_vmac itself and the instance has none; any other address gets one with use_vmac, or with
+// the instance's use_vmac_addr. It reads use_vmac as completeAddressVMACs left it.
+func (in *Instance) AddressVMAC(a VirtualAddress) bool {
+	if (a.Dev == "" || a.Dev == in.Interface) && addressFamily(a.Prefix) == in.Family {
+		return in.VMAC == nil && a.UseVMAC
+	}
+	return a.UseVMAC || in.UseVMACAddr
 }

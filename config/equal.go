@@ -40,7 +40,7 @@ func (in *Instance) Equal(o *Instance) bool {
 		in.Accept == o.Accept && in.Strict == o.Strict && in.SkipCheckAdvAddr == o.SkipCheckAdvAddr &&
 		in.LowerPrioNoAdvert == o.LowerPrioNoAdvert && in.HigherPrioSendAdvert == o.HigherPrioSendAdvert &&
 		in.OwnerIgnoreAdverts == o.OwnerIgnoreAdverts && in.DownTimerAdverts == o.DownTimerAdverts &&
-		in.OldUnicastChecksum == o.OldUnicastChecksum && in.Checksum == o.Checksum && in.VMAC.Equal(o.VMAC) && in.VMACXmitBase == o.VMACXmitBase &&
+		in.OldUnicastChecksum == o.OldUnicastChecksum && in.Checksum == o.Checksum && in.VMAC.Equal(o.VMAC) && in.VMACXmitBase == o.VMACXmitBase && in.UseVMACAddr == o.UseVMACAddr &&
 		in.PromoteSecondaries == o.PromoteSecondaries && in.LinkBeatUsePolling == o.LinkBeatUsePolling && in.SyncGroup == o.SyncGroup &&
 		slices.EqualFunc(in.Settings, o.Settings, Setting.Equal)
 }
@@ -118,7 +118,7 @@ func (g *GlobalDefs) Equal(o *GlobalDefs) bool {
 		g.ShutdownScript.Equal(o.ShutdownScript) && g.ShutdownScriptTimeout == o.ShutdownScriptTimeout &&
 		g.FIFOWriteStatesOnReload == o.FIFOWriteStatesOnReload &&
 		g.NotifyPriorityChanges == o.NotifyPriorityChanges && g.DynamicInterfaces == o.DynamicInterfaces &&
-		g.StartupDelay == o.StartupDelay && g.DefaultInterface == o.DefaultInterface && g.VMACPrefix == o.VMACPrefix &&
+		g.StartupDelay == o.StartupDelay && g.DefaultInterface == o.DefaultInterface && g.VMACPrefix == o.VMACPrefix && g.VMACAddrPrefix == o.VMACAddrPrefix &&
 		slices.EqualFunc(g.Settings, o.Settings, Setting.Equal)
 }
 

@@ -245,6 +245,9 @@ func (w *printer) global(g *GlobalDefs) {
 	if g.VMACPrefix != "" {
 		w.line("vmac_prefix " + g.VMACPrefix)
 	}
+	if g.VMACAddrPrefix != "" {
+		w.line("vmac_addr_prefix " + g.VMACAddrPrefix)
+	}
 	if g.DefaultInterface != "" {
 		w.line("default_interface " + g.DefaultInterface)
 	}
@@ -346,6 +349,7 @@ func (w *printer) instance(in *Instance) {
 		w.line(strings.TrimSpace("use_vmac " + in.VMAC.Name + " " + in.VMAC.MAC))
 	}
 	w.flag("vmac_xmit_base", in.VMACXmitBase)
+	w.flag("use_vmac_addr", in.UseVMACAddr)
 	w.flag("promote_secondaries", in.PromoteSecondaries)
 	w.flag("linkbeat_use_polling", in.LinkBeatUsePolling)
 	w.settings(in.Settings)

@@ -53,7 +53,6 @@ var globalSettings = []string{
 // have, with what will not happen.
 var globalUnsupported = map[string]string{
 	"notification_email":                 "no email alerts are sent",
-	"vmac_addr_prefix":                   "it names the VMACs of addresses with use_vmac (or of use_vmac_addr), which havip does not create",
 	"vrrp_iptables":                      "no iptables chains are used: no_accept is enforced in the nftables table inet havip",
 	"vrrp_ipsets":                        "no ipsets are used: no_accept is enforced in the nftables table inet havip",
 	"nftables_priority":                  "havip's chains are at priority filter - 1",
@@ -186,6 +185,7 @@ func (p *parser) parseGlobal(n *node) {
 		"disable_local_igmp": p.flagKw(&g.DisableLocalIGMP, true),
 		"default_interface":  p.stringKw(&g.DefaultInterface),
 		"vmac_prefix":        p.stringKw(&g.VMACPrefix),
+		"vmac_addr_prefix":   p.stringKw(&g.VMACAddrPrefix),
 		"lvs_sync_daemon":    p.lvsSyncDaemonKw,
 	}
 	for _, kw := range globalSettings {

@@ -236,6 +236,9 @@ type GlobalDefs struct {
 	// writes the states it kept to the notify FIFOs again.
 	FIFOWriteStatesOnReload bool   `json:"fifo_write_vrrp_states_on_reload,omitempty"`
 	VMACPrefix              string `json:"vmac_prefix,omitempty"` // use_vmac device names: PREFIX.VRID; "" = vrrp
+	// VMACAddrPrefix is vmac_addr_prefix: the prefix of the per-address VMACs' names ("" =
+	// VMACPrefix).
+	VMACAddrPrefix string `json:"vmac_addr_prefix,omitempty"`
 	// LVSSyncDaemon is lvs_sync_daemon, or an instance's deprecated
 	// lvs_sync_daemon_interface; nil without.
 	LVSSyncDaemon *LVSSyncDaemon `json:"lvs_sync_daemon,omitempty"`
@@ -540,7 +543,10 @@ type Instance struct {
 	Checksum             ChecksumMode `json:"checksum"`
 	VMAC                 *VMAC        `json:"use_vmac,omitempty"`
 	VMACXmitBase         bool         `json:"vmac_xmit_base,omitempty"`
-	PromoteSecondaries   bool         `json:"promote_secondaries,omitempty"`
+	// UseVMACAddr is use_vmac_addr: every VIP/eVIP on another interface than Interface, or of the
+	// other family, goes on a VMAC of its own, as if it had use_vmac.
+	UseVMACAddr        bool `json:"use_vmac_addr,omitempty"`
+	PromoteSecondaries bool `json:"promote_secondaries,omitempty"`
 	// LinkBeatUsePolling is the instance's deprecated linkbeat_use_polling:
 	// its interface is polled.
 	LinkBeatUsePolling bool `json:"linkbeat_use_polling,omitempty"`

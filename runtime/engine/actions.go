@@ -23,6 +23,9 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 		// Becoming MASTER: the VMAC must be up for the first advert, which comes before AddVIPs.
 		e.setVMACUp(inst, true)
 	}
+	if slices.ContainsFunc(acts, isAddVIPs) {
+		e.setAddrVMACsUp(inst, true)
+	}
 	for _, act := range acts {
 		switch a := act.(type) {
 		case vrrp.SendAdvert:
@@ -37,6 +40,7 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 			if inst.vmac != nil {
 				e.setVMACUp(inst, false)
 			}
+			e.setAddrVMACsUp(inst, false)
 		case vrrp.Announce:
 			e.announceVIPs(inst, inst.vips, a.Repeat)
 		case vrrp.Transition:

@@ -159,7 +159,7 @@ type plan struct {
 	notifier  *notify.Notifier // a new notifier, or nil to keep the running one
 	opened    []*port          // opened for this plan
 	openedAnn []Announcer
-	vmacs     map[string]netif.VMAC // the use_vmac devices of the new set
+	vmacs     map[string]netif.VMAC // the use_vmac devices of the new set, the instances' and the addresses'
 	madeVMACs []string              // made or adopted for this plan
 }
 
@@ -289,6 +289,9 @@ func checkVRIDs(insts []*instance) error {
 // change is reopened), and one announcer per VIP interface.
 func (e *Engine) planPorts(p *plan) error {
 	if err := e.planVMACs(p); err != nil {
+		return err
+	}
+	if err := e.planAddrVMACs(p); err != nil {
 		return err
 	}
 	groups := map[portKey][]netip.Addr{}
@@ -588,6 +591,7 @@ func (e *Engine) completeAdoption(old, nu *instance, priority uint8, now time.Ti
 			if nu.vmac != nil && !nu.vmacUp {
 				e.setVMACUp(nu, true) // a MASTER whose VMAC is new
 			}
+			e.setAddrVMACsUp(nu, true)
 			e.dropVIPs(nu)
 			added := subtractVIPs(nu.vips, old.vips)
 			for _, v := range added {

@@ -56,7 +56,7 @@ type Engine struct {
 	linkDelays map[string]config.InterfaceDelay
 	held       map[string]*heldLink
 	seenUp     map[string]bool
-	vmacs      map[string]netif.VMAC // use_vmac devices made or adopted, by name
+	vmacs      map[string]netif.VMAC // use_vmac devices made or adopted (instances' and addresses'), by name
 	promoted   map[string]bool       // interfaces whose promote_secondaries the engine turned on
 
 	// linkBeat are the interfaces the config polls (linkbeat_interfaces,

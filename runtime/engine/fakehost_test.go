@@ -56,6 +56,11 @@ type fakeHost struct {
 	linkBeat    map[string]netif.LinkEvent
 	linkBeatErr map[string]error
 	polls       map[string]int
+	// vmacSpecs are the VMACs as EnsureVMAC last made them, by name; ensured counts its calls
+	// by name; foreignLinks are names taken by devices EnsureVMAC cannot adopt.
+	vmacSpecs    map[string]netif.VMAC
+	ensured      map[string]int
+	foreignLinks map[string]bool
 }
 
 // fakeFirewall is havip's nftables table in memory.
@@ -257,6 +262,14 @@ func (h *fakeHost) set(m map[string]bool, key string, on bool) error {
 func (h *fakeHost) EnsureVMAC(v netif.VMAC) ([]string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.foreignLinks[v.Name] {
+		return nil, fmt.Errorf("VMAC %s: a veth device of that name already exists: %w", v.Name, netif.ErrVMACNameTaken)
+	}
+	if h.vmacSpecs == nil {
+		h.vmacSpecs, h.ensured = map[string]netif.VMAC{}, map[string]int{}
+	}
+	h.vmacSpecs[v.Name] = v
+	h.ensured[v.Name]++
 	if _, ok := h.vmacs[v.Name]; !ok {
 		h.vmacs[v.Name] = false
 	}
@@ -720,3 +733,19 @@ func (r *rig) stop() {
 func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
 
 var group4 = ip("224.0.0.18")
+
+// vmacInfo describes the VMAC name as "PARENT MAC IPvF up|down", or "" when it does not exist.
+func (h *fakeHost) vmacInfo(name string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	up, ok := h.vmacs[name]
+	if !ok {
+		return ""
+	}
+	v := h.vmacSpecs[name]
+	state := "down"
+	if up {
+		state = "up"
+	}
+	return fmt.Sprintf("%s %s IPv%d %s", v.Parent, v.MAC, v.Family, state)
+}

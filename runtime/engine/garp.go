@@ -60,6 +60,9 @@ func (inst *instance) baseDev(v netif.VIP) string {
 	if inst.vmac != nil && v.Dev == inst.vmac.Name {
 		return inst.vmac.Parent
 	}
+	if parent := inst.addrVMACParent(v.Dev); parent != "" {
+		return parent
+	}
 	return v.Dev
 }
 
@@ -167,7 +170,7 @@ func (e *Engine) sendExtraIf(inst *instance, now time.Time) {
 // extraIfVIPs are the addresses garp_extra_if announces, as keepalived
 // 2.2.7's vrrp_send_vmac_update picks them: of the VIPs then the excluded
 // ones, the first on each interface, leaving out interfaces that are not a
-// VMAC (of any instance) unless "all" is given, and the instance's own
+// VMAC (of any instance, its own or one for addresses) unless "all" is given, and the instance's own
 // interface (its VMAC with use_vmac) unless its adverts leave from the base
 // interface (vmac_xmit_base, unicast). It sends nothing unless a VIP is on
 // another instance's VMAC, or "all" is given and a VIP is on another
@@ -178,7 +181,9 @@ func (e *Engine) extraIfVIPs(inst *instance) []netif.VIP {
 		own = inst.vmac.Name
 	}
 	ours := func(dev string) bool {
-		return slices.ContainsFunc(e.instances, func(o *instance) bool { return o.vmac != nil && o.vmac.Name == dev })
+		return slices.ContainsFunc(e.instances, func(o *instance) bool {
+			return (o.vmac != nil && o.vmac.Name == dev) || o.addrVMACParent(dev) != ""
+		})
 	}
 	all := inst.cfg.GARP.ExtraIfAll
 	var extraVMAC, extraIf bool

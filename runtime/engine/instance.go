@@ -40,11 +40,14 @@ type instance struct {
 	vmacPort *port
 	vmacUp   bool
 	xmitBase bool
-	ttl      int // unicast_ttl, or 255 for multicast
-	port     *port
-	group    *syncGroup
-	refs     []track.Ref    // track_* of the instance and of its sync group
-	scripts  notify.Scripts // its notify scripts
+	// addrVMACs are the per-address VMACs (use_vmac on an address, use_vmac_addr), up only
+	// while MASTER too; the plan names them and moves their VIPs onto them.
+	addrVMACs []*addrVMAC
+	ttl       int // unicast_ttl, or 255 for multicast
+	port      *port
+	group     *syncGroup
+	refs      []track.Ref    // track_* of the instance and of its sync group
+	scripts   notify.Scripts // its notify scripts
 	// notifyPriorityChanges writes MASTER_PRIORITY / BACKUP_PRIORITY FIFO lines.
 	notifyPriorityChanges bool
 	deleted               bool // removed by a reload: its STOP is notified as DELETED with notify_deleted
@@ -173,6 +176,11 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 			}
 		}
 	}
+	var instMAC []byte
+	if inst.vmac != nil && ci.VMAC.MAC != "" {
+		instMAC = inst.vmac.MAC
+	}
+	inst.addrVMACs = addrVMACsOf(ci, inst.vips, instMAC)
 	var err error
 	if inst.routing, err = planRouting("vrrp_instance "+ci.Name, ci.VirtualRoutes, ci.VirtualRules); err != nil {
 		return nil, err

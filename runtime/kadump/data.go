@@ -99,6 +99,9 @@ func writeInstance(b *bufio.Writer, inst engine.InstanceStatus, cfg *config.Conf
 	if c.VMAC != nil {
 		fmt.Fprintf(b, "   Use VMAC, i/f %s\n", vmacName(c, cfg))
 	}
+	if c.UseVMACAddr {
+		fmt.Fprintln(b, "   Use VMAC for VIPs on other interfaces")
+	}
 	if inst.Source != "" {
 		from := ""
 		if c.UnicastSource.IsValid() || c.MulticastSource.IsValid() {
@@ -141,14 +144,14 @@ func writeInstance(b *bufio.Writer, inst engine.InstanceStatus, cfg *config.Conf
 	set := inst.State == "MASTER"
 	if len(c.VirtualAddresses) > 0 {
 		fmt.Fprintf(b, "   Virtual IP (%d):\n", len(c.VirtualAddresses))
-		for _, a := range c.VirtualAddresses {
-			fmt.Fprintf(b, "     %s\n", vipLine(a, c.Interface, set))
+		for i, a := range c.VirtualAddresses {
+			fmt.Fprintf(b, "     %s\n", vipLine(a, c.Interface, runDev(inst, i), set))
 		}
 	}
 	if len(c.ExcludedAddresses) > 0 {
 		fmt.Fprintf(b, "   Virtual IP Excluded (%d):\n", len(c.ExcludedAddresses))
-		for _, a := range c.ExcludedAddresses {
-			fmt.Fprintf(b, "     %s\n", vipLine(a, c.Interface, set))
+		for i, a := range c.ExcludedAddresses {
+			fmt.Fprintf(b, "     %s\n", vipLine(a, c.Interface, runDev(inst, len(c.VirtualAddresses)+i), set))
 		}
 	}
 	if c.Unicast() {
@@ -244,12 +247,28 @@ func trackersInit(inst engine.InstanceStatus) int {
 	return n
 }
 
+// runDev is the device the engine puts inst's address i (VIPs then eVIPs) on, "" if unknown.
+func runDev(inst engine.InstanceStatus, i int) string {
+	if i < len(inst.Addresses) {
+		return inst.Addresses[i].Interface
+	}
+	return ""
+}
+
 // vipLine prints a virtual address as keepalived does: "192.0.2.100/24 dev
-// veth0 scope global", with " set" while it is installed.
-func vipLine(a config.VirtualAddress, ifname string, set bool) string {
+// veth0 scope global", with " set" while it is installed. An address on a VMAC (run, when
+// not its configured interface) is "dev VMAC@INTERFACE", followed by " use_vmac" when the
+// address has it.
+func vipLine(a config.VirtualAddress, ifname, run string, set bool) string {
 	dev := a.Dev
 	if dev == "" {
 		dev = ifname
+	}
+	if run != "" && run != dev {
+		dev = run + "@" + dev
+	}
+	if a.UseVMAC {
+		dev += " use_vmac"
 	}
 	scope := a.Scope
 	if scope == "" {

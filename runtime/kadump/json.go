@@ -74,11 +74,11 @@ func WriteJSON(w io.Writer, d Dump) error {
 			jd.AdverInt, jd.MasterAdverInt = c.AdvertInt.Seconds(), c.AdvertInt.Seconds()
 			jd.Accept, jd.Nopreempt, jd.PreemptDelay = b2i(c.Accept), c.Nopreempt, int64(c.PreemptDelay.Seconds())
 			jd.SMTPAlert, jd.NotifyDeleted = c.SMTPAlert, c.Notify.Deleted != nil
-			for _, a := range c.VirtualAddresses {
-				jd.VIPs = append(jd.VIPs, vipLine(a, c.Interface, jd.VIPSet))
+			for i, a := range c.VirtualAddresses {
+				jd.VIPs = append(jd.VIPs, vipLine(a, c.Interface, runDev(inst, i), jd.VIPSet))
 			}
-			for _, a := range c.ExcludedAddresses {
-				jd.EVIPs = append(jd.EVIPs, vipLine(a, c.Interface, jd.VIPSet))
+			for i, a := range c.ExcludedAddresses {
+				jd.EVIPs = append(jd.EVIPs, vipLine(a, c.Interface, runDev(inst, len(c.VirtualAddresses)+i), jd.VIPSet))
 			}
 			for _, t := range inst.Trackers {
 				if s, ok := scripts[t.Name]; ok && t.Kind == "script" {

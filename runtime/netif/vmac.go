@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -42,6 +43,37 @@ func VMACName(prefix string, vrid uint8) string {
 	}
 	return fmt.Sprintf("%s.%d", prefix, vrid)
 }
+
+// VMACNameCandidate returns the i-th name (from 0) keepalived 2.2.7's create_vmac_name tries for
+// a VMAC of family (4 or 6): PREFIX.VRID, then PREFIXN.VRID with N = 1, 2, 3, … for IPv4 and
+// N = 6, 1, 2, 3, 4, 5, 7, 8, … for IPv6; prefix "" means "vrrp". A name longer than IFNAMSIZ-1
+// bytes has its prefix cut so that it fits, as keepalived does.
+func VMACNameCandidate(prefix string, vrid uint8, family, i int) string {
+	if prefix == "" {
+		prefix = "vrrp"
+	}
+	num := ""
+	switch {
+	case i == 0:
+	case family != 6:
+		num = strconv.Itoa(i)
+	case i == 1:
+		num = "6"
+	case i <= 6:
+		num = strconv.Itoa(i - 1)
+	default:
+		num = strconv.Itoa(i)
+	}
+	suffix := num + "." + strconv.Itoa(int(vrid))
+	if over := len(prefix) + len(suffix) - (unix.IFNAMSIZ - 1); over > 0 {
+		prefix = prefix[:max(len(prefix)-over, 0)]
+	}
+	return prefix + suffix
+}
+
+// ErrVMACNameTaken is wrapped by EnsureVMAC's error when an interface of the VMAC's name exists
+// and cannot be adopted (not a private-mode macvlan on the parent).
+var ErrVMACNameTaken = errors.New("the name is taken by another interface")
 
 // EnsureVMAC makes the device exist, down, ready for the instance to bring up when it becomes
 // MASTER. It creates a private-mode macvlan on Parent, or adopts an existing private-mode macvlan
@@ -133,13 +165,13 @@ func (v VMAC) create(parent netlink.Link) (netlink.Link, error) {
 func (v VMAC) checkAdoptable(link netlink.Link, parent netlink.Link) error {
 	mv, ok := link.(*netlink.Macvlan)
 	if !ok {
-		return fmt.Errorf("VMAC %s: a %s device of that name already exists; it is not a macvlan, so it cannot be used", v.Name, link.Type())
+		return fmt.Errorf("VMAC %s: a %s device of that name already exists; it is not a macvlan, so it cannot be used: %w", v.Name, link.Type(), ErrVMACNameTaken)
 	}
 	if mv.Mode != netlink.MACVLAN_MODE_PRIVATE {
-		return fmt.Errorf("VMAC %s: a macvlan of that name already exists in mode %s, not private", v.Name, macvlanModeName(mv.Mode))
+		return fmt.Errorf("VMAC %s: a macvlan of that name already exists in mode %s, not private: %w", v.Name, macvlanModeName(mv.Mode), ErrVMACNameTaken)
 	}
 	if want := lowerIndex(parent); mv.ParentIndex != want {
-		return fmt.Errorf("VMAC %s: a macvlan of that name already exists on another parent, %s, not on %s", v.Name, linkName(mv.ParentIndex), v.Parent)
+		return fmt.Errorf("VMAC %s: a macvlan of that name already exists on another parent, %s, not on %s: %w", v.Name, linkName(mv.ParentIndex), v.Parent, ErrVMACNameTaken)
 	}
 	return nil
 }

@@ -244,8 +244,8 @@ func TestVMACConflicts(t *testing.T) {
 			run(t, append([]string{"ip", "-n", a.ns, "link", "add"}, tt.create...)...)
 			t.Cleanup(func() { run(t, "ip", "-n", a.ns, "link", "del", "vrrp.51") })
 			_, err := a.ensureVMAC(t, v)
-			if err == nil || !strings.Contains(err.Error(), "vrrp.51") || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("EnsureVMAC over a foreign %s: error %v, want one naming vrrp.51 and %q", tt.name, err, tt.want)
+			if !errors.Is(err, ErrVMACNameTaken) || !strings.Contains(err.Error(), "vrrp.51") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("EnsureVMAC over a foreign %s: error %v, want ErrVMACNameTaken naming vrrp.51 and %q", tt.name, err, tt.want)
 			}
 			if got := a.linkDetail(t, "vrrp.51").Address; got == v.MAC.String() {
 				t.Errorf("EnsureVMAC changed the foreign device's MAC to %s", got)
