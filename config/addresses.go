@@ -131,6 +131,46 @@ func (p *parser) address(c *node, where string) (VirtualAddress, bool) {
 			return a, false
 		}
 	}
+	return p.addressRules(c.pos, where, a)
+}
+
+// addressRules applies what keepalived 2.2.7 checks once an address's
+// options are read: a broadcast address is IPv4 only and not beside a peer,
+// a peer sets the prefix length, and an IPv6 address has no scope or label.
+func (p *parser) addressRules(pos Pos, where string, a VirtualAddress) (VirtualAddress, bool) {
+	is6 := a.Prefix.Addr().Is6()
+	if a.Broadcast != "" && is6 {
+		p.rep.dropf(pos, "the address is ignored", "%s %s: an IPv6 address has no broadcast address (brd %s)", where, a.Prefix, a.Broadcast)
+		return a, false
+	}
+	if a.Peer.IsValid() {
+		switch {
+		case a.Peer.Addr().Is6() != is6:
+			p.rep.dropf(pos, "the peer is ignored", "%s %s: peer %s is of the other address family", where, a.Prefix, a.Peer)
+			a.Peer = netip.Prefix{}
+		case a.Peer.Bits() != a.Peer.Addr().BitLen():
+			p.rep.dropf(pos, "the peer is ignored", "%s %s: peer %s must be an address without a prefix length", where, a.Prefix, a.Peer)
+			a.Peer = netip.Prefix{}
+		case a.Prefix.Bits() != a.Prefix.Addr().BitLen():
+			p.rep.dropf(pos, "the prefix length is ignored", "%s %s: an address with a peer (%s) takes no prefix length", where, a.Prefix, a.Peer)
+		}
+	}
+	if a.Broadcast != "" && a.Peer.IsValid() {
+		p.rep.dropf(pos, "the broadcast address is ignored", "%s %s: brd %s is given with peer %s", where, a.Prefix, a.Broadcast, a.Peer)
+		a.Broadcast = ""
+	}
+	if (a.Broadcast == "+" || a.Broadcast == "-") && a.PrefixLen() > 30 {
+		p.rep.dropf(pos, "no broadcast address is set", "%s %s: brd %s needs a prefix length of 30 or less (have %d)", where, a.Prefix, a.Broadcast, a.PrefixLen())
+		a.Broadcast = ""
+	}
+	if is6 && a.Scope != "" {
+		p.rep.dropf(pos, "the scope is ignored", "%s %s: an IPv6 address takes no scope (scope %s)", where, a.Prefix, a.Scope)
+		a.Scope = ""
+	}
+	if is6 && a.Label != "" {
+		p.rep.dropf(pos, "the label is ignored", "%s %s: an IPv6 address takes no label (label %s)", where, a.Prefix, a.Label)
+		a.Label = ""
+	}
 	return a, true
 }
 

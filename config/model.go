@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -423,6 +424,72 @@ type VirtualAddress struct {
 	// TrackGroup is the track_group of a static address.
 	TrackGroup string `json:"track_group,omitempty"`
 }
+
+// PrefixLen is the prefix length the address is installed with: the peer's
+// when it has one, as `ip addr add ADDR peer PEER/LEN` and keepalived do.
+func (a VirtualAddress) PrefixLen() int {
+	if a.Peer.IsValid() {
+		return a.Peer.Bits()
+	}
+	return a.Prefix.Bits()
+}
+
+// InstalledPrefix is the address with the prefix length it is installed with.
+func (a VirtualAddress) InstalledPrefix() netip.Prefix {
+	return netip.PrefixFrom(a.Prefix.Addr(), a.PrefixLen())
+}
+
+// Broadcast4 is the IPv4 broadcast address the address is installed with:
+// brd + sets the host bits of the address (of the peer when it has one),
+// brd - clears them, as keepalived 2.2.7 does; false without one.
+func (a VirtualAddress) Broadcast4() (netip.Addr, bool) {
+	switch a.Broadcast {
+	case "":
+		return netip.Addr{}, false
+	case "+", "-":
+		base := a.Prefix.Addr()
+		if a.Peer.IsValid() {
+			base = a.Peer.Addr()
+		}
+		bits := a.PrefixLen()
+		if !base.Is4() || bits > 30 {
+			return netip.Addr{}, false
+		}
+		b := base.As4()
+		host := ^uint32(0) >> bits
+		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		if a.Broadcast == "+" {
+			v |= host
+		} else {
+			v &^= host
+		}
+		return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true
+	}
+	b, err := netip.ParseAddr(a.Broadcast)
+	return b, err == nil && b.Is4()
+}
+
+// PreferredLifetime is the preferred lifetime an IPv6 address is installed
+// with, as keepalived 2.2.7: preferred_lft's seconds (0: deprecated, so
+// never picked as a source address), else 0 for a /128 and forever for a
+// shorter prefix; forever reports false. IPv4 addresses have none.
+func (a VirtualAddress) PreferredLifetime() (uint32, bool) {
+	if !a.Prefix.Addr().Is6() {
+		return 0, false
+	}
+	switch a.PreferredLft {
+	case "forever":
+		return 0, false
+	case "":
+		return 0, a.PrefixLen() == 128
+	}
+	n, err := strconv.ParseUint(a.PreferredLft, 10, 32)
+	return uint32(n), err == nil && n != infiniteLifetime
+}
+
+// infiniteLifetime is the kernel's INFINITY_LIFE_TIME: a preferred_lft of
+// 4294967295 is forever.
+const infiniteLifetime = 0xffffffff
 
 // Route is one virtual_routes / static_routes entry (ip route syntax).
 type Route struct {

@@ -193,7 +193,7 @@ func vipOf(va config.VirtualAddress, defaultDev string) (netif.VIP, error) {
 	// IPv6 VIPs never run DAD (netif's zero DAD), keepalived's behaviour with
 	// or without "-nodad".
 	v := netif.VIP{
-		Prefix:         va.Prefix,
+		Prefix:         va.InstalledPrefix(),
 		Dev:            va.Dev,
 		Label:          va.Label,
 		Peer:           va.Peer,
@@ -205,18 +205,13 @@ func vipOf(va config.VirtualAddress, defaultDev string) (netif.VIP, error) {
 	if v.Dev == "" {
 		v.Dev = defaultDev
 	}
-	switch va.Broadcast {
-	case "", "-":
-	case "+":
-		if va.Prefix.Addr().Is4() && va.Prefix.Bits() < 31 {
-			v.Broadcast = lastAddr(va.Prefix)
-		}
-	default:
-		b, err := netip.ParseAddr(va.Broadcast)
-		if err != nil {
-			return v, fmt.Errorf("%s: brd %q is not an address", va.Pos, va.Broadcast)
-		}
+	if b, ok := va.Broadcast4(); ok {
 		v.Broadcast = b
+	} else if va.Broadcast != "" && va.Broadcast != "+" && va.Broadcast != "-" {
+		return v, fmt.Errorf("%s: brd %q is not an IPv4 address", va.Pos, va.Broadcast)
+	}
+	if lft, ok := va.PreferredLifetime(); ok {
+		v.PreferredLft = &lft
 	}
 	if scope, ok := scopes[va.Scope]; ok {
 		v.Scope = scope
@@ -232,17 +227,6 @@ var scopes = map[string]uint8{
 	"link":    netif.ScopeLink,
 	"host":    netif.ScopeHost,
 	"nowhere": netif.ScopeNowhere,
-}
-
-// lastAddr returns the broadcast address of an IPv4 prefix.
-func lastAddr(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr().As4()
-	bits := p.Bits()
-	for i := range 4 {
-		hostBits := min(max(32-bits-8*(3-i), 0), 8)
-		a[i] |= byte(1<<hostBits - 1)
-	}
-	return netip.AddrFrom4(a)
 }
 
 // build creates the machine once the source address is known.

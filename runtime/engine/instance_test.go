@@ -137,18 +137,46 @@ func TestNewInstanceAH(t *testing.T) {
 	}
 }
 
-func TestLastAddr(t *testing.T) {
-	for _, tc := range []struct{ prefix, want string }{
-		{"192.0.2.10/24", "192.0.2.255"},
-		{"192.0.2.10/25", "192.0.2.127"},
-		{"198.51.100.7/30", "198.51.100.7"},
-		{"203.0.113.0/16", "203.0.255.255"},
-		{"10.0.0.1/8", "10.255.255.255"},
+// TestVIPOf checks the address netif installs for virtual_ipaddress
+// entries, with keepalived 2.2.7's broadcast, peer and IPv6 lifetime rules.
+func TestVIPOf(t *testing.T) {
+	zero, hour := uint32(0), uint32(3600)
+	for _, tc := range []struct {
+		line    string
+		prefix  string
+		brd     string
+		preferd *uint32
+	}{
+		{"192.0.2.10/24", "192.0.2.10/24", "", nil},
+		{"192.0.2.10/24 brd +", "192.0.2.10/24", "192.0.2.255", nil},
+		{"192.0.2.10/25 brd -", "192.0.2.10/25", "192.0.2.0", nil},
+		{"198.51.100.7/30 brd +", "198.51.100.7/30", "198.51.100.7", nil},
+		{"203.0.113.9/16 brd 203.0.113.1", "203.0.113.9/16", "203.0.113.1", nil},
+		{"192.0.2.10/24 peer 198.51.100.1", "192.0.2.10/32", "", nil},
+		{"2001:db8::10/64", "2001:db8::10/64", "", nil},
+		{"2001:db8::10/128", "2001:db8::10/128", "", &zero},
+		{"2001:db8::10/128 preferred_lft forever", "2001:db8::10/128", "", nil},
+		{"2001:db8::10/64 preferred_lft 3600", "2001:db8::10/64", "", &hour},
+		{"2001:db8::10/64 preferred_lft 0", "2001:db8::10/64", "", &zero},
+		{"192.0.2.10/24 preferred_lft 0", "192.0.2.10/24", "", nil},
 	} {
-		if got := lastAddr(netip.MustParsePrefix(tc.prefix)); got.String() != tc.want {
-			t.Errorf("lastAddr(%s) = %s, want %s", tc.prefix, got, tc.want)
+		cfg := parseConfig(t, vi("VI_1", 51, 100, tc.line))
+		v, err := vipOf(cfg.Instances[0].VirtualAddresses[0], "eth0")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.line, err)
+		}
+		brd := ""
+		if v.Broadcast.IsValid() {
+			brd = v.Broadcast.String()
+		}
+		if v.Prefix.String() != tc.prefix || brd != tc.brd || !equalLifetime(v.PreferredLft, tc.preferd) {
+			t.Errorf("%s: prefix %s brd %q preferred %v, want %s %q %v", tc.line, v.Prefix, brd, v.PreferredLft, tc.prefix, tc.brd, tc.preferd)
 		}
 	}
+}
+
+func equalLifetime(a, b *uint32) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 func TestFaultReasons(t *testing.T) {

@@ -32,7 +32,7 @@ func TestDataAddressVMACLines(t *testing.T) {
 			[]string{"   Use VMAC for VIPs on other interfaces", "     192.0.2.100/24 dev vrrp.51@eth0 scope global set", "     198.51.100.100/24 dev vrrp1.51@eth1 scope global set"}},
 		{"an eVIP", "virtual_ipaddress {\n192.0.2.100/24\n}\nvirtual_ipaddress_excluded {\n198.51.100.100/24 dev eth1 use_vmac\n}", "MASTER",
 			[]string{"eth0", "vrrp.51"},
-			[]string{"   Virtual IP Excluded (1):\n     198.51.100.100/24 dev vrrp.51@eth1 use_vmac scope global set"}},
+			[]string{"   Virtual IP Excluded :\n     198.51.100.100/24 dev vrrp.51@eth1 use_vmac scope global set"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

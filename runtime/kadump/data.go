@@ -149,7 +149,7 @@ func writeInstance(b *bufio.Writer, inst engine.InstanceStatus, cfg *config.Conf
 		}
 	}
 	if len(c.ExcludedAddresses) > 0 {
-		fmt.Fprintf(b, "   Virtual IP Excluded (%d):\n", len(c.ExcludedAddresses))
+		fmt.Fprintln(b, "   Virtual IP Excluded :")
 		for i, a := range c.ExcludedAddresses {
 			fmt.Fprintf(b, "     %s\n", vipLine(a, c.Interface, runDev(inst, len(c.VirtualAddresses)+i), set))
 		}
@@ -259,7 +259,19 @@ func runDev(inst engine.InstanceStatus, i int) string {
 // veth0 scope global", with " set" while it is installed. An address on a VMAC (run, when
 // not its configured interface) is "dev VMAC@INTERFACE", followed by " use_vmac" when the
 // address has it.
+// vipLine prints an address as keepalived 2.2.7's format_ipaddress: the
+// prefix length when not a host address, the broadcast, the interface (with
+// its base when on a VMAC), the scope, the options, an IPv6 address's
+// preferred lifetime, and "set" while installed.
 func vipLine(a config.VirtualAddress, ifname, run string, set bool) string {
+	var b strings.Builder
+	b.WriteString(a.Prefix.Addr().String())
+	if n := a.PrefixLen(); n != a.Prefix.Addr().BitLen() {
+		fmt.Fprintf(&b, "/%d", n)
+	}
+	if brd, ok := a.Broadcast4(); ok {
+		b.WriteString(" brd " + brd.String())
+	}
 	dev := a.Dev
 	if dev == "" {
 		dev = ifname
@@ -267,21 +279,46 @@ func vipLine(a config.VirtualAddress, ifname, run string, set bool) string {
 	if run != "" && run != dev {
 		dev = run + "@" + dev
 	}
+	b.WriteString(" dev " + dev)
 	if a.UseVMAC {
-		dev += " use_vmac"
+		b.WriteString(" use_vmac")
 	}
 	scope := a.Scope
 	if scope == "" {
 		scope = "global"
 	}
-	line := fmt.Sprintf("%s dev %s scope %s", a.Prefix, dev, scope)
+	b.WriteString(" scope " + scope)
 	if a.Label != "" {
-		line += " label " + a.Label
+		b.WriteString(" label " + a.Label)
+	}
+	if a.Peer.IsValid() {
+		fmt.Fprintf(&b, " peer %s/%d", a.Peer.Addr(), a.PrefixLen())
+	}
+	for _, f := range []struct {
+		on   bool
+		word string
+	}{{a.Home, "home"}, {a.NoDAD, "-nodad"}, {a.MngTmpAddr, "mngtmpaddr"}, {a.NoPrefixRoute, "noprefixroute"}, {a.AutoJoin, "autojoin"}, {a.NoTrack, "no_track"}} {
+		if f.on {
+			b.WriteString(" " + f.word)
+		}
+	}
+	if a.TrackGroup != "" {
+		b.WriteString(" track_group " + a.TrackGroup)
+	}
+	if a.Prefix.Addr().Is6() {
+		switch lft, ok := a.PreferredLifetime(); {
+		case !ok:
+			b.WriteString(" preferred_lft forever")
+		case lft == 0:
+			b.WriteString(" deprecated")
+		default:
+			fmt.Fprintf(&b, " preferred_lft %d", lft)
+		}
 	}
 	if set {
-		line += " set"
+		b.WriteString(" set")
 	}
-	return line
+	return b.String()
 }
 
 func peerLine(p config.UnicastPeer) string {
