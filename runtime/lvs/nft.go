@@ -140,6 +140,7 @@ func (b *NFT) Sync(services []Service) error {
 		b.conn.FlushTable(t)
 		pre := b.conn.AddChain(&nftables.Chain{Name: "prerouting", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest})
 		out := b.conn.AddChain(&nftables.Chain{Name: "output", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
+		persistent := map[ServiceKey]persistence{}
 		for _, s := range ss {
 			b.addCounter(t, want[f], serviceCounter(s.Key(), counterConn))
 			if s.Persistence > 0 {
@@ -147,6 +148,7 @@ func (b *NFT) Sync(services []Service) error {
 				if err != nil {
 					return err
 				}
+				persistent[s.Key()] = p
 				for _, ch := range []*nftables.Chain{pre, out} {
 					if err := b.addPersistRules(t, ch, s, p); err != nil {
 						return err
@@ -163,7 +165,7 @@ func (b *NFT) Sync(services []Service) error {
 				}
 			}
 		}
-		b.addTrafficChain(t, ss, want[f])
+		b.addTrafficChain(t, ss, want[f], persistent)
 		b.dropCounters(t, want[f])
 		b.dropPersistObjs(t, wantPersist[f])
 	}

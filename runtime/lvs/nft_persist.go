@@ -19,8 +19,12 @@ import (
 // each real server of the service has a dynamic set of the clients it
 // serves, "tcp_192.0.2.10_80_rs_192.0.2.20_8080_persist", holding the
 // client's address masked by persistence_granularity, each element
-// expiring persistence_timeout after the last connection of the client
-// began. The NAT chains try, in order:
+// expiring persistence_timeout after the client's last connection began
+// or, later, after the last packet it sent on one (chain "traffic"
+// refreshes the element on each): IPVS keeps its template while a
+// connection lasts, so only a connection idle for longer than the timeout
+// lets the client move sooner than with IPVS. The NAT chains try, in
+// order:
 //
 //   - one rule per real server, weight 0 included: a client in its set
 //     has its element's timeout refreshed ("update") and the connection
@@ -165,16 +169,10 @@ func (b *NFT) addPersistence(t *nftables.Table, s Service, want persistObjs) (pe
 // service s: one per real server for its known clients, then, when the
 // pool has slots, the scheduler's pick of a chain for a new client.
 func (b *NFT) addPersistRules(t *nftables.Table, ch *nftables.Chain, s Service, p persistence) error {
-	k, spec := s.Key(), persistSpecOf(s)
-	timeout := time.Duration(spec.timeout) * time.Second
+	k := s.Key()
 	for _, d := range s.Dests {
-		set := p.sets[d.key()]
-		exprs := append(matchOf(s), clientKey(s, spec)...)
-		exprs = append(exprs,
-			&expr.Lookup{SourceRegister: 1, SetName: set.Name, SetID: set.ID},
-			&expr.Dynset{SrcRegKey: 1, SetName: set.Name, SetID: set.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: timeout},
-			counterRef(serviceCounter(k, counterConn)),
-		)
+		exprs := append(matchOf(s), p.refresh(s, d.key())...)
+		exprs = append(exprs, counterRef(serviceCounter(k, counterConn)))
 		b.conn.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: append(exprs, dnatTo(s, d)...)})
 	}
 	slots := slotsOf(s)
@@ -193,6 +191,16 @@ func (b *NFT) addPersistRules(t *nftables.Table, ch *nftables.Chain, s Service, 
 	exprs = append(exprs, &expr.Lookup{SourceRegister: 1, DestRegister: 0, IsDestRegSet: true, SetName: vmap.Name, SetID: vmap.ID})
 	b.conn.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
 	return nil
+}
+
+// refresh matches a client in the set of real server d of persistent
+// service s and restarts its element's timeout.
+func (p persistence) refresh(s Service, d DestKey) []expr.Any {
+	spec, set := persistSpecOf(s), p.sets[d]
+	return append(clientKey(s, spec),
+		&expr.Lookup{SourceRegister: 1, SetName: set.Name, SetID: set.ID},
+		&expr.Dynset{SrcRegKey: 1, SetName: set.Name, SetID: set.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: time.Duration(spec.timeout) * time.Second},
+	)
 }
 
 // dropPersistObjs deletes the persistence sets and chains of t that were

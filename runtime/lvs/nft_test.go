@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -267,6 +268,8 @@ func TestNFTPersistenceRules(t *testing.T) {
 			`ip daddr 192.0.2.10 tcp dport 80 numgen inc mod 1 vmap { 0 : goto tcp_192.0.2.10_80_rs_192.0.2.20_8080_new }`,
 			"chain tcp_192.0.2.10_80_rs_192.0.2.20_8080_new {",
 			"add @" + set20 + " { ip saddr timeout 5m }",
+			// Each packet of a client refreshes its element.
+			`ct reply ip saddr 192.0.2.20 ct reply proto-src 8080 ct direction original ip saddr @` + set20 + ` update @` + set20 + ` { ip saddr timeout 5m }`,
 			`meta mark 0x00000007 ip saddr & 255.255.255.0 == @fwm_7_rs_192.0.2.30_0_persist update @fwm_7_rs_192.0.2.30_0_persist { ip saddr & 255.255.255.0 timeout 1m } counter name "fwm_7_conn" dnat to 192.0.2.30`,
 			"add @fwm_7_rs_192.0.2.30_0_persist { ip saddr & 255.255.255.0 timeout 1m }",
 			`ip6 saddr & ffff:ffff:ffff:ffff:: == @udp_2001-db8--10_53_rs_2001-db8--20_5353_persist update @udp_2001-db8--10_53_rs_2001-db8--20_5353_persist { ip6 saddr & ffff:ffff:ffff:ffff:: timeout 30s } counter name "udp_2001-db8--10_53_conn" dnat to [2001:db8::20]:5353`,
@@ -472,8 +475,9 @@ func waitServing(t *testing.T, director *lab.Node) {
 // TestNFTPersistence: with persistence_timeout, every connection of a
 // client goes to the real server of its first while other clients are
 // still spread by the scheduler; once the client's element has expired,
-// its next connection is scheduled anew (rr: to the other real server);
-// with a granularity the clients of one network share a real server; a
+// its next connection is scheduled anew (rr: to the other real server),
+// but not while a connection of the client goes on sending; with a
+// granularity the clients of one network share a real server; a
 // real server leaving the pool lets its clients go to another. nft lists
 // the ruleset, clients included, throughout.
 func TestNFTPersistence(t *testing.T) {
@@ -490,16 +494,16 @@ func TestNFTPersistence(t *testing.T) {
 	if err := b.Sync([]Service{svc}); err != nil {
 		t.Fatal(err)
 	}
-	// get makes a request from src and returns the real server that
-	// served it.
-	get := func(src netip.Addr) netip.Addr {
+	// connect runs a command on the client that makes one connection
+	// through the VIP and returns the real server that took it.
+	connect := func(args ...string) netip.Addr {
 		t.Helper()
 		before, err := b.Stats()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := cl.Try("curl", "-sf", "-o", "/dev/null", "--max-time", "2", "--interface", src.String(), "http://"+vip.String()+"/"); err != nil {
-			t.Fatalf("GET from %s through the VIP: %v", src, err)
+		if _, err := cl.Try(args...); err != nil {
+			t.Fatal(err)
 		}
 		after, err := b.Stats()
 		if err != nil {
@@ -513,9 +517,15 @@ func TestNFTPersistence(t *testing.T) {
 			}
 		}
 		if len(served) != 1 {
-			t.Fatalf("GET from %s: served by %v, want one real server", src, served)
+			t.Fatalf("%q: served by %v, want one real server", args, served)
 		}
 		return served[0]
+	}
+	// get makes a request from src and returns the real server that
+	// served it.
+	get := func(src netip.Addr) netip.Addr {
+		t.Helper()
+		return connect("curl", "-sf", "-o", "/dev/null", "--max-time", "2", "--interface", src.String(), "http://"+vip.String()+"/")
 	}
 	const n = 6
 	home := get(cl.IPv4)
@@ -548,8 +558,26 @@ func TestNFTPersistence(t *testing.T) {
 	}) {
 		t.Fatalf("client %s still in %s after 10 s", cl.IPv4, set(home))
 	}
-	if got := get(cl.IPv4); got == home {
-		t.Errorf("after the timeout, client %s went to %s again; rr's next is the other", cl.IPv4, got)
+	moved := get(cl.IPv4)
+	if moved == home {
+		t.Errorf("after the timeout, client %s went to %s again; rr's next is the other", cl.IPv4, moved)
+	}
+	// A connection sending for longer than the timeout keeps the client's
+	// element (IPVS keeps its template while a connection lasts): the
+	// next connection goes to the same real server, not to rr's next.
+	const hold = `import socket, sys, time
+s = socket.create_connection((sys.argv[1], 80), source_address=(sys.argv[2], 0))
+end = time.monotonic() + float(sys.argv[3])
+while time.monotonic() < end:
+    s.send(b"G")
+    time.sleep(0.3)
+s.close()
+`
+	if got := connect("python3", "-c", hold, vip.String(), cl.IPv4.String(), strconv.Itoa(svc.Persistence+2)); got != moved {
+		t.Fatalf("the long connection of %s went to %s, its element names %s", cl.IPv4, got, moved)
+	}
+	if got := get(cl.IPv4); got != moved {
+		t.Errorf("after a connection of %d s, client %s went to %s, not %s: its element expired while the connection sent", svc.Persistence+2, cl.IPv4, got, moved)
 	}
 	// A /29 granularity: the other clients share one real server.
 	svc.Granularity = "255.255.255.248"
