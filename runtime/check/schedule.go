@@ -60,8 +60,8 @@ func (s Schedule) fromStart() bool { return s.Type == config.CheckMisc }
 //   - UDP_CHECK (udp_epilog) and PING_CHECK (icmp_epilog): while up (or
 //     not yet run) a failure with retries left counts one and waits
 //     DelayBeforeRetry, with none left takes the checker down; while down
-//     (alpha before the first run included, unless Retry is 0) a failure
-//     waits DelayLoop and counts nothing.
+//     (alpha before the first run included) a failure waits DelayLoop and
+//     counts nothing.
 //   - DNS_CHECK (dns_final): while up or not yet run, as TCP_CHECK; once
 //     down and run, a failure waits DelayLoop and counts nothing. (An
 //     alpha checker thus retries once, then waits DelayLoop.)
@@ -182,7 +182,7 @@ func (m *Machine) Observe(ok bool) (changed bool, next time.Duration) {
 		m.hasRun = true
 		return m.down(), m.s.DelayLoop
 	}
-	m.hasRun = true
+	m.hasRun = true // TCP_CHECK
 	if left {
 		m.retries++
 		return false, m.s.DelayBeforeRetry
