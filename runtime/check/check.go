@@ -4,8 +4,10 @@
 // attempt, as keepalived walks them), each bounded by its connect_timeout
 // (misc_timeout for MISC_CHECK), on keepalived's schedule — delay_loop
 // between checks, retry further attempts delay_before_retry apart before a
-// real server is declared down, a random warmup before the first check,
-// and alpha to start down.
+// real server is declared down (and, for TCP_CHECK and SMTP_CHECK, again
+// while it is down: each checker type keeps keepalived's own rule, see
+// Machine), a random warmup before the first check, and alpha to start
+// down.
 //
 // The schedule is a pure state machine (Machine) driven by a Runner on an
 // injected Clock; results are published as state, never through a channel

@@ -12,6 +12,10 @@ import (
 
 // Schedule is when a checker probes.
 type Schedule struct {
+	// Type is the checker's keyword (config.CheckTCP, ...): keepalived's
+	// checkers each decide their next probe in their own code, and they
+	// differ while the real server is down (see Machine).
+	Type             string
 	DelayLoop        time.Duration
 	Retry            int
 	DelayBeforeRetry time.Duration
@@ -27,18 +31,46 @@ type Schedule struct {
 
 // ScheduleOf returns a checker's schedule.
 func ScheduleOf(ck *config.Checker) Schedule {
-	s := Schedule{DelayLoop: ck.DelayLoop, Retry: ck.Retry, DelayBeforeRetry: ck.DelayBeforeRetry, Warmup: ck.Warmup, Alpha: ck.Alpha, LogAllFailures: ck.LogAllFailures}
+	s := Schedule{Type: ck.Type, DelayLoop: ck.DelayLoop, Retry: ck.Retry, DelayBeforeRetry: ck.DelayBeforeRetry, Warmup: ck.Warmup, Alpha: ck.Alpha, LogAllFailures: ck.LogAllFailures}
 	if ck.HTTP != nil {
 		s.FastRecovery = ck.HTTP.FastRecovery
 	}
 	return s
 }
 
-// Machine is keepalived's checker state: up unless alpha at start.
+// fromStart reports whether the wait before the next probe counts from
+// the start of the last probe rather than from its end: MISC_CHECK times
+// its next run from the script's start (check_misc.c's last_ran), the
+// other checkers arm their timer when the probe has finished.
+func (s Schedule) fromStart() bool { return s.Type == config.CheckMisc }
+
+// Machine is keepalived 2.2.7's checker state: up unless alpha at start.
+// A success always brings the checker up, clears the retries (retry_it)
+// and waits DelayLoop. What a failure does is decided per checker, as in
+// each checker's epilog in keepalived/check, "retries left" meaning that
+// retry_it is below Retry:
 //
-// A checker that probes as a whole (all but HTTP_GET and SSL_GET) goes
-// down after Retry+1 consecutive failures, the attempts DelayBeforeRetry
-// apart, and comes up on one success.
+//   - TCP_CHECK (tcp_epilog) and SMTP_CHECK (smtp_final): up or down, a
+//     failure with retries left counts one and waits DelayBeforeRetry;
+//     the failure with none left takes the checker down, clears the count
+//     and waits DelayLoop. A down real server is thus probed Retry+1
+//     times DelayBeforeRetry apart, then after DelayLoop again. (SMTP_CHECK
+//     counts that final failure, Retry+1, until its next DelayLoop probe
+//     starts; and it marks the checker as run only when it goes down.)
+//   - UDP_CHECK (udp_epilog) and PING_CHECK (icmp_epilog): while up (or
+//     not yet run) a failure with retries left counts one and waits
+//     DelayBeforeRetry, with none left takes the checker down; while down
+//     (alpha before the first run included) a failure waits DelayLoop and
+//     counts nothing.
+//   - DNS_CHECK (dns_final): while up or not yet run, as TCP_CHECK; once
+//     down and run, a failure waits DelayLoop and counts nothing. (An
+//     alpha checker thus retries once, then waits DelayLoop.)
+//   - MISC_CHECK (misc_check_child_thread): while up or not yet run, as
+//     TCP_CHECK; once down and run, a failure leaves the count as it is,
+//     and the wait is DelayBeforeRetry while the count is not 0, else
+//     DelayLoop. (An alpha checker whose script fails from the start
+//     thus runs it DelayBeforeRetry apart until it passes.) MISC_CHECK's
+//     waits count from the start of the script's run.
 //
 // HTTP_GET and SSL_GET walk their urls one per probe, delay_loop apart, as
 // keepalived 2.2.7's check_http.c epilog: a url failing Retry+1 times in a
@@ -93,23 +125,77 @@ func (m *Machine) Observe(ok bool) (changed bool, next time.Duration) {
 	if m.urls > 0 {
 		return m.observeURL(ok)
 	}
-	m.hasRun = true
+	if m.s.Type == config.CheckSMTP && m.retries > m.s.Retry {
+		m.retries = 0 // smtp_start_check_thread: a DelayLoop probe starts afresh
+	}
 	if ok {
+		m.hasRun = true
 		m.retries = 0
 		changed = !m.up
 		m.up = true
 		return changed, m.s.DelayLoop
 	}
-	if !m.up {
+	left := m.retries < m.s.Retry
+	switch m.s.Type {
+	case config.CheckUDP, config.CheckPing:
+		run := m.hasRun
+		m.hasRun = true
+		switch {
+		case (m.up || !run) && !left:
+			m.retries = 0
+			return m.down(), m.s.DelayLoop
+		case m.up:
+			m.retries++
+			return false, m.s.DelayBeforeRetry
+		}
 		return false, m.s.DelayLoop
-	}
-	m.retries++
-	if m.retries > m.s.Retry {
+	case config.CheckDNS:
+		if m.up || !m.hasRun {
+			m.hasRun = true
+			if left {
+				m.retries++
+				return false, m.s.DelayBeforeRetry
+			}
+			changed = m.down()
+		}
 		m.retries = 0
-		m.up = false
-		return true, m.s.DelayLoop
+		return changed, m.s.DelayLoop
+	case config.CheckMisc:
+		if m.up || !m.hasRun {
+			if left {
+				m.retries++
+			} else {
+				m.retries = 0
+				changed = m.down()
+			}
+		}
+		m.hasRun = true
+		if m.retries > 0 {
+			return changed, m.s.DelayBeforeRetry
+		}
+		return changed, m.s.DelayLoop
+	case config.CheckSMTP:
+		m.retries++
+		if m.retries <= m.s.Retry {
+			return false, m.s.DelayBeforeRetry
+		}
+		m.hasRun = true
+		return m.down(), m.s.DelayLoop
 	}
-	return false, m.s.DelayBeforeRetry
+	m.hasRun = true // TCP_CHECK
+	if left {
+		m.retries++
+		return false, m.s.DelayBeforeRetry
+	}
+	m.retries = 0
+	return m.down(), m.s.DelayLoop
+}
+
+// down takes the checker down and reports whether it was up.
+func (m *Machine) down() bool {
+	was := m.up
+	m.up = false
+	return was
 }
 
 // observeURL is check_http.c's epilog: ok is REGISTER_CHECKER_NEW, a
@@ -286,8 +372,9 @@ func (r *Runner) log() *slog.Logger {
 }
 
 // Run probes until ctx ends: a random warmup first (none for a carried
-// runner), then on the machine's schedule. Each probe is bounded by its
-// own timeout and by ctx.
+// runner), then on the machine's schedule, the wait counted from the end
+// of the last probe (from its start for MISC_CHECK). Each probe is bounded
+// by its own timeout and by ctx.
 func (r *Runner) Run(ctx context.Context, carried bool) {
 	r.Init()
 	clk := r.clock()
@@ -311,11 +398,16 @@ func (r *Runner) Run(ctx context.Context, carried bool) {
 		} else if ctx.Err() != nil {
 			return
 		}
+		start := clk.Now()
 		res := r.probe(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		wait = r.record(res, clk.Now())
+		now := clk.Now()
+		wait = r.record(res, now)
+		if r.Schedule.fromStart() {
+			wait = max(wait-now.Sub(start), 0)
+		}
 	}
 }
 

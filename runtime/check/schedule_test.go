@@ -4,67 +4,153 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/havip/havip/config"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// TestMachine follows each checker's epilog in keepalived 2.2.7
+// (keepalived/check/check_*.c) through failures while up, while down, and
+// from an alpha start.
 func TestMachine(t *testing.T) {
-	s := Schedule{DelayLoop: 6 * time.Second, Retry: 2, DelayBeforeRetry: time.Second}
+	const loop, dbr = 6 * time.Second, time.Second
 	type step struct {
 		ok      bool
 		up      bool
 		changed bool
 		next    time.Duration
+		retries int
+		hasRun  bool
 	}
 	tests := []struct {
 		name  string
+		typ   string
+		retry int
 		alpha bool
 		steps []step
 	}{
-		{"up stays up", false, []step{{true, true, false, 6 * time.Second}, {true, true, false, 6 * time.Second}}},
-		{"retry then down", false, []step{
-			{false, true, false, time.Second},
-			{false, true, false, time.Second},
-			{false, false, true, 6 * time.Second},
-			{false, false, false, 6 * time.Second},
-			{true, true, true, 6 * time.Second},
+		{"tcp up stays up", config.CheckTCP, 2, false, []step{{true, true, false, loop, 0, true}, {true, true, false, loop, 0, true}}},
+		{"tcp retries, goes down, and retries while down", config.CheckTCP, 2, false, []step{
+			{false, true, false, dbr, 1, true},
+			{false, true, false, dbr, 2, true},
+			{false, false, true, loop, 0, true},
+			{false, false, false, dbr, 1, true},
+			{false, false, false, dbr, 2, true},
+			{false, false, false, loop, 0, true},
+			{false, false, false, dbr, 1, true},
+			{true, true, true, loop, 0, true},
 		}},
-		{"success resets the retries", false, []step{
-			{false, true, false, time.Second},
-			{false, true, false, time.Second},
-			{true, true, false, 6 * time.Second},
-			{false, true, false, time.Second},
-			{false, true, false, time.Second},
-			{false, false, true, 6 * time.Second},
+		{"tcp success resets the retries", config.CheckTCP, 2, false, []step{
+			{false, true, false, dbr, 1, true},
+			{false, true, false, dbr, 2, true},
+			{true, true, false, loop, 0, true},
+			{false, true, false, dbr, 1, true},
+			{false, true, false, dbr, 2, true},
+			{false, false, true, loop, 0, true},
+			{false, false, false, dbr, 1, true},
+			{true, true, true, loop, 0, true},
+			{false, true, false, dbr, 1, true},
 		}},
-		{"alpha starts down", true, []step{{false, false, false, 6 * time.Second}, {true, true, true, 6 * time.Second}}},
+		{"tcp alpha retries from the start", config.CheckTCP, 2, true, []step{
+			{false, false, false, dbr, 1, true},
+			{false, false, false, dbr, 2, true},
+			{false, false, false, loop, 0, true},
+			{false, false, false, dbr, 1, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"tcp retry 0 goes down on the first failure", config.CheckTCP, 0, false, []step{
+			{false, false, true, loop, 0, true},
+			{false, false, false, loop, 0, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"smtp retries while down and holds the count until the next loop", config.CheckSMTP, 2, false, []step{
+			{false, true, false, dbr, 1, false},
+			{false, true, false, dbr, 2, false},
+			{false, false, true, loop, 3, true},
+			{false, false, false, dbr, 1, true},
+			{false, false, false, dbr, 2, true},
+			{false, false, false, loop, 3, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"smtp alpha retries from the start", config.CheckSMTP, 1, true, []step{
+			{false, false, false, dbr, 1, false},
+			{false, false, false, loop, 2, true},
+			{false, false, false, dbr, 1, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"udp retries while up, not while down", config.CheckUDP, 2, false, []step{
+			{false, true, false, dbr, 1, true},
+			{false, true, false, dbr, 2, true},
+			{false, false, true, loop, 0, true},
+			{false, false, false, loop, 0, true},
+			{false, false, false, loop, 0, true},
+			{true, true, true, loop, 0, true},
+			{false, true, false, dbr, 1, true},
+		}},
+		{"udp alpha does not retry", config.CheckUDP, 2, true, []step{
+			{false, false, false, loop, 0, true},
+			{false, false, false, loop, 0, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"ping retries while up, not while down", config.CheckPing, 1, false, []step{
+			{false, true, false, dbr, 1, true},
+			{false, false, true, loop, 0, true},
+			{false, false, false, loop, 0, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"ping alpha retry 0", config.CheckPing, 0, true, []step{
+			{false, false, false, loop, 0, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"dns retries while up, not while down", config.CheckDNS, 2, false, []step{
+			{false, true, false, dbr, 1, true},
+			{false, true, false, dbr, 2, true},
+			{false, false, true, loop, 0, true},
+			{false, false, false, loop, 0, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"dns alpha retries once", config.CheckDNS, 2, true, []step{
+			{false, false, false, dbr, 1, true},
+			{false, false, false, loop, 0, true},
+			{false, false, false, loop, 0, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"misc retries while up, not while down", config.CheckMisc, 2, false, []step{
+			{false, true, false, dbr, 1, true},
+			{false, true, false, dbr, 2, true},
+			{false, false, true, loop, 0, true},
+			{false, false, false, loop, 0, true},
+			{true, true, true, loop, 0, true},
+		}},
+		{"misc alpha keeps its count and retries until it passes", config.CheckMisc, 2, true, []step{
+			{false, false, false, dbr, 1, true},
+			{false, false, false, dbr, 1, true},
+			{false, false, false, dbr, 1, true},
+			{true, true, true, loop, 0, true},
+			{false, true, false, dbr, 1, true},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			sc := s
-			sc.Alpha = tc.alpha
-			m := NewMachine(sc)
-			if m.Up() == tc.alpha {
-				t.Fatalf("initial up=%v with alpha=%v", m.Up(), tc.alpha)
+			m := NewMachine(Schedule{Type: tc.typ, DelayLoop: loop, Retry: tc.retry, DelayBeforeRetry: dbr, Alpha: tc.alpha})
+			if m.Up() == tc.alpha || m.HasRun() || m.Retries() != 0 {
+				t.Fatalf("initial up=%v hasRun=%v retries=%d with alpha=%v", m.Up(), m.HasRun(), m.Retries(), tc.alpha)
 			}
 			for i, st := range tc.steps {
 				changed, next := m.Observe(st.ok)
-				if changed != st.changed || next != st.next || m.Up() != st.up {
-					t.Fatalf("step %d (ok=%v): changed=%v next=%v up=%v, want %v %v %v", i, st.ok, changed, next, m.Up(), st.changed, st.next, st.up)
+				if changed != st.changed || next != st.next || m.Up() != st.up || m.Retries() != st.retries || m.HasRun() != st.hasRun {
+					t.Fatalf("step %d (ok=%v): changed=%v next=%v up=%v retries=%d hasRun=%v, want %v %v %v %d %v",
+						i, st.ok, changed, next, m.Up(), m.Retries(), m.HasRun(), st.changed, st.next, st.up, st.retries, st.hasRun)
 				}
 			}
 		})
 	}
-	t.Run("retry 0 goes down on the first failure", func(t *testing.T) {
-		m := NewMachine(Schedule{DelayLoop: time.Second})
-		if changed, _ := m.Observe(false); !changed || m.Up() {
-			t.Fatal("retry 0: one failure should take the checker down")
-		}
-	})
 }
 
 // fakeClock is a Clock whose time moves only by Advance.
@@ -131,16 +217,29 @@ func (c *fakeClock) release() {
 	w.ch <- c.now
 }
 
+// advance moves the clock by d, as a probe taking d would.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 type scriptedProber struct {
 	mu      sync.Mutex
 	results []bool
 	calls   int
 	done    chan struct{}
+	// clk, when set, moves by took during each probe.
+	clk  *fakeClock
+	took time.Duration
 }
 
 func (p *scriptedProber) Probe(context.Context) Result {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.clk != nil {
+		p.clk.advance(p.took)
+	}
 	ok := p.results[p.calls%len(p.results)]
 	p.calls++
 	if p.calls == len(p.results) {
@@ -149,46 +248,96 @@ func (p *scriptedProber) Probe(context.Context) Result {
 	return Result{OK: ok, Detail: "scripted"}
 }
 
-// TestRunnerSchedule drives a runner on a fake clock: warmup, delay_loop
-// between successes, delay_before_retry between retries, down after
-// retry+1 failures, and Changed on each transition.
+// TestRunnerSchedule drives runners on a fake clock through each
+// checker's schedule: a warmup first, then the waits Machine decides
+// (delay_loop, delay_before_retry, and, while a real server is down, what
+// each checker type does), counted from the end of a probe or, for
+// MISC_CHECK, from its start; Changed fires on each transition.
 func TestRunnerSchedule(t *testing.T) {
-	clk := newFakeClock()
-	pr := &scriptedProber{results: []bool{true, false, false, false, false, true}, done: make(chan struct{})}
-	changes := make(chan bool, 10)
-	var r *Runner
-	r = &Runner{
-		Name:     "test",
-		Prober:   pr,
-		Schedule: Schedule{DelayLoop: 10 * time.Second, Retry: 2, DelayBeforeRetry: 2 * time.Second, Warmup: 5 * time.Second},
-		Clock:    clk,
-		Jitter:   func(max time.Duration) time.Duration { return max / 2 },
-		Changed:  func() { changes <- r.Status().Up },
-		Log:      quiet,
+	const s = time.Second
+	tests := []struct {
+		name    string
+		typ     string
+		alpha   bool
+		took    time.Duration // each probe's duration
+		results []bool
+		waits   []time.Duration // before each probe, the warmup first
+		after   time.Duration   // after the last probe
+		changes []bool
+		since   time.Duration // when Up last changed, from the start
+	}{
+		{"tcp retries a down server delay_before_retry apart", config.CheckTCP, false, s / 2,
+			[]bool{true, false, false, false, false, false, false, true},
+			[]time.Duration{2500 * time.Millisecond, 10 * s, 2 * s, 2 * s, 10 * s, 2 * s, 2 * s, 10 * s}, 10 * s,
+			[]bool{false, true}, 44500 * time.Millisecond},
+		{"smtp retries a down server delay_before_retry apart", config.CheckSMTP, false, 0,
+			[]bool{false, false, false, false, false, false, true},
+			[]time.Duration{2500 * time.Millisecond, 2 * s, 2 * s, 10 * s, 2 * s, 2 * s, 10 * s}, 10 * s,
+			[]bool{false, true}, 30500 * time.Millisecond},
+		{"udp probes a down server every delay_loop", config.CheckUDP, false, 0,
+			[]bool{true, false, false, false, false, false, false, true},
+			[]time.Duration{2500 * time.Millisecond, 10 * s, 2 * s, 2 * s, 10 * s, 10 * s, 10 * s, 10 * s}, 10 * s,
+			[]bool{false, true}, 56500 * time.Millisecond},
+		{"ping probes a down server every delay_loop", config.CheckPing, false, 0,
+			[]bool{false, false, false, false, true},
+			[]time.Duration{2500 * time.Millisecond, 2 * s, 2 * s, 10 * s, 10 * s}, 10 * s,
+			[]bool{false, true}, 26500 * time.Millisecond},
+		{"dns alpha retries once, then every delay_loop", config.CheckDNS, true, 0,
+			[]bool{false, false, false, true},
+			[]time.Duration{2500 * time.Millisecond, 2 * s, 10 * s, 10 * s}, 10 * s,
+			[]bool{true}, 24500 * time.Millisecond},
+		{"misc counts its waits from the start of the script", config.CheckMisc, false, s,
+			[]bool{true, false, false, false, false, true},
+			[]time.Duration{2500 * time.Millisecond, 9 * s, s, s, 9 * s, 9 * s}, 9 * s,
+			[]bool{false, true}, 37500 * time.Millisecond},
+		{"misc alpha reruns a failing script delay_before_retry apart", config.CheckMisc, true, s,
+			[]bool{false, false, false, true},
+			[]time.Duration{2500 * time.Millisecond, s, s, s}, 9 * s,
+			[]bool{true}, 9500 * time.Millisecond},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { r.Run(ctx, false); close(done) }()
-	want := []time.Duration{2500 * time.Millisecond, 10 * time.Second, 2 * time.Second, 2 * time.Second, 10 * time.Second, 10 * time.Second}
-	for i, w := range want {
-		if d := clk.next(t); d != w {
-			t.Fatalf("wait %d: %v, want %v", i, d, w)
-		}
-	}
-	<-pr.done
-	clk.next(t) // the runner waits again after the last probe
-	cancel()
-	<-done
-	close(changes)
-	var got []bool
-	for c := range changes {
-		got = append(got, c)
-	}
-	if len(got) != 2 || got[0] || !got[1] {
-		t.Fatalf("Changed saw %v, want [false true]", got)
-	}
-	if st := r.Status(); !st.Up || st.Probes != 6 || !st.Since.Equal(time.Unix(1000, 0).Add(36500*time.Millisecond)) {
-		t.Fatalf("status %+v", st)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			start := clk.Now()
+			pr := &scriptedProber{results: tc.results, done: make(chan struct{}), clk: clk, took: tc.took}
+			changes := make(chan bool, 10)
+			var r *Runner
+			r = &Runner{
+				Name:     "test",
+				Prober:   pr,
+				Schedule: Schedule{Type: tc.typ, DelayLoop: 10 * s, Retry: 2, DelayBeforeRetry: 2 * s, Warmup: 5 * s, Alpha: tc.alpha},
+				Clock:    clk,
+				Jitter:   func(max time.Duration) time.Duration { return max / 2 },
+				Changed:  func() { changes <- r.Status().Up },
+				Log:      quiet,
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { r.Run(ctx, false); close(done) }()
+			for i, w := range tc.waits {
+				if d := clk.next(t); d != w {
+					t.Fatalf("wait %d: %v, want %v", i, d, w)
+				}
+			}
+			<-pr.done
+			if d := clk.await(t); d != tc.after {
+				t.Fatalf("wait after the last probe: %v, want %v", d, tc.after)
+			}
+			cancel()
+			<-done
+			close(changes)
+			var got []bool
+			for c := range changes {
+				got = append(got, c)
+			}
+			if !slices.Equal(got, tc.changes) {
+				t.Fatalf("Changed saw %v, want %v", got, tc.changes)
+			}
+			st := r.Status()
+			if !st.Up || st.Probes != uint64(len(tc.results)) || st.Since.Sub(start) != tc.since {
+				t.Fatalf("status up=%v probes=%d since=%v, want up after %d probes since %v", st.Up, st.Probes, st.Since.Sub(start), len(tc.results), tc.since)
+			}
+		})
 	}
 }
 

@@ -29,12 +29,13 @@ const maxBuckets = 1024
 // destination slot in a map where each destination owns as many slots as
 // its weight: in turn for rr (one slot each) and wrr ("numgen inc"), by a
 // hash of the client's address for sh ("jhash ip saddr"), at random
-// otherwise ("numgen random": IPVS's other schedulers, persistence and
-// thresholds are not reproduced). NAT services are DNAT in "table ip/ip6
-// havip_lvs"; DR services rewrite the destination MAC at the ingress hook
-// of "table netdev havip_lvs" and send the frame back out, picking by a hash
-// of the flow; TUN is refused. Each Sync replaces the tables' rules in one
-// atomic transaction.
+// otherwise ("numgen random": IPVS's other schedulers and thresholds are
+// not reproduced). NAT services are DNAT in "table ip/ip6 havip_lvs", a
+// persistent one through sets of the clients of each real server (see
+// Persistence in nft_persist.go); DR services rewrite the destination MAC
+// at the ingress hook of "table netdev havip_lvs" and send the frame back
+// out, picking by a hash of the flow, without persistence; TUN is refused.
+// Each Sync replaces the tables' rules in one atomic transaction.
 type NFT struct {
 	conn  *nftables.Conn
 	nl    *netlink.Handle
@@ -54,6 +55,9 @@ type NFT struct {
 	// installed are the services of the last Sync, whose counters Stats
 	// reads.
 	installed []Service
+	// persist are the persistence sets and chains of each family's table,
+	// as the last Sync left them.
+	persist map[nftables.TableFamily]persistObjs
 }
 
 // NewNFT returns the nftables backend in the current network namespace.
@@ -83,7 +87,7 @@ func newNFT(log *slog.Logger, nl *netlink.Handle, own bool, opts ...nftables.Con
 	if _, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4); err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
-	return &NFT{conn: c, nl: nl, ownNS: own, log: log, drDevs: map[string]bool{}, have: map[nftables.TableFamily]bool{}, warned: map[ServiceKey]bool{}, seed: rand.Uint32(), counters: map[nftables.TableFamily]counters{}}, nil
+	return &NFT{conn: c, nl: nl, ownNS: own, log: log, drDevs: map[string]bool{}, have: map[nftables.TableFamily]bool{}, warned: map[ServiceKey]bool{}, seed: rand.Uint32(), counters: map[nftables.TableFamily]counters{}, persist: map[nftables.TableFamily]persistObjs{}}, nil
 }
 
 // Name returns "nftables".
@@ -99,7 +103,7 @@ func (b *NFT) Sync(services []Service) error {
 		if err != nil {
 			return err
 		}
-		b.warnUnsupported(s)
+		b.warnUnsupported(s, kind)
 		if kind == "DR" {
 			r, waiting, err := b.planDR(s)
 			if err != nil {
@@ -120,9 +124,10 @@ func (b *NFT) Sync(services []Service) error {
 		byFamily[f] = append(byFamily[f], s)
 	}
 	want := map[nftables.TableFamily]counters{}
+	wantPersist := map[nftables.TableFamily]persistObjs{}
 	for _, f := range []nftables.TableFamily{nftables.TableFamilyIPv4, nftables.TableFamilyIPv6} {
 		ss := byFamily[f]
-		want[f] = counters{}
+		want[f], wantPersist[f] = counters{}, newPersistObjs()
 		if len(ss) == 0 {
 			if b.have[f] {
 				b.conn.DelTable(&nftables.Table{Name: NFTTable, Family: f})
@@ -130,12 +135,27 @@ func (b *NFT) Sync(services []Service) error {
 			continue
 		}
 		b.counters[f] = b.knownCounters(f)
+		b.persist[f] = b.knownPersistObjs(f)
 		t := b.conn.AddTable(&nftables.Table{Name: NFTTable, Family: f})
 		b.conn.FlushTable(t)
 		pre := b.conn.AddChain(&nftables.Chain{Name: "prerouting", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest})
 		out := b.conn.AddChain(&nftables.Chain{Name: "output", Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest})
+		persistent := map[ServiceKey]persistence{}
 		for _, s := range ss {
 			b.addCounter(t, want[f], serviceCounter(s.Key(), counterConn))
+			if s.Persistence > 0 {
+				p, err := b.addPersistence(t, s, wantPersist[f])
+				if err != nil {
+					return err
+				}
+				persistent[s.Key()] = p
+				for _, ch := range []*nftables.Chain{pre, out} {
+					if err := b.addPersistRules(t, ch, s, p); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			if len(slotsOf(s)) == 0 {
 				continue
 			}
@@ -145,8 +165,9 @@ func (b *NFT) Sync(services []Service) error {
 				}
 			}
 		}
-		b.addTrafficChain(t, ss, want[f])
+		b.addTrafficChain(t, ss, want[f], persistent)
 		b.dropCounters(t, want[f])
+		b.dropPersistObjs(t, wantPersist[f])
 	}
 	want[nftables.TableFamilyNetdev] = b.syncDR(dr)
 	if err := b.conn.Flush(); err != nil {
@@ -157,6 +178,7 @@ func (b *NFT) Sync(services []Service) error {
 	}
 	b.have[nftables.TableFamilyNetdev] = len(dr) > 0
 	b.counters = want
+	b.persist = wantPersist
 	if len(dr) == 0 {
 		b.drDevs = map[string]bool{}
 	}
@@ -180,14 +202,14 @@ func serviceMethod(s Service) (string, error) {
 	return kind, nil
 }
 
-// warnUnsupported logs once per service what of its settings nftables
-// does not reproduce.
-func (b *NFT) warnUnsupported(s Service) {
+// warnUnsupported logs once per service, of method kind (NAT or DR), what
+// of its settings nftables does not reproduce.
+func (b *NFT) warnUnsupported(s Service, kind string) {
 	if b.warned[s.Key()] {
 		return
 	}
 	var what []string
-	if s.Persistence > 0 {
+	if s.Persistence > 0 && kind == "DR" {
 		what = append(what, "persistence_timeout")
 	}
 	if pickerOf(s.Scheduler) == pickRandom {
@@ -217,6 +239,7 @@ func (b *NFT) Close() error {
 	}
 	b.have = map[nftables.TableFamily]bool{}
 	b.counters = map[nftables.TableFamily]counters{}
+	b.persist = map[nftables.TableFamily]persistObjs{}
 	b.installed = nil
 	return nil
 }
@@ -320,10 +343,10 @@ func pickExprs(s Service, n int) []expr.Any {
 func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) error {
 	buckets := slotsOf(s)
 	keepPort := s.Fwmark != 0 || buckets[0].Port == 0
-	addrType, addrLen := nftables.TypeIPAddr, uint32(4)
+	addrType := nftables.TypeIPAddr
 	natFamily := uint32(unix.NFPROTO_IPV4)
 	if s.Family == config.IPv6 {
-		addrType, addrLen, natFamily = nftables.TypeIP6Addr, 16, unix.NFPROTO_IPV6
+		addrType, natFamily = nftables.TypeIP6Addr, unix.NFPROTO_IPV6
 	}
 	dataType := addrType
 	if !keepPort {
@@ -342,22 +365,7 @@ func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) e
 	if err := b.conn.AddSet(set, elems); err != nil {
 		return errorf(s.Key(), "nftables map: %v", err)
 	}
-	var exprs []expr.Any
-	if s.Fwmark != 0 {
-		exprs = append(exprs,
-			&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.NativeEndian.AppendUint32(nil, s.Fwmark)},
-		)
-	} else {
-		daddrOffset := uint32(16)
-		if s.Family == config.IPv6 {
-			daddrOffset = 24
-		}
-		exprs = append(exprs, matchService(s, daddrOffset, addrLen)...)
-	}
-	exprs = append(exprs,
-		counterRef(serviceCounter(s.Key(), counterConn)),
-	)
+	exprs := append(matchOf(s), counterRef(serviceCounter(s.Key(), counterConn)))
 	exprs = append(exprs, pickExprs(s, len(buckets))...)
 	exprs = append(exprs,
 		&expr.Lookup{SourceRegister: 1, DestRegister: 1, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},
@@ -374,6 +382,22 @@ func (b *NFT) addServiceRule(t *nftables.Table, ch *nftables.Chain, s Service) e
 	exprs = append(exprs, nat)
 	b.conn.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
 	return nil
+}
+
+// matchOf matches the packets of NAT service s: its mark, or its address,
+// protocol and port.
+func matchOf(s Service) []expr.Any {
+	if s.Fwmark != 0 {
+		return []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.NativeEndian.AppendUint32(nil, s.Fwmark)},
+		}
+	}
+	daddrOffset, addrLen := uint32(16), uint32(4)
+	if s.Family == config.IPv6 {
+		daddrOffset, addrLen = 24, 16
+	}
+	return matchService(s, daddrOffset, addrLen)
 }
 
 // matchService matches packets to s's address (at daddrOffset in the network

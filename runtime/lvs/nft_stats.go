@@ -118,8 +118,10 @@ func (b *NFT) knownCounters(f nftables.TableFamily) counters {
 }
 
 // addTrafficChain adds chain "traffic", run after NAT from the prerouting
-// and output hooks, and its rules counting the packets of services ss.
-func (b *NFT) addTrafficChain(t *nftables.Table, ss []Service, want counters) {
+// and output hooks, and its rules counting the packets of services ss and
+// refreshing, on each packet of a client, its element in the set of its
+// real server of a persistent service (persistent).
+func (b *NFT) addTrafficChain(t *nftables.Table, ss []Service, want counters, persistent map[ServiceKey]persistence) {
 	traffic := b.conn.AddChain(&nftables.Chain{Name: "traffic", Table: t})
 	for _, hook := range []struct {
 		name string
@@ -154,6 +156,10 @@ func (b *NFT) addTrafficChain(t *nftables.Table, ss []Service, want counters) {
 				)
 			}
 			rule(destCounter(k, dk, counterIn), append(append([]expr.Any{}, rs...), ctDirection(0)...)...)
+			if p, ok := persistent[k]; ok {
+				refresh := append(append(append(append([]expr.Any{}, match...), rs...), ctDirection(0)...), p.refresh(s, dk)...)
+				b.conn.AddRule(&nftables.Rule{Table: t, Chain: traffic, Exprs: refresh})
+			}
 			if s.Fwmark == 0 {
 				rule(destCounter(k, dk, counterOut), append(append([]expr.Any{}, rs...), ctDirection(1)...)...)
 			}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,25 +208,148 @@ func TestNFTDirectRouting(t *testing.T) {
 	}
 }
 
+// TestNFTWarnsOncePerService: what the backend does not apply is logged
+// once per service; persistence is applied to NAT services, not DR.
 func TestNFTWarnsOncePerService(t *testing.T) {
-	var buf strings.Builder
-	b := &NFT{log: slog.New(slog.NewTextHandler(&buf, nil)), warned: map[ServiceKey]bool{}}
-	s := Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Scheduler: "lc", Persistence: 60, Dests: []Dest{{UThreshold: 5}}}
-	b.warnUnsupported(s)
-	b.warnUnsupported(s)
-	b.warnUnsupported(Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.11"), Port: 80, Scheduler: "wrr"})
-	out := buf.String()
-	if strings.Count(out, "not applied") != 1 || !strings.Contains(out, "persistence_timeout, lb_algo lc, uthreshold/lthreshold") {
-		t.Fatalf("log:\n%s", out)
+	for _, tc := range []struct {
+		kind string
+		want string
+	}{
+		{"NAT", "not applied: lb_algo lc, uthreshold/lthreshold"},
+		{"DR", "not applied: persistence_timeout, lb_algo lc, uthreshold/lthreshold"},
+	} {
+		var buf strings.Builder
+		b := &NFT{log: slog.New(slog.NewTextHandler(&buf, nil)), warned: map[ServiceKey]bool{}}
+		s := Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Scheduler: "lc", Persistence: 60, Dests: []Dest{{UThreshold: 5}}}
+		b.warnUnsupported(s, tc.kind)
+		b.warnUnsupported(s, tc.kind)
+		b.warnUnsupported(Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.11"), Port: 80, Scheduler: "wrr", Persistence: 60}, "NAT")
+		if out := buf.String(); strings.Count(out, "not applied") != 1 || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: log:\n%s", tc.kind, out)
+		}
+	}
+}
+
+// TestNFTPersistenceRules: persistent NAT services (IPv4 with a port
+// change, fwmark with a netmask granularity, IPv6 with a prefix length)
+// get a set of clients per real server, a rule per real server for its
+// known clients and a verdict map for new ones, all listed by nft. Later
+// Syncs keep a set, and its clients, while its real server stays with the
+// same timeout and granularity, drop it with its real server, start it
+// afresh on a change, and drop them all with the service's persistence.
+func TestNFTPersistenceRules(t *testing.T) {
+	b, host := nftIn(t)
+	rs := func(addr string, port uint16, w int) Dest {
+		return Dest{Addr: netip.MustParseAddr(addr), Port: port, Weight: w, Method: nat}
+	}
+	v4 := Service{Family: config.IPv4, Protocol: "TCP", Addr: netip.MustParseAddr("192.0.2.10"), Port: 80, Scheduler: "rr", Persistence: 300,
+		Dests: []Dest{rs("192.0.2.20", 8080, 1), rs("192.0.2.21", 8081, 0)}}
+	fwm := Service{Family: config.IPv4, Fwmark: 7, Persistence: 60, Granularity: "255.255.255.0", Dests: []Dest{rs("192.0.2.30", 0, 1)}}
+	v6 := Service{Family: config.IPv6, Protocol: "UDP", Addr: netip.MustParseAddr("2001:db8::10"), Port: 53, Scheduler: "sh", Persistence: 30, Granularity: "64",
+		Dests: []Dest{rs("2001:db8::20", 5353, 1)}}
+	const set20, set21 = "tcp_192.0.2.10_80_rs_192.0.2.20_8080_persist", "tcp_192.0.2.10_80_rs_192.0.2.21_8081_persist"
+	with := func(s Service, change func(*Service)) Service {
+		s.Dests = slices.Clone(s.Dests)
+		change(&s)
+		return s
+	}
+	for _, step := range []struct {
+		name     string
+		services []Service
+		add      string // a client added to set20 before the Sync
+		want     []string
+		absent   []string
+	}{
+		{"install", []Service{v4, fwm, v6}, "", []string{
+			"set " + set20 + " {", "set " + set21 + " {", "flags dynamic,timeout", "timeout 5m", "size 65535",
+			`ip daddr 192.0.2.10 tcp dport 80 ip saddr @` + set20 + ` update @` + set20 + ` { ip saddr timeout 5m } counter name "tcp_192.0.2.10_80_conn" dnat to 192.0.2.20:8080`,
+			// The real server of weight 0 keeps its clients.
+			`ip saddr @` + set21 + ` update @` + set21 + ` { ip saddr timeout 5m } counter name "tcp_192.0.2.10_80_conn" dnat to 192.0.2.21:8081`,
+			`ip daddr 192.0.2.10 tcp dport 80 numgen inc mod 1 vmap { 0 : goto tcp_192.0.2.10_80_rs_192.0.2.20_8080_new }`,
+			"chain tcp_192.0.2.10_80_rs_192.0.2.20_8080_new {",
+			"add @" + set20 + " { ip saddr timeout 5m }",
+			// Each packet of a client refreshes its element.
+			`ct reply ip saddr 192.0.2.20 ct reply proto-src 8080 ct direction original ip saddr @` + set20 + ` update @` + set20 + ` { ip saddr timeout 5m }`,
+			`meta mark 0x00000007 ip saddr & 255.255.255.0 == @fwm_7_rs_192.0.2.30_0_persist update @fwm_7_rs_192.0.2.30_0_persist { ip saddr & 255.255.255.0 timeout 1m } counter name "fwm_7_conn" dnat to 192.0.2.30`,
+			"add @fwm_7_rs_192.0.2.30_0_persist { ip saddr & 255.255.255.0 timeout 1m }",
+			`ip6 saddr & ffff:ffff:ffff:ffff:: == @udp_2001-db8--10_53_rs_2001-db8--20_5353_persist update @udp_2001-db8--10_53_rs_2001-db8--20_5353_persist { ip6 saddr & ffff:ffff:ffff:ffff:: timeout 30s } counter name "udp_2001-db8--10_53_conn" dnat to [2001:db8::20]:5353`,
+			"jhash ip6 saddr mod 1 vmap { 0 : goto udp_2001-db8--10_53_rs_2001-db8--20_5353_new }",
+		}, []string{"chain tcp_192.0.2.10_80_rs_192.0.2.21_8081_new"}},
+		{"weights change, the clients stay", []Service{with(v4, func(s *Service) { s.Dests[0].Weight = 3 }), fwm, v6}, "203.0.113.7",
+			[]string{"elements = { 203.0.113.7 ", "numgen inc mod 1 vmap"}, nil},
+		{"a real server leaves with its clients", []Service{with(v4, func(s *Service) { s.Dests = s.Dests[:1] }), fwm, v6}, "",
+			[]string{"elements = { 203.0.113.7 "}, []string{set21}},
+		{"a new timeout starts afresh", []Service{with(v4, func(s *Service) { s.Dests, s.Persistence = s.Dests[:1], 120 }), fwm, v6}, "",
+			[]string{"set " + set20 + " {", "timeout 2m"}, []string{"203.0.113.7"}},
+		{"persistence off", []Service{with(v4, func(s *Service) { s.Persistence = 0 }), fwm}, "",
+			[]string{`counter name "tcp_192.0.2.10_80_conn" dnat ip to numgen inc mod 1 map { 0 : 192.0.2.20 . 8080 }`, "fwm_7_rs_192.0.2.30_0_persist"},
+			[]string{set20, set21, "tcp_192.0.2.10_80_rs_192.0.2.20_8080_new"}},
+	} {
+		if step.add != "" {
+			host.Exec(t, "nft", "add", "element", "ip", NFTTable, set20, "{ "+step.add+" }")
+		}
+		if err := b.Sync(step.services); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		// nft decodes every rule: it exits 0.
+		out := host.Exec(t, "nft", "list", "ruleset")
+		for _, want := range step.want {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: ruleset lacks %q", step.name, want)
+			}
+		}
+		for _, absent := range step.absent {
+			if strings.Contains(out, absent) {
+				t.Errorf("%s: ruleset has %q", step.name, absent)
+			}
+		}
+		if t.Failed() {
+			t.Fatalf("%s: ruleset:\n%s", step.name, out)
+		}
+	}
+	// A backend taking over the table of one that did not stop starts its
+	// sets afresh (their real servers' ids and specs are unknown) and
+	// drops the stale ones.
+	f, err := os.Open("/run/netns/" + host.NS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	next, err := NewNFTAt(quiet, int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	host.Exec(t, "nft", "add", "element", "ip", NFTTable, "fwm_7_rs_192.0.2.30_0_persist", "{ 203.0.113.0 }")
+	if err := next.Sync([]Service{fwm}); err != nil {
+		t.Fatal(err)
+	}
+	if out := host.Exec(t, "nft", "list", "ruleset"); strings.Contains(out, "203.0.113.0") || !strings.Contains(out, "chain fwm_7_rs_192.0.2.30_0_new {") {
+		t.Fatalf("taking over: the set must be new, the chain kept:\n%s", out)
+	}
+	if err := next.Sync([]Service{v4}); err != nil {
+		t.Fatal(err)
+	}
+	if out := host.Exec(t, "nft", "list", "ruleset"); strings.Contains(out, "fwm_7_rs") || !strings.Contains(out, "set "+set20+" {") {
+		t.Fatalf("the fwmark service gone, its set and chain must go:\n%s", out)
+	}
+	if err := next.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := host.Exec(t, "nft", "list", "ruleset"); strings.Contains(out, NFTTable) {
+		t.Fatalf("left after Close:\n%s", out)
 	}
 }
 
 // natRS1 and natRS2 are natLab's real servers, serving HTTP on port 8080.
 var natRS1, natRS2 = netip.MustParseAddr("192.0.2.2"), netip.MustParseAddr("192.0.2.3")
 
+// natClients are addresses the client of natLab may add to stand for
+// other clients: the real servers route them through the director too.
+var natClients = netip.MustParsePrefix("192.0.2.240/29")
+
 // natLab is a director with the VIP 192.0.2.100 and the nftables backend
 // in its namespace, two real servers (natRS1, natRS2) routing the client
-// through the director, and the client.
+// (and natClients) through the director, and the client.
 func natLab(t *testing.T) (director, client *lab.Node, b *NFT, vip netip.Addr) {
 	t.Helper()
 	testenv.RequireCommand(t, "python3", "python3")
@@ -239,6 +364,7 @@ func natLab(t *testing.T) (director, client *lab.Node, b *NFT, vip netip.Addr) {
 	director.Exec(t, "ip", "addr", "add", vip.String()+"/32", "dev", "eth0")
 	for _, rs := range l.Nodes[1:] {
 		rs.Exec(t, "ip", "route", "add", client.IPv4.String()+"/32", "via", director.IPv4.String())
+		rs.Exec(t, "ip", "route", "add", natClients.String(), "via", director.IPv4.String())
 		rs.Start(t, "http-"+rs.NS, "python3", "-m", "http.server", "8080", "--bind", rs.IPv4.String(), "--directory", t.TempDir())
 	}
 	f, err := os.Open("/run/netns/" + director.NS)
@@ -332,6 +458,148 @@ func TestNFTCountsTraffic(t *testing.T) {
 	}
 }
 
+// waitServing waits until natLab's real servers serve, seen from the
+// director: a connection refused through the VIP would count too.
+func waitServing(t *testing.T, director *lab.Node) {
+	t.Helper()
+	for _, rs := range []netip.Addr{natRS1, natRS2} {
+		if !lab.Poll(10*time.Second, 50*time.Millisecond, func() bool {
+			_, err := director.Try("curl", "-sf", "-o", "/dev/null", "--max-time", "1", "http://"+rs.String()+":8080/")
+			return err == nil
+		}) {
+			t.Fatalf("%s:8080 did not start serving", rs)
+		}
+	}
+}
+
+// TestNFTPersistence: with persistence_timeout, every connection of a
+// client goes to the real server of its first while other clients are
+// still spread by the scheduler; once the client's element has expired,
+// its next connection is scheduled anew (rr: to the other real server),
+// but not while a connection of the client goes on sending; with a
+// granularity the clients of one network share a real server; a
+// real server leaving the pool lets its clients go to another. nft lists
+// the ruleset, clients included, throughout.
+func TestNFTPersistence(t *testing.T) {
+	director, cl, b, vip := natLab(t)
+	waitServing(t, director)
+	others := []netip.Addr{natClients.Addr().Next(), natClients.Addr().Next().Next(), natClients.Addr().Next().Next().Next(), natClients.Addr().Next().Next().Next().Next()}
+	for _, a := range others {
+		cl.Exec(t, "ip", "addr", "add", a.String()+"/32", "dev", "eth0")
+	}
+	svc := Service{Family: config.IPv4, Protocol: "TCP", Addr: vip, Port: 80, Scheduler: "rr", Persistence: 4, Dests: []Dest{
+		{Addr: natRS1, Port: 8080, Weight: 1, Method: nat},
+		{Addr: natRS2, Port: 8080, Weight: 1, Method: nat},
+	}}
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	// connect runs a command on the client that makes one connection
+	// through the VIP and returns the real server that took it.
+	connect := func(args ...string) netip.Addr {
+		t.Helper()
+		before, err := b.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.Try(args...); err != nil {
+			t.Fatal(err)
+		}
+		after, err := b.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var served []netip.Addr
+		for _, rs := range []netip.Addr{natRS1, natRS2} {
+			k := DestKey{rs, 8080}
+			if after[svc.Key()].Dests[k].Connections > before[svc.Key()].Dests[k].Connections {
+				served = append(served, rs)
+			}
+		}
+		if len(served) != 1 {
+			t.Fatalf("%q: served by %v, want one real server", args, served)
+		}
+		return served[0]
+	}
+	// get makes a request from src and returns the real server that
+	// served it.
+	get := func(src netip.Addr) netip.Addr {
+		t.Helper()
+		return connect("curl", "-sf", "-o", "/dev/null", "--max-time", "2", "--interface", src.String(), "http://"+vip.String()+"/")
+	}
+	const n = 6
+	home := get(cl.IPv4)
+	for i := 1; i < n; i++ {
+		if got := get(cl.IPv4); got != home {
+			t.Fatalf("request %d of %s went to %s, the first to %s", i+1, cl.IPv4, got, home)
+		}
+	}
+	spread := map[netip.Addr]bool{}
+	for _, src := range others {
+		first := get(src)
+		spread[first] = true
+		if again := get(src); again != first {
+			t.Errorf("client %s went to %s, then %s", src, first, again)
+		}
+	}
+	if !spread[natRS1] || !spread[natRS2] {
+		t.Errorf("the other clients all went to %v; rr spreads them", spread)
+	}
+	set := func(rs netip.Addr) string { return destCounter(svc.Key(), DestKey{rs, 8080}, "persist") }
+	if out := director.Exec(t, "nft", "list", "ruleset"); !strings.Contains(out, cl.IPv4.String()+" expires") {
+		t.Errorf("the ruleset does not list client %s:\n%s", cl.IPv4, out)
+	}
+	// The client's element expires persistence_timeout after its last
+	// connection; its next connection is scheduled anew, rr's turn being
+	// the other real server's.
+	if !lab.Poll(10*time.Second, 200*time.Millisecond, func() bool {
+		out := director.Exec(t, "nft", "list", "set", "ip", NFTTable, set(home))
+		return !strings.Contains(out, cl.IPv4.String()+" ")
+	}) {
+		t.Fatalf("client %s still in %s after 10 s", cl.IPv4, set(home))
+	}
+	// That next connection sends for longer than the timeout, which keeps
+	// the client's element (IPVS keeps its template while a connection
+	// lasts): the connection after it goes to the same real server, not
+	// to rr's next.
+	const hold = `import socket, sys, time
+s = socket.create_connection((sys.argv[1], 80), source_address=(sys.argv[2], 0))
+end = time.monotonic() + float(sys.argv[3])
+while time.monotonic() < end:
+    s.send(b"G")
+    time.sleep(0.3)
+s.close()
+`
+	moved := connect("python3", "-c", hold, vip.String(), cl.IPv4.String(), strconv.Itoa(svc.Persistence+2))
+	if moved == home {
+		t.Errorf("after the timeout, client %s went to %s again; rr's next is the other", cl.IPv4, moved)
+	}
+	if got := get(cl.IPv4); got != moved {
+		t.Errorf("after a connection of %d s, client %s went to %s, not %s: its element expired while the connection sent", svc.Persistence+2, cl.IPv4, got, moved)
+	}
+	// A /29 granularity: the other clients share one real server.
+	svc.Granularity = "255.255.255.248"
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	group := get(others[0])
+	for _, src := range others[1:] {
+		if got := get(src); got != group {
+			t.Errorf("client %s of %s went to %s, %s to %s", src, natClients, got, others[0], group)
+		}
+	}
+	// The group's real server leaves the pool: its clients go to the
+	// other.
+	svc.Dests = slices.DeleteFunc(slices.Clone(svc.Dests), func(d Dest) bool { return d.Addr == group })
+	if err := b.Sync([]Service{svc}); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(others[0]); got == group || got != svc.Dests[0].Addr {
+		t.Errorf("with %s out of the pool, client %s went to %s", group, others[0], got)
+	}
+	director.Exec(t, "nft", "list", "ruleset")
+}
+
 // TestNFTSchedulers: with rr and wrr the NAT rule picks real servers in
 // turn (rr ignoring weights, wrr by weight), with sh by the client's
 // address (one client: always one real server); requests through the VIP
@@ -340,16 +608,7 @@ func TestNFTSchedulers(t *testing.T) {
 	director, cl, b, vip := natLab(t)
 	rs1, rs2 := natRS1, natRS2
 	k1, k2 := DestKey{rs1, 8080}, DestKey{rs2, 8080}
-	// Both servers serve before a request goes through the VIP: a refused
-	// connection would count too.
-	for _, rs := range []netip.Addr{rs1, rs2} {
-		if !lab.Poll(10*time.Second, 50*time.Millisecond, func() bool {
-			_, err := director.Try("curl", "-sf", "-o", "/dev/null", "--max-time", "1", "http://"+rs.String()+":8080/")
-			return err == nil
-		}) {
-			t.Fatalf("%s:8080 did not start serving", rs)
-		}
-	}
+	waitServing(t, director)
 	get := func() {
 		t.Helper()
 		if !lab.Poll(10*time.Second, 100*time.Millisecond, func() bool {
