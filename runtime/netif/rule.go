@@ -158,7 +158,7 @@ func selectorIPNet(p netip.Prefix) *net.IPNet {
 	return prefixIPNet(p.Masked())
 }
 
-// Check reports whether the rule can be installed as written, without touching the system.
+// Check reports whether the rule can be installed, without touching the system.
 func (r Rule) Check() error {
 	_, err := r.netlinkRule()
 	return err
