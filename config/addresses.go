@@ -1,10 +1,14 @@
 package config
 
 import (
+	"errors"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/havip/havip/config/iproute2"
+	"golang.org/x/sys/unix"
 )
 
 // addresses parses a virtual_ipaddress-style block: one address per line
@@ -186,11 +190,21 @@ func validScope(s string) bool {
 // routeTypes are ip-route types that may precede the destination.
 var routeTypes = []string{"unicast", "blackhole", "unreachable", "prohibit", "throw", "local", "broadcast", "anycast", "multicast", "nat"}
 
-// routeValueOptions are ip-route options followed by one value, kept in
-// Options.
-var routeValueOptions = []string{"tos", "dsfield", "realms", "mtu", "advmss", "rtt", "rttvar", "reordering", "window", "cwnd", "ssthresh", "initcwnd", "initrwnd", "features", "quickack", "congctl", "rto_min", "pref", "encap", "expires", "fastopen_no_cookie", "ttl-propagate", "nexthop", "hoplimit"}
+// routeOptionsIgnored and ruleOptionsIgnored are the options whose bad value keepalived 2.2.7
+// reports and ignores, keeping the route or rule; any other bad value drops it.
+var (
+	routeOptionsIgnored = []string{"features"}
+	ruleOptionsIgnored  = []string{"protocol", "ipproto"}
+)
 
-// routes parses a virtual_routes / static_routes block.
+// isUnsupported reports whether err is an option havip recognises but cannot install.
+func isUnsupported(err error) bool {
+	var unsupported *iproute2.UnsupportedError
+	return errors.As(err, &unsupported)
+}
+
+// routes parses a virtual_routes / static_routes block. A route keepalived would drop is dropped
+// with a warning; one using an option havip cannot install is an error.
 func (p *parser) routes(n *node) []Route {
 	var out []Route
 	for _, c := range n.children {
@@ -198,11 +212,15 @@ func (p *parser) routes(n *node) []Route {
 			p.rep.errorf(c.pos, "%s entry %s does not take a '{' block", n.keyword(), c.keyword())
 			continue
 		}
+		var refused error
 		p.dropping("the route is ignored", func() {
-			if r, ok := p.route(c, n.keyword()); ok {
+			if r, ok := p.route(c, n.keyword(), &refused); ok {
 				out = append(out, p.trackRoute(r, n.keyword()))
 			}
 		})
+		if refused != nil {
+			p.rep.errorf(c.pos, "%s: %v", n.keyword(), refused)
+		}
 	}
 	return out
 }
@@ -214,29 +232,35 @@ func (p *parser) trackRoute(r Route, where string) Route {
 	if r.NoTrack {
 		return r
 	}
-	if r.Protocol != "" && !isKeepalivedProtocol(r.Protocol) {
+	if r.Protocol.Set() && r.Protocol.ID != iproute2.ProtocolKeepalived.ID {
 		p.rep.warnf(r.Pos, "%s: route %s: protocol %s is replaced by keepalived, the protocol of tracked routes, as keepalived does; add no_track to keep it",
-			where, r.Dst, r.Protocol)
+			where, r.Dst, r.Protocol.Word)
 	}
 	if r.Dev == "" {
 		p.rep.warnf(r.Pos, "%s: route %s has no interface (dev), so its removal is not tracked, as keepalived does", where, r.Dst)
-		r.Protocol, r.NoTrack = protocolKeepalived, true
+		r.Protocol, r.NoTrack = iproute2.ProtocolKeepalived, true
 	}
 	return r
 }
 
-// protocolKeepalived is the routing protocol of keepalived's tracked routes and rules
-// (RTPROT_KEEPALIVED).
-const protocolKeepalived = "keepalived"
-
-func isKeepalivedProtocol(p string) bool { return p == protocolKeepalived || p == "18" }
-
-func (p *parser) route(c *node, where string) (Route, bool) {
+// route parses one route. A value keepalived refuses (an unknown table, scope or protocol name, a
+// bad option value) is an error naming it and what is valid; an option havip cannot install is
+// set in refused instead.
+func (p *parser) route(c *node, where string, refused *error) (Route, bool) {
 	r := Route{Pos: c.pos}
 	toks := c.toks
 	fail := func(format string, args ...any) (Route, bool) {
 		p.rep.errorf(c.pos, where+": "+format, args...)
 		return r, false
+	}
+	// option reports an option of the route that cannot be set, telling an unsupported one from a
+	// bad one.
+	option := func(err error) (Route, bool) {
+		if isUnsupported(err) {
+			*refused = err
+			return r, false
+		}
+		return fail("%v", err)
 	}
 	haveDst := false
 	for i := 0; i < len(toks); i++ {
@@ -282,9 +306,15 @@ func (p *parser) route(c *node, where string) (Route, bool) {
 				return fail("dev needs an interface name")
 			}
 		case t == "table":
-			if r.Table, ok = val(); !ok {
+			v, ok := val()
+			if !ok {
 				return fail("table needs a number or name")
 			}
+			id, err := iproute2.Table(v)
+			if err != nil {
+				return fail("table %q: %v", v, err)
+			}
+			r.Table = iproute2.Named[uint32]{ID: id, Word: v}
 		case t == "metric" || t == "preference" || t == "priority":
 			v, ok := val()
 			m, err := strconv.ParseUint(v, 10, 32)
@@ -293,26 +323,52 @@ func (p *parser) route(c *node, where string) (Route, bool) {
 			}
 			r.Metric = int(m)
 		case t == "scope":
-			if r.Scope, ok = val(); !ok || !validScope(r.Scope) {
-				return fail("scope must be global, site, link, host, nowhere or a number")
+			v, ok := val()
+			if !ok {
+				return fail("scope needs a value: global, site, link, host, nowhere, a number or a name from rt_scopes")
 			}
+			id, err := iproute2.Scope(v)
+			if err != nil {
+				return fail("scope %q: %v; want global, site, link, host, nowhere, a number or a name from rt_scopes", v, err)
+			}
+			r.Scope = iproute2.Named[uint8]{ID: id, Word: v}
 		case t == "protocol" || t == "proto":
-			if r.Protocol, ok = val(); !ok {
+			v, ok := val()
+			if !ok {
 				return fail("protocol needs a value")
 			}
+			id, err := iproute2.Protocol(v)
+			if err != nil {
+				return fail("protocol %q: %v", v, err)
+			}
+			r.Protocol = iproute2.Named[uint8]{ID: id, Word: v}
 		case t == "no_track":
 			r.NoTrack = true
-		case t == "onlink" || t == "pervasive":
-			r.Options = append(r.Options, t)
-		case slices.Contains(routeValueOptions, t):
+		case slices.Contains(iproute2.RouteFlags, t):
+			if err := r.Options.SetFlag(t); err != nil {
+				return option(err)
+			}
+			r.OptionWords = append(r.OptionWords, t)
+		case slices.Contains(iproute2.RouteValueOptions, t):
 			v, ok := val()
 			if !ok {
 				return fail("%s needs a value", t)
 			}
-			r.Options = append(r.Options, t, v)
+			if err := r.Options.Set(t, v); err != nil {
+				if slices.Contains(routeOptionsIgnored, t) && !isUnsupported(err) {
+					p.rep.dropf(c.pos, "the option is ignored", "%s: %v", where, err)
+					continue
+				}
+				return option(err)
+			}
+			r.OptionWords = append(r.OptionWords, t, v)
 		case !haveDst && slices.Contains(routeTypes, t) && i+1 < len(toks):
-			if t != "unicast" {
-				r.Type = t
+			typ, err := iproute2.RouteType(t)
+			if err != nil {
+				return option(err)
+			}
+			if typ != unix.RTN_UNICAST {
+				r.Type = typ
 			}
 		case !haveDst && t == "to":
 			continue
@@ -343,10 +399,20 @@ func (p *parser) route(c *node, where string) (Route, bool) {
 			return fail("route %s mixes IPv4 and IPv6 addresses", r.Dst)
 		}
 	}
+	if !r.Table.Set() {
+		r.Table.ID = unix.RT_TABLE_MAIN
+	}
+	if !r.Scope.Set() {
+		r.Scope.ID = iproute2.DefaultScope(r.Type)
+	}
+	if !r.Protocol.Set() {
+		r.Protocol.ID = iproute2.ProtocolKeepalived.ID
+	}
 	return r, true
 }
 
-// rules parses a virtual_rules / static_rules block.
+// rules parses a virtual_rules / static_rules block. A rule keepalived would drop is dropped with
+// a warning; one using an option havip cannot install is an error.
 func (p *parser) rules(n *node) []Rule {
 	var out []Rule
 	for _, c := range n.children {
@@ -354,20 +420,25 @@ func (p *parser) rules(n *node) []Rule {
 			p.rep.errorf(c.pos, "%s entry %s does not take a '{' block", n.keyword(), c.keyword())
 			continue
 		}
+		var refused error
 		p.dropping("the rule is ignored", func() {
-			if r, ok := p.rule(c, n.keyword()); ok {
-				if i := slices.Index(r.Options, "protocol"); !r.NoTrack && i >= 0 && i%2 == 0 && !isKeepalivedProtocol(r.Options[i+1]) {
+			if r, ok := p.rule(c, n.keyword(), &refused); ok {
+				if i := slices.Index(r.OptionWords, "protocol"); !r.NoTrack && i >= 0 && i%2 == 0 && r.Options.Protocol != iproute2.ProtocolKeepalived.ID {
 					p.rep.warnf(r.Pos, "%s: rule: protocol %s is replaced by keepalived, the protocol of tracked rules, as keepalived does; add no_track to keep it",
-						n.keyword(), r.Options[i+1])
+						n.keyword(), r.OptionWords[i+1])
 				}
 				out = append(out, r)
 			}
 		})
+		if refused != nil {
+			p.rep.errorf(c.pos, "%s: %v", n.keyword(), refused)
+		}
 	}
 	return out
 }
 
-func (p *parser) rule(c *node, where string) (Rule, bool) {
+// rule parses one rule, as route parses a route.
+func (p *parser) rule(c *node, where string, refused *error) (Rule, bool) {
 	r := Rule{Pos: c.pos}
 	toks := c.toks
 	fail := func(format string, args ...any) (Rule, bool) {
@@ -410,7 +481,11 @@ func (p *parser) rule(c *node, where string) (Rule, bool) {
 				r.To = pfx
 			}
 		case "table", "lookup":
-			r.Table = v
+			id, err := iproute2.Table(v)
+			if err != nil {
+				return fail("%s %q: %v", t, v, err)
+			}
+			r.Table = iproute2.Named[uint32]{ID: id, Word: v}
 		case "preference", "pref", "priority":
 			n, err := strconv.ParseUint(v, 10, 32)
 			if err != nil {
@@ -418,19 +493,35 @@ func (p *parser) rule(c *node, where string) (Rule, bool) {
 			}
 			r.Preference = int(n)
 		case "fwmark":
-			r.Fwmark = v
+			fw, err := iproute2.ParseFwmark(v)
+			if err != nil {
+				return fail("%v", err)
+			}
+			r.Fwmark = fw
 		case "iif":
 			r.Iif = v
 		case "oif":
 			r.Oif = v
-		case "tos", "dsfield", "realms", "goto", "suppress_prefixlength", "suppress_ifgroup", "uidrange", "sport", "dport", "ipproto", "l3mdev", "protocol", "tun_id", "type":
-			r.Options = append(r.Options, t, v)
 		default:
-			opts := []string{"from", "to", "table", "preference", "fwmark", "iif", "oif", "not", "no_track"}
-			if s := nearest(t, opts); s != "" {
-				return fail("unknown rule option %q; did you mean %q?", t, s)
+			if !slices.Contains(iproute2.RuleValueOptions, t) {
+				opts := []string{"from", "to", "table", "preference", "fwmark", "iif", "oif", "not", "no_track"}
+				if s := nearest(t, opts); s != "" {
+					return fail("unknown rule option %q; did you mean %q?", t, s)
+				}
+				return fail("unknown rule option %q", t)
 			}
-			return fail("unknown rule option %q", t)
+			if err := r.Options.Set(t, v); err != nil {
+				switch {
+				case isUnsupported(err):
+					*refused = err
+					return r, false
+				case slices.Contains(ruleOptionsIgnored, t):
+					p.rep.dropf(c.pos, "the option is ignored", "%s: %v", where, err)
+					continue
+				}
+				return fail("%v", err)
+			}
+			r.OptionWords = append(r.OptionWords, t, v)
 		}
 	}
 	var fam Family
@@ -450,18 +541,8 @@ func (p *parser) rule(c *node, where string) (Rule, bool) {
 	if r.Family == 0 {
 		r.Family = IPv4
 	}
-	if r.Table == "" && !slices.Contains(r.Options, "goto") && r.Type() == "" {
+	if !r.Table.Set() && r.Options.Goto == 0 && r.Options.Action == 0 {
 		return fail("rule needs a table (or goto/type)")
 	}
 	return r, true
-}
-
-// Type returns the rule's "type" option, or "".
-func (r Rule) Type() string {
-	for i := 0; i+1 < len(r.Options); i += 2 {
-		if r.Options[i] == "type" {
-			return r.Options[i+1]
-		}
-	}
-	return ""
 }

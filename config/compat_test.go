@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/havip/havip/config/iproute2"
 )
 
 // TestDroppedParts checks that what a warning says is dropped is not in
@@ -48,7 +50,7 @@ func TestDroppedParts(t *testing.T) {
 			if len(in.VirtualRoutes) != 1 || in.VirtualRoutes[0].Dst.String() != "203.0.113.0/24" {
 				t.Fatalf("routes %+v, want only 203.0.113.0/24", in.VirtualRoutes)
 			}
-			if len(in.VirtualRules) != 1 || in.VirtualRules[0].Table != "2" {
+			if len(in.VirtualRules) != 1 || in.VirtualRules[0].Table.Word != "2" {
 				t.Fatalf("rules %+v, want only the table 2 rule", in.VirtualRules)
 			}
 		}},
@@ -101,7 +103,7 @@ func TestDroppedParts(t *testing.T) {
 		}},
 		{"tracked route with another protocol, route without an interface", inst("virtual_routes {\n198.51.100.0/24 dev eth0 protocol static\n203.0.113.0/24 via 192.0.2.254\n}"), func(t *testing.T, c *Config) {
 			rs := c.Instances[0].VirtualRoutes
-			if len(rs) != 2 || rs[0].NoTrack || !rs[1].NoTrack || rs[1].Protocol != "keepalived" {
+			if len(rs) != 2 || rs[0].NoTrack || !rs[1].NoTrack || rs[1].Protocol != iproute2.ProtocolKeepalived {
 				t.Fatalf("routes %+v, want the first tracked, the second not tracked with protocol keepalived", rs)
 			}
 		}},

@@ -236,14 +236,15 @@ func (v VirtualAddress) Equal(o VirtualAddress) bool {
 func (r Route) Equal(o Route) bool {
 	return r.Type == o.Type && r.Dst == o.Dst && r.Src == o.Src && r.Via == o.Via && r.Or == o.Or &&
 		r.Dev == o.Dev && r.Table == o.Table && r.Metric == o.Metric && r.Scope == o.Scope &&
-		r.Protocol == o.Protocol && r.NoTrack == o.NoTrack && slices.Equal(r.Options, o.Options) && r.TrackGroup == o.TrackGroup
+		r.Protocol == o.Protocol && r.NoTrack == o.NoTrack && r.Options == o.Options && slices.Equal(r.OptionWords, o.OptionWords) &&
+		r.TrackGroup == o.TrackGroup
 }
 
 // Equal reports whether two rules are the same ignoring positions.
 func (r Rule) Equal(o Rule) bool {
 	return r.Family == o.Family && r.Not == o.Not && r.From == o.From && r.To == o.To && r.Table == o.Table &&
 		r.Preference == o.Preference && r.Fwmark == o.Fwmark && r.Iif == o.Iif && r.Oif == o.Oif &&
-		r.NoTrack == o.NoTrack && slices.Equal(r.Options, o.Options) && r.TrackGroup == o.TrackGroup
+		r.NoTrack == o.NoTrack && r.Options == o.Options && slices.Equal(r.OptionWords, o.OptionWords) && r.TrackGroup == o.TrackGroup
 }
 
 // Equal reports whether a and b are both nil or the same use_vmac ignoring

@@ -226,7 +226,7 @@ func TestEqualNilAndEmpty(t *testing.T) {
 		{"nil instances", nil, nil, true},
 		{"nil and an instance", nil, &Instance{}, false},
 		{"nil and empty addresses", &Instance{}, &Instance{VirtualAddresses: []VirtualAddress{}}, true},
-		{"nil and empty options", &Instance{VirtualRoutes: []Route{{}}}, &Instance{VirtualRoutes: []Route{{Options: []string{}}}}, true},
+		{"nil and empty options", &Instance{VirtualRoutes: []Route{{}}}, &Instance{VirtualRoutes: []Route{{OptionWords: []string{}}}}, true},
 		{"nil and empty notify args", &Instance{Notify: Notify{All: &Command{}}}, &Instance{Notify: Notify{All: &Command{Args: []string{}}}}, true},
 		{"nil and zero auth", &Instance{}, &Instance{Auth: &Authentication{}}, false},
 		{"nil and zero vmac", &Instance{}, &Instance{VMAC: &VMAC{}}, false},

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/havip/havip/config/iproute2"
 )
 
 // Format prints the config as canonical keepalived.conf text: fully
@@ -499,8 +501,8 @@ func formatRoute(r Route) string {
 	if r.Src.IsValid() {
 		s = append(s, "src", r.Src.String())
 	}
-	if r.Type != "" {
-		s = append(s, r.Type)
+	if r.Type != 0 {
+		s = append(s, iproute2.RouteTypeName(r.Type))
 	}
 	s = append(s, r.Dst.String())
 	if r.Via.IsValid() {
@@ -512,19 +514,19 @@ func formatRoute(r Route) string {
 	if r.Dev != "" {
 		s = append(s, "dev", r.Dev)
 	}
-	if r.Scope != "" {
-		s = append(s, "scope", r.Scope)
+	if r.Scope.Set() {
+		s = append(s, "scope", r.Scope.Word)
 	}
-	if r.Table != "" {
-		s = append(s, "table", r.Table)
+	if r.Table.Set() {
+		s = append(s, "table", r.Table.Word)
 	}
 	if r.Metric != 0 {
 		s = append(s, "metric", strconv.Itoa(r.Metric))
 	}
-	if r.Protocol != "" {
-		s = append(s, "protocol", r.Protocol)
+	if r.Protocol.Set() {
+		s = append(s, "protocol", r.Protocol.Word)
 	}
-	s = append(s, r.Options...)
+	s = append(s, r.OptionWords...)
 	if r.NoTrack {
 		s = append(s, "no_track")
 	}
@@ -548,14 +550,14 @@ func formatRule(r Rule) string {
 	if r.To.IsValid() {
 		s = append(s, "to", formatPrefix(r.To))
 	}
-	if r.Table != "" {
-		s = append(s, "table", r.Table)
+	if r.Table.Set() {
+		s = append(s, "table", r.Table.Word)
 	}
 	if r.Preference != 0 {
 		s = append(s, "preference", strconv.Itoa(r.Preference))
 	}
-	if r.Fwmark != "" {
-		s = append(s, "fwmark", r.Fwmark)
+	if r.Fwmark.Word != "" {
+		s = append(s, "fwmark", r.Fwmark.Word)
 	}
 	if r.Iif != "" {
 		s = append(s, "iif", r.Iif)
@@ -563,7 +565,7 @@ func formatRule(r Rule) string {
 	if r.Oif != "" {
 		s = append(s, "oif", r.Oif)
 	}
-	s = append(s, r.Options...)
+	s = append(s, r.OptionWords...)
 	if r.NoTrack {
 		s = append(s, "no_track")
 	}

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/havip/havip/config/iproute2"
 )
 
 // Options controls how a config is read.
@@ -491,42 +493,49 @@ func (a VirtualAddress) PreferredLifetime() (uint32, bool) {
 // 4294967295 is forever.
 const infiniteLifetime = 0xffffffff
 
-// Route is one virtual_routes / static_routes entry (ip route syntax).
+// Route is one virtual_routes / static_routes entry (ip route syntax), its names and options
+// resolved to numbers when parsed.
 type Route struct {
 	Pos Pos `json:"pos"`
-	// Type is "" (unicast) or blackhole, unreachable, prohibit, throw, ...
-	Type     string       `json:"type,omitempty"`
-	Dst      netip.Prefix `json:"dst"`
-	Src      netip.Addr   `json:"src,omitzero"`
-	Via      netip.Addr   `json:"via,omitzero"`
-	Or       netip.Addr   `json:"or,omitzero"`
-	Dev      string       `json:"dev,omitempty"`
-	Table    string       `json:"table,omitempty"`
-	Metric   int          `json:"metric,omitempty"`
-	Scope    string       `json:"scope,omitempty"`
-	Protocol string       `json:"protocol,omitempty"`
-	NoTrack  bool         `json:"no_track,omitempty"`
-	// Options are further ip-route options, as written, in order.
-	Options []string `json:"options,omitempty"`
+	// Type is the route type (RTN_*); 0 = unicast, written or not.
+	Type   uint8                  `json:"type,omitempty"`
+	Dst    netip.Prefix           `json:"dst"`
+	Src    netip.Addr             `json:"src,omitzero"`
+	Via    netip.Addr             `json:"via,omitzero"`
+	Or     netip.Addr             `json:"or,omitzero"`
+	Dev    string                 `json:"dev,omitempty"`
+	Table  iproute2.Named[uint32] `json:"table,omitzero"` // unset: ID is main
+	Metric int                    `json:"metric,omitempty"`
+	// Scope unset has the default for the type: global, host for local, link for broadcast and
+	// anycast routes.
+	Scope iproute2.Named[uint8] `json:"scope,omitzero"`
+	// Protocol unset is keepalived's (RTPROT_KEEPALIVED).
+	Protocol iproute2.Named[uint8] `json:"protocol,omitzero"`
+	NoTrack  bool                  `json:"no_track,omitempty"`
+	// Options are the further ip-route options; OptionWords are they as written, in order.
+	Options     iproute2.RouteOptions `json:"-"`
+	OptionWords []string              `json:"options,omitempty"`
 	// TrackGroup is the track_group of a static route.
 	TrackGroup string `json:"track_group,omitempty"`
 }
 
-// Rule is one virtual_rules / static_rules entry (ip rule syntax).
+// Rule is one virtual_rules / static_rules entry (ip rule syntax), its names and options resolved
+// to numbers when parsed.
 type Rule struct {
-	Pos        Pos          `json:"pos"`
-	Family     Family       `json:"family"`
-	Not        bool         `json:"not,omitempty"`
-	From       netip.Prefix `json:"from,omitzero"`
-	To         netip.Prefix `json:"to,omitzero"`
-	Table      string       `json:"table,omitempty"`
-	Preference int          `json:"preference,omitempty"` // 0 = unset
-	Fwmark     string       `json:"fwmark,omitempty"`
-	Iif        string       `json:"iif,omitempty"`
-	Oif        string       `json:"oif,omitempty"`
-	NoTrack    bool         `json:"no_track,omitempty"`
-	// Options are further ip-rule options, as written, in order.
-	Options []string `json:"options,omitempty"`
+	Pos        Pos                    `json:"pos"`
+	Family     Family                 `json:"family"`
+	Not        bool                   `json:"not,omitempty"`
+	From       netip.Prefix           `json:"from,omitzero"`
+	To         netip.Prefix           `json:"to,omitzero"`
+	Table      iproute2.Named[uint32] `json:"table,omitzero"`       // unset: ID 0, no table
+	Preference int                    `json:"preference,omitempty"` // 0 = unset
+	Fwmark     iproute2.Fwmark        `json:"fwmark,omitzero"`
+	Iif        string                 `json:"iif,omitempty"`
+	Oif        string                 `json:"oif,omitempty"`
+	NoTrack    bool                   `json:"no_track,omitempty"`
+	// Options are the further ip-rule options; OptionWords are they as written, in order.
+	Options     iproute2.RuleOptions `json:"-"`
+	OptionWords []string             `json:"options,omitempty"`
 	// TrackGroup is the track_group of a static rule.
 	TrackGroup string `json:"track_group,omitempty"`
 }

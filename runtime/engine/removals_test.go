@@ -62,7 +62,7 @@ func TestRemovedBehindOurBack(t *testing.T) {
 			r.removeRouting(false, "198.51.100.128/25 via 192.0.2.254 dev eth0 proto keepalived", prefix("198.51.100.128/25"))
 		}, true, ""},
 		{"no_track virtual route", func(r *rig) {
-			r.removeRouting(false, "198.51.100.0/25 via 192.0.2.254 dev eth0", prefix("198.51.100.0/25"))
+			r.removeRouting(false, "198.51.100.0/25 via 192.0.2.254 dev eth0 proto keepalived", prefix("198.51.100.0/25"))
 		}, false, ""},
 		{"virtual rule", func(r *rig) {
 			r.removeRouting(true, "from all to 198.51.100.128/25 protocol keepalived table 100 preference 16382", prefix("198.51.100.128/25"))
@@ -79,7 +79,7 @@ func TestRemovedBehindOurBack(t *testing.T) {
 			r.removeRouting(false, "203.0.113.0/26 via 192.0.2.254 dev eth0 proto keepalived", prefix("203.0.113.0/26"))
 		}, false, "route"},
 		{"no_track static route", func(r *rig) {
-			r.removeRouting(false, "203.0.113.64/26 via 192.0.2.254 dev eth0", prefix("203.0.113.64/26"))
+			r.removeRouting(false, "203.0.113.64/26 via 192.0.2.254 dev eth0 proto keepalived", prefix("203.0.113.64/26"))
 		}, false, ""},
 		{"static rule", func(r *rig) {
 			r.removeRouting(true, "from all to 203.0.113.128/26 protocol keepalived table 100 preference 16384", prefix("203.0.113.128/26"))

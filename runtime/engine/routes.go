@@ -5,16 +5,15 @@ import (
 	"slices"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/config/iproute2"
 	"github.com/havip/havip/runtime/netif"
 )
 
-// protocolKeepalived is the protocol keepalived gives every route and rule it tracks, which is
-// every one without no_track: keepalived replaces a configured protocol (with a warning) because
-// it recognises its own routes and rules by this protocol.
-const protocolKeepalived = "keepalived"
-
 // routeFromConfig converts a virtual_routes / static_routes entry to the route netif installs.
-// Unlike a VIP, a route without dev gets no interface: the kernel picks it from the gateway.
+// Unlike a VIP, a route without dev gets no interface: the kernel picks it from the gateway. A
+// tracked route (without no_track) has keepalived's protocol, which keepalived gives every route
+// and rule it tracks because it recognises its own by it; the parser has warned about a
+// configured one it replaces.
 func routeFromConfig(r config.Route) netif.Route {
 	route := netif.Route{
 		Type:     r.Type,
@@ -23,49 +22,40 @@ func routeFromConfig(r config.Route) netif.Route {
 		Via:      r.Via,
 		Or:       r.Or,
 		Dev:      r.Dev,
-		Table:    r.Table,
+		Table:    r.Table.ID,
 		Metric:   uint32(r.Metric), // the parser bounds it to 32 bits
-		Scope:    r.Scope,
-		Protocol: r.Protocol,
+		Scope:    r.Scope.ID,
+		Protocol: r.Protocol.ID,
 		Options:  r.Options,
 	}
 	if !r.NoTrack {
-		route.Protocol = protocolKeepalived
+		route.Protocol = iproute2.ProtocolKeepalived.ID
 	}
 	return route
 }
 
-// ruleFromConfig converts a virtual_rules / static_rules entry to the rule netif installs. A rule
-// without preference keeps 0, leaving the number to the kernel; keepalived instead numbers such
-// rules 16384, 16383, ... per family in configuration order, which needs the whole configuration.
+// ruleFromConfig converts a virtual_rules / static_rules entry to the rule netif installs; a
+// tracked rule has keepalived's protocol, as a tracked route. A rule without preference keeps 0,
+// leaving the number to the kernel; keepalived instead numbers such rules 16384, 16383, ... per
+// family in configuration order, which needs the whole configuration.
 func ruleFromConfig(r config.Rule) netif.Rule {
 	rule := netif.Rule{
 		Family:     int(r.Family),
 		Not:        r.Not,
 		From:       r.From,
 		To:         r.To,
-		Table:      r.Table,
+		Table:      r.Table.ID,
 		Preference: uint32(r.Preference), // the parser bounds it to 32 bits
-		Fwmark:     r.Fwmark,
+		Fwmark:     r.Fwmark.Mark,
+		FwmarkMask: r.Fwmark.Mask,
 		Iif:        r.Iif,
 		Oif:        r.Oif,
 		Options:    r.Options,
 	}
 	if !r.NoTrack {
-		rule.Options = withOption(r.Options, "protocol", protocolKeepalived)
+		rule.Options.Protocol = iproute2.ProtocolKeepalived.ID
 	}
 	return rule
-}
-
-// withOption returns a copy of the name/value pairs opts with name set to value alone.
-func withOption(opts []string, name, value string) []string {
-	out := make([]string, 0, len(opts)+2)
-	for i := 0; i+1 < len(opts); i += 2 {
-		if opts[i] != name {
-			out = append(out, opts[i], opts[i+1])
-		}
-	}
-	return append(out, name, value)
 }
 
 // firstRulePreference is where keepalived starts numbering the rules configured without a
@@ -233,8 +223,8 @@ func (e *Engine) removeRouting(owner string, r routing) {
 }
 
 // CheckRouting reports, each at its position, the virtual and static routes and rules of cfg
-// that cannot be installed as written (an unknown table name, an option the kernel interface
-// does not take), so that `havip check` fails where `havip run` would.
+// that cannot be installed as parsed (a gateway a blackhole route cannot take, suppressors without
+// a table the kernel interface can carry), so that `havip check` fails where `havip run` would.
 func CheckRouting(cfg *config.Config) config.Diagnostics {
 	var diags config.Diagnostics
 	check := func(where string, routes []config.Route, rules []config.Rule) {

@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/havip/havip/config/iproute2"
+	"golang.org/x/sys/unix"
 )
 
 // ipRoute is one route of `ip -j route show`, with the fields the tests set.
@@ -34,6 +37,9 @@ type ipNexthop struct {
 
 // ipRoutes lists every route of both families in the node's namespace as iproute2 reports them,
 // keyed by "TABLE DST" (TABLE "" for main). Empty flag lists become nil.
+// keepalived is the routing protocol keepalived installs its routes and rules with.
+const keepalived = unix.RTPROT_KEEPALIVED
+
 func (n *testNode) ipRoutes(t *testing.T) map[string]ipRoute {
 	t.Helper()
 	got := map[string]ipRoute{}
@@ -84,35 +90,35 @@ func TestAddDelRoute(t *testing.T) {
 	}{
 		{
 			name: "IPv4 via a gateway with src, metric and metrics",
-			route: Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0",
-				Src: netip.MustParseAddr("192.0.2.1"), Metric: 10, Options: []string{"mtu", "1400", "advmss", "1360"}},
+			route: Route{Protocol: keepalived, Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0",
+				Src: netip.MustParseAddr("192.0.2.1"), Metric: 10, Options: iproute2.RouteOptions{MTU: 1400, AdvMSS: 1360}},
 			key: " 198.51.100.0/24",
 			want: ipRoute{Dst: "198.51.100.0/24", Gateway: "192.0.2.2", Dev: "eth0", Protocol: "keepalived", Prefsrc: "192.0.2.1",
 				Metric: 10, Metrics: []map[string]any{{"mtu": 1400.0, "advmss": 1360.0}}},
 		},
 		{
 			name:  "blackhole",
-			route: Route{Type: "blackhole", Dst: netip.MustParsePrefix("203.0.113.0/24")},
+			route: Route{Protocol: keepalived, Type: unix.RTN_BLACKHOLE, Dst: netip.MustParsePrefix("203.0.113.0/24")},
 			key:   " 203.0.113.0/24",
 			want:  ipRoute{Type: "blackhole", Dst: "203.0.113.0/24", Protocol: "keepalived"},
 		},
 		{
 			name:  "table 100",
-			route: Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0", Table: "100"},
+			route: Route{Protocol: keepalived, Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0", Table: 100},
 			key:   "100 198.51.100.0/24",
 			want:  ipRoute{Dst: "198.51.100.0/24", Gateway: "192.0.2.2", Dev: "eth0", Table: "100", Protocol: "keepalived"},
 		},
 		{
 			name: "directly connected default route in table default, scope link, protocol static",
-			route: Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Dev: "eth0", Table: "default", Scope: "link",
-				Protocol: "static"},
+			route: Route{Dst: netip.MustParsePrefix("0.0.0.0/0"), Dev: "eth0", Table: unix.RT_TABLE_DEFAULT, Scope: unix.RT_SCOPE_LINK,
+				Protocol: unix.RTPROT_STATIC},
 			key:  "default default",
 			want: ipRoute{Dst: "default", Dev: "eth0", Table: "default", Protocol: "static", Scope: "link"},
 		},
 		{
 			name: "via A or B installs a multipath route",
-			route: Route{Dst: netip.MustParsePrefix("198.51.100.128/25"), Via: netip.MustParseAddr("192.0.2.2"),
-				Or: netip.MustParseAddr("192.0.2.3"), Dev: "eth0", Options: []string{"onlink"}},
+			route: Route{Protocol: keepalived, Dst: netip.MustParsePrefix("198.51.100.128/25"), Via: netip.MustParseAddr("192.0.2.2"),
+				Or: netip.MustParseAddr("192.0.2.3"), Dev: "eth0", Options: iproute2.RouteOptions{OnLink: true}},
 			key: " 198.51.100.128/25",
 			want: ipRoute{Dst: "198.51.100.128/25", Protocol: "keepalived", Nexthops: []ipNexthop{
 				{Gateway: "192.0.2.2", Dev: "eth0", Flags: []string{"onlink"}},
@@ -120,13 +126,13 @@ func TestAddDelRoute(t *testing.T) {
 		},
 		{
 			name:  "IPv6 via a gateway",
-			route: Route{Dst: netip.MustParsePrefix("2001:db8:1::/64"), Via: netip.MustParseAddr("2001:db8::2"), Dev: "eth0"},
+			route: Route{Protocol: keepalived, Dst: netip.MustParsePrefix("2001:db8:1::/64"), Via: netip.MustParseAddr("2001:db8::2"), Dev: "eth0"},
 			key:   " 2001:db8:1::/64",
 			want:  ipRoute{Dst: "2001:db8:1::/64", Gateway: "2001:db8::2", Dev: "eth0", Protocol: "keepalived", Metric: 1024},
 		},
 		{
 			name:  "IPv6 unreachable with metric",
-			route: Route{Type: "unreachable", Dst: netip.MustParsePrefix("2001:db8:2::/48"), Metric: 5},
+			route: Route{Protocol: keepalived, Type: unix.RTN_UNREACHABLE, Dst: netip.MustParsePrefix("2001:db8:2::/48"), Metric: 5},
 			key:   " 2001:db8:2::/48",
 			want:  ipRoute{Type: "unreachable", Dst: "2001:db8:2::/48", Dev: "lo", Protocol: "keepalived", Metric: 5},
 		},
@@ -162,8 +168,8 @@ func TestAddRouteReplacesLeftover(t *testing.T) {
 	a, _ := newPair(t)
 	// A crashed run left the route behind, with a different MTU.
 	run(t, "ip", "-n", a.ns, "route", "add", "198.51.100.0/24", "via", "192.0.2.2", "dev", "eth0", "proto", "keepalived", "mtu", "1300")
-	route := Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0",
-		Options: []string{"mtu", "1400"}}
+	route := Route{Protocol: keepalived, Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0",
+		Options: iproute2.RouteOptions{MTU: 1400}}
 	var err error
 	a.do(t, func() { err = AddRoute(route) })
 	if err != nil {
@@ -181,7 +187,7 @@ func TestDelRouteLeavesOtherProtocols(t *testing.T) {
 	run(t, "ip", "-n", a.ns, "route", "add", "198.51.100.0/24", "via", "192.0.2.2", "dev", "eth0", "proto", "static")
 	var err error
 	a.do(t, func() {
-		err = DelRoute(Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0"})
+		err = DelRoute(Route{Protocol: keepalived, Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0"})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -202,29 +208,30 @@ func TestAddDelRule(t *testing.T) {
 	}{
 		{
 			name:   "from a prefix, table and preference",
-			rule:   Rule{Family: 4, From: netip.MustParsePrefix("192.0.2.0/24"), Table: "100", Preference: 100},
+			rule:   Rule{Family: 4, From: netip.MustParsePrefix("192.0.2.0/24"), Table: 100, Preference: 100},
 			family: "-4", key: "192.0.2.0",
 			want: map[string]any{"priority": 100.0, "src": "192.0.2.0", "srclen": 24.0, "table": "100"},
 		},
 		{
 			name: "not, fwmark, iif, protocol keepalived",
-			rule: Rule{Not: true, From: netip.MustParsePrefix("198.51.100.0/24"), Fwmark: "0x10/0xff", Iif: "eth0",
-				Table: "100", Preference: 101, Options: []string{"protocol", "keepalived"}},
+			rule: Rule{Not: true, From: netip.MustParsePrefix("198.51.100.0/24"), Fwmark: 0x10, FwmarkMask: 0xff, Iif: "eth0",
+				Table: 100, Preference: 101, Options: iproute2.RuleOptions{Protocol: keepalived}},
 			family: "-4", key: "198.51.100.0",
 			want: map[string]any{"priority": 101.0, "not": nil, "src": "198.51.100.0", "srclen": 24.0, "fwmark": "0x10",
 				"fwmask": "0xff", "iif": "eth0", "table": "100", "protocol": "keepalived"},
 		},
 		{
 			name:   "without preference the kernel picks one, and adding again adds no copy",
-			rule:   Rule{From: netip.MustParsePrefix("203.0.113.0/24"), Table: "main", Options: []string{"protocol", "keepalived"}},
+			rule:   Rule{From: netip.MustParsePrefix("203.0.113.0/24"), Table: unix.RT_TABLE_MAIN, Options: iproute2.RuleOptions{Protocol: keepalived}},
 			family: "-4", key: "203.0.113.0",
 			want: map[string]any{"priority": 32765.0, "src": "203.0.113.0", "srclen": 24.0, "table": "main", "protocol": "keepalived"},
 		},
 		{
 			name: "selector options, no preference: the duplicate check compares them all",
-			rule: Rule{From: netip.MustParsePrefix("192.0.2.64/26"), Table: "100", Options: []string{"tos", "0x10",
-				"ipproto", "tcp", "sport", "1000-2000", "dport", "80", "uidrange", "1-100", "suppress_prefixlength", "0",
-				"realms", "3/4", "protocol", "keepalived"}},
+			rule: Rule{From: netip.MustParsePrefix("192.0.2.64/26"), Table: 100, Options: iproute2.RuleOptions{TOS: 0x10,
+				IPProto: unix.IPPROTO_TCP, Sport: iproute2.PortRange{Start: 1000, End: 2000, Set: true},
+				Dport: iproute2.PortRange{Start: 80, End: 80, Set: true}, UIDStart: 1, UIDEnd: 100, HasUIDRange: true,
+				HasSuppressPrefixlen: true, Realms: 3<<16 | 4, Protocol: keepalived}},
 			family: "-4", key: "192.0.2.64",
 			want: map[string]any{"priority": 32765.0, "src": "192.0.2.64", "srclen": 26.0, "tos": "0x10", "ipproto": "tcp",
 				"sport_start": 1000.0, "sport_end": 2000.0, "dport": 80.0, "uid_start": 1.0, "uid_end": 100.0,
@@ -232,20 +239,20 @@ func TestAddDelRule(t *testing.T) {
 		},
 		{
 			name:   "goto",
-			rule:   Rule{From: netip.MustParsePrefix("198.51.100.64/26"), Preference: 50, Options: []string{"goto", "100"}},
+			rule:   Rule{From: netip.MustParsePrefix("198.51.100.64/26"), Preference: 50, Options: iproute2.RuleOptions{Goto: 100}},
 			family: "-4", key: "198.51.100.64",
 			// No rule has preference 100, so the kernel lists the jump as unresolved.
 			want: map[string]any{"priority": 50.0, "src": "198.51.100.64", "srclen": 26.0, "goto": 100.0, "unresolved": nil},
 		},
 		{
 			name:   "blackhole",
-			rule:   Rule{From: netip.MustParsePrefix("192.0.2.128/25"), Preference: 102, Options: []string{"type", "blackhole"}},
+			rule:   Rule{From: netip.MustParsePrefix("192.0.2.128/25"), Preference: 102, Options: iproute2.RuleOptions{Action: unix.FR_ACT_BLACKHOLE}},
 			family: "-4", key: "192.0.2.128",
 			want: map[string]any{"priority": 102.0, "src": "192.0.2.128", "srclen": 25.0, "action": "blackhole"},
 		},
 		{
 			name:   "IPv6",
-			rule:   Rule{Family: 6, To: netip.MustParsePrefix("2001:db8::/32"), Table: "100", Preference: 100},
+			rule:   Rule{Family: 6, To: netip.MustParsePrefix("2001:db8::/32"), Table: 100, Preference: 100},
 			family: "-6", key: "2001:db8::",
 			want: map[string]any{"priority": 100.0, "src": "all", "dst": "2001:db8::", "dstlen": 32.0, "table": "100"},
 		},
@@ -289,8 +296,8 @@ func TestAddDelRule(t *testing.T) {
 
 func TestPolicyRouting(t *testing.T) {
 	a, _ := newPair(t)
-	route := Route{Dst: netip.MustParsePrefix("203.0.113.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0", Table: "100"}
-	rule := Rule{From: netip.MustParsePrefix("192.0.2.0/24"), Table: "100", Preference: 100}
+	route := Route{Protocol: keepalived, Dst: netip.MustParsePrefix("203.0.113.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0", Table: 100}
+	rule := Rule{From: netip.MustParsePrefix("192.0.2.0/24"), Table: 100, Preference: 100}
 	var routeErr, ruleErr error
 	a.do(t, func() { routeErr, ruleErr = AddRoute(route), AddRule(rule) })
 	if err := errors.Join(routeErr, ruleErr); err != nil {
@@ -308,7 +315,7 @@ func TestPolicyRouting(t *testing.T) {
 
 func TestRouteMissingInterface(t *testing.T) {
 	a, _ := newPair(t)
-	route := Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "nosuch0"}
+	route := Route{Protocol: keepalived, Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "nosuch0"}
 	a.do(t, func() {
 		for name, err := range map[string]error{"AddRoute": AddRoute(route), "DelRoute": DelRoute(route)} {
 			if !errors.Is(err, ErrNoInterface) || !strings.Contains(err.Error(), `"nosuch0"`) ||
@@ -323,9 +330,9 @@ func TestDelMissingRouteAndRule(t *testing.T) {
 	a, _ := newPair(t)
 	var routeErr, ruleErr, v6Err error
 	a.do(t, func() {
-		routeErr = DelRoute(Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0", Table: "200"})
-		ruleErr = DelRule(Rule{From: netip.MustParsePrefix("192.0.2.0/24"), Table: "200", Preference: 200})
-		v6Err = DelRoute(Route{Dst: netip.MustParsePrefix("2001:db8:1::/64"), Dev: "eth0"})
+		routeErr = DelRoute(Route{Protocol: keepalived, Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0", Table: 200})
+		ruleErr = DelRule(Rule{From: netip.MustParsePrefix("192.0.2.0/24"), Table: 200, Preference: 200})
+		v6Err = DelRoute(Route{Protocol: keepalived, Dst: netip.MustParsePrefix("2001:db8:1::/64"), Dev: "eth0"})
 	})
 	if err := errors.Join(routeErr, ruleErr, v6Err); err != nil {
 		t.Fatalf("deleting what was never installed: %v", err)
@@ -334,10 +341,10 @@ func TestDelMissingRouteAndRule(t *testing.T) {
 
 func TestAddRouteKernelError(t *testing.T) {
 	a, _ := newPair(t)
-	route := Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("203.0.113.9"), Dev: "eth0"}
+	route := Route{Protocol: keepalived, Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("203.0.113.9"), Dev: "eth0"}
 	var err error
 	a.do(t, func() { err = AddRoute(route) })
-	if err == nil || !strings.HasPrefix(err.Error(), "add route 198.51.100.0/24 via 203.0.113.9 dev eth0: ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "add route 198.51.100.0/24 via 203.0.113.9 dev eth0 proto keepalived: ") {
 		t.Errorf("AddRoute via a gateway off every subnet: error %v, want the kernel's refusal naming the route", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/havip/havip/config/iproute2"
 	"golang.org/x/sys/unix"
 )
 
@@ -141,9 +142,9 @@ func TestWatchRoutingRemovals(t *testing.T) {
 
 func TestHasRouteAndRule(t *testing.T) {
 	a, _ := newPair(t)
-	route := Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0", Table: "100", Protocol: "keepalived"}
-	blackhole := Route{Type: "blackhole", Dst: netip.MustParsePrefix("203.0.113.0/24"), Metric: 7}
-	rule := Rule{To: netip.MustParsePrefix("198.51.100.0/24"), Table: "100", Preference: 100, Options: []string{"protocol", "keepalived"}}
+	route := Route{Dst: netip.MustParsePrefix("198.51.100.0/24"), Via: netip.MustParseAddr("192.0.2.2"), Dev: "eth0", Table: 100, Protocol: unix.RTPROT_KEEPALIVED}
+	blackhole := Route{Type: unix.RTN_BLACKHOLE, Dst: netip.MustParsePrefix("203.0.113.0/24"), Metric: 7, Protocol: unix.RTPROT_KEEPALIVED}
+	rule := Rule{To: netip.MustParsePrefix("198.51.100.0/24"), Table: 100, Preference: 100, Options: iproute2.RuleOptions{Protocol: unix.RTPROT_KEEPALIVED}}
 	has := func(what string, f func() (bool, error)) bool {
 		t.Helper()
 		var ok bool
