@@ -157,14 +157,15 @@ func (p *parser) addressRules(pos Pos, where string, a VirtualAddress) (VirtualA
 			a.Peer = netip.Prefix{}
 		case a.Prefix.Bits() != a.Prefix.Addr().BitLen():
 			p.rep.dropf(pos, "the prefix length is ignored", "%s %s: an address with a peer (%s) takes no prefix length", where, a.Prefix, a.Peer)
+			a.Prefix = netip.PrefixFrom(a.Prefix.Addr(), a.Prefix.Addr().BitLen())
 		}
 	}
 	if a.Broadcast != "" && a.Peer.IsValid() {
 		p.rep.dropf(pos, "the broadcast address is ignored", "%s %s: brd %s is given with peer %s", where, a.Prefix, a.Broadcast, a.Peer)
 		a.Broadcast = ""
 	}
-	if (a.Broadcast == "+" || a.Broadcast == "-") && a.PrefixLen() > 30 {
-		p.rep.dropf(pos, "no broadcast address is set", "%s %s: brd %s needs a prefix length of 30 or less (have %d)", where, a.Prefix, a.Broadcast, a.PrefixLen())
+	if (a.Broadcast == "+" || a.Broadcast == "-") && a.Prefix.Bits() > 30 {
+		p.rep.dropf(pos, "no broadcast address is set", "%s %s: brd %s needs a prefix length of 30 or less (have %d)", where, a.Prefix, a.Broadcast, a.Prefix.Bits())
 		a.Broadcast = ""
 	}
 	if is6 && a.Scope != "" {

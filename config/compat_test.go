@@ -107,6 +107,41 @@ func TestDroppedParts(t *testing.T) {
 				t.Fatalf("routes %+v, want the first tracked, the second not tracked with protocol keepalived", rs)
 			}
 		}},
+		{"IPv6 address with a broadcast", inst("virtual_ipaddress_excluded {\n2001:db8::5/64 brd +\n2001:db8::6/64\n}"), func(t *testing.T, c *Config) {
+			if ev := c.Instances[0].ExcludedAddresses; len(ev) != 1 || ev[0].Prefix.String() != "2001:db8::6/64" {
+				t.Fatalf("eVIPs %+v, want only 2001:db8::6/64", ev)
+			}
+		}},
+		{"IPv6 address with a scope and a label", inst("virtual_ipaddress_excluded {\n2001:db8::5/64 scope link label x\n}"), func(t *testing.T, c *Config) {
+			if ev := c.Instances[0].ExcludedAddresses; len(ev) != 1 || ev[0].Scope != "" || ev[0].Label != "" {
+				t.Fatalf("eVIPs %+v, want 2001:db8::5/64 without scope and label", ev)
+			}
+		}},
+		{"peer with a prefix length", inst("virtual_ipaddress {\n192.0.2.4 peer 198.51.100.1/24\n}"), func(t *testing.T, c *Config) {
+			if a := c.Instances[0].VirtualAddresses[1]; a.Peer.IsValid() || a.Prefix.Bits() != 32 {
+				t.Fatalf("VIP %+v, want 192.0.2.4 without a peer", a)
+			}
+		}},
+		{"peer of the other family", inst("virtual_ipaddress {\n192.0.2.4 peer 2001:db8::1\n}"), func(t *testing.T, c *Config) {
+			if a := c.Instances[0].VirtualAddresses[1]; a.Peer.IsValid() {
+				t.Fatalf("VIP %+v, want 192.0.2.4 without a peer", a)
+			}
+		}},
+		{"address with a prefix length and a peer", inst("virtual_ipaddress {\n192.0.2.4/24 peer 198.51.100.1\n}"), func(t *testing.T, c *Config) {
+			if a := c.Instances[0].VirtualAddresses[1]; a.Prefix.String() != "192.0.2.4/32" || a.Peer.String() != "198.51.100.1/32" {
+				t.Fatalf("VIP %+v, want 192.0.2.4/32 peer 198.51.100.1", a)
+			}
+		}},
+		{"broadcast with a peer", inst("virtual_ipaddress {\n192.0.2.4 brd + peer 198.51.100.1\n}"), func(t *testing.T, c *Config) {
+			if a := c.Instances[0].VirtualAddresses[1]; a.Broadcast != "" || !a.Peer.IsValid() {
+				t.Fatalf("VIP %+v, want the peer without a broadcast", a)
+			}
+		}},
+		{"computed broadcast of a /31", inst("virtual_ipaddress {\n192.0.2.4/31 brd +\n}"), func(t *testing.T, c *Config) {
+			if a := c.Instances[0].VirtualAddresses[1]; a.Broadcast != "" {
+				t.Fatalf("VIP %+v, want no broadcast", a)
+			}
+		}},
 		{"unknown keyword", inst("priorty 120"), func(t *testing.T, c *Config) {
 			if in := c.Instances[0]; in.Priority != 100 {
 				t.Fatalf("priority %d, want the default 100", in.Priority)

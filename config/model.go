@@ -427,20 +427,6 @@ type VirtualAddress struct {
 	TrackGroup string `json:"track_group,omitempty"`
 }
 
-// PrefixLen is the prefix length the address is installed with: the peer's
-// when it has one, as `ip addr add ADDR peer PEER/LEN` and keepalived do.
-func (a VirtualAddress) PrefixLen() int {
-	if a.Peer.IsValid() {
-		return a.Peer.Bits()
-	}
-	return a.Prefix.Bits()
-}
-
-// InstalledPrefix is the address with the prefix length it is installed with.
-func (a VirtualAddress) InstalledPrefix() netip.Prefix {
-	return netip.PrefixFrom(a.Prefix.Addr(), a.PrefixLen())
-}
-
 // Broadcast4 is the IPv4 broadcast address the address is installed with:
 // brd + sets the host bits of the address (of the peer when it has one),
 // brd - clears them, as keepalived 2.2.7 does; false without one.
@@ -453,7 +439,7 @@ func (a VirtualAddress) Broadcast4() (netip.Addr, bool) {
 		if a.Peer.IsValid() {
 			base = a.Peer.Addr()
 		}
-		bits := a.PrefixLen()
+		bits := a.Prefix.Bits()
 		if !base.Is4() || bits > 30 {
 			return netip.Addr{}, false
 		}
@@ -483,7 +469,7 @@ func (a VirtualAddress) PreferredLifetime() (uint32, bool) {
 	case "forever":
 		return 0, false
 	case "":
-		return 0, a.PrefixLen() == 128
+		return 0, a.Prefix.Bits() == 128
 	}
 	n, err := strconv.ParseUint(a.PreferredLft, 10, 32)
 	return uint32(n), err == nil && n != infiniteLifetime

@@ -193,7 +193,7 @@ func vipOf(va config.VirtualAddress, defaultDev string) (netif.VIP, error) {
 	// IPv6 VIPs never run DAD (netif's zero DAD), keepalived's behaviour with
 	// or without "-nodad".
 	v := netif.VIP{
-		Prefix:         va.InstalledPrefix(),
+		Prefix:         va.Prefix,
 		Dev:            va.Dev,
 		Label:          va.Label,
 		Peer:           va.Peer,

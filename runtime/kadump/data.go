@@ -63,6 +63,12 @@ func writeGlobal(b *bufio.Writer, cfg *config.Config) {
 	} else {
 		fmt.Fprintln(b, " Script security disabled")
 	}
+	if g.VMACPrefix != "" {
+		fmt.Fprintf(b, " VMAC prefix = %s\n", g.VMACPrefix)
+	}
+	if g.VMACAddrPrefix != "" {
+		fmt.Fprintf(b, " VMAC address prefix = %s\n", g.VMACAddrPrefix)
+	}
 }
 
 func writeInstance(b *bufio.Writer, inst engine.InstanceStatus, cfg *config.Config) {
@@ -266,7 +272,7 @@ func runDev(inst engine.InstanceStatus, i int) string {
 func vipLine(a config.VirtualAddress, ifname, run string, set bool) string {
 	var b strings.Builder
 	b.WriteString(a.Prefix.Addr().String())
-	if n := a.PrefixLen(); n != a.Prefix.Addr().BitLen() {
+	if n := a.Prefix.Bits(); n != a.Prefix.Addr().BitLen() {
 		fmt.Fprintf(&b, "/%d", n)
 	}
 	if brd, ok := a.Broadcast4(); ok {
@@ -292,7 +298,7 @@ func vipLine(a config.VirtualAddress, ifname, run string, set bool) string {
 		b.WriteString(" label " + a.Label)
 	}
 	if a.Peer.IsValid() {
-		fmt.Fprintf(&b, " peer %s/%d", a.Peer.Addr(), a.PrefixLen())
+		fmt.Fprintf(&b, " peer %s/%d", a.Peer.Addr(), a.Prefix.Bits())
 	}
 	for _, f := range []struct {
 		on   bool
