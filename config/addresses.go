@@ -220,7 +220,7 @@ func (p *parser) routes(n *node) []Route {
 			}
 		})
 		if refused != nil {
-			p.rep.errorf(c.pos, "%s: %v", n.keyword(), refused)
+			p.rep.errorf(c.pos, "%s: route %s: %v", n.keyword(), strings.Join(c.toks, " "), refused)
 		}
 	}
 	return out
@@ -432,7 +432,7 @@ func (p *parser) rules(n *node) []Rule {
 			}
 		})
 		if refused != nil {
-			p.rep.errorf(c.pos, "%s: %v", n.keyword(), refused)
+			p.rep.errorf(c.pos, "%s: rule %s: %v", n.keyword(), strings.Join(c.toks, " "), refused)
 		}
 	}
 	return out
