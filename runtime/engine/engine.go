@@ -369,7 +369,7 @@ func (e *Engine) polledLinks() map[string]netif.LinkBeatMethod {
 func (e *Engine) logUnpolled() {
 	for name := range e.linkBeat {
 		switch _, vmac := e.vmacs[name]; {
-		case slices.Contains(e.ifnames, name):
+		case slices.Contains(e.ifnames, name), e.trackPolls(name):
 		case vmac:
 			e.log.Info("linkbeat is not used for a use_vmac device: netlink works for it", "interface", name)
 		default:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/script"
 	"github.com/havip/havip/runtime/track"
@@ -33,6 +34,9 @@ type trackerSpec struct {
 	process track.ProcessSpec
 	file    track.FileSpec
 	build   func() track.Tracker
+
+	// linkBeat: a track_interface polling its interface (linkbeattrack.go).
+	linkBeat linkBeatSpec
 }
 
 // equal reports whether s and o build trackers that behave the same.
@@ -42,7 +46,7 @@ func (s trackerSpec) equal(o trackerSpec) bool {
 	}
 	switch s.kind {
 	case track.KindInterface:
-		return s.iface == o.iface
+		return s.iface == o.iface && s.linkBeat == o.linkBeat
 	case track.KindScript:
 		return scriptSpecEqual(s.script, o.script) && runnerEqual(s.runner, o.runner)
 	case track.KindProcess:
@@ -123,6 +127,7 @@ type tracking struct {
 	specs   map[track.Key]trackerSpec
 	targets []notify.Target
 	notify  notifyOptions
+	polled  map[string]netif.LinkBeatMethod // the interfaces a track_interface polls
 }
 
 // planTracking derives the tracking of cfg for insts, the instances of cfg.
@@ -147,7 +152,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 		runner.As = &ident
 	}
 
-	t := &tracking{specs: map[track.Key]trackerSpec{}}
+	t := &tracking{specs: map[track.Key]trackerSpec{}, polled: e.polledTracks(insts)}
 	groupCfg := map[string]*config.SyncGroup{}
 	for _, sg := range cfg.SyncGroups {
 		groupCfg[sg.Name] = sg
@@ -200,8 +205,7 @@ func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runne
 	for _, ti := range tr.Interfaces {
 		key := track.Key{Kind: track.KindInterface, Name: ti.Name}
 		if _, ok := t.specs[key]; !ok {
-			spec := track.InterfaceSpec{Name: ti.Name}
-			t.specs[key] = trackerSpec{kind: key.Kind, iface: spec, build: func() track.Tracker { return track.NewInterface(spec, e.log) }}
+			t.specs[key] = e.interfaceTracker(ti.Name, t.polled)
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: ti.Weight, Reverse: ti.Reverse})
 	}
