@@ -76,7 +76,7 @@ func TestLinkBeatTrackInterface(t *testing.T) {
 		unpolled string   // what it would say of polling eth2
 	}{
 		{keepalivedRouter, []string{"Linkbeat reports eth1 down", "Linkbeat reports eth1 up"}, "Linkbeat reports eth2"},
-		{havipRouter, []string{"linkbeat: polling the link interface=eth1", "linkbeat reports a change\" interface=eth1 up=false",
+		{havipRouter, []string{"linkbeat: polling the link\" interface=eth1 type=ETHTOOL", "linkbeat reports a change\" interface=eth1 up=false",
 			"linkbeat reports a change\" interface=eth1 up=true"}, "interface=eth2 type="},
 	} {
 		r := tc.start(t, node, conf)
