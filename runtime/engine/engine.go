@@ -65,6 +65,7 @@ type Engine struct {
 	linkBeat      map[string]netif.LinkBeatMethod
 	polling       map[string]netif.LinkBeatMethod
 	linkBeatEvery time.Duration // keepalived's POLLING_DELAY; shorter in tests
+	linkPolls     linkPolls     // the pollers, one per polled interface (linkpolls.go)
 
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
@@ -325,7 +326,7 @@ func (e *Engine) watchLinks() {
 		}
 	})
 	for name, prefer := range e.polling {
-		e.spawn(func() { e.pollLink(ctx, name, prefer, send) })
+		e.spawn(func() { e.followLink(ctx, name, prefer, send) })
 	}
 }
 

@@ -720,3 +720,10 @@ func (r *rig) stop() {
 func ip(s string) netip.Addr { return netip.MustParseAddr(s) }
 
 var group4 = ip("224.0.0.18")
+
+// pollCount is how many times LinkBeat read ifname.
+func (h *fakeHost) pollCount(ifname string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.polls[ifname]
+}

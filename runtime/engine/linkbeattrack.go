@@ -50,7 +50,8 @@ type linkBeatSpec struct {
 }
 
 // linkBeatTracker is a track_interface tracker that polls its interface
-// every e.linkBeatEvery, as pollLink does for an instance's interface: up
+// every e.linkBeatEvery, with the poller of an instance's interface when it
+// is one (followLink): up
 // while the poll reads the link up, down while it reads it down or the
 // interface is missing.
 type linkBeatTracker struct {
@@ -64,7 +65,7 @@ func (t *linkBeatTracker) Key() track.Key {
 }
 
 func (t *linkBeatTracker) Run(ctx context.Context, report func(track.Result)) {
-	t.e.pollLink(ctx, t.ifname, t.prefer, func(ev netif.LinkEvent) {
+	t.e.followLink(ctx, t.ifname, t.prefer, func(ev netif.LinkEvent) {
 		detail := t.ifname + " linkbeat reports the link down"
 		if ev.Up {
 			detail = t.ifname + " linkbeat reports the link up"
