@@ -128,6 +128,7 @@ type tracking struct {
 	targets []notify.Target
 	notify  notifyOptions
 	polled  map[string]netif.LinkBeatMethod // the interfaces a track_interface polls
+	entries map[track.Key]bool              // the interfaces tracked for VIPs, routes and rules (viptrack.go)
 }
 
 // planTracking derives the tracking of cfg for insts, the instances of cfg.
@@ -152,7 +153,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 		runner.As = &ident
 	}
 
-	t := &tracking{specs: map[track.Key]trackerSpec{}, polled: e.polledTracks(insts)}
+	t := &tracking{specs: map[track.Key]trackerSpec{}, polled: e.polledTracks(insts), entries: map[track.Key]bool{}}
 	groupCfg := map[string]*config.SyncGroup{}
 	for _, sg := range cfg.SyncGroups {
 		groupCfg[sg.Name] = sg
@@ -162,9 +163,11 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 		if err != nil {
 			return nil, atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s: %w", inst.name, err))
 		}
+		own := len(refs)
 		if sg := groupCfg[inst.cfg.SyncGroup]; sg != nil {
 			if !sg.SyncGroupTrackingWeight {
 				refs = e.faultOnly(inst, refs)
+				own = len(refs)
 			}
 			groupRefs, err := e.refs(t, cfg, sg.Track, runner)
 			if err != nil {
@@ -172,7 +175,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 			}
 			refs = append(refs, groupRefs...)
 		}
-		inst.refs = refs
+		inst.refs = e.entryRefs(t, inst, refs, own)
 	}
 
 	for _, inst := range insts {
@@ -431,7 +434,7 @@ type verdict struct {
 // holds it in FAULT, from the latest results.
 func (e *Engine) verdict(inst *instance) verdict {
 	out := track.Effective(inst.cfg.Priority, inst.refs, e.results)
-	reason := strings.Join(out.Reasons, ", ")
+	reason := strings.Join(entryReasons(inst, out.Reasons), ", ")
 	if reason == "" {
 		reason = "every tracker healthy"
 	}
