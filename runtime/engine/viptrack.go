@@ -124,19 +124,20 @@ func (e *Engine) entryRefs(t *tracking, inst *instance, refs []track.Ref, own in
 		merged[key] = ref
 	}
 	out := make([]track.Ref, 0, len(refs)+len(ifaces))
+	emitted := map[track.Key]bool{}
 	for _, r := range refs {
 		m, ok := merged[r.Key]
 		switch {
 		case !ok:
 			out = append(out, r)
-		case m.Key.Name != "":
+		case !emitted[r.Key]:
 			out = append(out, m)
-			merged[r.Key] = track.Ref{} // emitted
+			emitted[r.Key] = true
 		}
 	}
 	for _, ei := range ifaces {
-		if m := merged[track.Key{Kind: track.KindInterface, Name: ei.name}]; m.Key.Name != "" {
-			out = append(out, m)
+		if key := (track.Key{Kind: track.KindInterface, Name: ei.name}); !emitted[key] {
+			out = append(out, merged[key])
 		}
 	}
 	return out
@@ -176,10 +177,10 @@ func (e *Engine) seedEntryLinks(t *tracking) {
 			continue
 		}
 		up, err := e.host.LinkUp(key.Name)
-		if err != nil {
-			up = false // a missing interface is down
-		}
 		detail := key.Name + " link down when the config was applied"
+		if err != nil {
+			up, detail = false, fmt.Sprintf("%s unreadable when the config was applied (down): %v", key.Name, err)
+		}
 		if up {
 			detail = key.Name + " link up when the config was applied"
 			e.seenUp[trackSource(key.Name)] = true
