@@ -148,7 +148,7 @@ func TestRouteRuleValueErrors(t *testing.T) {
 		{"static_routes", "198.51.100.0/24 dev eth0 realms nowhere", Warning, `realms nowhere: realm "nowhere": neither`, false},
 		{"static_routes", "198.51.100.0/24 dev eth0 tos fast", Warning, "tos fast: neither a number nor a name known to iproute2 (rt_dsfield", false},
 		{"static_routes", "198.51.100.0/24 dev eth0 features sack", Warning, `features sack: the only feature is "ecn"; the option is ignored, as keepalived does`, true},
-		{"static_routes", "198.51.100.0/24 dev eth0 pref high", Error, `static_routes: option "pref" is not supported: the netlink library cannot send`, false},
+		{"static_routes", "198.51.100.0/24 dev eth0 pref high", Error, `static_routes: route 198.51.100.0/24 dev eth0 pref high: option "pref" is not supported: the netlink library cannot send`, false},
 		{"static_routes", "198.51.100.0/24 dev eth0 encap mpls", Error, `option "encap" is not supported`, false},
 		{"static_routes", "198.51.100.0/24 dev eth0 pervasive", Error, `option "pervasive" is not supported`, false},
 		{"static_routes", "nat 198.51.100.0/24 dev eth0", Error, "type nat is not supported: Linux no longer implements route NAT", false},
@@ -159,7 +159,7 @@ func TestRouteRuleValueErrors(t *testing.T) {
 		{"static_rules", "from 192.0.2.0/24 table 1 type local", Warning, "type local: want unicast, blackhole, unreachable, prohibit or nop; the rule is ignored", false},
 		{"static_rules", "from 192.0.2.0/24 table 1 protocol pigeon", Warning, "protocol pigeon: neither a number nor a name known to iproute2 (rt_protos in %DIR%); the option is ignored, as keepalived does", true},
 		{"static_rules", "from 192.0.2.0/24 table 1 ipproto pigeon", Warning, "ipproto pigeon: want a number from 0 to 255 or one of icmp, igmp, tcp, udp, gre, esp, ah, ipv6-icmp, sctp, udplite; the option is ignored", true},
-		{"static_rules", "from 192.0.2.0/24 table 1 l3mdev 1", Error, `static_rules: option "l3mdev" is not supported`, false},
+		{"static_rules", "from 192.0.2.0/24 table 1 l3mdev 1", Error, `static_rules: rule from 192.0.2.0/24 table 1 l3mdev 1: option "l3mdev" is not supported`, false},
 		{"static_rules", "from 192.0.2.0/24 table 1 tun_id 1", Error, `option "tun_id" is not supported`, false},
 	}
 	for _, tt := range tests {

@@ -158,29 +158,55 @@ func conflicts(a, b *Instance) bool {
 	return false
 }
 
-// checkInterfaces warns about interfaces that do not exist on this host.
+// checkInterfaces warns about interfaces that do not exist on this host,
+// where keepalived 2.2.7 reports them: the interfaces of instances,
+// track_interface, addresses, routes, rules (iif and oif), garp_group,
+// linkbeat_interfaces and interface_up_down_delays. A static entry's
+// track_group adds a track_interface at the entry's own line: the entry's
+// warning covers it.
 func (p *parser) checkInterfaces(exists func(string) bool) {
 	warn := func(pos Pos, name, what string) {
 		if name != "" && !exists(name) {
 			p.rep.warnf(pos, "interface %s for %s does not exist on this host", name, what)
 		}
 	}
+	rules := func(rs []Rule, what string) {
+		for _, r := range rs {
+			warn(r.Pos, r.Iif, what)
+			warn(r.Pos, r.Oif, what)
+		}
+	}
+	tracked := func(ts []TrackInterface, what string) {
+		for _, t := range ts {
+			if t.TrackGroup == "" {
+				warn(t.Pos, t.Name, what)
+			}
+		}
+	}
+	// keepalived ignores these entries (CONFIG_FATAL: keepalived -t fails).
+	for _, l := range p.cfg.LinkBeat {
+		if !exists(l.Name) {
+			p.rep.warnf(l.Pos, "linkbeat_interfaces: interface %s does not exist on this host; keepalived ignores the entry (unknown interface %s specified for linkbeat interface)", l.Name, l.Name)
+		}
+	}
+	for _, d := range p.cfg.InterfaceDelays {
+		if !exists(d.Interface) {
+			p.rep.warnf(d.Pos, "interface_up_down_delays: interface %s does not exist on this host; keepalived ignores the entry (unknown interface %s specified for up/down delay)", d.Interface, d.Interface)
+		}
+	}
 	for _, in := range p.cfg.Instances {
 		warn(in.Pos, in.Interface, "vrrp_instance "+in.Name)
-		for _, t := range in.Track.Interfaces {
-			warn(t.Pos, t.Name, "track_interface of vrrp_instance "+in.Name)
-		}
+		tracked(in.Track.Interfaces, "track_interface of vrrp_instance "+in.Name)
 		for _, a := range append(append([]VirtualAddress(nil), in.VirtualAddresses...), in.ExcludedAddresses...) {
 			warn(a.Pos, a.Dev, "address "+formatPrefix(a.Prefix))
 		}
 		for _, r := range in.VirtualRoutes {
 			warn(r.Pos, r.Dev, "route "+r.Dst.String())
 		}
+		rules(in.VirtualRules, "rule of vrrp_instance "+in.Name)
 	}
 	for _, g := range p.cfg.SyncGroups {
-		for _, t := range g.Track.Interfaces {
-			warn(t.Pos, t.Name, "track_interface of vrrp_sync_group "+g.Name)
-		}
+		tracked(g.Track.Interfaces, "track_interface of vrrp_sync_group "+g.Name)
 	}
 	for _, a := range p.cfg.StaticAddresses {
 		warn(a.Pos, a.Dev, "static address "+formatPrefix(a.Prefix))
@@ -188,6 +214,7 @@ func (p *parser) checkInterfaces(exists func(string) bool) {
 	for _, r := range p.cfg.StaticRoutes {
 		warn(r.Pos, r.Dev, "static route "+r.Dst.String())
 	}
+	rules(p.cfg.StaticRules, "static rule")
 	for _, g := range p.cfg.GARPGroups {
 		for i, name := range g.Interfaces {
 			warn(g.ifPos[i], name, "garp_group")

@@ -65,6 +65,7 @@ type Engine struct {
 	linkBeat      map[string]netif.LinkBeatMethod
 	polling       map[string]netif.LinkBeatMethod
 	linkBeatEvery time.Duration // keepalived's POLLING_DELAY; shorter in tests
+	linkPolls     linkPolls     // the pollers, one per polled interface (linkpolls.go)
 
 	// startupDelay is vrrp_startup_delay: no instance starts before startAt, that long after
 	// Run began.
@@ -325,7 +326,7 @@ func (e *Engine) watchLinks() {
 		}
 	})
 	for name, prefer := range e.polling {
-		e.spawn(func() { e.pollLink(ctx, name, prefer, send) })
+		e.spawn(func() { e.followLink(ctx, name, prefer, send) })
 	}
 }
 
@@ -369,7 +370,7 @@ func (e *Engine) polledLinks() map[string]netif.LinkBeatMethod {
 func (e *Engine) logUnpolled() {
 	for name := range e.linkBeat {
 		switch _, vmac := e.vmacs[name]; {
-		case slices.Contains(e.ifnames, name):
+		case slices.Contains(e.ifnames, name), e.trackPolls(name):
 		case vmac:
 			e.log.Info("linkbeat is not used for a use_vmac device: netlink works for it", "interface", name)
 		default:

@@ -749,3 +749,10 @@ func (h *fakeHost) vmacInfo(name string) string {
 	}
 	return fmt.Sprintf("%s %s IPv%d %s", v.Parent, v.MAC, v.Family, state)
 }
+
+// pollCount is how many times LinkBeat read ifname.
+func (h *fakeHost) pollCount(ifname string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.polls[ifname]
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/havip/havip/config"
+	"github.com/havip/havip/runtime/netif"
 	"github.com/havip/havip/runtime/notify"
 	"github.com/havip/havip/runtime/script"
 	"github.com/havip/havip/runtime/track"
@@ -33,6 +34,9 @@ type trackerSpec struct {
 	process track.ProcessSpec
 	file    track.FileSpec
 	build   func() track.Tracker
+
+	// linkBeat: a track_interface polling its interface (linkbeattrack.go).
+	linkBeat linkBeatSpec
 }
 
 // equal reports whether s and o build trackers that behave the same.
@@ -42,7 +46,7 @@ func (s trackerSpec) equal(o trackerSpec) bool {
 	}
 	switch s.kind {
 	case track.KindInterface:
-		return s.iface == o.iface
+		return s.iface == o.iface && s.linkBeat == o.linkBeat
 	case track.KindScript:
 		return scriptSpecEqual(s.script, o.script) && runnerEqual(s.runner, o.runner)
 	case track.KindProcess:
@@ -123,6 +127,8 @@ type tracking struct {
 	specs   map[track.Key]trackerSpec
 	targets []notify.Target
 	notify  notifyOptions
+	polled  map[string]netif.LinkBeatMethod // the interfaces a track_interface polls
+	entries map[track.Key]bool              // the interfaces tracked for VIPs, routes and rules (viptrack.go)
 }
 
 // planTracking derives the tracking of cfg for insts, the instances of cfg.
@@ -147,7 +153,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 		runner.As = &ident
 	}
 
-	t := &tracking{specs: map[track.Key]trackerSpec{}}
+	t := &tracking{specs: map[track.Key]trackerSpec{}, polled: e.polledTracks(insts), entries: map[track.Key]bool{}}
 	groupCfg := map[string]*config.SyncGroup{}
 	for _, sg := range cfg.SyncGroups {
 		groupCfg[sg.Name] = sg
@@ -157,9 +163,11 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 		if err != nil {
 			return nil, atPos(inst.cfg.Pos, fmt.Errorf("vrrp_instance %s: %w", inst.name, err))
 		}
+		own := len(refs)
 		if sg := groupCfg[inst.cfg.SyncGroup]; sg != nil {
 			if !sg.SyncGroupTrackingWeight {
 				refs = e.faultOnly(inst, refs)
+				own = len(refs)
 			}
 			groupRefs, err := e.refs(t, cfg, sg.Track, runner)
 			if err != nil {
@@ -167,7 +175,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 			}
 			refs = append(refs, groupRefs...)
 		}
-		inst.refs = refs
+		inst.refs = e.entryRefs(t, inst, refs, own)
 	}
 
 	for _, inst := range insts {
@@ -200,8 +208,7 @@ func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runne
 	for _, ti := range tr.Interfaces {
 		key := track.Key{Kind: track.KindInterface, Name: ti.Name}
 		if _, ok := t.specs[key]; !ok {
-			spec := track.InterfaceSpec{Name: ti.Name}
-			t.specs[key] = trackerSpec{kind: key.Kind, iface: spec, build: func() track.Tracker { return track.NewInterface(spec, e.log) }}
+			t.specs[key] = e.interfaceTracker(ti.Name, t.polled)
 		}
 		refs = append(refs, track.Ref{Key: key, Weight: ti.Weight, Reverse: ti.Reverse})
 	}
@@ -427,7 +434,7 @@ type verdict struct {
 // holds it in FAULT, from the latest results.
 func (e *Engine) verdict(inst *instance) verdict {
 	out := track.Effective(inst.cfg.Priority, inst.refs, e.results)
-	reason := strings.Join(out.Reasons, ", ")
+	reason := strings.Join(entryReasons(inst, out.Reasons), ", ")
 	if reason == "" {
 		reason = "every tracker healthy"
 	}
