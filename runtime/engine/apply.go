@@ -456,7 +456,7 @@ func (e *Engine) commit(p *plan) {
 		}
 	}
 	e.trackers = p.trackers
-	e.seedEntryLinks(p.tracking)
+	e.seedLinks(p.tracking)
 
 	for _, pair := range p.diff.unchanged {
 		pair.old.cfg = pair.new.cfg // the same settings, the current positions

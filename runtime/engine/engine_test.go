@@ -320,8 +320,12 @@ func TestEngineTrackers(t *testing.T) {
 	r := newRig(t, conf)
 	r.track(track.KindInterface, "eth5", true, 0)
 	r.start()
+	if got := r.states(); got != "VI_1=BACKUP" {
+		t.Fatalf("before eth6 reports, up on the host when the config was applied: %s", got)
+	}
+	r.track(track.KindInterface, "eth6", false, 0)
 	if got := r.states(); got != "VI_1=FAULT" {
-		t.Fatalf("before eth6 reports: %s", got)
+		t.Fatalf("eth6 down: %s", got)
 	}
 	r.track(track.KindInterface, "eth6", true, 0)
 	if got := r.states(); got != "VI_1=BACKUP" {
@@ -357,21 +361,26 @@ func TestEngineTrackers(t *testing.T) {
 	if st := r.e.snapshot().Instances[0]; st.State != "MASTER" || st.Priority != 200 {
 		t.Fatalf("weighted tracker removed: %s priority %d", st.State, st.Priority)
 	}
-	// A reload adds a weight-0 tracker that has no result yet: FAULT.
+	// A reload adds a weight-0 tracker of an interface up on the host: the
+	// master stays master while the tracker starts.
 	if err := r.apply(vi("VI_1", 51, 200, "192.0.2.100", "track_interface {", "  eth6", "  eth7", "}")); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.states(); got != "VI_1=FAULT" {
-		t.Fatalf("new tracker without a result: %s", got)
+	if got := r.states(); got != "VI_1=MASTER" {
+		t.Fatalf("new tracker of an interface up: %s", got)
 	}
 	// A stale result of a replaced tracker is ignored.
-	r.e.trackerResult(trackResult{run: &trackerRun{}, r: track.Result{Key: track.Key{Kind: track.KindInterface, Name: "eth7"}, Up: true}})
-	if got := r.states(); got != "VI_1=FAULT" {
+	r.e.trackerResult(trackResult{run: &trackerRun{}, r: track.Result{Key: track.Key{Kind: track.KindInterface, Name: "eth7"}, Up: false}})
+	if got := r.states(); got != "VI_1=MASTER" {
 		t.Fatalf("after a stale result: %s", got)
+	}
+	r.track(track.KindInterface, "eth7", false, 0)
+	if got := r.states(); got != "VI_1=FAULT" {
+		t.Fatalf("new tracker down: %s", got)
 	}
 	r.track(track.KindInterface, "eth7", true, 0)
 	if got := r.states(); got != "VI_1=BACKUP" {
-		t.Fatalf("new tracker up: %s", got)
+		t.Fatalf("new tracker up again: %s", got)
 	}
 	r.stop()
 	if got := r.host.leftovers(); got != "" {

@@ -128,7 +128,6 @@ type tracking struct {
 	targets []notify.Target
 	notify  notifyOptions
 	polled  map[string]netif.LinkBeatMethod // the interfaces a track_interface polls
-	entries map[track.Key]bool              // the interfaces tracked for VIPs, routes and rules (viptrack.go)
 }
 
 // planTracking derives the tracking of cfg for insts, the instances of cfg.
@@ -153,7 +152,7 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 		runner.As = &ident
 	}
 
-	t := &tracking{specs: map[track.Key]trackerSpec{}, polled: e.polledTracks(insts), entries: map[track.Key]bool{}}
+	t := &tracking{specs: map[track.Key]trackerSpec{}, polled: e.polledTracks(insts)}
 	groupCfg := map[string]*config.SyncGroup{}
 	for _, sg := range cfg.SyncGroups {
 		groupCfg[sg.Name] = sg
@@ -509,5 +508,28 @@ func closeNotifier(n *notify.Notifier, log *slog.Logger) {
 	}
 	if d := n.FIFODropped(); d > 0 {
 		log.Warn("notify FIFO lines were dropped because no reader kept up", "dropped", d)
+	}
+}
+
+// seedLinks gives each new interface tracker the interface's state as the
+// host reports it, as keepalived knows it when it (re)loads (and an
+// interface up then has been seen up, so that its interface_up_down_delays
+// apply): an instance neither starts nor reloads into FAULT because its
+// tracker has not reported yet. The tracker's own reports follow.
+func (e *Engine) seedLinks(t *tracking) {
+	for key := range t.specs {
+		if _, seen := e.results[key]; seen || key.Kind != track.KindInterface {
+			continue
+		}
+		up, err := e.host.LinkUp(key.Name)
+		detail := key.Name + " link down when the config was applied"
+		if err != nil {
+			up, detail = false, fmt.Sprintf("%s unreadable when the config was applied (down): %v", key.Name, err)
+		}
+		if up {
+			detail = key.Name + " link up when the config was applied"
+			e.seenUp[trackSource(key.Name)] = true
+		}
+		e.results[key] = track.Result{Key: key, Up: up, Detail: detail}
 	}
 }

@@ -116,7 +116,6 @@ func (e *Engine) entryRefs(t *tracking, inst *instance, refs []track.Ref, own in
 		if _, ok := t.specs[key]; !ok {
 			t.specs[key] = e.interfaceTracker(ei.name, t.polled)
 		}
-		t.entries[key] = true
 		ref := track.Ref{Key: key}
 		if i := slices.IndexFunc(refs[:own], func(r track.Ref) bool { return r.Key == key && r.Weight == 0 }); i >= 0 {
 			ref = refs[i]
@@ -163,28 +162,4 @@ func (ei entryInterface) describe() string {
 		return fmt.Sprintf("the interface of %s and %d more", ei.entry, ei.more)
 	}
 	return "the interface of " + ei.entry
-}
-
-// seedEntryLinks gives each new tracker of an interface that entries live
-// on the interface's state as the host reports it, as keepalived knows it
-// when it (re)loads (and an interface up then has been seen up, so that its
-// interface_up_down_delays apply): an instance neither starts nor reloads
-// into FAULT while its tracker has not reported yet. The tracker's own
-// reports follow.
-func (e *Engine) seedEntryLinks(t *tracking) {
-	for key := range t.entries {
-		if _, seen := e.results[key]; seen {
-			continue
-		}
-		up, err := e.host.LinkUp(key.Name)
-		detail := key.Name + " link down when the config was applied"
-		if err != nil {
-			up, detail = false, fmt.Sprintf("%s unreadable when the config was applied (down): %v", key.Name, err)
-		}
-		if up {
-			detail = key.Name + " link up when the config was applied"
-			e.seenUp[trackSource(key.Name)] = true
-		}
-		e.results[key] = track.Result{Key: key, Up: up, Detail: detail}
-	}
 }

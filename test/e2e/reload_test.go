@@ -198,6 +198,30 @@ func TestReloadAddVIPKeepsMastership(t *testing.T) {
 	}
 }
 
+// TestReloadAddTrackerKeepsMastership: a reload that adds a track_interface
+// of an interface that is up leaves the master alone, as keepalived does:
+// the new tracker starts from the interface's state, not from FAULT.
+func TestReloadAddTrackerKeepsMastership(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 1})
+	conf := instanceConf{Priority: 150, VIPs: []string{vipA.String()}}
+	sup := startSupervise(t, l.Nodes[0], conf.conf())
+	sup.WaitState(t, "VI_1", "MASTER", electionTimeout)
+	before := sup.transitions("VI_1")
+
+	conf.Extra = "  track_interface {\n    eth0\n  }\n"
+	sup.edit(t, conf.conf())
+	sup.waitLog(t, "config applied", "changed=1", reloadTimeout)
+	holdsFor(t, 2*time.Second, "VI_1 MASTER with its VIP after the reload", func() bool {
+		return sup.transitions("VI_1") == before && l.Nodes[0].HasAddr(t, "eth0", vipA)
+	})
+	// The tracker follows the link: down, FAULT; up, MASTER again.
+	l.SetPort(t, l.Nodes[0], false)
+	sup.WaitState(t, "VI_1", "FAULT", electionTimeout)
+	l.SetPort(t, l.Nodes[0], true)
+	sup.WaitState(t, "VI_1", "MASTER", electionTimeout)
+}
+
 // TestReloadBrokenConfigKeepsRunning: a config that does not parse is
 // reported with its file:line and changes nothing.
 func TestReloadBrokenConfigKeepsRunning(t *testing.T) {
