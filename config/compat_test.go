@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -140,6 +141,29 @@ func TestDroppedParts(t *testing.T) {
 		{"computed broadcast of a /31", inst("virtual_ipaddress {\n192.0.2.4/31 brd +\n}"), func(t *testing.T, c *Config) {
 			if a := c.Instances[0].VirtualAddresses[1]; a.Broadcast != "" {
 				t.Fatalf("VIP %+v, want no broadcast", a)
+			}
+		}},
+		{"weighted trackers of a sync group member", "vrrp_script w {\nscript /bin/true\nweight 10\n}\nvrrp_script z {\nscript /bin/true\n}\n" +
+			"vrrp_track_file f1 {\nfile /tmp/f1\n}\nvrrp_track_file f5 {\nfile /tmp/f5\nweight 5\n}\nvrrp_track_process p {\nprocess sshd\nweight 7\n}\n" +
+			inst("track_interface {\neth1 weight -20\neth2\n}\ntrack_script {\nw\nz\n}\ntrack_file {\nf1\nf5\n}\ntrack_process {\np\n}") +
+			strings.Replace(strings.Replace(inst(""), "VI_1", "VI_2", 1), "51", "52", 1) + "vrrp_sync_group G {\ngroup {\nVI_1\nVI_2\n}\n}\n", func(t *testing.T, c *Config) {
+			tr := c.Instances[0].Track
+			var got []string
+			for _, i := range tr.Interfaces {
+				got = append(got, fmt.Sprintf("interface %s %d", i.Name, i.Weight))
+			}
+			for _, r := range tr.Scripts {
+				got = append(got, fmt.Sprintf("script %s %d", r.Name, r.Weight))
+			}
+			for _, r := range tr.Files {
+				got = append(got, fmt.Sprintf("file %s %d", r.Name, r.Weight))
+			}
+			for _, r := range tr.Processes {
+				got = append(got, fmt.Sprintf("process %s %d", r.Name, r.Weight))
+			}
+			want := "interface eth1 -20,interface eth2 0,script z 0,file f1 0,process p 7"
+			if strings.Join(got, ",") != want {
+				t.Fatalf("trackers %s, want %s", strings.Join(got, ","), want)
 			}
 		}},
 		{"unknown keyword", inst("priorty 120"), func(t *testing.T, c *Config) {
@@ -285,5 +309,22 @@ func TestKeepalived23Keywords(t *testing.T) {
 		if _, diags := parse(t, inst("nopreempt\n"+bad)); !diags.HasErrors() {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// TestSyncGroupTrackingWeightKeepsWeights: with sync_group_tracking_weight
+// a member's weighted trackers stay as written, with no warning.
+func TestSyncGroupTrackingWeightKeepsWeights(t *testing.T) {
+	src := "vrrp_script w {\nscript /bin/true\nweight 10\n}\n" +
+		inst("track_interface {\neth1 weight -20\n}\ntrack_script {\nw\n}") +
+		strings.Replace(strings.Replace(inst(""), "VI_1", "VI_2", 1), "51", "52", 1) +
+		"vrrp_sync_group G {\ngroup {\nVI_1\nVI_2\n}\nsync_group_tracking_weight\n}\n"
+	c, diags := parse(t, src)
+	if hasDiag(diags, "sync_group_tracking_weight") || diags.HasErrors() {
+		t.Fatalf("diagnostics:\n%v", diags)
+	}
+	tr := c.Instances[0].Track
+	if len(tr.Interfaces) != 1 || tr.Interfaces[0].Weight != -20 || len(tr.Scripts) != 1 || tr.Scripts[0].Weight != 10 {
+		t.Fatalf("trackers %+v, want eth1 -20 and w 10", tr)
 	}
 }

@@ -66,6 +66,11 @@ func (p *parser) resolve(opts Options) {
 		}
 	}
 	c.SyncGroups = groups
+	for _, in := range c.Instances {
+		if g := c.SyncGroup(in.SyncGroup); g != nil && !g.SyncGroupTrackingWeight {
+			p.syncGroupWeights(in, g.Name)
+		}
+	}
 	p.resolveLVSSyncDaemon()
 	p.checkDuplicateVRIDs()
 	if opts.InterfaceExists != nil {
@@ -74,6 +79,47 @@ func (p *parser) resolve(opts Options) {
 	if pos, ok := p.firstScript(); ok && !c.Global.EnableScriptSecurity {
 		p.rep.warnf(pos, "scripts are configured but enable_script_security is not set in global_defs; scripts will run as the configured user without path checks")
 	}
+}
+
+// syncGroupWeights applies keepalived 2.2.7's rule for the trackers of a
+// member of a sync group without sync_group_tracking_weight, whose
+// priority is not to move: a weighted track_script is dropped; a
+// track_file of weight 1 (the default) keeps tracking with weight 0 and one
+// of another weight is dropped. keepalived reports the weight of a
+// track_interface as ignored but has already attached the interface with
+// it, so the weight moves the priority all the same; havip does as
+// keepalived does, and says so. track_process weights are left alone.
+func (p *parser) syncGroupWeights(in *Instance, group string) {
+	where := fmt.Sprintf("vrrp_instance %s (in vrrp_sync_group %s without sync_group_tracking_weight)", in.Name, group)
+	for _, t := range in.Track.Interfaces {
+		if t.Weight != 0 {
+			p.rep.warnf(t.Pos, "%s: track_interface %s has weight %d; keepalived 2.2.7 reports it as ignored but applies it, and so does havip (add sync_group_tracking_weight to say so, or drop the weight to have a down interface put the group in FAULT)",
+				where, t.Name, t.Weight)
+		}
+	}
+	scripts := in.Track.Scripts[:0]
+	for _, r := range in.Track.Scripts {
+		if r.Weight != 0 {
+			p.rep.dropf(r.Pos, "the track_script is ignored", "%s: track_script %s has weight %d", where, r.Name, r.Weight)
+			continue
+		}
+		scripts = append(scripts, r)
+	}
+	in.Track.Scripts = scripts
+	files := in.Track.Files[:0]
+	for _, r := range in.Track.Files {
+		switch r.Weight {
+		case 0:
+		case 1:
+			p.rep.dropf(r.Pos, "it is tracked with weight 0 (a non-zero value puts the instance in FAULT)", "%s: track_file %s has weight 1", where, r.Name)
+			r.Weight = 0
+		default:
+			p.rep.dropf(r.Pos, "the track_file is ignored", "%s: track_file %s has weight %d", where, r.Name, r.Weight)
+			continue
+		}
+		files = append(files, r)
+	}
+	in.Track.Files = files
 }
 
 func suggest(word string, names []string) string {

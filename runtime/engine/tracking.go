@@ -164,10 +164,6 @@ func (e *Engine) planTracking(cfg *config.Config, insts []*instance) (*tracking,
 		}
 		own := len(refs)
 		if sg := groupCfg[inst.cfg.SyncGroup]; sg != nil {
-			if !sg.SyncGroupTrackingWeight {
-				refs = e.faultOnly(inst, refs)
-				own = len(refs)
-			}
 			groupRefs, err := e.refs(t, cfg, sg.Track, runner)
 			if err != nil {
 				return nil, atPos(sg.Pos, fmt.Errorf("vrrp_sync_group %s: %w", sg.Name, err))
@@ -276,22 +272,6 @@ func (e *Engine) refs(t *tracking, cfg *config.Config, tr config.Tracking, runne
 		refs = append(refs, track.Ref{Key: key, Weight: r.Weight, Reverse: r.Reverse})
 	}
 	return refs, nil
-}
-
-// faultOnly drops the weights of a sync-group member's own trackers, as
-// keepalived does unless sync_group_tracking_weight: they can still put the
-// member (and so the group) in FAULT, but not move its priority.
-func (e *Engine) faultOnly(inst *instance, refs []track.Ref) []track.Ref {
-	kept := refs[:0]
-	for _, r := range refs {
-		if r.Weight != 0 {
-			e.log.Warn("tracker weight ignored in a sync group member (set sync_group_tracking_weight to use it)",
-				"instance", inst.name, "tracker", r.Key.String(), "weight", r.Weight)
-			continue
-		}
-		kept = append(kept, r)
-	}
-	return kept
 }
 
 // hasNotify reports whether n configures a script to run.

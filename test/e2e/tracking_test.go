@@ -366,3 +366,38 @@ func TestNotifyEventsBeyondStates(t *testing.T) {
 		t.Errorf("a BACKUP_PRIORITY line from a node that was MASTER:\n%s", readFile(fifoLog))
 	}
 }
+
+// TestSyncGroupWeightedTrackInterface: in a sync group without
+// sync_group_tracking_weight, keepalived 2.2.7 reports a track_interface's
+// weight as ignored, yet applies it: carrier loss on eth1 lowers VI_1's
+// adverts from 120 to 100, below the keepalived peer's 110 (which, its
+// group's VI_2 still hearing 120, stays BACKUP). keepalived first, then
+// havip, each beside the keepalived peer.
+func TestSyncGroupWeightedTrackInterface(t *testing.T) {
+	t.Parallel()
+	l := lab.New(t, lab.Options{Nodes: 2})
+	n0 := l.Nodes[0]
+	n0.AddLink(t, "eth1")
+	group := "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n"
+	conf := group +
+		instanceConf{Priority: 120, VIPs: []string{vip4.String()}, Extra: "  track_interface {\n    eth1 weight -20\n  }\n"}.conf() +
+		instanceConf{Name: "VI_2", VRID: 52, Priority: 120, VIPs: []string{"192.0.2.101/24"}}.conf()
+	peer := l.Nodes[1].StartKeepalived(t, group+instanceConf{Priority: 110, VIPs: []string{vip4.String()}}.conf()+
+		instanceConf{Name: "VI_2", VRID: 52, Priority: 110, VIPs: []string{"192.0.2.101/24"}}.conf())
+	lowered := "(VI_1) received lower priority (100) advert from " + n0.IPv4.String()
+	runBoth(t, n0, func(t *testing.T, d *daemon) {
+		d.startMaster(t, conf)
+		d.WaitState(t, "VI_2", "MASTER", electionTimeout)
+		peer.WaitState(t, "VI_1", "BACKUP", electionTimeout)
+		before := strings.Count(peer.Log(), lowered)
+		n0.SetPeerLink(t, "eth1", false)
+		lab.Eventually(t, electionTimeout, d.name+"'s VI_1 advertising priority 100 to the peer", func() bool {
+			return strings.Count(peer.Log(), lowered) >= before+2
+		})
+		if d.State("VI_1") != "MASTER" || d.State("VI_2") != "MASTER" || peer.State("VI_1") != "BACKUP" {
+			t.Fatalf("%s: VI_1 %s, VI_2 %s, the peer's VI_1 %s; want MASTER, MASTER, BACKUP", d.name, d.State("VI_1"), d.State("VI_2"), peer.State("VI_1"))
+		}
+		n0.SetPeerLink(t, "eth1", true)
+		d.Stop(t)
+	})
+}
