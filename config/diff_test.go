@@ -47,7 +47,7 @@ var havipRefuses = map[string]string{
 // -t does not pass, with the reason.
 var formattedDiffers = map[string]string{
 	"drop-sync-group-tracker-weights.conf": "the track_interface weight stays, as keepalived applies it, so keepalived reports it again",
-	"drop-sync-group-unknown-member.conf": "what is left is a sync group with one member, which keepalived reports (exit 5) however it is written",
+	"drop-sync-group-unknown-member.conf":  "what is left is a sync group with one member, which keepalived reports (exit 5) however it is written",
 }
 
 // keepalivedTest runs keepalived -t on path inside host and returns its
