@@ -350,6 +350,9 @@ func (w *printer) instance(in *Instance) {
 	if in.VMAC != nil {
 		w.line(strings.TrimSpace("use_vmac " + in.VMAC.Name + " " + in.VMAC.MAC))
 	}
+	if in.IPVLAN != nil {
+		w.line("use_ipvlan " + in.IPVLAN.formatArgs())
+	}
 	w.flag("vmac_xmit_base", in.VMACXmitBase)
 	w.flag("use_vmac_addr", in.UseVMACAddr)
 	w.flag("promote_secondaries", in.PromoteSecondaries)

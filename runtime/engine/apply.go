@@ -151,16 +151,18 @@ type plan struct {
 	diff      instanceDiff
 	instances []*instance // the new running set, in config order
 
-	ports     map[portKey]*port
-	announce  map[string]Announcer
-	trackers  map[track.Key]*trackerRun
-	tracking  *tracking
-	static    staticSet
-	notifier  *notify.Notifier // a new notifier, or nil to keep the running one
-	opened    []*port          // opened for this plan
-	openedAnn []Announcer
-	vmacs     map[string]netif.VMAC // the use_vmac devices of the new set, the instances' and the addresses'
-	madeVMACs []string              // made or adopted for this plan
+	ports       map[portKey]*port
+	announce    map[string]Announcer
+	trackers    map[track.Key]*trackerRun
+	tracking    *tracking
+	static      staticSet
+	notifier    *notify.Notifier // a new notifier, or nil to keep the running one
+	opened      []*port          // opened for this plan
+	openedAnn   []Announcer
+	vmacs       map[string]netif.VMAC   // the use_vmac devices of the new set, the instances' and the addresses'
+	madeVMACs   []string                // made or adopted for this plan
+	ipvlans     map[string]netif.IPVlan // the use_ipvlan devices of the new set
+	madeIPVlans []string                // made or adopted for this plan
 }
 
 // abort closes what the plan opened.
@@ -177,6 +179,7 @@ func (p *plan) abort(host Host) {
 	for _, name := range p.madeVMACs {
 		_ = host.DeleteVMAC(name) // best effort: the plan failed for another reason, reported
 	}
+	p.abortIPVlans(host)
 }
 
 // plan validates cfg against the running engine and prepares what it needs.
@@ -292,6 +295,9 @@ func (e *Engine) planPorts(p *plan) error {
 		return err
 	}
 	if err := e.planAddrVMACs(p); err != nil {
+		return err
+	}
+	if err := e.planIPVlans(p); err != nil {
 		return err
 	}
 	groups := map[portKey][]netip.Addr{}
@@ -424,6 +430,7 @@ func (e *Engine) commit(p *plan) {
 		}
 	}
 	e.vmacs = p.vmacs
+	e.commitIPVlans(p)
 	if e.running() {
 		for _, pt := range p.opened {
 			e.readPort(pt)

@@ -61,6 +61,10 @@ type fakeHost struct {
 	vmacSpecs    map[string]netif.VMAC
 	ensured      map[string]int
 	foreignLinks map[string]bool
+	// ipvlans are the use_ipvlan devices EnsureIPVlan made, by name; noIPVlan makes
+	// EnsureIPVlan fail as a kernel without ipvlan does.
+	ipvlans  map[string]netif.IPVlan
+	noIPVlan bool
 }
 
 // fakeFirewall is havip's nftables table in memory.
@@ -748,4 +752,24 @@ func (h *fakeHost) vmacInfo(name string) string {
 		state = "up"
 	}
 	return fmt.Sprintf("%s %s IPv%d %s", v.Parent, v.MAC, v.Family, state)
+}
+
+func (h *fakeHost) EnsureIPVlan(v netif.IPVlan) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.noIPVlan {
+		return fmt.Errorf("ipvlan %s on %s: %w: operation not supported", v.Name, v.Parent, netif.ErrNoIPVlanSupport)
+	}
+	if h.ipvlans == nil {
+		h.ipvlans = map[string]netif.IPVlan{}
+	}
+	h.ipvlans[v.Name] = v
+	return nil
+}
+
+func (h *fakeHost) DeleteIPVlan(name string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.ipvlans, name)
+	return nil
 }
