@@ -263,6 +263,9 @@ func (w *printer) global(g *GlobalDefs) {
 func (w *printer) instance(in *Instance) {
 	w.open("vrrp_instance " + in.Name)
 	w.line("state " + string(in.State))
+	if in.VRF != "" {
+		w.line("vrf " + in.VRF) // before interface: keepalived 2.2.7 ignores a vrf after it
+	}
 	if in.Interface != "" {
 		w.line("interface " + in.Interface)
 	}

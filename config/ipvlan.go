@@ -128,7 +128,7 @@ func (p *parser) vrfKw(s *instanceState, n *node) {
 // completeIPVLANVRF applies vrrp_complete_instance's checks of use_ipvlan and vrf to in, whose
 // family is known: an IPv4 ipvlan without an address, or an address of the other family, is a
 // config fault (the instance stays in FAULT); a vrf needs unicast peers and no interface, else
-// it is cleared. What survives is reported as not acted on by havip.
+// it is cleared (its device is still looked up at startup, as keepalived looks it up).
 func (p *parser) completeIPVLANVRF(s *instanceState, where string) {
 	in := s.in
 	if v := in.IPVLAN; v != nil {
@@ -159,6 +159,6 @@ func (p *parser) completeIPVLANVRF(s *instanceState, where string) {
 			what = "out interface"
 		}
 		p.rep.dropf(s.vrfPos, "vrf is cleared", "%s: vrf can only be specified with%s", where, what)
-		in.VRF = ""
+		in.VRFCleared = true
 	}
 }

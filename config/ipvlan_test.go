@@ -13,8 +13,7 @@ func TestUseIPVLAN(t *testing.T) {
 	pfx := netip.MustParsePrefix
 	tests := []struct {
 		name, body string
-		want       *IPVLAN // nil: no use_ipvlan kept
-		wantVRF    string
+		want       *IPVLAN    // nil: no use_ipvlan kept
 		wantSrc    netip.Addr // the instance's multicast source address
 		faults     int        // config faults
 		wantDiag   string     // a diagnostic containing this ("" = none)
@@ -70,8 +69,8 @@ func TestUseIPVLAN(t *testing.T) {
 			if got := in.IPVLAN; !got.Equal(tt.want) {
 				t.Fatalf("IPVLAN = %+v, want %+v", got, tt.want)
 			}
-			if in.VRF != tt.wantVRF || len(in.ConfigFaults) != tt.faults || in.MulticastSource != tt.wantSrc {
-				t.Fatalf("VRF %q faults %q source %v; want %q, %d, %v", in.VRF, in.ConfigFaults, in.MulticastSource, tt.wantVRF, tt.faults, tt.wantSrc)
+			if in.VRF != "" || len(in.ConfigFaults) != tt.faults || in.MulticastSource != tt.wantSrc {
+				t.Fatalf("VRF %q faults %q source %v; want none, %d, %v", in.VRF, in.ConfigFaults, in.MulticastSource, tt.faults, tt.wantSrc)
 			}
 			if tt.name == "promote_secondaries ignored" && in.PromoteSecondaries {
 				t.Fatal("promote_secondaries kept")
@@ -106,8 +105,13 @@ func TestVRF(t *testing.T) {
 			if diags.HasErrors() != tt.wantErr || !strings.Contains(fmt.Sprint(diags), tt.wantDiag) {
 				t.Fatalf("diagnostics %v: want errors %v and %q", diags, tt.wantErr, tt.wantDiag)
 			}
-			if !tt.wantErr && cfg.Instances[0].VRF != "" {
-				t.Fatalf("VRF %q kept", cfg.Instances[0].VRF)
+			if !tt.wantErr && (cfg.Instances[0].VRF != "red" || !cfg.Instances[0].VRFCleared) {
+				t.Fatalf("VRF %q cleared %v, want red, cleared", cfg.Instances[0].VRF, cfg.Instances[0].VRFCleared)
+			}
+			if !tt.wantErr {
+				if again, _ := ParseBytes("printed.conf", Format(cfg), testOpts); !cfg.Equal(again) {
+					t.Errorf("printed config does not parse back equal:\n%s", Format(cfg))
+				}
 			}
 		})
 	}

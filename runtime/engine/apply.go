@@ -297,6 +297,9 @@ func (e *Engine) planPorts(p *plan) error {
 	if err := e.planAddrVMACs(p); err != nil {
 		return err
 	}
+	if err := e.checkVRFs(p); err != nil {
+		return err
+	}
 	if err := e.planIPVlans(p); err != nil {
 		return err
 	}

@@ -65,6 +65,8 @@ type fakeHost struct {
 	// EnsureIPVlan fail as a kernel without ipvlan does.
 	ipvlans  map[string]netif.IPVlan
 	noIPVlan bool
+	// linkKinds are the devices LinkKind knows, by name; others are missing.
+	linkKinds map[string]string
 }
 
 // fakeFirewall is havip's nftables table in memory.
@@ -772,4 +774,14 @@ func (h *fakeHost) DeleteIPVlan(name string) error {
 	defer h.mu.Unlock()
 	delete(h.ipvlans, name)
 	return nil
+}
+
+func (h *fakeHost) LinkKind(ifname string) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	kind, ok := h.linkKinds[ifname]
+	if !ok {
+		return "", fmt.Errorf("interface %q: %w", ifname, netif.ErrNoInterface)
+	}
+	return kind, nil
 }

@@ -3,6 +3,7 @@ package netif
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
@@ -127,4 +128,17 @@ func DeleteIPVlan(name string) error {
 		return fmt.Errorf("delete ipvlan %s: %w", name, err)
 	}
 	return nil
+}
+
+// LinkKind is the kind of device ifname is: "loopback" for a loopback device, else its netlink
+// link type ("vrf", "veth", "ipvlan", ...). A missing device gives ErrNoInterface.
+func LinkKind(ifname string) (string, error) {
+	link, err := linkByName(ifname)
+	if err != nil {
+		return "", err
+	}
+	if link.Attrs().Flags&net.FlagLoopback != 0 {
+		return "loopback", nil
+	}
+	return link.Type(), nil
 }
