@@ -163,6 +163,8 @@ type plan struct {
 	madeVMACs   []string                // made or adopted for this plan
 	ipvlans     map[string]netif.IPVlan // the use_ipvlan devices of the new set
 	madeIPVlans []string                // made or adopted for this plan
+	// recoveredIPVlans are running instances whose use_ipvlan device this plan made at last.
+	recoveredIPVlans []*instance
 }
 
 // abort closes what the plan opened.
@@ -554,7 +556,7 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	// is track_src_ip's, and newInstance has set the config's own.
 	for key, reason := range old.faults {
 		switch {
-		case key == trackersFaultKey, key == noPeerFaultKey, key == sourceFaultKey:
+		case key == trackersFaultKey, key == noPeerFaultKey, key == sourceFaultKey, ipvlanFault(key):
 		case old.group != nil && key == old.group.faultReason() && nu.cfg.SyncGroup != old.group.name:
 		default:
 			nu.faults[key] = reason

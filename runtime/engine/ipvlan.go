@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/havip/havip/config"
 	"github.com/havip/havip/runtime/netif"
@@ -12,6 +13,12 @@ const ipvlanFaultKey = "use_ipvlan"
 
 // configFaultKey prefixes the FAULT reason keys of config.Instance.ConfigFaults.
 const configFaultKey = "config: "
+
+// ipvlanFault reports whether key is a FAULT reason newInstance and planIPVlans set from the
+// config alone: adopt does not carry it over to the replacing instance.
+func ipvlanFault(key string) bool {
+	return key == ipvlanFaultKey || strings.HasPrefix(key, configFaultKey)
+}
 
 // ipvlanOf is ci's use_ipvlan device: named as given, else as keepalived 2.2.7 names it
 // (vmac_prefix, vrrp by default, "." VRID), on the instance's interface.
@@ -73,6 +80,10 @@ func (e *Engine) planIPVlans(p *plan) error {
 		}
 		p.ipvlans[v.Name] = v
 		p.madeIPVlans = append(p.madeIPVlans, v.Name)
+		if inst.ipvlanMissing { // a running instance, kept by the reload: its FAULT ends at commit
+			inst.ipvlanMissing = false
+			p.recoveredIPVlans = append(p.recoveredIPVlans, inst)
+		}
 	}
 	return nil
 }
@@ -86,12 +97,19 @@ func (e *Engine) commitIPVlans(p *plan) {
 		}
 	}
 	e.ipvlans = p.ipvlans
+	now := e.clock.Now()
+	for _, inst := range p.recoveredIPVlans {
+		e.setFault(inst, now, ipvlanFaultKey, "", false)
+	}
 }
 
 // abortIPVlans removes the devices a failed plan made.
 func (p *plan) abortIPVlans(host Host) {
 	for _, name := range p.madeIPVlans {
 		_ = host.DeleteIPVlan(name) // best effort: the plan failed for another reason, reported
+	}
+	for _, inst := range p.recoveredIPVlans {
+		inst.ipvlanMissing = true
 	}
 }
 

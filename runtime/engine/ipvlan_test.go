@@ -98,3 +98,35 @@ func TestEngineIPVlanConfigFault(t *testing.T) {
 		t.Fatalf("state %s, VIPs %q: want FAULT without VIPs", got, r.host.installed())
 	}
 }
+
+// A reload tries again to make a device the host could not make; when it succeeds, the
+// instance leaves FAULT and its VIP goes on the device. The reload's config is the same
+// (the instance is kept) or changed (it is replaced).
+func TestEngineIPVlanRetriedByReload(t *testing.T) {
+	conf := vi("VI_1", 51, 100, "192.0.2.100", "state MASTER", "use_ipvlan ipv1 192.0.2.50/24")
+	for _, tc := range []struct{ name, reload string }{
+		{"same config", conf},
+		{"changed config", vi("VI_1", 51, 110, "192.0.2.100", "state MASTER", "use_ipvlan ipv1 192.0.2.50/24")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			host := newFakeHost()
+			host.noIPVlan = true
+			r := newRigOn(t, host, conf).start()
+			r.advance(5 * time.Second)
+			if got := r.states(); got != "VI_1=FAULT" {
+				t.Fatalf("without ipvlan: %s", got)
+			}
+			host.mu.Lock()
+			host.noIPVlan = false
+			host.mu.Unlock()
+			if err := r.apply(tc.reload); err != nil {
+				t.Fatal(err)
+			}
+			r.advance(5 * time.Second)
+			if got := r.states(); got != "VI_1=MASTER" || r.host.installed() != "192.0.2.100/32 dev ipv1" {
+				t.Fatalf("after the reload: %s, VIPs %q, faults %v", got, r.host.installed(), r.e.instances[0].faults)
+			}
+			r.stop()
+		})
+	}
+}
