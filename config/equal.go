@@ -41,6 +41,7 @@ func (in *Instance) Equal(o *Instance) bool {
 		in.LowerPrioNoAdvert == o.LowerPrioNoAdvert && in.HigherPrioSendAdvert == o.HigherPrioSendAdvert &&
 		in.OwnerIgnoreAdverts == o.OwnerIgnoreAdverts && in.DownTimerAdverts == o.DownTimerAdverts &&
 		in.OldUnicastChecksum == o.OldUnicastChecksum && in.Checksum == o.Checksum && in.VMAC.Equal(o.VMAC) && in.VMACXmitBase == o.VMACXmitBase && in.UseVMACAddr == o.UseVMACAddr &&
+		in.IPVLAN.Equal(o.IPVLAN) && in.VRF == o.VRF && in.VRFCleared == o.VRFCleared && slices.Equal(in.ConfigFaults, o.ConfigFaults) &&
 		in.PromoteSecondaries == o.PromoteSecondaries && in.LinkBeatUsePolling == o.LinkBeatUsePolling && in.SyncGroup == o.SyncGroup &&
 		slices.EqualFunc(in.Settings, o.Settings, Setting.Equal)
 }

@@ -263,6 +263,9 @@ func (w *printer) global(g *GlobalDefs) {
 func (w *printer) instance(in *Instance) {
 	w.open("vrrp_instance " + in.Name)
 	w.line("state " + string(in.State))
+	if in.VRF != "" {
+		w.line("vrf " + in.VRF) // before interface: keepalived 2.2.7 ignores a vrf after it
+	}
 	if in.Interface != "" {
 		w.line("interface " + in.Interface)
 	}
@@ -349,6 +352,9 @@ func (w *printer) instance(in *Instance) {
 	w.line("down_timer_adverts " + strconv.Itoa(in.DownTimerAdverts))
 	if in.VMAC != nil {
 		w.line(strings.TrimSpace("use_vmac " + in.VMAC.Name + " " + in.VMAC.MAC))
+	}
+	if in.IPVLAN != nil {
+		w.line("use_ipvlan " + in.IPVLAN.formatArgs())
 	}
 	w.flag("vmac_xmit_base", in.VMACXmitBase)
 	w.flag("use_vmac_addr", in.UseVMACAddr)

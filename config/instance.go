@@ -14,8 +14,6 @@ var instanceSettings = []string{"kernel_rx_buf_size", "debug", "preempt"}
 var instanceDeprecated = map[string]string{
 	"native_ipv6": "it is deprecated and has no effect; IPv6 is chosen from the addresses",
 	"smtp_alert":  "no email alerts are sent",
-	"vrf":         "the instance is not bound to a VRF; its sockets and VIPs use the main routing table",
-	"use_ipvlan":  "no ipvlan interface is created; the VIPs go on the instance's interface",
 }
 
 // globalOnly drops a keyword keepalived 2.2.7 does not know in a
@@ -31,6 +29,8 @@ type instanceState struct {
 	in                      *Instance
 	priority, vrid, version int
 	accept, noAccept        bool
+	ipvlanSource            bool // use_ipvlan's address is the source address
+	vrfPos                  Pos
 }
 
 // mark records that n's keyword is given, for the settings whose default
@@ -216,6 +216,8 @@ var instanceKeywords = func() keywords[*instanceState] {
 		},
 		"vmac_xmit_base":      func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.VMACXmitBase, true) },
 		"use_vmac_addr":       func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.UseVMACAddr, true) },
+		"use_ipvlan":          func(p *parser, s *instanceState, n *node) { p.ipvlanKw(s, n) },
+		"vrf":                 func(p *parser, s *instanceState, n *node) { p.vrfKw(s, n) },
 		"promote_secondaries": func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.PromoteSecondaries, true) },
 	}
 	trackingKeywords(t, func(s *instanceState) *Tracking { return &s.in.Track })
@@ -254,6 +256,7 @@ func (p *parser) parseInstance(n *node) {
 	if !p.completeInstance(in, s.priority, s.vrid, s.version, s.accept, s.noAccept) {
 		return
 	}
+	p.completeIPVLANVRF(s, "vrrp_instance "+name)
 	key := "vrrp_instance " + name
 	if _, dup := p.users[key]; dup {
 		p.rep.dropf(n.pos, "this definition is ignored", "vrrp_instance %s is defined twice (first at %s)", name, p.cfg.Instance(name).Pos)

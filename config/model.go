@@ -605,6 +605,15 @@ type Instance struct {
 	Checksum             ChecksumMode `json:"checksum"`
 	VMAC                 *VMAC        `json:"use_vmac,omitempty"`
 	VMACXmitBase         bool         `json:"vmac_xmit_base,omitempty"`
+	// IPVLAN is use_ipvlan. VRF is vrf as given: keepalived 2.2.7 looks the device up (and
+	// refuses to start when it is missing) but clears it (VRFCleared) unless the instance has
+	// no interface and has unicast peers, which havip, needing an interface, refuses.
+	IPVLAN     *IPVLAN `json:"use_ipvlan,omitempty"`
+	VRF        string  `json:"vrf,omitempty"`
+	VRFCleared bool    `json:"vrf_cleared,omitempty"`
+	// ConfigFaults are the reasons keepalived 2.2.7 counts as config faults: the instance
+	// runs but stays in FAULT.
+	ConfigFaults []string `json:"config_faults,omitempty"`
 	// UseVMACAddr is use_vmac_addr: every VIP/eVIP on another interface than Interface, or of the
 	// other family, goes on a VMAC of its own, as if it had use_vmac.
 	UseVMACAddr        bool `json:"use_vmac_addr,omitempty"`

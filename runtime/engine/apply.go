@@ -151,16 +151,20 @@ type plan struct {
 	diff      instanceDiff
 	instances []*instance // the new running set, in config order
 
-	ports     map[portKey]*port
-	announce  map[string]Announcer
-	trackers  map[track.Key]*trackerRun
-	tracking  *tracking
-	static    staticSet
-	notifier  *notify.Notifier // a new notifier, or nil to keep the running one
-	opened    []*port          // opened for this plan
-	openedAnn []Announcer
-	vmacs     map[string]netif.VMAC // the use_vmac devices of the new set, the instances' and the addresses'
-	madeVMACs []string              // made or adopted for this plan
+	ports       map[portKey]*port
+	announce    map[string]Announcer
+	trackers    map[track.Key]*trackerRun
+	tracking    *tracking
+	static      staticSet
+	notifier    *notify.Notifier // a new notifier, or nil to keep the running one
+	opened      []*port          // opened for this plan
+	openedAnn   []Announcer
+	vmacs       map[string]netif.VMAC   // the use_vmac devices of the new set, the instances' and the addresses'
+	madeVMACs   []string                // made or adopted for this plan
+	ipvlans     map[string]netif.IPVlan // the use_ipvlan devices of the new set
+	madeIPVlans []string                // made or adopted for this plan
+	// recoveredIPVlans are running instances whose use_ipvlan device this plan made at last.
+	recoveredIPVlans []*instance
 }
 
 // abort closes what the plan opened.
@@ -177,6 +181,7 @@ func (p *plan) abort(host Host) {
 	for _, name := range p.madeVMACs {
 		_ = host.DeleteVMAC(name) // best effort: the plan failed for another reason, reported
 	}
+	p.abortIPVlans(host)
 }
 
 // plan validates cfg against the running engine and prepares what it needs.
@@ -292,6 +297,12 @@ func (e *Engine) planPorts(p *plan) error {
 		return err
 	}
 	if err := e.planAddrVMACs(p); err != nil {
+		return err
+	}
+	if err := e.checkVRFs(p); err != nil {
+		return err
+	}
+	if err := e.planIPVlans(p); err != nil {
 		return err
 	}
 	groups := map[portKey][]netip.Addr{}
@@ -424,6 +435,7 @@ func (e *Engine) commit(p *plan) {
 		}
 	}
 	e.vmacs = p.vmacs
+	e.commitIPVlans(p)
 	if e.running() {
 		for _, pt := range p.opened {
 			e.readPort(pt)
@@ -545,7 +557,7 @@ func (e *Engine) adopt(old, nu *instance, now time.Time) {
 	// is track_src_ip's, and newInstance has set the config's own.
 	for key, reason := range old.faults {
 		switch {
-		case key == trackersFaultKey, key == noPeerFaultKey, key == sourceFaultKey:
+		case key == trackersFaultKey, key == noPeerFaultKey, key == sourceFaultKey, ipvlanFault(key):
 		case old.group != nil && key == old.group.faultReason() && nu.cfg.SyncGroup != old.group.name:
 		default:
 			nu.faults[key] = reason

@@ -68,6 +68,9 @@ func (checkHost) DelRule(netif.Rule) error                     { return nil }
 func (checkHost) EnsureVMAC(netif.VMAC) ([]string, error)      { return nil, nil }
 func (checkHost) SetVMACUp(string, bool) error                 { return nil }
 func (checkHost) DeleteVMAC(string) error                      { return nil }
+func (checkHost) EnsureIPVlan(netif.IPVlan) error              { return nil }
+func (checkHost) DeleteIPVlan(string) error                    { return nil }
+func (checkHost) LinkKind(string) (string, error)              { return "vrf", nil }
 func (checkHost) OpenFirewall() (Firewall, error)              { return nopFirewall{}, nil }
 func (checkHost) RemoveStaleFirewall() error                   { return nil }
 func (checkHost) HasVIP(netif.VIP) (bool, error)               { return false, nil }

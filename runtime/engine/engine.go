@@ -56,8 +56,9 @@ type Engine struct {
 	linkDelays map[string]config.InterfaceDelay
 	held       map[string]*heldLink
 	seenUp     map[string]bool
-	vmacs      map[string]netif.VMAC // use_vmac devices made or adopted (instances' and addresses'), by name
-	promoted   map[string]bool       // interfaces whose promote_secondaries the engine turned on
+	vmacs      map[string]netif.VMAC   // use_vmac devices made or adopted (instances' and addresses'), by name
+	ipvlans    map[string]netif.IPVlan // use_ipvlan devices made or adopted, by name
+	promoted   map[string]bool         // interfaces whose promote_secondaries the engine turned on
 
 	// linkBeat are the interfaces the config polls (linkbeat_interfaces,
 	// linkbeat_use_polling) with their preferred method; polling are those
@@ -771,6 +772,7 @@ func (e *Engine) close() {
 	for name := range e.vmacs {
 		e.deleteVMAC(name)
 	}
+	e.closeIPVlans()
 	for ifname := range e.promoted {
 		e.restorePromote(ifname)
 	}

@@ -61,6 +61,12 @@ type fakeHost struct {
 	vmacSpecs    map[string]netif.VMAC
 	ensured      map[string]int
 	foreignLinks map[string]bool
+	// ipvlans are the use_ipvlan devices EnsureIPVlan made, by name; noIPVlan makes
+	// EnsureIPVlan fail as a kernel without ipvlan does.
+	ipvlans  map[string]netif.IPVlan
+	noIPVlan bool
+	// linkKinds are the devices LinkKind knows, by name; others are missing.
+	linkKinds map[string]string
 }
 
 // fakeFirewall is havip's nftables table in memory.
@@ -755,4 +761,34 @@ func (h *fakeHost) pollCount(ifname string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.polls[ifname]
+}
+
+func (h *fakeHost) EnsureIPVlan(v netif.IPVlan) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.noIPVlan {
+		return fmt.Errorf("ipvlan %s on %s: %w: operation not supported", v.Name, v.Parent, netif.ErrNoIPVlanSupport)
+	}
+	if h.ipvlans == nil {
+		h.ipvlans = map[string]netif.IPVlan{}
+	}
+	h.ipvlans[v.Name] = v
+	return nil
+}
+
+func (h *fakeHost) DeleteIPVlan(name string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.ipvlans, name)
+	return nil
+}
+
+func (h *fakeHost) LinkKind(ifname string) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	kind, ok := h.linkKinds[ifname]
+	if !ok {
+		return "", fmt.Errorf("interface %q: %w", ifname, netif.ErrNoInterface)
+	}
+	return kind, nil
 }

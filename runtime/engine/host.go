@@ -42,6 +42,13 @@ type Host interface {
 	SetVMACUp(name string, up bool) error
 	DeleteVMAC(name string) error
 
+	// EnsureIPVlan makes or adopts a use_ipvlan device, up, with its address; DeleteIPVlan
+	// removes it.
+	EnsureIPVlan(netif.IPVlan) error
+	DeleteIPVlan(name string) error
+	// LinkKind is the kind of device ifname is ("loopback", "vrf", "veth", ...).
+	LinkKind(ifname string) (string, error)
+
 	// ListenVRRP opens the receive socket of one interface and family,
 	// joined to groups; DialVRRP the send socket.
 	ListenVRRP(ifname string, family int, groups []netip.Addr) (Receiver, error)
@@ -171,6 +178,9 @@ func (SystemHost) DelRule(r netif.Rule) error                    { return netif.
 func (SystemHost) EnsureVMAC(v netif.VMAC) ([]string, error)     { return netif.EnsureVMAC(v) }
 func (SystemHost) SetVMACUp(name string, up bool) error          { return netif.SetVMACUp(name, up) }
 func (SystemHost) DeleteVMAC(name string) error                  { return netif.DeleteVMAC(name) }
+func (SystemHost) EnsureIPVlan(v netif.IPVlan) error             { return netif.EnsureIPVlan(v) }
+func (SystemHost) DeleteIPVlan(name string) error                { return netif.DeleteIPVlan(name) }
+func (SystemHost) LinkKind(ifname string) (string, error)        { return netif.LinkKind(ifname) }
 func (SystemHost) NewAnnouncer(ifname string) (Announcer, error) { return newAnnouncer(ifname) }
 func (SystemHost) ListenVRRP(ifname string, family int, groups []netip.Addr) (Receiver, error) {
 	r, err := netif.ListenVRRP(ifname, family, groups)

@@ -43,11 +43,15 @@ type instance struct {
 	// addrVMACs are the per-address VMACs (use_vmac on an address, use_vmac_addr), up only
 	// while MASTER too; the plan names them and moves their VIPs onto them.
 	addrVMACs []*addrVMAC
-	ttl       int // unicast_ttl, or 255 for multicast
-	port      *port
-	group     *syncGroup
-	refs      []track.Ref    // track_* of the instance and of its sync group
-	scripts   notify.Scripts // its notify scripts
+	// ipvlan is the use_ipvlan device the VIPs on the interface go on; ipvlanMissing is set
+	// when the host could not make it (the instance is then in FAULT).
+	ipvlan        *netif.IPVlan
+	ipvlanMissing bool
+	ttl           int // unicast_ttl, or 255 for multicast
+	port          *port
+	group         *syncGroup
+	refs          []track.Ref    // track_* of the instance and of its sync group
+	scripts       notify.Scripts // its notify scripts
 	// notifyPriorityChanges writes MASTER_PRIORITY / BACKUP_PRIORITY FIFO lines.
 	notifyPriorityChanges bool
 	deleted               bool // removed by a reload: its STOP is notified as DELETED with notify_deleted
@@ -181,6 +185,7 @@ func newInstance(ci *config.Instance, g *config.GlobalDefs) (*instance, error) {
 		instMAC = inst.vmac.MAC
 	}
 	inst.addrVMACs = addrVMACsOf(ci, inst.vips, instMAC)
+	inst.setupIPVlan(ci, g)
 	var err error
 	if inst.routing, err = planRouting("vrrp_instance "+ci.Name, ci.VirtualRoutes, ci.VirtualRules); err != nil {
 		return nil, err
@@ -300,7 +305,7 @@ func (inst *instance) groups() []netip.Addr {
 func (inst *instance) devices() []string {
 	devs := []string{inst.ifname}
 	for _, v := range inst.vips {
-		if !slices.Contains(devs, v.Dev) {
+		if !slices.Contains(devs, v.Dev) && !(inst.ipvlanMissing && v.Dev == inst.ipvlan.Name) {
 			devs = append(devs, v.Dev)
 		}
 	}
