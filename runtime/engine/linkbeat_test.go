@@ -51,14 +51,7 @@ func TestLinkBeatConfig(t *testing.T) {
 func TestRunLinkBeat(t *testing.T) {
 	host, clock := newFakeHost(), newFakeClock()
 	conf := "linkbeat_interfaces {\n  eth0\n  eth9 MII\n}\n" + vi("VI_1", 51, 100, "192.0.2.100")
-	e, err := NewWithOptions(parseConfig(t, conf), Options{Log: slog.New(slog.DiscardHandler), Host: host, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.linkBeatEvery = 5 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
+	e := runPolled(t, conf, host, clock, nil)
 	waitFor(t, e, "BACKUP at start", stateIs("BACKUP"))
 	clock.set(clock.Now().Add(4 * time.Second))
 	waitFor(t, e, "MASTER", stateIs("MASTER"))
@@ -121,9 +114,28 @@ func TestRunLinkBeat(t *testing.T) {
 	}
 	host.links <- netif.LinkEvent{Name: "eth0", Index: 1}
 	waitFor(t, e, "FAULT when netlink reports eth0 down", stateIs("FAULT"))
+}
 
-	cancel()
-	if err := <-done; err != nil {
+// runPolled runs an engine on conf, the fake host and clock, polling
+// linkbeat interfaces every 5 ms, until the test ends; log nil discards.
+func runPolled(t *testing.T, conf string, host *fakeHost, clock *fakeClock, log slog.Handler) *Engine {
+	t.Helper()
+	if log == nil {
+		log = slog.DiscardHandler
+	}
+	e, err := NewWithOptions(parseConfig(t, conf), Options{Log: slog.New(log), Host: host, Clock: clock})
+	if err != nil {
 		t.Fatal(err)
 	}
+	e.linkBeatEvery = 5 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return e
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"log/slog"
 	"slices"
 	"strings"
@@ -113,20 +112,7 @@ func TestRunLinkBeatTrackInterface(t *testing.T) {
 		"vrrp_sync_group G {\n  group {\n    VI_2\n    VI_3\n  }\n  track_interface {\n    eth2\n  }\n}\n" +
 		vi("VI_1", 51, 100, "192.0.2.100", "track_interface {", "  eth1", "}") +
 		vi("VI_2", 52, 100, "192.0.2.101") + vi("VI_3", 53, 100, "192.0.2.102")
-	e, err := NewWithOptions(parseConfig(t, conf), Options{Log: slog.New(slog.DiscardHandler), Host: host, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.linkBeatEvery = 5 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	e := runPolled(t, conf, host, clock, nil)
 	waitFor(t, e, "BACKUP at start", stateIs("BACKUP", "BACKUP", "BACKUP"))
 	clock.set(clock.Now().Add(4 * time.Second))
 	waitFor(t, e, "MASTER", stateIs("MASTER", "MASTER", "MASTER"))

@@ -72,20 +72,7 @@ func TestRunLinkPollShared(t *testing.T) {
 	conf := "linkbeat_interfaces {\n  eth1\n}\n" +
 		vi("VI_1", 51, 100, "192.0.2.100", "track_interface {", "  eth1", "}") +
 		strings.Replace(vi("VI_2", 52, 100, "198.51.100.3/24"), "eth0", "eth1", 1)
-	e, err := NewWithOptions(parseConfig(t, conf), Options{Log: slog.New(log), Host: host, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.linkBeatEvery = 5 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	e := runPolled(t, conf, host, clock, log)
 	waitFor(t, e, "BACKUP at start, eth1 read", func(st []InstanceStatus) bool {
 		return stateIs("BACKUP", "BACKUP")(st) && len(st[0].Trackers) == 1 && st[0].Trackers[0].State == "up"
 	})

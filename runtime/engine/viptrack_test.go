@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -237,20 +236,7 @@ func TestRunEntryInterfaceLinkBeat(t *testing.T) {
 	conf := "linkbeat_interfaces {\n  eth1\n  eth2\n}\n" +
 		vi("VI_1", 51, 100, "192.0.2.100,198.51.100.1/24 dev eth1,198.51.100.2/24 dev eth2") +
 		strings.Replace(vi("VI_2", 52, 100, "198.51.100.3/24"), "eth0", "eth1", 1)
-	e, err := NewWithOptions(parseConfig(t, conf), Options{Log: slog.New(log), Host: host, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.linkBeatEvery = 5 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	e := runPolled(t, conf, host, clock, log)
 	waitFor(t, e, "BACKUP at start", stateIs("BACKUP", "BACKUP"))
 	clock.set(clock.Now().Add(4 * time.Second))
 	waitFor(t, e, "MASTER", stateIs("MASTER", "MASTER"))
