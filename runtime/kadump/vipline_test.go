@@ -43,18 +43,9 @@ func TestVIPLine(t *testing.T) {
 			t.Errorf("%s:\n got %s\nwant %s", tc.entry, got, tc.want)
 		}
 	}
-	if got := vipLine(config.VirtualAddress{Prefix: mustPrefix(t, "192.0.2.9/24")}, "eth0", "", false); strings.HasSuffix(got, " set") {
+	if got := vipLine(config.VirtualAddress{Prefix: netip.MustParsePrefix("192.0.2.9/24")}, "eth0", "", false); strings.HasSuffix(got, " set") {
 		t.Errorf("an address not installed is printed %q", got)
 	}
-}
-
-func mustPrefix(t *testing.T, s string) netip.Prefix {
-	t.Helper()
-	p, err := netip.ParsePrefix(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // TestGlobalVMACPrefixes checks the global lines keepalived 2.2.7 writes
