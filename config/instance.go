@@ -13,7 +13,6 @@ var instanceSettings = []string{"kernel_rx_buf_size", "debug", "preempt"}
 // instanceDeprecated are keywords kept for compatibility with a warning.
 var instanceDeprecated = map[string]string{
 	"native_ipv6": "it is deprecated and has no effect; IPv6 is chosen from the addresses",
-	"smtp_alert":  "no email alerts are sent",
 	"vrf":         "the instance is not bound to a VRF; its sockets and VIPs use the main routing table",
 	"use_ipvlan":  "no ipvlan interface is created; the VIPs go on the instance's interface",
 }
@@ -217,6 +216,11 @@ var instanceKeywords = func() keywords[*instanceState] {
 		"vmac_xmit_base":      func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.VMACXmitBase, true) },
 		"use_vmac_addr":       func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.UseVMACAddr, true) },
 		"promote_secondaries": func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.PromoteSecondaries, true) },
+		"smtp_alert": func(p *parser, s *instanceState, n *node) {
+			if p.setSMTPAlert(n, &s.in.SMTPAlert) {
+				s.mark(n)
+			}
+		},
 	}
 	trackingKeywords(t, func(s *instanceState) *Tracking { return &s.in.Track })
 	notifyKeywords(t, func(s *instanceState) *Notify { return &s.in.Notify })
