@@ -16,6 +16,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/havip/havip/runtime/alert"
 	"log/slog"
 	"maps"
 	"slices"
@@ -82,6 +83,7 @@ type Engine struct {
 	trackers map[track.Key]*trackerRun
 	results  map[track.Key]track.Result
 	notifier *notify.Notifier
+	alerts   *alert.Alerter // nil: no email alerts
 	// lvsNotifier is notifier for NotifyLVS, which runs off the event loop; nil once stopping.
 	lvsNotifier  atomic.Pointer[notify.Notifier]
 	notifyOpts   notifyOptions
@@ -525,6 +527,7 @@ func (e *Engine) stop() {
 	e.removeStatic(e.static, staticSet{})
 	e.lvsNotifier.Store(nil)
 	closeNotifier(e.notifier, e.log)
+	e.alerts.Close(alertStopWait)
 }
 
 // NotifyLVS writes a line of the LVS half that runs beside the engine ("VS

@@ -756,3 +756,137 @@ func (h *fakeHost) pollCount(ifname string) int {
 	defer h.mu.Unlock()
 	return h.polls[ifname]
 }
+
+// alertSink is an SMTP server on loopback recording the Subject of every
+// message it accepts.
+type alertSink struct {
+	ln       net.Listener
+	mu       sync.Mutex
+	subjects []string
+}
+
+func newAlertSink(t *testing.T) *alertSink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s := &alertSink{ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *alertSink) serve(c net.Conn) {
+	defer c.Close()
+	buf := make([]byte, 4096)
+	var in strings.Builder
+	write := func(line string) bool { _, err := c.Write([]byte(line + "\r\n")); return err == nil }
+	if !write("220 sink") {
+		return
+	}
+	data := false
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		in.Write(buf[:n])
+		for {
+			text := in.String()
+			if data {
+				end := strings.Index(text, "\r\n.\r\n")
+				if end < 0 {
+					break
+				}
+				for _, l := range strings.Split(text[:end], "\r\n") {
+					if subj, ok := strings.CutPrefix(l, "Subject: "); ok {
+						s.mu.Lock()
+						s.subjects = append(s.subjects, subj)
+						s.mu.Unlock()
+					}
+				}
+				in.Reset()
+				in.WriteString(text[end+5:])
+				data = false
+				if !write("250 queued") {
+					return
+				}
+				continue
+			}
+			line, rest, ok := strings.Cut(text, "\r\n")
+			if !ok {
+				break
+			}
+			in.Reset()
+			in.WriteString(rest)
+			switch {
+			case line == "DATA":
+				data = true
+				write("354 go ahead")
+			case line == "QUIT":
+				write("221 bye")
+				return
+			default:
+				write("250 ok")
+			}
+		}
+	}
+}
+
+func (s *alertSink) got() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.subjects)
+}
+
+// TestEngineSendsSMTPAlerts: an instance with smtp_alert mails its
+// transitions as keepalived words them; one without sends none.
+func TestEngineSendsSMTPAlerts(t *testing.T) {
+	sink := newAlertSink(t)
+	host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+	conf := "global_defs {\n  router_id lb1\n  notification_email {\n    ops@example.com\n  }\n  smtp_server " + host + " " + port + "\n  smtp_connect_timeout 5\n}\n" +
+		vi("VI_1", 51, 100, "192.0.2.100", "smtp_alert") + vi("VI_2", 52, 100, "192.0.2.101")
+	r := newRig(t, conf).start()
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER VI_2=MASTER" {
+		t.Fatalf("without peers: %s", got)
+	}
+	r.stop()
+	want := []string{
+		"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+		"[lb1] VRRP Instance VI_1 - Entering MASTER state",
+		"[lb1] VRRP Instance VI_1 - Stopping",
+	}
+	got := sink.got()
+	slices.Sort(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("alerts\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestEngineNoSMTPAlertsWithoutSMTPAlert: notification_email and
+// smtp_server alone send nothing.
+func TestEngineNoSMTPAlertsWithoutSMTPAlert(t *testing.T) {
+	sink := newAlertSink(t)
+	host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+	conf := "global_defs {\n  notification_email {\n    ops@example.com\n  }\n  smtp_server " + host + " " + port + "\n}\n" +
+		vi("VI_1", 51, 100, "192.0.2.100")
+	r := newRig(t, conf).start()
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER" {
+		t.Fatalf("without peers: %s", got)
+	}
+	r.stop()
+	if got := sink.got(); len(got) != 0 {
+		t.Fatalf("alerts sent without smtp_alert: %q", got)
+	}
+}
