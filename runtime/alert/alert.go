@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,9 +40,14 @@ type Config struct {
 	NoEmailFaults bool
 }
 
+// unknownName is keepalived's local name when the host has none.
+const unknownName = "[unknown]"
+
 // FromGlobal resolves global_defs as keepalived does: the router ID, the
-// HELO name and the sender's domain default to hostname; the sender is
-// root@HOSTNAME (keepalived's user, which is root).
+// HELO name and the sender's domain default to hostname, the host's
+// canonical name; the sender is root@HOSTNAME (keepalived's user is root).
+// Without a host name the router ID is "[unknown]", the HELO name
+// "localhost" and the sender must be given.
 func FromGlobal(g *config.GlobalDefs, hostname string) Config {
 	c := Config{
 		Server: g.SMTPServer, HeloName: g.SMTPHeloName, From: g.NotificationEmailFrom,
@@ -52,10 +56,13 @@ func FromGlobal(g *config.GlobalDefs, hostname string) Config {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if hostname == "" {
+		hostname = unknownName
+	}
 	if c.RouterID == "" {
 		c.RouterID = hostname
 	}
-	if hostname != "" {
+	if hostname != unknownName {
 		if c.HeloName == "" {
 			c.HeloName = hostname
 		}
@@ -68,9 +75,6 @@ func FromGlobal(g *config.GlobalDefs, hostname string) Config {
 	}
 	return c
 }
-
-// Enabled reports whether alerts can be sent: a server and a recipient.
-func (c *Config) Enabled() bool { return c.Server != "" && len(c.To) > 0 }
 
 // Message is an alert's subject and body.
 type Message struct {
@@ -204,9 +208,12 @@ func readReply(r *bufio.Reader) (int, string, error) {
 		if len(line) > 3 && line[3] == '-' {
 			continue
 		}
-		code, err := strconv.Atoi(line[:3])
-		if err != nil {
-			return 0, line, fmt.Errorf("malformed reply %q", line)
+		code := 0
+		for _, d := range []byte(line[:3]) {
+			if d < '0' || d > '9' {
+				return 0, line, fmt.Errorf("malformed reply %q", line)
+			}
+			code = code*10 + int(d-'0')
 		}
 		return code, line, nil
 	}
@@ -240,11 +247,12 @@ type Alerter struct {
 
 // New returns an alerter for cfg's instances and sync groups, keeping
 // prev's last states (prev may be nil); nil when cfg sends no alerts.
-func New(cfg *config.Config, hostname string, log *slog.Logger, prev *Alerter) *Alerter {
-	c := FromGlobal(&cfg.Global, hostname)
-	if !c.Enabled() {
+// hostname is called only when alerts are sent.
+func New(cfg *config.Config, hostname func() string, log *slog.Logger, prev *Alerter) *Alerter {
+	if cfg.Global.SMTPServer == "" || len(cfg.Global.NotificationEmail) == 0 {
 		return nil
 	}
+	c := FromGlobal(&cfg.Global, hostname())
 	a := &Alerter{cfg: c, log: log, enabled: map[target]bool{}, last: map[target]notify.State{}}
 	for _, in := range cfg.Instances {
 		a.enabled[target{notify.Instance, in.Name}] = in.SMTPAlert
@@ -263,15 +271,22 @@ func New(cfg *config.Config, hostname string, log *slog.Logger, prev *Alerter) *
 	return a
 }
 
-// Hostname is the host name keepalived uses for its defaults ("" when
-// unknown: then only router_id, smtp_helo_name and
-// notification_email_from name the host).
-func Hostname() string {
+// Hostname is keepalived's local name: the canonical name of the host's
+// name ("" when it has none or it does not resolve), looked up once.
+var Hostname = sync.OnceValue(hostname)
+
+func hostname() string {
 	h, err := os.Hostname()
 	if err != nil {
 		return ""
 	}
-	return h
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cname, err := net.DefaultResolver.LookupCNAME(ctx, h)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(cname, ".")
 }
 
 // Notify sends the alert of ev, if its target has smtp_alert and the

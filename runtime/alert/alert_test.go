@@ -172,7 +172,7 @@ func TestFromGlobal(t *testing.T) {
 			Config{Server: "192.0.2.1:25", HeloName: "lb1", From: "root@lb1", To: []string{"a@x"}, Timeout: 30 * time.Second, RouterID: "lb1"}},
 		{"given", config.GlobalDefs{SMTPServer: "192.0.2.1:25", SMTPHeloName: "h", NotificationEmailFrom: "f@x", SMTPConnectTimeout: time.Second, RouterID: "r", NoEmailFaults: true}, "lb1",
 			Config{Server: "192.0.2.1:25", HeloName: "h", From: "f@x", Timeout: time.Second, RouterID: "r", NoEmailFaults: true}},
-		{"no hostname", config.GlobalDefs{}, "", Config{HeloName: "localhost", Timeout: 30 * time.Second}},
+		{"no hostname", config.GlobalDefs{}, "", Config{HeloName: "localhost", Timeout: 30 * time.Second, RouterID: "[unknown]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,7 +256,7 @@ func TestAlerter(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	a := New(cfg, "host1", slog.New(slog.DiscardHandler), nil)
+	a := New(cfg, func() string { return "host1" }, slog.New(slog.DiscardHandler), nil)
 	if a == nil {
 		t.Fatal("no alerter")
 	}
@@ -280,13 +280,13 @@ func TestAlerter(t *testing.T) {
 		t.Fatalf("sent total %d, want %d", sent, sent0+1)
 	}
 	// A reload keeps the last state alerted.
-	b := New(cfg, "host1", slog.New(slog.DiscardHandler), a)
+	b := New(cfg, func() string { return "host1" }, slog.New(slog.DiscardHandler), a)
 	b.Notify(notify.Event{Kind: notify.Instance, Name: "ON", State: notify.Master})
 	b.Close(5 * time.Second)
 	if sent, _ := Totals(); sent != sent0+1 {
 		t.Fatalf("an alert for a state already alerted")
 	}
-	if New(&config.Config{}, "h", nil, nil) != nil {
+	if New(&config.Config{}, func() string { return "h" }, nil, nil) != nil {
 		t.Fatal("an alerter without smtp_server")
 	}
 }
@@ -295,7 +295,7 @@ func TestAlerterFailureCounted(t *testing.T) {
 	s := startServer(t, map[string]string{"MAIL": "451 later"}, false)
 	cfg := &config.Config{Global: config.GlobalDefs{SMTPServer: s.ln.Addr().String(), NotificationEmail: []string{"a@x"}, SMTPConnectTimeout: time.Second},
 		Instances: []*config.Instance{{Name: "I", SMTPAlert: true}}}
-	a := New(cfg, "h", slog.New(slog.DiscardHandler), nil)
+	a := New(cfg, func() string { return "h" }, slog.New(slog.DiscardHandler), nil)
 	_, failed0 := Totals()
 	a.Notify(notify.Event{Kind: notify.Instance, Name: "I", State: notify.Backup})
 	a.Notify(notify.Event{Kind: notify.Instance, Name: "I", State: notify.Master})

@@ -23,7 +23,7 @@ func (e *Engine) emit(ev notify.Event) {
 // already alerted; the old one finishes what it is sending.
 func (e *Engine) setAlerts(cfg *config.Config) {
 	old := e.alerts
-	e.alerts = alert.New(cfg, alert.Hostname(), e.log, old)
+	e.alerts = alert.New(cfg, alert.Hostname, e.log, old)
 	if old != nil {
 		e.spawn(func() { old.Close(alertStopWait) })
 	}
