@@ -9,7 +9,7 @@ import (
 )
 
 // alertStopWait bounds how long stopping waits for the email alerts under
-// way (the STOP ones included).
+// way.
 const alertStopWait = 5 * time.Second
 
 // emit hands a transition to the notify scripts and FIFOs, and to the

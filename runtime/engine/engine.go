@@ -517,6 +517,9 @@ func (e *Engine) start(inst *instance, now time.Time) {
 // stop releases every instance, then lets the notify scripts of the
 // transitions to STOP run.
 func (e *Engine) stop() {
+	// keepalived 2.2.7 exits before its STOP alerts reach the server: none are sent.
+	alerts := e.alerts
+	e.alerts = nil
 	e.stopSyncDaemons()
 	now := e.clock.Now()
 	for _, inst := range e.instances {
@@ -527,7 +530,7 @@ func (e *Engine) stop() {
 	e.removeStatic(e.static, staticSet{})
 	e.lvsNotifier.Store(nil)
 	closeNotifier(e.notifier, e.log)
-	e.alerts.Close(alertStopWait)
+	alerts.Close(alertStopWait)
 }
 
 // NotifyLVS writes a line of the LVS half that runs beside the engine ("VS

@@ -849,7 +849,8 @@ func (s *alertSink) got() []string {
 }
 
 // TestEngineSendsSMTPAlerts: an instance with smtp_alert mails its
-// transitions as keepalived words them; one without sends none.
+// transitions as keepalived words them; one without sends none. Stopping
+// mails nothing: keepalived 2.2.7 exits before its STOP alert is sent.
 func TestEngineSendsSMTPAlerts(t *testing.T) {
 	sink := newAlertSink(t)
 	host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
@@ -864,7 +865,6 @@ func TestEngineSendsSMTPAlerts(t *testing.T) {
 	want := []string{
 		"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
 		"[lb1] VRRP Instance VI_1 - Entering MASTER state",
-		"[lb1] VRRP Instance VI_1 - Stopping",
 	}
 	got := sink.got()
 	slices.Sort(got)

@@ -86,6 +86,22 @@ func (s *mailSink) reset() {
 	s.mu.Unlock()
 }
 
+// subjects are the Subject headers received, in the order the sessions ended.
+func (s *mailSink) subjects() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, sess := range s.sessions {
+		for _, l := range sess {
+			if _, rest, ok := strings.Cut(l, "\r\nSubject: "); ok {
+				subj, _, _ := strings.Cut(rest, "\r\n")
+				out = append(out, subj)
+			}
+		}
+	}
+	return out
+}
+
 // withoutDate drops the Date header, which differs between any two messages.
 func withoutDate(sess []string) []string {
 	out := make([]string, 0, len(sess))
@@ -102,8 +118,9 @@ func withoutDate(sess []string) []string {
 }
 
 // TestSMTPAlertsLikeKeepalived: keepalived 2.2.7, then havip, on the same
-// config mail the same dialogue and message for entering MASTER (only the
-// Date header differs).
+// config mail the same alerts from start to exit (BACKUP, MASTER, and no
+// STOP alert), with the same dialogue and message for entering MASTER
+// (only the Date header differs).
 func TestSMTPAlertsLikeKeepalived(t *testing.T) {
 	l := lab.New(t, lab.Options{Nodes: 1})
 	node := l.Nodes[0]
@@ -133,6 +150,9 @@ func TestSMTPAlertsLikeKeepalived(t *testing.T) {
 	var kaSess []string
 	lab.Eventually(t, 10*time.Second, "keepalived's MASTER alert", func() bool { kaSess, _ = sink.withSubject(subject); return kaSess != nil })
 	ka.Stop(t)
+	// A STOP alert would arrive within smtp_connect_timeout of the exit.
+	lab.Poll(2*time.Second, 50*time.Millisecond, func() bool { return len(sink.subjects()) > 2 })
+	kaSubjects := sink.subjects()
 	sink.reset()
 
 	hv := startHavip(t, node, conf)
@@ -140,7 +160,13 @@ func TestSMTPAlertsLikeKeepalived(t *testing.T) {
 	var hvSess []string
 	lab.Eventually(t, 10*time.Second, "havip's MASTER alert", func() bool { hvSess, _ = sink.withSubject(subject); return hvSess != nil })
 	hv.Stop(t)
+	lab.Poll(2*time.Second, 50*time.Millisecond, func() bool { return len(sink.subjects()) > 2 })
+	hvSubjects := sink.subjects()
 
+	wantSubjects := []string{"[lab1] VRRP Instance VI_1 - Entering BACKUP state", subject}
+	if !slices.Equal(kaSubjects, wantSubjects) || !slices.Equal(hvSubjects, wantSubjects) {
+		t.Errorf("alerts from start to exit: keepalived %q, havip %q, want %q", kaSubjects, hvSubjects, wantSubjects)
+	}
 	t.Logf("keepalived: %q", kaSess)
 	t.Logf("havip:      %q", hvSess)
 	want := []string{"HELO lab1.example.com\r\n", "MAIL FROM:<havip@example.com>\r\n", "RCPT TO:<ops@example.com>\r\n", "RCPT TO:<oncall@example.net>\r\n", "DATA\r\n"}
