@@ -890,3 +890,50 @@ func TestEngineNoSMTPAlertsWithoutSMTPAlert(t *testing.T) {
 		t.Fatalf("alerts sent without smtp_alert: %q", got)
 	}
 }
+
+// TestEngineSMTPAlertFault: entering FAULT is mailed unless
+// no_email_faults; the BACKUP that follows is mailed either way (it
+// differs from the last state mailed, MASTER, as in keepalived 2.2.7).
+func TestEngineSMTPAlertFault(t *testing.T) {
+	tests := []struct {
+		name  string
+		extra string
+		want  []string
+	}{
+		{"fault mailed", "", []string{
+			"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+			"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+			"[lb1] VRRP Instance VI_1 - Entering FAULT state",
+			"[lb1] VRRP Instance VI_1 - Entering MASTER state",
+		}},
+		{"no_email_faults", "  no_email_faults\n", []string{
+			"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+			"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+			"[lb1] VRRP Instance VI_1 - Entering MASTER state",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := newAlertSink(t)
+			host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+			conf := "global_defs {\n  router_id lb1\n  notification_email {\n    ops@example.com\n  }\n  smtp_server " + host + " " + port + "\n" + tc.extra +
+				"  smtp_alert\n}\n" + vi("VI_1", 51, 100, "192.0.2.100")
+			r := newRig(t, conf).start()
+			r.advance(4 * time.Second)
+			r.link("eth0", false)
+			if got := r.states(); got != "VI_1=FAULT" {
+				t.Fatalf("link down: %s", got)
+			}
+			r.link("eth0", true)
+			if got := r.states(); got != "VI_1=BACKUP" {
+				t.Fatalf("link up: %s", got)
+			}
+			r.stop()
+			got := sink.got()
+			slices.Sort(got)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Fatalf("alerts\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
