@@ -937,3 +937,33 @@ func TestEngineSMTPAlertFault(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineSMTPAlertSyncGroup: a sync group with smtp_alert mails its own
+// transitions; its members without smtp_alert mail nothing.
+func TestEngineSMTPAlertSyncGroup(t *testing.T) {
+	sink := newAlertSink(t)
+	host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+	conf := "global_defs {\n  router_id lb1\n  notification_email {\n    ops@example.com\n  }\n  smtp_server " + host + " " + port + "\n}\n" +
+		strings.Replace(groupG, "  }\n}\n", "  }\n  smtp_alert\n}\n", 1) + vi("VI_1", 51, 100, "192.0.2.100") +
+		strings.Replace(vi("VI_2", 52, 100, "192.0.2.101 dev eth1"), "interface eth0", "interface eth1", 1)
+	r := newRig(t, conf).start()
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER VI_2=MASTER" {
+		t.Fatalf("group without peers: %s", got)
+	}
+	r.link("eth1", false)
+	if got := r.states(); got != "VI_1=FAULT VI_2=FAULT" {
+		t.Fatalf("one member's link down: %s", got)
+	}
+	r.stop()
+	got := sink.got()
+	slices.Sort(got)
+	want := []string{
+		"[lb1] VRRP Group G - Entering BACKUP state",
+		"[lb1] VRRP Group G - Entering FAULT state",
+		"[lb1] VRRP Group G - Entering MASTER state",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("alerts\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
