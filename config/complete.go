@@ -13,6 +13,9 @@ import (
 func (p *parser) completeInstance(in *Instance, priority, vrid, version int, accept, noAccept bool) bool {
 	g := &p.cfg.Global
 	where := "vrrp_instance " + in.Name
+	if !in.set["smtp_alert"] {
+		in.SMTPAlert = g.defaultSMTPAlert()
+	}
 	if vrid == 0 {
 		if !in.set["virtual_router_id"] {
 			p.rep.errorf(in.Pos, "%s: virtual_router_id is missing (1..255)", where)

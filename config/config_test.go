@@ -72,7 +72,7 @@ func TestDiagnostics(t *testing.T) {
 		{"promote_secondaries with use_vmac", inst("use_vmac\npromote_secondaries"), Warning, "vrrp_instance VI_1: promote_secondaries is set on use_vmac devices anyway; promote_secondaries is ignored, as keepalived does"},
 		{"garp_interval in an instance", inst("garp_interval 0.1"), Warning, "garp_interval is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: vrrp_garp_interval in global_defs); the keyword is ignored, as keepalived does"},
 		{"gna_interval in an instance", inst("gna_interval 0.1"), Warning, "gna_interval is not a vrrp_instance keyword (gratuitous ARPs and NAs are paced per interface: vrrp_gna_interval in global_defs); the keyword is ignored, as keepalived does"},
-		{"smtp not supported", "global_defs {\nsmtp_server 192.0.2.1\n}\n", Warning, "smtp_server is not supported by havip"},
+		{"smtp_alert_checker not supported", "global_defs {\nsmtp_alert_checker\n}\n", Warning, "smtp_alert_checker is not supported by havip"},
 		{"random refused", "$X=${_RANDOM}\n" + inst("priority $X"), Error, "${_RANDOM} is not supported"},
 		{"nopreempt master", inst("state MASTER\nnopreempt"), Warning, "nopreempt needs state BACKUP"},
 		{"bool value", "global_defs {\nvrrp_min_garp maybe\n}\n", Error, `"maybe" is not a boolean`},

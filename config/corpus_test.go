@@ -21,7 +21,7 @@ var vrrpOnlySamples = map[string][]string{
 	"keepalived.conf.track_interface":       {"has no interface (dev), so its removal is not tracked"},
 	"keepalived.conf.vrrp.localcheck":       {"enable_script_security is not set"},
 	"keepalived.conf.vrrp.routes":           {"has no interface (dev), so its removal is not tracked"},
-	"keepalived.conf.vrrp.scripts":          {"enable_script_security is not set", "smtp_alert is not supported"},
+	"keepalived.conf.vrrp.scripts":          {"enable_script_security is not set"},
 	"keepalived.conf.vrrp.static_ipaddress": {"has no interface (dev), so its removal is not tracked"},
 	"keepalived.conf.vrrp.sync":             {"enable_script_security is not set"},
 	// keepalived 2.2.7 reports these and runs without the faulty part, as
@@ -51,7 +51,7 @@ var lvsSamples = map[string][]string{
 	"keepalived.conf.status_code":          nil,
 	"keepalived.conf.virtual_server_group": nil,
 	"keepalived.conf.virtualhost":          nil,
-	"keepalived.conf.vrrp":                 {"smtp_alert is not supported"},
+	"keepalived.conf.vrrp":                 nil,
 }
 
 func TestDebianSamples(t *testing.T) {

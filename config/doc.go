@@ -7,7 +7,7 @@
 //
 // Load and ParseBytes never panic and always return a non-nil *Config with
 // whatever was valid, together with Diagnostics. Sections havip does not
-// implement (BFD, SNMP/DBus, SMTP) are parsed structurally and reported
+// implement (BFD, SNMP/DBus, the LVS email alerts) are parsed structurally and reported
 // as "not supported" warnings. Where keepalived 2.2.7 logs a faulty part
 // and runs without it (an unknown keyword, a tracker without its script, an
 // unparsable address, route or rule), the same part is dropped with a

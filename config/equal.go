@@ -120,6 +120,9 @@ func (g *GlobalDefs) Equal(o *GlobalDefs) bool {
 		g.FIFOWriteStatesOnReload == o.FIFOWriteStatesOnReload &&
 		g.NotifyPriorityChanges == o.NotifyPriorityChanges && g.DynamicInterfaces == o.DynamicInterfaces &&
 		g.StartupDelay == o.StartupDelay && g.DefaultInterface == o.DefaultInterface && g.VMACPrefix == o.VMACPrefix && g.VMACAddrPrefix == o.VMACAddrPrefix &&
+		slices.Equal(g.NotificationEmail, o.NotificationEmail) && g.NotificationEmailFrom == o.NotificationEmailFrom &&
+		g.SMTPServer == o.SMTPServer && g.SMTPHeloName == o.SMTPHeloName && g.SMTPConnectTimeout == o.SMTPConnectTimeout &&
+		equalPtr(g.SMTPAlert, o.SMTPAlert) && equalPtr(g.SMTPAlertVRRP, o.SMTPAlertVRRP) && g.NoEmailFaults == o.NoEmailFaults &&
 		slices.EqualFunc(g.Settings, o.Settings, Setting.Equal)
 }
 
@@ -217,7 +220,7 @@ func (g *SyncGroup) Equal(o *SyncGroup) bool {
 	}
 	return g.Name == o.Name && slices.Equal(g.Members, o.Members) && g.Track.Equal(&o.Track) &&
 		g.Notify.Equal(&o.Notify) && g.SyncGroupTrackingWeight == o.SyncGroupTrackingWeight &&
-		slices.EqualFunc(g.Settings, o.Settings, Setting.Equal)
+		g.SMTPAlert == o.SMTPAlert && slices.EqualFunc(g.Settings, o.Settings, Setting.Equal)
 }
 
 // Equal reports whether two unicast peers are the same ignoring positions.

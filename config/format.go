@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,6 +97,7 @@ func Format(c *Config) []byte {
 		w.tracking(&g.Track)
 		w.notify(&g.Notify)
 		w.flag("sync_group_tracking_weight", g.SyncGroupTrackingWeight)
+		w.line("smtp_alert " + strconv.FormatBool(g.SMTPAlert))
 		w.settings(g.Settings)
 		w.close()
 	}
@@ -256,6 +258,7 @@ func (w *printer) global(g *GlobalDefs) {
 	if g.LVSSyncDaemon != nil {
 		w.line(formatLVSSyncDaemon(g.LVSSyncDaemon))
 	}
+	w.smtp(g)
 	w.settings(g.Settings)
 	w.close()
 }
@@ -329,6 +332,7 @@ func (w *printer) instance(in *Instance) {
 	w.tracking(&in.Track)
 	w.flag("dont_track_primary", in.DontTrackPrimary)
 	w.notify(&in.Notify)
+	w.line("smtp_alert " + strconv.FormatBool(in.SMTPAlert))
 	w.line("garp_master_delay " + formatTimer(in.GARP.MasterDelay))
 	w.line("garp_master_repeat " + strconv.Itoa(in.GARP.MasterRepeat))
 	w.line("garp_lower_prio_delay " + formatTimer(in.GARP.LowerPrioDelay))
@@ -579,4 +583,29 @@ func formatRule(r Rule) string {
 		s = append(s, "track_group", r.TrackGroup)
 	}
 	return strings.Join(s, " ")
+}
+
+// smtp prints the email alert keywords of global_defs.
+func (w *printer) smtp(g *GlobalDefs) {
+	valueBlock(w, "notification_email", g.NotificationEmail, func(s string) string { return s })
+	if g.NotificationEmailFrom != "" {
+		w.line("notification_email_from " + quote(g.NotificationEmailFrom))
+	}
+	if g.SMTPServer != "" {
+		host, port, _ := net.SplitHostPort(g.SMTPServer)
+		w.line("smtp_server " + host + " " + port)
+	}
+	if g.SMTPHeloName != "" {
+		w.line("smtp_helo_name " + quote(g.SMTPHeloName))
+	}
+	if g.SMTPConnectTimeout > 0 {
+		w.line("smtp_connect_timeout " + strconv.Itoa(int(g.SMTPConnectTimeout/time.Second)))
+	}
+	if g.SMTPAlert != nil {
+		w.line("smtp_alert " + strconv.FormatBool(*g.SMTPAlert))
+	}
+	if g.SMTPAlertVRRP != nil {
+		w.line("smtp_alert_vrrp " + strconv.FormatBool(*g.SMTPAlertVRRP))
+	}
+	w.flag("no_email_faults", g.NoEmailFaults)
 }

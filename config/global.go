@@ -52,20 +52,12 @@ var globalSettings = []string{
 // globalUnsupported are global_defs keywords for features havip does not
 // have, with what will not happen.
 var globalUnsupported = map[string]string{
-	"notification_email":                 "no email alerts are sent",
 	"vrrp_iptables":                      "no iptables chains are used: no_accept is enforced in the nftables table inet havip",
 	"vrrp_ipsets":                        "no ipsets are used: no_accept is enforced in the nftables table inet havip",
 	"nftables_priority":                  "havip's chains are at priority filter - 1",
 	"nftables_counters":                  "havip's rules have no counters",
 	"nftables_ifindex":                   "havip's sets hold addresses, not interfaces",
-	"notification_email_from":            "no email alerts are sent",
-	"smtp_server":                        "no email alerts are sent",
-	"smtp_helo_name":                     "no email alerts are sent",
-	"smtp_connect_timeout":               "no email alerts are sent",
-	"smtp_alert":                         "no email alerts are sent",
-	"smtp_alert_vrrp":                    "no email alerts are sent",
-	"smtp_alert_checker":                 "no email alerts are sent",
-	"no_email_faults":                    "no email alerts are sent",
+	"smtp_alert_checker":                 "no email alerts are sent for real servers or virtual servers",
 	"enable_snmp_vrrp":                   "there is no SNMP agent",
 	"enable_snmp_checker":                "there is no SNMP agent",
 	"enable_snmp_rfc":                    "there is no SNMP agent",
@@ -76,7 +68,7 @@ var globalUnsupported = map[string]string{
 	"snmp_socket":                        "there is no SNMP agent",
 	"enable_dbus":                        "there is no DBus service",
 	"dbus_service_name":                  "there is no DBus service",
-	"lvs_id":                             "the LVS router ID is only used by SMTP alerts, which havip does not send",
+	"lvs_id":                             "the LVS router ID is only used by real server and virtual server email alerts, which havip does not send",
 	"lvs_timeouts":                       "the kernel's IPVS connection timeouts are left as they are",
 	"lvs_flush":                          "IPVS is not flushed at start; havip replaces only the virtual servers it runs",
 	"lvs_flush_on_stop":                  "havip removes the virtual servers it ran at exit, and nothing else",
@@ -96,8 +88,16 @@ func (p *parser) parseGlobal(n *node) {
 	g := &p.cfg.Global
 	g.Pos = n.pos
 	table := map[string]handler{
-		"router_id":    p.stringKw(&g.RouterID),
-		"vrrp_version": p.intKw(&g.VRRPVersion, 2, 3),
+		"router_id":               p.stringKw(&g.RouterID),
+		"notification_email":      p.notificationEmail,
+		"notification_email_from": p.stringKw(&g.NotificationEmailFrom),
+		"smtp_server":             p.smtpServer,
+		"smtp_helo_name":          p.stringKw(&g.SMTPHeloName),
+		"smtp_connect_timeout":    p.smtpConnectTimeout,
+		"smtp_alert":              p.optBoolKw(&g.SMTPAlert),
+		"smtp_alert_vrrp":         p.optBoolKw(&g.SMTPAlertVRRP),
+		"no_email_faults":         p.flagKw(&g.NoEmailFaults, true),
+		"vrrp_version":            p.intKw(&g.VRRPVersion, 2, 3),
 		"vrrp_mcast_group4": func(n *node) {
 			if a, ok := p.addrKw(n); ok {
 				if !a.Is4() || !a.IsMulticast() {

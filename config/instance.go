@@ -13,7 +13,6 @@ var instanceSettings = []string{"kernel_rx_buf_size", "debug", "preempt"}
 // instanceDeprecated are keywords kept for compatibility with a warning.
 var instanceDeprecated = map[string]string{
 	"native_ipv6": "it is deprecated and has no effect; IPv6 is chosen from the addresses",
-	"smtp_alert":  "no email alerts are sent",
 }
 
 // globalOnly drops a keyword keepalived 2.2.7 does not know in a
@@ -219,6 +218,11 @@ var instanceKeywords = func() keywords[*instanceState] {
 		"use_ipvlan":          func(p *parser, s *instanceState, n *node) { p.ipvlanKw(s, n) },
 		"vrf":                 func(p *parser, s *instanceState, n *node) { p.vrfKw(s, n) },
 		"promote_secondaries": func(p *parser, s *instanceState, n *node) { p.setFlag(n, &s.in.PromoteSecondaries, true) },
+		"smtp_alert": func(p *parser, s *instanceState, n *node) {
+			if p.setSMTPAlert(n, &s.in.SMTPAlert) {
+				s.mark(n)
+			}
+		},
 	}
 	trackingKeywords(t, func(s *instanceState) *Tracking { return &s.in.Track })
 	notifyKeywords(t, func(s *instanceState) *Notify { return &s.in.Notify })

@@ -245,6 +245,23 @@ type GlobalDefs struct {
 	// LVSSyncDaemon is lvs_sync_daemon, or an instance's deprecated
 	// lvs_sync_daemon_interface; nil without.
 	LVSSyncDaemon *LVSSyncDaemon `json:"lvs_sync_daemon,omitempty"`
+	// NotificationEmail are the recipients of the VRRP email alerts, in
+	// order; none: no alerts are sent.
+	NotificationEmail []string `json:"notification_email,omitempty"`
+	// NotificationEmailFrom is the sender; "" = root@HOSTNAME as keepalived.
+	NotificationEmailFrom string `json:"notification_email_from,omitempty"`
+	// SMTPServer is HOST:PORT ("" = no alerts are sent).
+	SMTPServer string `json:"smtp_server,omitempty"`
+	// SMTPHeloName is the HELO name; "" = the host name.
+	SMTPHeloName string `json:"smtp_helo_name,omitempty"`
+	// SMTPConnectTimeout bounds each step of the SMTP dialogue; 0 = 30 s.
+	SMTPConnectTimeout time.Duration `json:"smtp_connect_timeout,omitempty"`
+	// SMTPAlert and SMTPAlertVRRP are the defaults of the instances' and
+	// sync groups' smtp_alert (smtp_alert_vrrp first); nil = not given.
+	SMTPAlert     *bool `json:"smtp_alert,omitempty"`
+	SMTPAlertVRRP *bool `json:"smtp_alert_vrrp,omitempty"`
+	// NoEmailFaults sends no alert for entering FAULT.
+	NoEmailFaults bool `json:"no_email_faults,omitempty"`
 	// Settings are accepted global_defs keywords havip does not act on.
 	Settings []Setting `json:"settings,omitempty"`
 }
@@ -386,13 +403,18 @@ type Tracking struct {
 
 // SyncGroup is a vrrp_sync_group block.
 type SyncGroup struct {
-	Pos                     Pos       `json:"pos"`
-	Name                    string    `json:"name"`
-	Members                 []string  `json:"group"`
-	Track                   Tracking  `json:"track"`
-	Notify                  Notify    `json:"notify"`
-	SyncGroupTrackingWeight bool      `json:"sync_group_tracking_weight,omitempty"`
-	Settings                []Setting `json:"settings,omitempty"`
+	Pos                     Pos      `json:"pos"`
+	Name                    string   `json:"name"`
+	Members                 []string `json:"group"`
+	Track                   Tracking `json:"track"`
+	Notify                  Notify   `json:"notify"`
+	SyncGroupTrackingWeight bool     `json:"sync_group_tracking_weight,omitempty"`
+	// SMTPAlert sends email alerts on the group's transitions (smtp_alert,
+	// or the global default).
+	SMTPAlert bool      `json:"smtp_alert,omitempty"`
+	Settings  []Setting `json:"settings,omitempty"`
+	// smtpAlertSet records that smtp_alert is given in the block.
+	smtpAlertSet bool
 }
 
 // UnicastPeer is one unicast_peer entry.

@@ -307,7 +307,9 @@ var syncGroupKeywords = func() keywords[*SyncGroup] {
 			}
 		},
 		"smtp_alert": func(p *parser, g *SyncGroup, n *node) {
-			p.addUnsupported(n, &g.Settings, "no email alerts are sent")
+			if p.setSMTPAlert(n, &g.SMTPAlert) {
+				g.smtpAlertSet = true
+			}
 		},
 		"global_tracking":            func(p *parser, g *SyncGroup, n *node) { p.addSetting(n, &g.Settings) },
 		"sync_group_tracking_weight": func(p *parser, g *SyncGroup, n *node) { p.setBool(n, &g.SyncGroupTrackingWeight) },
@@ -324,6 +326,9 @@ func (p *parser) parseSyncGroup(n *node) {
 	}
 	g := &SyncGroup{Pos: n.pos, Name: name}
 	dispatchTo(p, "vrrp_sync_group "+name, n.children, syncGroupKeywords, g)
+	if !g.smtpAlertSet {
+		g.SMTPAlert = p.cfg.Global.defaultSMTPAlert()
+	}
 	if len(g.Members) == 0 {
 		p.rep.dropf(n.pos, "the vrrp_sync_group is ignored", "vrrp_sync_group %s has no members (add group { INSTANCE ... })", name)
 		return

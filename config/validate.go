@@ -71,6 +71,9 @@ func (p *parser) resolve(opts Options) {
 			p.syncGroupWeights(in, g.Name)
 		}
 	}
+	if a := c.Global.SMTPAlert; a != nil && *a && len(c.VirtualServers) > 0 {
+		p.rep.warnf(c.VirtualServers[0].Pos, "virtual_server: global_defs' smtp_alert also has keepalived mail real server and virtual server changes; havip does not send those alerts (only the VRRP ones)")
+	}
 	p.resolveLVSSyncDaemon()
 	p.checkDuplicateVRIDs()
 	if opts.InterfaceExists != nil {

@@ -499,7 +499,7 @@ func TestTemplateFailuresFailTheRender(t *testing.T) {
 		{"execution error after output", valid + "{{ index .Values.name 99 }}", "index out of range"},
 		{"invalid rendered config", "vrrp_instance VI_1 {\n virtual_router_id 300\n}\n", "the rendered keepalived.conf is invalid"},
 		{"part the engine drops", strings.Replace(valid, " interface eth0\n", " interface eth0\n priorty 120\n", 1), "error: unknown keyword 'priorty'"},
-		{"warning", strings.Replace(valid, " interface eth0\n", " interface eth0\n smtp_alert\n", 1), "error: smtp_alert is not supported by havip"},
+		{"warning", strings.Replace(valid, " interface eth0\n", " interface eth0\n native_ipv6\n", 1), "error: native_ipv6 is not supported by havip"},
 		{"no template file", "", ""},
 	}
 	for _, tt := range tests {

@@ -63,18 +63,18 @@ func (e *Engine) apply(inst *instance, acts []vrrp.Action) {
 				if inst.m.State() == vrrp.StateMaster {
 					state = notify.MasterPriority
 				}
-				e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: state, Priority: int(a.To)})
+				e.emit(notify.Event{Kind: notify.Instance, Name: inst.name, State: state, Priority: int(a.To)})
 			}
 		case vrrp.LowerPriorityAdvert:
 			e.limiter.log(e.log, slog.LevelInfo, "lower:"+inst.name, "master received a lower-priority advert, re-asserting",
 				"instance", inst.name, "source", a.Source.String(), "priority", a.Priority)
-			e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: notify.MasterRxLowerPri, Priority: int(inst.m.Priority())})
+			e.emit(notify.Event{Kind: notify.Instance, Name: inst.name, State: notify.MasterRxLowerPri, Priority: int(inst.m.Priority())})
 		case vrrp.Reassert:
 			e.log.Warn("split brain healed: the other master yielded; running the master notify again",
 				"instance", inst.name, "other", a.Other.String())
-			e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: notify.Master, Priority: int(inst.m.Priority())})
+			e.emit(notify.Event{Kind: notify.Instance, Name: inst.name, State: notify.Master, Priority: int(inst.m.Priority())})
 			if g := inst.group; g != nil && g.notified == notify.Master {
-				e.notifier.Notify(notify.Event{Kind: notify.Group, Name: g.name, State: notify.Master})
+				e.emit(notify.Event{Kind: notify.Group, Name: g.name, State: notify.Master})
 			}
 		case vrrp.Discard:
 			e.limiter.log(e.log, slog.LevelWarn, "discard:"+inst.name+":"+a.Reason.String(), "discarded an advert",

@@ -408,6 +408,9 @@ func (e *Engine) commit(p *plan) {
 		e.lvsNotifier.Store(e.notifier)
 	}
 	e.notifier.SetTargets(targets)
+	if !e.checking {
+		e.setAlerts(p.cfg)
+	}
 
 	// Sockets: the new set, each instance registered by VRID.
 	for key, pt := range e.ports {

@@ -16,6 +16,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/havip/havip/runtime/alert"
 	"log/slog"
 	"maps"
 	"slices"
@@ -83,6 +84,7 @@ type Engine struct {
 	trackers map[track.Key]*trackerRun
 	results  map[track.Key]track.Result
 	notifier *notify.Notifier
+	alerts   *alert.Alerter // nil: no email alerts
 	// lvsNotifier is notifier for NotifyLVS, which runs off the event loop; nil once stopping.
 	lvsNotifier  atomic.Pointer[notify.Notifier]
 	notifyOpts   notifyOptions
@@ -516,6 +518,9 @@ func (e *Engine) start(inst *instance, now time.Time) {
 // stop releases every instance, then lets the notify scripts of the
 // transitions to STOP run.
 func (e *Engine) stop() {
+	// keepalived 2.2.7 exits before its STOP alerts reach the server: none are sent.
+	alerts := e.alerts
+	e.alerts = nil
 	e.stopSyncDaemons()
 	now := e.clock.Now()
 	for _, inst := range e.instances {
@@ -526,6 +531,7 @@ func (e *Engine) stop() {
 	e.removeStatic(e.static, staticSet{})
 	e.lvsNotifier.Store(nil)
 	closeNotifier(e.notifier, e.log)
+	alerts.Close(alertStopWait)
 }
 
 // NotifyLVS writes a line of the LVS half that runs beside the engine ("VS

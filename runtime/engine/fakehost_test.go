@@ -792,3 +792,214 @@ func (h *fakeHost) LinkKind(ifname string) (string, error) {
 	}
 	return kind, nil
 }
+
+// alertSink is an SMTP server on loopback recording the Subject of every
+// message it accepts.
+type alertSink struct {
+	ln       net.Listener
+	mu       sync.Mutex
+	subjects []string
+}
+
+func newAlertSink(t *testing.T) *alertSink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s := &alertSink{ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *alertSink) serve(c net.Conn) {
+	defer c.Close()
+	buf := make([]byte, 4096)
+	var in strings.Builder
+	write := func(line string) bool { _, err := c.Write([]byte(line + "\r\n")); return err == nil }
+	if !write("220 sink") {
+		return
+	}
+	data := false
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		in.Write(buf[:n])
+		for {
+			text := in.String()
+			if data {
+				end := strings.Index(text, "\r\n.\r\n")
+				if end < 0 {
+					break
+				}
+				for _, l := range strings.Split(text[:end], "\r\n") {
+					if subj, ok := strings.CutPrefix(l, "Subject: "); ok {
+						s.mu.Lock()
+						s.subjects = append(s.subjects, subj)
+						s.mu.Unlock()
+					}
+				}
+				in.Reset()
+				in.WriteString(text[end+5:])
+				data = false
+				if !write("250 queued") {
+					return
+				}
+				continue
+			}
+			line, rest, ok := strings.Cut(text, "\r\n")
+			if !ok {
+				break
+			}
+			in.Reset()
+			in.WriteString(rest)
+			switch {
+			case line == "DATA":
+				data = true
+				write("354 go ahead")
+			case line == "QUIT":
+				write("221 bye")
+				return
+			default:
+				write("250 ok")
+			}
+		}
+	}
+}
+
+func (s *alertSink) got() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.subjects)
+}
+
+// TestEngineSendsSMTPAlerts: an instance with smtp_alert mails its
+// transitions as keepalived words them; one without sends none. Stopping
+// mails nothing: keepalived 2.2.7 exits before its STOP alert is sent.
+func TestEngineSendsSMTPAlerts(t *testing.T) {
+	sink := newAlertSink(t)
+	host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+	conf := "global_defs {\n  router_id lb1\n  notification_email {\n    ops@example.com\n  }\n  smtp_server " + host + " " + port + "\n  smtp_connect_timeout 5\n}\n" +
+		vi("VI_1", 51, 100, "192.0.2.100", "smtp_alert") + vi("VI_2", 52, 100, "192.0.2.101")
+	r := newRig(t, conf).start()
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER VI_2=MASTER" {
+		t.Fatalf("without peers: %s", got)
+	}
+	r.stop()
+	want := []string{
+		"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+		"[lb1] VRRP Instance VI_1 - Entering MASTER state",
+	}
+	got := sink.got()
+	slices.Sort(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("alerts\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestEngineNoSMTPAlertsWithoutSMTPAlert: notification_email and
+// smtp_server alone send nothing.
+func TestEngineNoSMTPAlertsWithoutSMTPAlert(t *testing.T) {
+	sink := newAlertSink(t)
+	host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+	conf := "global_defs {\n  notification_email {\n    ops@example.com\n  }\n  smtp_server " + host + " " + port + "\n}\n" +
+		vi("VI_1", 51, 100, "192.0.2.100")
+	r := newRig(t, conf).start()
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER" {
+		t.Fatalf("without peers: %s", got)
+	}
+	r.stop()
+	if got := sink.got(); len(got) != 0 {
+		t.Fatalf("alerts sent without smtp_alert: %q", got)
+	}
+}
+
+// TestEngineSMTPAlertFault: entering FAULT is mailed unless
+// no_email_faults; the BACKUP that follows is mailed either way (it
+// differs from the last state mailed, MASTER, as in keepalived 2.2.7).
+func TestEngineSMTPAlertFault(t *testing.T) {
+	tests := []struct {
+		name  string
+		extra string
+		want  []string
+	}{
+		{"fault mailed", "", []string{
+			"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+			"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+			"[lb1] VRRP Instance VI_1 - Entering FAULT state",
+			"[lb1] VRRP Instance VI_1 - Entering MASTER state",
+		}},
+		{"no_email_faults", "  no_email_faults\n", []string{
+			"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+			"[lb1] VRRP Instance VI_1 - Entering BACKUP state",
+			"[lb1] VRRP Instance VI_1 - Entering MASTER state",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sink := newAlertSink(t)
+			host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+			conf := "global_defs {\n  router_id lb1\n  notification_email {\n    ops@example.com\n  }\n  smtp_server " + host + " " + port + "\n" + tc.extra +
+				"  smtp_alert\n}\n" + vi("VI_1", 51, 100, "192.0.2.100")
+			r := newRig(t, conf).start()
+			r.advance(4 * time.Second)
+			r.link("eth0", false)
+			if got := r.states(); got != "VI_1=FAULT" {
+				t.Fatalf("link down: %s", got)
+			}
+			r.link("eth0", true)
+			if got := r.states(); got != "VI_1=BACKUP" {
+				t.Fatalf("link up: %s", got)
+			}
+			r.stop()
+			got := sink.got()
+			slices.Sort(got)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Fatalf("alerts\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestEngineSMTPAlertSyncGroup: a sync group with smtp_alert mails its own
+// transitions; its members without smtp_alert mail nothing.
+func TestEngineSMTPAlertSyncGroup(t *testing.T) {
+	sink := newAlertSink(t)
+	host, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+	conf := "global_defs {\n  router_id lb1\n  notification_email {\n    ops@example.com\n  }\n  smtp_server " + host + " " + port + "\n}\n" +
+		strings.Replace(groupG, "  }\n}\n", "  }\n  smtp_alert\n}\n", 1) + vi("VI_1", 51, 100, "192.0.2.100") +
+		strings.Replace(vi("VI_2", 52, 100, "192.0.2.101 dev eth1"), "interface eth0", "interface eth1", 1)
+	r := newRig(t, conf).start()
+	r.advance(4 * time.Second)
+	if got := r.states(); got != "VI_1=MASTER VI_2=MASTER" {
+		t.Fatalf("group without peers: %s", got)
+	}
+	r.link("eth1", false)
+	if got := r.states(); got != "VI_1=FAULT VI_2=FAULT" {
+		t.Fatalf("one member's link down: %s", got)
+	}
+	r.stop()
+	got := sink.got()
+	slices.Sort(got)
+	want := []string{
+		"[lb1] VRRP Group G - Entering BACKUP state",
+		"[lb1] VRRP Group G - Entering FAULT state",
+		"[lb1] VRRP Group G - Entering MASTER state",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("alerts\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -443,7 +443,7 @@ func (e *Engine) notifyTransition(inst *instance, tr vrrp.Transition) {
 	if state == notify.Stop && inst.deleted && inst.cfg.Notify.Deleted != nil {
 		state = notify.Deleted
 	}
-	e.notifier.Notify(notify.Event{Kind: notify.Instance, Name: inst.name, State: state, Priority: int(inst.m.Priority())})
+	e.emit(notify.Event{Kind: notify.Instance, Name: inst.name, State: state, Priority: int(inst.m.Priority())})
 	g := inst.group
 	if g == nil {
 		return
@@ -451,7 +451,7 @@ func (e *Engine) notifyTransition(inst *instance, tr vrrp.Transition) {
 	if gs := g.state(); gs != g.notified {
 		g.notified = gs
 		e.log.Info("sync group transition", "group", g.name, "to", gs.String())
-		e.notifier.Notify(notify.Event{Kind: notify.Group, Name: g.name, State: gs})
+		e.emit(notify.Event{Kind: notify.Group, Name: g.name, State: gs})
 	}
 }
 

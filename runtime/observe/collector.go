@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/havip/havip/runtime/alert"
 	"github.com/havip/havip/runtime/engine"
 	"github.com/havip/havip/runtime/vrrp"
 )
@@ -51,6 +52,7 @@ type collector struct {
 	portAccepted, portDropped, portUnknownVRID, portChecksums                          *prometheus.Desc
 	reloads, reloadsFailed, reloadLastSuccess, configInfo                              *prometheus.Desc
 	notifyDepth, notifyDropped, buildInfo, heartbeat                                   *prometheus.Desc
+	smtpAlerts                                                                         *prometheus.Desc
 	vsQuorum, vsSorry, rsUp, rsWeight, checkerUp                                       *prometheus.Desc
 	lvsVIP, lvsRS                                                                      []lvsFamily
 }
@@ -104,6 +106,7 @@ func newCollector(opts Options) *collector {
 		configInfo:        d("havip_config_info", "The running config's sha256.", []string{"sha256"}, nil),
 		notifyDepth:       d("havip_notify_queue_depth", "Notify script events waiting to run.", nil, nil),
 		notifyDropped:     d("havip_notify_dropped_total", "Notify events dropped: from a full script queue (queue=script) or a full FIFO (queue=fifo).", []string{"queue"}, nil),
+		smtpAlerts:        d("havip_smtp_alerts_total", "Email alerts (smtp_alert) sent (result=sent) and not sent (result=failed).", []string{"result"}, nil),
 		buildInfo:         d("havip_build_info", "havip's version and Go version.", []string{"version", "goversion"}, nil),
 		heartbeat:         d("havip_event_loop_heartbeat_timestamp_seconds", "When the event loop last turned for the heartbeat.", nil, nil),
 		vsQuorum:          d("havip_lvs_virtual_server_quorum", "1 while the virtual server's alive real servers meet its quorum, 0 otherwise.", []string{"virtual_server"}, nil),
@@ -163,7 +166,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		c.scriptRuns, c.scriptFailures, c.scriptSeconds, c.scriptLastSeconds, c.scriptLastExit, c.scriptRunning,
 		c.advertsRcvd, c.advertsSent, c.advertsDropped, c.foreignAdverts, c.foreignRouters, c.mastersSeen, c.vipRemovals, c.routingRemovals, c.staticRestored,
 		c.portAccepted, c.portDropped, c.portUnknownVRID, c.portChecksums, c.reloads, c.reloadsFailed, c.reloadLastSuccess, c.configInfo,
-		c.notifyDepth, c.notifyDropped, c.buildInfo, c.heartbeat, c.vsQuorum, c.vsSorry, c.rsUp, c.rsWeight, c.checkerUp} {
+		c.notifyDepth, c.notifyDropped, c.smtpAlerts, c.buildInfo, c.heartbeat, c.vsQuorum, c.vsSorry, c.rsUp, c.rsWeight, c.checkerUp} {
 		ch <- d
 	}
 	for _, f := range c.counters {
@@ -213,6 +216,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.notifyDepth, float64(snap.Notify.Pending))
 	counter(c.notifyDropped, snap.Notify.Dropped, "script")
 	counter(c.notifyDropped, snap.Notify.FIFODropped, "fifo")
+	sent, failed := alert.Totals()
+	counter(c.smtpAlerts, sent, "sent")
+	counter(c.smtpAlerts, failed, "failed")
 	for kind, n := range snap.StaticRestored {
 		counter(c.staticRestored, n, kind)
 	}

@@ -277,6 +277,8 @@ func TestMetricsValues(t *testing.T) {
 		{"havip_notify_queue_depth", map[string]string{}, 2},
 		{"havip_notify_dropped_total", map[string]string{"queue": "script"}, 1},
 		{"havip_notify_dropped_total", map[string]string{"queue": "fifo"}, 0},
+		{"havip_smtp_alerts_total", map[string]string{"result": "sent"}, 0},
+		{"havip_smtp_alerts_total", map[string]string{"result": "failed"}, 0},
 		{"havip_lvs_virtual_server_quorum", map[string]string{"virtual_server": "192.0.2.100:80 TCP"}, 1},
 		{"havip_lvs_sorry_server_active", map[string]string{"virtual_server": "192.0.2.100:80 TCP"}, 0},
 		{"havip_lvs_real_server_up", map[string]string{"virtual_server": "192.0.2.100:80 TCP", "real_server": "198.51.100.1:8080"}, 1},
